@@ -1,0 +1,61 @@
+// What `lab run` and `lab verify` share: loading a lab, refusing to start it on a host that lacks what it needs
+// or while it already runs, and turning Ctrl-C and kill into an orderly cleanup.
+import { LabError } from '../host/errors.js';
+import { findRuns } from '../host/journal.js';
+import { loadLab, type LoadedLab } from '../lab/load.js';
+import { unmet, type Requirement } from '../lab/requirements.js';
+import type { Lang } from '../lab/spec.js';
+
+/** The unmet requirements of a lab, explained (what, why, fix) in one error. */
+export function missingError(lab: LoadedLab, missing: Requirement[], lang: Lang): LabError {
+  const lines = (pick: (r: Requirement) => string): string => missing.map((r) => `  - ${r.what[lang]}: ${pick(r)}`).join('\n');
+  return new LabError({
+    operation: `lab ${lab.spec.id}`,
+    code: 'requirements',
+    meaning: { en: `This host lacks what the lab needs:\n${lines((r) => r.why.en)}`, zh: `这台宿主机缺少实验所需的条件：\n${lines((r) => r.why.zh)}` },
+    fix: { en: `\n${lines((r) => r.fix.en)}`, zh: `\n${lines((r) => r.fix.zh)}` },
+  });
+}
+
+/** Why a lab cannot run here, in one line (for skips), or undefined when it can. */
+export function unmetReason(lab: LoadedLab, lang: Lang): string | undefined {
+  const missing = unmet(lab.spec.requires);
+  return missing.length ? missing.map((r) => r.what[lang]).join(', ') : undefined;
+}
+
+/** Load a lab that is ready to start: requirements met, not running already. */
+export async function loadRunnable(id: string, lang: Lang): Promise<LoadedLab> {
+  const lab = await loadLab(id);
+  const missing = unmet(lab.spec.requires);
+  if (missing.length) throw missingError(lab, missing, lang);
+  const running = findRuns().find((run) => run.lab === id && run.ownerAlive);
+  if (running) {
+    throw new LabError({
+      operation: `lab run ${id}`,
+      code: 'already-running',
+      meaning: {
+        en: `This lab is already running (process ${running.owner}); two runs would fight over the same names.`,
+        zh: `这个实验已经在运行（进程 ${running.owner}）；同时运行两次会争用同样的资源名。`,
+      },
+      fix: {
+        en: `Finish it there, or stop it with \`sudo lab clean\`.`,
+        zh: `在那里完成它，或者用 \`sudo lab clean\` 停止它。`,
+      },
+    });
+  }
+  return lab;
+}
+
+/** Run `work` with an AbortSignal that fires on SIGINT, SIGTERM or SIGHUP; reports whether a signal came. */
+export async function withInterrupts<T>(work: (signal: AbortSignal) => Promise<T>): Promise<{ value: T; interrupted: boolean }> {
+  const controller = new AbortController();
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  const onSignal = (): void => controller.abort();
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    const value = await work(controller.signal);
+    return { value, interrupted: controller.signal.aborted };
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+  }
+}

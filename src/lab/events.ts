@@ -1,0 +1,35 @@
+// The runner's events. The runner emits them and never writes to the terminal; reporters (plain, TAP, JSON
+// lines, the TUI) are listeners of this one stream.
+import type { Lang, Text } from './spec.js';
+import type { LoadedLab, LoadedStep } from './load.js';
+import type { LabError } from '../host/errors.js';
+
+export type StepStatus = 'passed' | 'failed' | 'error' | 'quit';
+
+/** Why a command ran: a demo's action, a task's reference solution, or a check reading a fact. */
+export type CommandRole = 'action' | 'solution' | 'check' | 'shell';
+
+export type LabEvent =
+  | { type: 'lab-start'; lab: LoadedLab; lang: Lang; mode: 'run' | 'verify'; runId: string }
+  | { type: 'step-start'; step: LoadedStep; index: number; total: number }
+  | { type: 'command'; step: string; role: CommandRole; command: string; background: boolean }
+  | { type: 'output'; step: string; stream: 'stdout' | 'stderr'; text: string }
+  | { type: 'command-end'; step: string; exitCode: number; expected: 'ok' | 'fail'; ok: boolean }
+  | { type: 'task-wait'; step: LoadedStep; shell: string }
+  | { type: 'solution'; step: string }
+  | { type: 'check'; step: string; check: string; title: Text; ok: boolean; found: string }
+  | { type: 'step-done'; step: string; status: StepStatus }
+  | { type: 'cleanup'; what: string; ok: boolean }
+  | { type: 'error'; step?: string; error: LabError }
+  | { type: 'lab-done'; lab: string; outcome: LabOutcome };
+
+/** How a lab run ended. */
+export interface LabOutcome {
+  status: 'passed' | 'failed' | 'error' | 'quit';
+  checksPassed: number;
+  checksFailed: number;
+  stepsPassed: number;
+  steps: number;
+}
+
+export type Listener = (event: LabEvent) => void;

@@ -1,0 +1,175 @@
+// The runner: a state machine over a lab's steps. It performs actions through the session, waits for the learner
+// on tasks (through a driver), runs checks, and reports everything as events. It never writes to the terminal.
+import { LabError } from '../host/errors.js';
+import { renderCommand } from '../kernel/shell.js';
+import type { LabEvent, LabOutcome, Listener, StepStatus } from './events.js';
+import type { LoadedLab, LoadedStep } from './load.js';
+import type { Check, Lang, Verdict } from './spec.js';
+import { Session } from './session.js';
+import { nsenterArgv } from '../kernel/namespaces.js';
+
+/** What a task step offers whoever waits for the learner. */
+export interface TaskSession {
+  /** Run the step's checks now (events report each); true when all pass. */
+  check(): Promise<boolean>;
+  /** The argv of a shell for this task: inside the lab's namespaces, or on the host. */
+  shellArgv(): string[];
+  /** The run's id, set in the environment of every process of the run. */
+  runId: string;
+}
+
+/** The interactive side of a run: the plain prompt, the TUI, or nothing (straight through). */
+export interface Driver {
+  /** Called before every step after the first; 'quit' ends the run (with cleanup). */
+  beforeStep?(step: LoadedStep): Promise<'go' | 'quit'>;
+  /** Wait for the learner's work on a task; without it the reference solution is applied. */
+  task?(step: LoadedStep, session: TaskSession): Promise<'passed' | 'quit'>;
+}
+
+export interface RunOptions {
+  mode: 'run' | 'verify';
+  lang: Lang;
+  driver?: Driver;
+  /** Skip the actions (or solution) of this step but still run its checks: how tests prove a check can fail. */
+  skipActionsOf?: string;
+  /** Stop after this step (no later steps), still cleaning up. */
+  stopAfter?: string;
+  /** Abort (Ctrl-C): the run stops at the next command boundary and cleans up. */
+  signal?: AbortSignal;
+  /** Called once the session exists, before any step (the CLI uses it to find the run for Ctrl-C). */
+  onSession?(session: Session): void;
+}
+
+const SETTLE_INTERVAL_MS = 20;
+
+/** The shell a learner gets for this lab: an interactive shell joined to the lab's namespaces. */
+export function labShellArgv(lab: LoadedLab, session: Session): string[] {
+  const target = session.proc(lab.spec.shell.target).pid;
+  return nsenterArgv(target, lab.spec.shell.namespaces, shellCommand(lab.spec.id));
+}
+
+/** An interactive shell with a prompt that names the lab. */
+export function shellCommand(id: string): string[] {
+  return ['env', `PS1=[lab:${id}] \\w # `, 'bash', '--norc', '-i'];
+}
+
+/** Run a check until it passes or its settle time is over. */
+async function verifyCheck(check: Check, session: Session): Promise<Verdict> {
+  const deadline = Date.now() + (check.settle ?? 0);
+  for (;;) {
+    let verdict: Verdict;
+    try {
+      verdict = await check.verify(session);
+    } catch (error) {
+      const message = error instanceof LabError ? `${error.operation}: ${error.code}` : (error as Error).message;
+      verdict = { ok: false, found: message };
+    }
+    if (verdict.ok || Date.now() >= deadline) return verdict;
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_INTERVAL_MS));
+  }
+}
+
+class Aborted extends Error {}
+
+/** Run a lab from its first step; always cleans up what it created, whatever happens. */
+export async function runLab(lab: LoadedLab, options: RunOptions, listener: Listener): Promise<LabOutcome> {
+  const emit = (event: LabEvent): void => listener(event);
+  const outcome: LabOutcome = { status: 'passed', checksPassed: 0, checksFailed: 0, stepsPassed: 0, steps: lab.steps.length };
+  const session = new Session(lab.spec.id, emit);
+  options.onSession?.(session);
+  emit({ type: 'lab-start', lab, lang: options.lang, mode: options.mode, runId: session.runId });
+  const throwIfAborted = (): void => {
+    if (options.signal?.aborted) throw new Aborted();
+  };
+
+  const runChecks = async (step: LoadedStep): Promise<boolean> => {
+    let all = true;
+    for (const check of step.spec.checks) {
+      throwIfAborted();
+      const verdict = await verifyCheck(check, session);
+      if (verdict.ok) outcome.checksPassed++;
+      else outcome.checksFailed++;
+      all &&= verdict.ok;
+      emit({ type: 'check', step: step.spec.id, check: check.id, title: check.title, ok: verdict.ok, found: verdict.found });
+    }
+    return all;
+  };
+
+  const perform = async (step: LoadedStep, role: 'action' | 'solution'): Promise<void> => {
+    const spec = step.spec;
+    const actions = spec.kind === 'demo' ? spec.actions : spec.solution;
+    if (role === 'solution') emit({ type: 'solution', step: spec.id });
+    for (const item of actions) {
+      throwIfAborted();
+      const action = typeof item === 'function' ? item(session) : item;
+      if (!(await session.perform(action, role))) {
+        throw new LabError({
+          operation: `run \`${renderCommand(action.argv)}\``,
+          code: 'unexpected-exit',
+          meaning: {
+            en: action.kind === 'run' && action.expect === 'fail' ? 'The command was expected to fail, and it succeeded.' : 'The command failed; its output is above.',
+            zh: action.kind === 'run' && action.expect === 'fail' ? '这条命令本应失败，却成功了。' : '命令执行失败，输出见上方。',
+          },
+          fix: { en: 'Run `lab doctor`, then `lab clean`, and try again.', zh: '运行 `lab doctor`，再运行 `lab clean`，然后重试。' },
+        });
+      }
+    }
+  };
+
+  const runStep = async (step: LoadedStep): Promise<StepStatus> => {
+    const spec = step.spec;
+    session.step = spec.id;
+    session.journal.step(spec.id);
+    emit({ type: 'step-start', step, index: step.index, total: lab.steps.length });
+    const skip = options.skipActionsOf === spec.id;
+    if (spec.kind === 'task' && options.driver?.task && !skip) {
+      const taskSession: TaskSession = {
+        runId: session.runId,
+        check: () => runChecks(step),
+        shellArgv: () => (spec.shell === 'lab' ? labShellArgv(lab, session) : ['env', `PS1=[host] \\w # `, 'bash', '--norc', '-i']),
+      };
+      const shell = renderCommand(taskSession.shellArgv());
+      emit({ type: 'task-wait', step, shell });
+      const result = await options.driver.task(step, taskSession);
+      return result === 'passed' ? 'passed' : 'quit';
+    }
+    if (!skip) await perform(step, spec.kind === 'demo' ? 'action' : 'solution');
+    return (await runChecks(step)) ? 'passed' : 'failed';
+  };
+
+  try {
+    for (const step of lab.steps) {
+      throwIfAborted();
+      if (step.index > 0 && options.driver?.beforeStep) {
+        if ((await options.driver.beforeStep(step)) === 'quit') {
+          outcome.status = 'quit';
+          break;
+        }
+      }
+      let status: StepStatus;
+      try {
+        status = await runStep(step);
+      } catch (error) {
+        if (error instanceof Aborted || !(error instanceof LabError)) throw error;
+        emit({ type: 'error', step: step.spec.id, error });
+        status = 'error';
+      }
+      emit({ type: 'step-done', step: step.spec.id, status });
+      if (status === 'passed') outcome.stepsPassed++;
+      if (status !== 'passed') {
+        outcome.status = status === 'quit' ? 'quit' : status;
+        break;
+      }
+      if (options.stopAfter === step.spec.id) break;
+    }
+  } catch (error) {
+    if (!(error instanceof Aborted)) {
+      await session.cleanup().catch(() => false);
+      throw error;
+    }
+    outcome.status = 'quit';
+  }
+  await session.cleanup();
+  emit({ type: 'lab-done', lab: lab.spec.id, outcome });
+  return outcome;
+}

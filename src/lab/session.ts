@@ -1,0 +1,156 @@
+// A run's hold on the host: the journal, the processes it started, the values steps passed on, and the cleanup
+// that removes all of it newest first. The runner drives it; actions and checks see it as their context.
+import { childrenOf, comm, nsInode, startTime } from '../kernel/proc.js';
+import { renderCommand } from '../kernel/shell.js';
+import { killMarked, removeResource, waitFor } from '../host/cleanup.js';
+import { LabError } from '../host/errors.js';
+import { runCommand, startProcess, type OutputSink } from '../host/exec.js';
+import { Journal, type Resource } from '../host/journal.js';
+import type { CommandRole, Listener } from './events.js';
+import type { Action, CheckContext, LabProcess, NamespaceType, ProbeResult } from './spec.js';
+
+const NAMESPACE_TYPES: NamespaceType[] = ['pid', 'mnt', 'uts', 'ipc', 'net', 'user', 'cgroup', 'time'];
+
+interface Held {
+  id: number;
+  resource: Resource;
+  process?: LabProcess;
+}
+
+/** How long a forked namespace init may take to exec its program. */
+const CHILD_TIMEOUT_MS = 5000;
+
+export class Session implements CheckContext {
+  readonly journal: Journal;
+  private readonly emit: Listener;
+  private readonly held: Held[] = [];
+  private readonly processes = new Map<string, LabProcess>();
+  private readonly vars = new Map<string, string>();
+  /** The step whose commands are running, for the events. */
+  step = '';
+
+  constructor(lab: string, emit: Listener) {
+    this.journal = Journal.create(lab);
+    this.emit = emit;
+  }
+
+  get runId(): string {
+    return this.journal.runId;
+  }
+
+  proc(name: string): LabProcess {
+    const found = this.processes.get(name);
+    if (!found) {
+      throw new LabError({
+        operation: `find lab process \`${name}\``,
+        code: 'not-started',
+        meaning: { en: `The process "${name}" was never started in this run.`, zh: `本次运行中从未启动进程「${name}」。` },
+        fix: { en: 'Run the steps in order.', zh: '请按顺序运行各个步骤。' },
+      });
+    }
+    return found;
+  }
+
+  /** Every named process, for `lab shell` and the live views. */
+  allProcesses(): ReadonlyMap<string, LabProcess> {
+    return this.processes;
+  }
+
+  get(key: string): string {
+    const value = this.vars.get(key);
+    if (value === undefined) throw new Error(`no value "${key}" was stored by an earlier step`);
+    return value;
+  }
+
+  set(key: string, value: string): void {
+    this.vars.set(key, value);
+  }
+
+  private sink(): OutputSink {
+    return (stream, text) => this.emit({ type: 'output', step: this.step, stream, text });
+  }
+
+  async probe(argv: string[]): Promise<ProbeResult> {
+    this.emit({ type: 'command', step: this.step, role: 'check', command: renderCommand(argv), background: false });
+    return runCommand(argv, { runId: this.runId });
+  }
+
+  /** Carry out one action; returns false when a command's exit status was not the expected one. */
+  async perform(action: Action, role: CommandRole): Promise<boolean> {
+    const background = action.kind === 'start';
+    this.emit({ type: 'command', step: this.step, role, command: renderCommand(action.argv, background), background });
+    if (action.kind === 'start') {
+      await this.start(action.name, action.argv, action.pidOf ?? 'self');
+      return true;
+    }
+    const result = await runCommand(action.argv, { runId: this.runId, onOutput: this.sink() });
+    const expected = action.expect ?? 'ok';
+    const ok = expected === 'ok' ? result.exitCode === 0 : result.exitCode !== 0;
+    this.emit({ type: 'command-end', step: this.step, exitCode: result.exitCode, expected, ok });
+    return ok;
+  }
+
+  /** Start a long-lived process: journal first, then spawn, then journal its PID and start time. */
+  private async start(name: string, argv: string[], pidOf: 'self' | 'child'): Promise<void> {
+    const resource: Resource = { kind: 'process', name, argv };
+    const id = this.journal.intend(resource);
+    const held: Held = { id, resource };
+    this.held.push(held);
+    const started = await startProcess(argv, { runId: this.runId, onOutput: this.sink() });
+    resource.pid = started.pid;
+    resource.start = started.start;
+    this.journal.update(id, resource);
+    let target = started.pid;
+    if (pidOf === 'child') {
+      target = await this.execedChild(started.pid, argv);
+      resource.target = target;
+      this.journal.update(id, resource);
+    }
+    const ns: LabProcess['ns'] = {};
+    for (const type of NAMESPACE_TYPES) {
+      const inode = nsInode(target, type);
+      if (inode !== undefined) ns[type] = inode;
+    }
+    held.process = { pid: target, leader: started.pid, ns };
+    this.processes.set(name, held.process);
+  }
+
+  /** The first child of `leader` once it runs its own program (its comm differs from the leader's). */
+  private async execedChild(leader: number, argv: string[]): Promise<number> {
+    const leaderComm = comm(leader);
+    let child: number | undefined;
+    await waitFor(() => {
+      child = childrenOf(leader).find((pid) => comm(pid) !== leaderComm && startTime(pid) !== undefined);
+      return child !== undefined;
+    }, CHILD_TIMEOUT_MS);
+    if (child === undefined) {
+      throw new LabError({
+        operation: `start \`${renderCommand(argv)}\``,
+        code: 'no-child',
+        meaning: {
+          en: 'The command did not fork the process the lab needs (the namespace\'s init) within 5 s.',
+          zh: '命令没有在 5 秒内创建出实验需要的子进程（命名空间的 init 进程）。',
+        },
+        fix: { en: 'Run `lab doctor` to check namespace support.', zh: '运行 `lab doctor` 检查命名空间支持情况。' },
+      });
+    }
+    return child;
+  }
+
+  /** Remove everything this run created, newest first; reports each removal. */
+  async cleanup(): Promise<boolean> {
+    let ok = true;
+    while (this.held.length > 0) {
+      const held = this.held.pop()!;
+      const removed = await removeResource(held.resource);
+      if (removed) this.journal.removed(held.id);
+      ok &&= removed;
+      const what = held.resource.kind === 'process' ? `process ${held.resource.name} (${held.resource.pid ?? '?'})` : held.resource.path;
+      this.emit({ type: 'cleanup', what, ok: removed });
+    }
+    const strays = await killMarked(this.runId);
+    if (strays > 0) this.emit({ type: 'cleanup', what: `${strays} stray process(es)`, ok: true });
+    if (ok) this.journal.finish();
+    return ok;
+  }
+}

@@ -1,0 +1,157 @@
+// The lab format: what a lab under labs/<id>/lab.ts declares. Prose (titles, explanations, hints) lives
+// beside it in en.md and zh.md; everything the harness does and checks lives here.
+
+/** The languages every learner-facing text exists in. */
+export type Lang = 'en' | 'zh';
+
+/** A short text in every language (check titles, notes). Long prose goes in the lab's markdown files. */
+export type Text = Record<Lang, string>;
+
+/** The format version of lab specs; the loader refuses any other. */
+export const LAB_FORMAT = 1;
+
+/** Namespace types as named in /proc/<pid>/ns/ and by `nsenter`. */
+export type NamespaceType = 'pid' | 'mnt' | 'uts' | 'ipc' | 'net' | 'user' | 'cgroup' | 'time';
+
+/** Things a lab needs from the host; `lab list`, `lab doctor` and `lab verify` read the same list. */
+export type RequirementId =
+  | 'root'
+  | 'linux'
+  | 'unshare'
+  | 'nsenter'
+  | 'setpriv'
+  | 'procps'
+  | 'ns-pid'
+  | 'ns-mnt';
+
+/**
+ * One command the harness runs. `argv` is exactly what is executed and, shell-quoted, exactly what the
+ * learner is shown.
+ */
+export type Action =
+  | {
+      /** Run to completion and stream its output. */
+      kind: 'run';
+      argv: string[];
+      /**
+       * `ok` (default): a non-zero exit stops the step as an error.
+       * `fail`: the command is expected to fail because failing is the lesson (a kill across namespaces).
+       */
+      expect?: 'ok' | 'fail';
+    }
+  | {
+      /** Start a long-lived process (a namespace's init, a server); it is journaled and stopped at the end. */
+      kind: 'start';
+      /** Name later actions and checks use to find it: `ctx.pid(name)`. */
+      name: string;
+      argv: string[];
+      /**
+       * Which process the name stands for. `self`: the started process. `child`: its first child, once that
+       * child has executed its own program (for `unshare --fork`, the namespace's PID 1).
+       */
+      pidOf?: 'self' | 'child';
+    };
+
+/**
+ * An action, or a function that makes it from the context when its turn comes (so that it can use the PID of a
+ * process an earlier action started).
+ */
+export type ActionSpec = Action | ((ctx: LabContext) => Action);
+
+/** A process the lab started, as the host sees it. */
+export interface LabProcess {
+  /** Host PID of the process the name stands for (for `pidOf: 'child'`, the child). */
+  pid: number;
+  /** Host PID of the process the harness spawned (the same as `pid` for `pidOf: 'self'`). */
+  leader: number;
+  /** Inodes of its namespaces, read when it started: they stay valid after it exits. */
+  ns: Partial<Record<NamespaceType, number>>;
+}
+
+/** What actions and checks may ask of the running lab. */
+export interface LabContext {
+  /** The lab's process of this name; throws a LabError when the step that starts it did not run. */
+  proc(name: string): LabProcess;
+  /** A value a previous action or check stored with `set`. Throws when absent. */
+  get(key: string): string;
+  set(key: string, value: string): void;
+}
+
+/** The outcome of running one command for a check (execa's result, reduced). */
+export interface ProbeResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** What a check may use: the lab context plus a way to run a command whose result is the fact. */
+export interface CheckContext extends LabContext {
+  /** Run a command (shown to the learner) and return its result; never throws on a non-zero exit. */
+  probe(argv: string[]): Promise<ProbeResult>;
+}
+
+/** A check's verdict. `found` states the kernel facts it read, e.g. `NSpid: 4242 1`. */
+export interface Verdict {
+  ok: boolean;
+  found: string;
+}
+
+/** A statement about kernel state that must hold after its step. */
+export interface Check {
+  /** kebab-case, unique within the step. */
+  id: string;
+  /** What must be true, said to the learner. */
+  title: Text;
+  /** Keep re-reading for up to this many ms before failing (the kernel needs a moment, e.g. to reap). */
+  settle?: number;
+  /** Read the kernel and decide. Must not change anything the step's actions are meant to do. */
+  verify(ctx: CheckContext): Promise<Verdict> | Verdict;
+}
+
+interface StepBase {
+  /** kebab-case, unique in the lab; also the heading id of the step's section in en.md and zh.md. */
+  id: string;
+  /** At least one; each must fail when the step's actions (or the learner's work) are skipped. */
+  checks: Check[];
+}
+
+/** The harness acts; the learner watches each command and its output. */
+export interface DemoStep extends StepBase {
+  kind: 'demo';
+  /** Performed in order; a command that exits other than expected stops the lab with an error. */
+  actions: ActionSpec[];
+}
+
+/** The learner acts in a shell; the harness then checks the resulting kernel state. */
+export interface TaskStep extends StepBase {
+  kind: 'task';
+  /** Where the learner works: inside the lab's namespaces (`lab shell`) or in an ordinary host shell. */
+  shell: 'lab' | 'host';
+  /** A known-good answer: `lab verify` applies it so that the checks are proven against it. */
+  solution: ActionSpec[];
+}
+
+export type Step = DemoStep | TaskStep;
+
+/** How `lab shell <id>` enters a running lab. */
+export interface ShellSpec {
+  /** Name of the lab process whose namespaces the shell joins. */
+  target: string;
+  /** The namespaces joined, in `nsenter` order. */
+  namespaces: NamespaceType[];
+}
+
+/** A lab: a sequence of steps over real kernel objects, each step proven by checks. */
+export interface LabSpec {
+  /** Must equal LAB_FORMAT. */
+  format: number;
+  /** kebab-case; equals the directory name under labs/. */
+  id: string;
+  /** Position in `lab list` (the catalogue number). */
+  order: number;
+  /** What the host must offer; unmet requirements stop the lab before it starts, with the fix. */
+  requires: RequirementId[];
+  /** The shell `lab shell` and task steps open. */
+  shell: ShellSpec;
+  steps: Step[];
+}

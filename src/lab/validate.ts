@@ -1,0 +1,119 @@
+// Validation of a lab: the spec's fields and the prose in both languages. Each problem names the step and field.
+import type { LabProse } from './prose.js';
+import { LAB_FORMAT, type Lang, type RequirementId } from './spec.js';
+import { REQUIREMENT_IDS } from './requirements.js';
+
+const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const CJK = /[\u3400-\u9fff]/;
+const LANGS: Lang[] = ['en', 'zh'];
+const NAMESPACES = ['pid', 'mnt', 'uts', 'ipc', 'net', 'user', 'cgroup', 'time'];
+
+type Obj = Record<string, unknown>;
+const isObj = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function checkText(value: unknown, where: string, problems: string[]): void {
+  if (!isObj(value)) {
+    problems.push(`${where} must be { en, zh }`);
+    return;
+  }
+  for (const lang of LANGS) {
+    const text = value[lang];
+    if (typeof text !== 'string' || !text.trim()) problems.push(`${where}.${lang} is empty`);
+    else if (lang === 'zh' && !CJK.test(text)) problems.push(`${where}.zh has no Chinese text`);
+  }
+}
+
+/** A list of actions: each an action object or a function of the context. */
+function checkActions(value: unknown, where: string, problems: string[]): void {
+  if (!Array.isArray(value) || value.length === 0) {
+    problems.push(`${where} must list at least one action`);
+    return;
+  }
+  value.forEach((action: unknown, i: number) => {
+    if (typeof action === 'function') return;
+    if (!isObj(action) || (action.kind !== 'run' && action.kind !== 'start')) {
+      problems.push(`${where}[${i}]: "kind" must be "run" or "start"`);
+      return;
+    }
+    if (!Array.isArray(action.argv) || action.argv.length === 0 || !action.argv.every((a) => typeof a === 'string')) {
+      problems.push(`${where}[${i}]: "argv" must be a non-empty list of strings`);
+    }
+    if (action.kind === 'start' && (typeof action.name !== 'string' || !action.name)) problems.push(`${where}[${i}]: "name" is required`);
+  });
+}
+
+/** Every problem with a lab's spec (as imported) and prose; empty when the lab is valid. */
+export function validateLab(dirName: string, spec: unknown, prose: Record<Lang, LabProse | undefined>): string[] {
+  const problems: string[] = [];
+  if (!isObj(spec)) return ['lab.ts must `export default` a lab spec object'];
+  if (spec.format !== LAB_FORMAT) problems.push(`field "format" must be ${LAB_FORMAT}, found ${String(spec.format)}`);
+  if (spec.id !== dirName) problems.push(`field "id" must equal the directory name "${dirName}", found ${JSON.stringify(spec.id)}`);
+  if (typeof spec.order !== 'number') problems.push('field "order" must be a number');
+  if (!Array.isArray(spec.requires)) problems.push('field "requires" must be a list');
+  else for (const r of spec.requires) if (!REQUIREMENT_IDS.includes(r as RequirementId)) problems.push(`field "requires": unknown requirement ${JSON.stringify(r)}`);
+  if (!isObj(spec.shell) || typeof spec.shell.target !== 'string' || !Array.isArray(spec.shell.namespaces)) {
+    problems.push('field "shell" must be { target, namespaces }');
+  } else {
+    for (const ns of spec.shell.namespaces) if (!NAMESPACES.includes(ns as string)) problems.push(`field "shell.namespaces": unknown namespace ${JSON.stringify(ns)}`);
+  }
+  const stepIds = new Set<string>();
+  if (!Array.isArray(spec.steps) || spec.steps.length === 0) {
+    problems.push('field "steps" must list at least one step');
+  } else {
+    spec.steps.forEach((step: unknown, i: number) => {
+      const at = `steps[${i}]`;
+      if (!isObj(step)) return problems.push(`${at} must be an object`);
+      const name = typeof step.id === 'string' ? `step "${step.id}"` : at;
+      if (typeof step.id !== 'string' || !KEBAB.test(step.id)) problems.push(`${at}: field "id" must be kebab-case`);
+      else if (stepIds.has(step.id)) problems.push(`${name}: field "id" is used twice`);
+      else stepIds.add(step.id);
+      if (step.kind === 'demo') {
+        checkActions(step.actions, `${name}: field "actions"`, problems);
+      } else if (step.kind === 'task') {
+        checkActions(step.solution, `${name}: field "solution"`, problems);
+        if (step.shell !== 'lab' && step.shell !== 'host') problems.push(`${name}: field "shell" must be "lab" or "host"`);
+      } else {
+        problems.push(`${name}: field "kind" must be "demo" or "task", found ${JSON.stringify(step.kind)}`);
+      }
+      if (!Array.isArray(step.checks) || step.checks.length === 0) {
+        problems.push(`${name}: field "checks" must list at least one check`);
+        return;
+      }
+      const checkIds = new Set<string>();
+      step.checks.forEach((check: unknown, j: number) => {
+        const cat = `${name}: checks[${j}]`;
+        if (!isObj(check)) return problems.push(`${cat} must be an object`);
+        if (typeof check.id !== 'string' || !KEBAB.test(check.id)) problems.push(`${cat}: field "id" must be kebab-case`);
+        else if (checkIds.has(check.id)) problems.push(`${cat}: field "id" is used twice`);
+        else checkIds.add(check.id);
+        checkText(check.title, `${cat}.title`, problems);
+        if (typeof check.verify !== 'function') problems.push(`${cat}: field "verify" must be a function`);
+        if (check.settle !== undefined && typeof check.settle !== 'number') problems.push(`${cat}: field "settle" must be a number of ms`);
+      });
+    });
+  }
+  for (const lang of LANGS) {
+    const p = prose[lang];
+    const file = `${lang}.md`;
+    if (!p) {
+      problems.push(`${file} is missing`);
+      continue;
+    }
+    for (const problem of p.problems) problems.push(`${file}: ${problem}`);
+    if (!p.title) problems.push(`${file}: the "# <title>" line is missing`);
+    if (!p.summary) problems.push(`${file}: the summary paragraph after the title is missing`);
+    if (lang === 'zh' && !CJK.test(p.title + p.summary)) problems.push(`${file}: title and summary have no Chinese text`);
+    for (const id of stepIds) {
+      const step = p.steps.get(id);
+      if (!step) {
+        problems.push(`${file}: step "${id}" has no "## ${id}: <title>" section`);
+        continue;
+      }
+      if (!step.body) problems.push(`${file}: step "${id}": the explanation is empty`);
+      if (step.hints.length === 0) problems.push(`${file}: step "${id}": "### Hints" needs at least one "- " item`);
+      if (lang === 'zh' && !CJK.test(step.title + step.body)) problems.push(`${file}: step "${id}" has no Chinese text`);
+    }
+    for (const id of p.steps.keys()) if (!stepIds.has(id)) problems.push(`${file}: section "## ${id}" names no step of the lab`);
+  }
+  return problems;
+}

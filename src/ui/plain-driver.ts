@@ -1,0 +1,59 @@
+// The interactive side of `lab run` without the TUI: pauses between steps, and for tasks a prompt that opens a
+// shell, checks the learner's work, and gives hints one at a time.
+import { createInterface } from 'node:readline';
+import { runInteractive } from '../host/exec.js';
+import { renderCommand } from '../kernel/shell.js';
+import type { Driver } from '../lab/runner.js';
+import type { Lang } from '../lab/spec.js';
+import { fill } from './lang.js';
+import { MSG } from './messages.js';
+
+/** Ask one line on the terminal; Ctrl-C, Ctrl-D or an abort answer 'q'. */
+function ask(prompt: string, signal?: AbortSignal): Promise<string> {
+  return new Promise((resolve) => {
+    const rl = createInterface({ input: process.stdin, output: process.stdout });
+    let done = false;
+    const finish = (answer: string): void => {
+      if (done) return;
+      done = true;
+      signal?.removeEventListener('abort', onAbort);
+      rl.close();
+      resolve(answer.trim().toLowerCase());
+    };
+    const onAbort = (): void => finish('q');
+    signal?.addEventListener('abort', onAbort);
+    rl.on('SIGINT', () => finish('q'));
+    rl.on('close', () => finish('q'));
+    rl.question(prompt, finish);
+  });
+}
+
+/** A driver that talks with the learner on stdin/stdout. */
+export function plainDriver(lang: Lang, labId: string, signal?: AbortSignal): Driver {
+  const write = (text: string): void => void process.stdout.write(`${text}\n`);
+  return {
+    async beforeStep() {
+      const answer = await ask(`\n${MSG.nextKeys[lang]} `, signal);
+      return answer === 'q' ? 'quit' : 'go';
+    },
+    async task(step, session) {
+      const hints = step.prose[lang].hints;
+      let shown = 0;
+      write(`  ${MSG.taskAnotherTerminal[lang]} sudo lab shell ${labId}`);
+      for (;;) {
+        const answer = await ask(`\n${MSG.taskKeys[lang]} `, signal);
+        if (answer === 'q') return 'quit';
+        if (answer === 'h') {
+          write(shown < hints.length ? `  ${MSG.hint[lang]} ${shown + 1}/${hints.length}: ${hints[shown++]}` : `  ${fill(MSG.noMoreHints[lang], { id: labId })}`);
+        } else if (answer === 'c') {
+          if (await session.check()) return 'passed';
+          write(`  ${MSG.notYet[lang]}`);
+        } else {
+          const argv = session.shellArgv();
+          write(`  $ ${renderCommand(argv)}`);
+          await runInteractive(argv, { runId: session.runId });
+        }
+      }
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// The plain-text reporter: what a learner reads in a terminal without the TUI, or in a pipe.
+import type { LabEvent, Listener } from '../lab/events.js';
+import type { Lang } from '../lab/spec.js';
+import { formatError } from './error.js';
+import { fill } from './lang.js';
+import { MSG } from './messages.js';
+
+export interface PlainOptions {
+  lang: Lang;
+  /** Show each step's explanation (lab run) or only titles, commands and checks (lab verify). */
+  explain: boolean;
+  /** ANSI colours (a TTY without NO_COLOR). */
+  color: boolean;
+  write?: (text: string) => void;
+}
+
+/** Whether to colour output written to this stream. */
+export function wantsColor(stream: NodeJS.WriteStream): boolean {
+  return Boolean(stream.isTTY) && !('NO_COLOR' in process.env);
+}
+
+const indent = (text: string, by = '  '): string =>
+  text
+    .split('\n')
+    .map((line) => (line ? by + line : line))
+    .join('\n');
+
+/** A listener that writes the run as readable text. */
+export function plainReporter(options: PlainOptions): Listener {
+  const { lang } = options;
+  const write = options.write ?? ((text: string) => void process.stdout.write(text));
+  const paint = (code: string, text: string): string => (options.color ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const green = (t: string): string => paint('32', t);
+  const red = (t: string): string => paint('31', t);
+  const dim = (t: string): string => paint('2', t);
+  const bold = (t: string): string => paint('1', t);
+  let atLineStart = true;
+  let failedStep = '';
+  let failedChecks = 0;
+  let currentStep = '';
+  const line = (text = ''): void => {
+    write(`${atLineStart ? '' : '\n'}${text}\n`);
+    atLineStart = true;
+  };
+
+  return (event: LabEvent) => {
+    switch (event.type) {
+      case 'lab-start': {
+        line(bold(`━━ ${event.lab.title[lang]} (${event.lab.spec.id}) ━━`));
+        if (options.explain) line(event.lab.summary[lang]);
+        break;
+      }
+      case 'step-start': {
+        const prose = event.step.prose[lang];
+        const kind = event.step.spec.kind === 'task' ? ` — ${MSG.yourTurn[lang]}` : '';
+        currentStep = event.step.spec.id;
+        line();
+        line(bold(`[${event.index + 1}/${event.total}] ${prose.title}${kind}`) + dim(`  (${event.step.spec.id})`));
+        if (options.explain) line(indent(prose.body));
+        break;
+      }
+      case 'solution':
+        line(dim(`  ${MSG.solution[lang]}`));
+        break;
+      case 'command':
+        line(`  ${event.role === 'check' ? dim('? ') : '$ '}${event.role === 'check' ? dim(event.command) : bold(event.command)}`);
+        break;
+      case 'output': {
+        const text = indent(event.text.replace(/\n$/, ''), '    ');
+        write(`${event.stream === 'stderr' ? dim(text) : text}\n`);
+        atLineStart = true;
+        break;
+      }
+      case 'command-end':
+        if (event.expected === 'fail' && event.ok) line(dim(`    (${MSG.exitStatus[lang]} ${event.exitCode}: ${MSG.expectedFail[lang]})`));
+        else if (!event.ok) line(red(`    (${MSG.exitStatus[lang]} ${event.exitCode})`));
+        break;
+      case 'task-wait':
+        line(`  ${MSG.taskShell[lang]} ${bold(event.shell)}`);
+        break;
+      case 'check': {
+        const mark = event.ok ? green('✓') : red('✗');
+        line(`  ${mark} ${event.title[lang]}`);
+        line(dim(`      ${MSG.found[lang]}: ${event.found}`));
+        if (!event.ok) {
+          failedStep = currentStep;
+          failedChecks++;
+        }
+        break;
+      }
+      case 'error':
+        line(red(indent(formatError(event.error, lang))));
+        failedStep = event.step ?? failedStep;
+        break;
+      case 'cleanup':
+        line(dim(`  ${MSG.cleanup[lang]}: ${event.ok ? MSG.removed[lang] : red(MSG.notRemoved[lang])} ${event.what}`));
+        break;
+      case 'step-done':
+        break;
+      case 'lab-done': {
+        const o = event.outcome;
+        line();
+        if (o.status === 'passed') line(green(fill(MSG.resultPassed[lang], { checks: o.checksPassed, steps: o.steps })));
+        else if (o.status === 'quit') line(fill(MSG.resultQuit[lang], { steps: o.stepsPassed, total: o.steps }));
+        else line(red(fill(MSG.resultFailed[lang], { step: failedStep, failed: failedChecks })));
+        break;
+      }
+    }
+  };
+}

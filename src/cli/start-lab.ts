@@ -8,7 +8,8 @@ import type { Lang } from '../lab/spec.js';
 
 /** The unmet requirements of a lab, explained (what, why, fix) in one error. */
 export function missingError(lab: LoadedLab, missing: Requirement[], lang: Lang): LabError {
-  const lines = (pick: (r: Requirement) => string): string => missing.map((r) => `  - ${r.what[lang]}: ${pick(r)}`).join('\n');
+  const lines = (pick: (r: Requirement) => string): string =>
+    missing.map((r) => `  - ${r.what[lang]}: ${pick(r).replaceAll('<id>', lab.spec.id)}`).join('\n');
   return new LabError({
     operation: `lab ${lab.spec.id}`,
     code: 'requirements',

@@ -74,11 +74,12 @@ export async function run(args: string[], lang: Lang): Promise<number> {
 function printSummary(tally: Tally, lang: Lang, quiet: boolean): void {
   const prefix = quiet ? '# ' : '';
   const out = quiet ? process.stderr : process.stdout;
-  const labsWord = lang === 'zh' ? '个实验' : 'labs';
+  const total = tally.passed.length + tally.failed.length + tally.skipped.length;
+  const labsWord = lang === 'zh' ? '个实验' : total === 1 ? 'lab' : 'labs';
   const lines = [
     lang === 'zh'
-      ? `${tally.passed.length + tally.failed.length + tally.skipped.length} ${labsWord}：通过 ${tally.passed.length}，失败 ${tally.failed.length}，跳过 ${tally.skipped.length}`
-      : `${tally.passed.length + tally.failed.length + tally.skipped.length} ${labsWord}: ${tally.passed.length} passed, ${tally.failed.length} failed, ${tally.skipped.length} skipped`,
+      ? `${total} ${labsWord}：通过 ${tally.passed.length}，失败 ${tally.failed.length}，跳过 ${tally.skipped.length}`
+      : `${total} ${labsWord}: ${tally.passed.length} passed, ${tally.failed.length} failed, ${tally.skipped.length} skipped`,
     ...tally.failed.map((id) => (lang === 'zh' ? `  失败：${id}` : `  failed: ${id}`)),
     ...tally.skipped.map((s) => (lang === 'zh' ? `  跳过：${s.lab}（缺少：${s.reason}）` : `  skipped: ${s.lab} (missing: ${s.reason})`)),
   ];

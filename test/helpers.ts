@@ -1,0 +1,63 @@
+// Shared by the tests: requirements with reasons, a private state directory, the CLI, and host snapshots.
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { RUN_MARKER } from '../src/host/exec.js';
+import { mountFingerprint, readMountinfo } from '../src/kernel/mountinfo.js';
+import { environValue, listPids } from '../src/kernel/proc.js';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const BIN = join(ROOT, 'bin', 'lab.js');
+export const FIXTURES = join(ROOT, 'test', 'fixtures', 'labs');
+
+/** Why a test that needs root cannot run here, or false when it can. */
+export function needsRoot(): string | false {
+  return process.getuid?.() === 0 ? false : 'needs root (namespaces need CAP_SYS_ADMIN)';
+}
+
+/** Point the harness at a fresh private state directory (journal, progress) and return it. */
+export function useTempState(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-test-state-'));
+  process.env.LAB_STATE_DIR = dir;
+  return dir;
+}
+
+/** Run the built CLI; never throws. */
+export function cli(args: string[], env: Record<string, string> = {}, input?: string): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [BIN, ...args], {
+    encoding: 'utf8',
+    env: cleanEnv(env),
+    input,
+    timeout: 60_000,
+  });
+}
+
+/** The environment for a child lab process: ours without the test runner's loader hooks, plus `extra`. */
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  delete env.NODE_OPTIONS;
+  return env;
+}
+
+/** PIDs of processes that carry a run marker (every process a lab run starts has one). */
+export function markedPids(runId?: string): number[] {
+  return listPids().filter((pid) => {
+    const value = environValue(pid, RUN_MARKER);
+    return value !== undefined && (runId === undefined || value === runId);
+  });
+}
+
+/** What a lab must leave exactly as it found it: the mount table, marked processes, journal files. */
+export function hostSnapshot(stateDir?: string): { mounts: string[]; marked: number[]; journals: string[] } {
+  let journals: string[] = [];
+  if (stateDir) {
+    try {
+      journals = readdirSync(join(stateDir, 'runs'));
+    } catch {
+      journals = [];
+    }
+  }
+  return { mounts: mountFingerprint(readMountinfo('self') ?? []), marked: markedPids(), journals };
+}

@@ -1,0 +1,66 @@
+import t from 'tap';
+import { chmodSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { findRuns, Journal, journalPath, labOfRunId, parseJournal, replay, type JournalRecord } from '../../src/host/journal.js';
+import { assertPrivateDir, ensureStateDir } from '../../src/host/state-dir.js';
+import { useTempState } from '../helpers.js';
+
+const head: JournalRecord = { t: 'run', runId: 'lab-x-1-a', lab: 'x', owner: 1, ownerStart: 2, at: '' };
+
+t.test('replay: created resources are live until removed, newest last', async (t) => {
+  const state = replay([
+    head,
+    { t: 'intent', id: 1, resource: { kind: 'process', name: 'init', argv: ['sleep'] } },
+    { t: 'update', id: 1, resource: { kind: 'process', name: 'init', argv: ['sleep'], pid: 10, start: 5 } },
+    { t: 'intent', id: 2, resource: { kind: 'path', path: '/tmp/lab-a' } },
+    { t: 'step', step: 'two' },
+    { t: 'intent', id: 3, resource: { kind: 'process', name: 'b', argv: ['b'] } },
+    { t: 'removed', id: 2 },
+  ]);
+  t.same(state?.live.map((l) => l.id), [1, 3]);
+  t.same(state?.live[0]?.resource, { kind: 'process', name: 'init', argv: ['sleep'], pid: 10, start: 5 });
+  t.equal(state?.step, 'two');
+});
+
+t.test('replay: an intent with no update stays live (crash between journal and creation)', async (t) => {
+  const state = replay([head, { t: 'intent', id: 1, resource: { kind: 'process', name: 'i', argv: ['x'] } }]);
+  t.equal(state?.live.length, 1);
+});
+
+t.test('replay refuses a journal without its header', async (t) => {
+  t.equal(replay([{ t: 'removed', id: 1 }]), undefined);
+  t.equal(replay([]), undefined);
+});
+
+t.test('parse: a torn last line (crash mid-write) is dropped', async (t) => {
+  const text = `${JSON.stringify(head)}\n${JSON.stringify({ t: 'removed', id: 1 })}\n{"t":"inte`;
+  t.equal(parseJournal(text).length, 2);
+});
+
+t.test('a journal on disk: written before creation, found with its live owner, deleted when finished', async (t) => {
+  useTempState();
+  const journal = Journal.create('demo-lab');
+  t.equal(labOfRunId(journal.runId), 'demo-lab');
+  const id = journal.intend({ kind: 'process', name: 'p', argv: ['true'] });
+  const [run] = findRuns();
+  t.equal(run?.lab, 'demo-lab');
+  t.ok(run?.ownerAlive, 'this process owns it and is alive');
+  t.same(run?.live.map((l) => l.id), [id]);
+  t.match(readFileSync(journalPath(journal.runId), 'utf8'), /"t":"intent"/);
+  journal.removed(id);
+  journal.finish();
+  t.same(findRuns(), []);
+});
+
+t.test('the state directory must be private: a symlink or an open mode is refused', async (t) => {
+  const dir = useTempState();
+  ensureStateDir();
+  t.doesNotThrow(() => assertPrivateDir(dir));
+  const open = join(dir, 'open');
+  mkdirSync(open);
+  chmodSync(open, 0o777);
+  t.throws(() => assertPrivateDir(open), { code: 'unsafe-state-dir' });
+  const link = join(dir, 'link');
+  symlinkSync(dir, link);
+  t.throws(() => assertPrivateDir(link), { code: 'unsafe-state-dir' });
+});

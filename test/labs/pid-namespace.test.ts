@@ -1,0 +1,83 @@
+// Runs the pid-namespace lab for real and asserts the kernel facts at each step independently of the lab's own
+// checks, then that the host is exactly as before.
+import t from 'tap';
+import { existsSync, readdirSync } from 'node:fs';
+import type { LabEvent } from '../../src/lab/events.js';
+import { loadLab } from '../../src/lab/load.js';
+import { runLab } from '../../src/lab/runner.js';
+import type { Session } from '../../src/lab/session.js';
+import { readMountinfo } from '../../src/kernel/mountinfo.js';
+import { isAlive, nsInode, nspid, pidsInNamespace, ppid } from '../../src/kernel/proc.js';
+import { hostSnapshot, needsRoot, useTempState } from '../helpers.js';
+
+t.test('pid-namespace, verified step by step against the kernel', { skip: needsRoot() }, async (t) => {
+  const state = useTempState();
+  const before = hostSnapshot(state);
+  const lab = await loadLab('pid-namespace');
+  let session: Session | undefined;
+  let labNs = 0;
+  const facts: Record<string, () => void> = {
+    create: () => {
+      const init = session!.proc('init').pid;
+      t.same(nspid(init), [init, 1], 'init has its host PID and PID 1');
+      labNs = nsInode(init, 'pid')!;
+      t.not(labNs, nsInode('self', 'pid'), 'init is in another PID namespace');
+      t.ok(readMountinfo(init)!.every((m) => !m.tags.some((tag) => tag.startsWith('shared:'))), 'no shared mount in the lab');
+    },
+    'mount-proc': () => {
+      const init = session!.proc('init').pid;
+      const inside = readdirSync(`/proc/${init}/root/proc`).filter((n) => /^\d+$/.test(n));
+      t.same(inside, ['1'], 'the /proc inside shows only PID 1');
+      t.ok(readdirSync('/proc').filter((n) => /^\d+$/.test(n)).length > 10, 'the host /proc still shows the host');
+    },
+    isolation: () => {
+      const host = session!.proc('host-sleeper').pid;
+      t.ok(isAlive(host), 'the host process survived the kill from inside');
+      t.notOk(existsSync(`/proc/${session!.proc('init').pid}/root/proc/${host}`), 'and is invisible inside');
+    },
+    exec: () => {
+      const joined = session!.proc('exec-sleep').pid;
+      t.equal(nsInode(joined, 'pid'), labNs, 'the exec\'d process joined the lab\'s PID namespace');
+      t.equal(nspid(joined)?.length, 2, 'and has two PIDs');
+    },
+    orphans: () => {
+      const init = session!.proc('init').pid;
+      const adopted = pidsInNamespace('pid', labNs).filter((pid) => pid !== init && ppid(pid) === init);
+      t.equal(adopted.length, 1, 'exactly one orphan was adopted by init');
+    },
+    'init-dies': () => {
+      t.same(pidsInNamespace('pid', labNs), [], 'nothing is left in the namespace');
+    },
+  };
+  const events: LabEvent[] = [];
+  const outcome = await runLab(lab, { mode: 'verify', lang: 'en', onSession: (s) => (session = s) }, (event) => {
+    events.push(event);
+    if (event.type === 'step-done') {
+      t.equal(event.status, 'passed', `step ${event.step} passed`);
+      facts[event.step]?.();
+    }
+  });
+  t.equal(outcome.status, 'passed');
+  t.equal(outcome.checksFailed, 0);
+  t.equal(outcome.checksPassed, lab.steps.reduce((n, s) => n + s.spec.checks.length, 0), 'every check ran and passed');
+  t.ok(events.some((e) => e.type === 'command' && e.command.startsWith('setpriv --pdeathsig KILL -- unshare --pid')), 'the command shown is the one run');
+  t.same(hostSnapshot(state), before, 'mounts, marked processes and journals are as before');
+});
+
+t.test('the lab stopped half-way (a quit) still removes everything', { skip: needsRoot() }, async (t) => {
+  const state = useTempState();
+  const before = hostSnapshot(state);
+  const lab = await loadLab('pid-namespace');
+  let init = 0;
+  const outcome = await runLab(
+    lab,
+    { mode: 'verify', lang: 'zh', stopAfter: 'isolation' },
+    (event) => {
+      if (event.type === 'command' && event.command.includes('/status')) init = Number(/\/proc\/(\d+)\//.exec(event.command)?.[1]);
+    },
+  );
+  t.equal(outcome.stepsPassed, 3);
+  t.ok(init > 0);
+  t.notOk(isAlive(init), 'init was killed in cleanup');
+  t.same(hostSnapshot(state), before);
+});

@@ -16,6 +16,8 @@ export interface RunOptions {
   onOutput?: OutputSink;
   /** Kill the command after this long (default 30 s): a lab never hangs on a stuck command. */
   timeoutMs?: number;
+  /** Kill the command when this fires (Ctrl-C, SIGTERM): the run then cleans up at once. */
+  signal?: AbortSignal;
 }
 
 type Execa = typeof import('execa').execa;
@@ -44,6 +46,7 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
     env: environment(options.runId),
     timeout: options.timeoutMs ?? 30_000,
     stripFinalNewline: false,
+    ...(options.signal ? { cancelSignal: options.signal } : {}),
   });
   if (options.onOutput) {
     const sink = options.onOutput;
@@ -52,6 +55,7 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   }
   const result = await child;
   const code = (result as { code?: string }).code;
+  if (result.isCanceled) return { exitCode: 130, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
   if (result.failed && result.exitCode === undefined && code && !result.timedOut) throw spawnError(argv, result);
   return {
     exitCode: result.exitCode ?? (result.timedOut ? 124 : 128),

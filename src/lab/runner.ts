@@ -75,7 +75,7 @@ class Aborted extends Error {}
 export async function runLab(lab: LoadedLab, options: RunOptions, listener: Listener): Promise<LabOutcome> {
   const emit = (event: LabEvent): void => listener(event);
   const outcome: LabOutcome = { status: 'passed', checksPassed: 0, checksFailed: 0, stepsPassed: 0, steps: lab.steps.length };
-  const session = new Session(lab.spec.id, emit);
+  const session = new Session(lab.spec.id, emit, options.signal);
   options.onSession?.(session);
   emit({ type: 'lab-start', lab, lang: options.lang, mode: options.mode, runId: session.runId });
   const throwIfAborted = (): void => {
@@ -102,7 +102,9 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
     for (const item of actions) {
       throwIfAborted();
       const action = typeof item === 'function' ? item(session) : item;
-      if (!(await session.perform(action, role))) {
+      const ok = await session.perform(action, role);
+      throwIfAborted();
+      if (!ok) {
         throw new LabError({
           operation: `run \`${renderCommand(action.argv)}\``,
           code: 'unexpected-exit',

@@ -28,10 +28,12 @@ export class Session implements CheckContext {
   private readonly vars = new Map<string, string>();
   /** The step whose commands are running, for the events. */
   step = '';
+  private readonly signal: AbortSignal | undefined;
 
-  constructor(lab: string, emit: Listener) {
+  constructor(lab: string, emit: Listener, signal?: AbortSignal) {
     this.journal = Journal.create(lab);
     this.emit = emit;
+    this.signal = signal;
   }
 
   get runId(): string {
@@ -72,7 +74,7 @@ export class Session implements CheckContext {
 
   async probe(argv: string[]): Promise<ProbeResult> {
     this.emit({ type: 'command', step: this.step, role: 'check', command: renderCommand(argv), background: false });
-    return runCommand(argv, { runId: this.runId });
+    return runCommand(argv, { runId: this.runId, signal: this.signal });
   }
 
   /** Carry out one action; returns false when a command's exit status was not the expected one. */
@@ -83,7 +85,8 @@ export class Session implements CheckContext {
       await this.start(action.name, action.argv, action.pidOf ?? 'self');
       return true;
     }
-    const result = await runCommand(action.argv, { runId: this.runId, onOutput: this.sink() });
+    const result = await runCommand(action.argv, { runId: this.runId, onOutput: this.sink(), signal: this.signal });
+    if (this.signal?.aborted) return true;
     const expected = action.expect ?? 'ok';
     const ok = expected === 'ok' ? result.exitCode === 0 : result.exitCode !== 0;
     this.emit({ type: 'command-end', step: this.step, exitCode: result.exitCode, expected, ok });

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# Provisions a Debian or Ubuntu machine for `lab`: the system tools the labs use, Node.js >= 20,
+# the npm dependencies and the build (npm ci), and `lab` on the PATH.
+# The one provisioning script: the README quick start, .ci/run and the Vagrantfile all run it.
+# Safe to run again: every step checks or converges, none asks a question.
+#
+#   sudo scripts/provision.sh                      # provision
+#   sudo scripts/provision.sh --run pid-namespace  # ... then start a lab
+#   scripts/provision.sh --no-npm                  # skip npm ci (the caller runs it)
+#   scripts/provision.sh --with-vm                 # also install qemu and a kernel for the test VM
+set -euo pipefail
+
+SCRIPT="$(readlink -f "${BASH_SOURCE[0]}")"
+REPO="$(dirname "$(dirname "$SCRIPT")")"
+LAB_LINK=/usr/local/bin/lab
+NODE_MIN_MAJOR=20
+
+# Packages every lab needs, and why.
+BASE_PACKAGES=(
+  util-linux      # unshare, nsenter, lsns, mount, runuser
+  procps          # ps, pgrep
+  psmisc          # pstree, killall (shown in the labs)
+  iproute2        # ip link, ip netns
+  busybox-static  # a static shell and tools for the lab's root filesystem
+  tmux            # end-to-end tests drive the TUI in tmux
+  ca-certificates # npm over https
+  git
+  python3 make g++ # node-gyp builds node-pty's native addon
+  kmod            # modprobe, lsmod (overlay, veth)
+)
+
+log() { printf '==> %s\n' "$*"; }
+die() { printf 'provision.sh: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+  cat <<'EOF'
+Usage: scripts/provision.sh [--run <lab-id>] [--no-npm] [--with-vm]
+
+  --run <lab-id>  when done, start that lab: `lab run <lab-id>`
+  --no-npm        skip `npm ci` (for callers that install the npm dependencies themselves)
+  --with-vm       also install qemu-system-x86, a kernel image, busybox-static and cpio,
+                  for the test VM
+  -h, --help      show this help
+EOF
+}
+
+# --- options ----------------------------------------------------------------------------------
+ORIG_ARGS=("$@")
+RUN_ID=""
+DO_NPM=1
+WITH_VM=0
+while (($#)); do
+  case "$1" in
+    --run)
+      [[ $# -ge 2 && -n "$2" ]] || die "--run needs a lab id, e.g. --run pid-namespace"
+      RUN_ID="$2"
+      shift 2
+      ;;
+    --run=*) RUN_ID="${1#--run=}"; shift ;;
+    --no-npm) DO_NPM=0; shift ;;
+    --with-vm) WITH_VM=1; shift ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; die "unknown option: $1" ;;
+  esac
+done
+
+# --- root -------------------------------------------------------------------------------------
+# apt-get, the symlink in /usr/local/bin and the labs themselves need root.
+if [[ $EUID -ne 0 ]]; then
+  command -v sudo >/dev/null || die "run this script as root (sudo is not installed)"
+  log "not root: running again with sudo"
+  exec sudo bash "$SCRIPT" "${ORIG_ARGS[@]}"
+fi
+
+command -v apt-get >/dev/null ||
+  die "this script supports Debian and Ubuntu (apt-get not found); install the packages listed in BASE_PACKAGES by hand"
+
+export DEBIAN_FRONTEND=noninteractive
+# Fresh VMs often run unattended-upgrades at boot: wait for the dpkg lock instead of failing.
+APT_OPTS=(-q -y -o DPkg::Lock::Timeout=300 -o Dpkg::Use-Pty=0)
+
+apt_install() {
+  apt-get "${APT_OPTS[@]}" install --no-install-recommends "$@"
+}
+
+# --- steps ------------------------------------------------------------------------------------
+
+# The system tools the labs and the build use.
+install_base_packages() {
+  log "apt-get update"
+  apt-get "${APT_OPTS[@]}" update
+  log "installing system packages: ${BASE_PACKAGES[*]}"
+  apt_install "${BASE_PACKAGES[@]}"
+}
+
+# The major version of the `node` on the PATH, or 0 if there is none.
+node_major() {
+  hash -r
+  command -v node >/dev/null || { echo 0; return; }
+  node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0
+}
+
+# Node.js >= 20: the distribution's package if it is new enough, else Node 20 through `n`.
+ensure_node() {
+  local major
+  major="$(node_major)"
+  if ((major >= NODE_MIN_MAJOR)); then
+    log "node $(node --version) found: ok"
+    return
+  fi
+  log "node >= $NODE_MIN_MAJOR not found (have: ${major/#0/none}): installing the distribution's nodejs and npm"
+  apt_install nodejs npm || log "apt-get could not install nodejs/npm; trying n"
+  major="$(node_major)"
+  if ((major >= NODE_MIN_MAJOR)); then
+    log "node $(node --version) installed"
+    return
+  fi
+  command -v npm >/dev/null || die "npm is missing, so Node $NODE_MIN_MAJOR cannot be installed with n; install Node.js >= $NODE_MIN_MAJOR by hand"
+  # `n` downloads the official Node.js build from nodejs.org (a learner's machine reaches it)
+  # and installs it under /usr/local, headers included, so node-gyp builds without a download.
+  log "the distribution's node is $(node --version 2>/dev/null || echo missing): installing Node $NODE_MIN_MAJOR with n (from nodejs.org)"
+  apt_install curl
+  npm install -g n
+  n "$NODE_MIN_MAJOR"
+  major="$(node_major)"
+  ((major >= NODE_MIN_MAJOR)) ||
+    die "installed Node $NODE_MIN_MAJOR with n, but \`node\` on the PATH is still $(node --version): put /usr/local/bin before $(dirname "$(command -v node)") in PATH"
+  log "node $(node --version) installed in /usr/local"
+}
+
+# node-gyp downloads Node's headers unless told where they are. Use the nodedir root's npm
+# config already names, else the headers that come with this node (NodeSource, n, Debian's
+# libnode-dev), and export it: npm ci may run as another user, who does not read root's ~/.npmrc.
+use_local_node_headers() {
+  local prefix configured
+  [[ -z "${npm_config_nodedir:-}" ]] || return 0
+  configured="$(cd "$REPO" && { npm config get nodedir 2>/dev/null || true; })"
+  if [[ -n "$configured" && "$configured" != undefined && "$configured" != null ]]; then
+    export npm_config_nodedir="$configured"
+    return 0
+  fi
+  prefix="$(dirname "$(dirname "$(readlink -f "$(command -v node)")")")"
+  if [[ -f "$prefix/include/node/node.h" ]]; then
+    export npm_config_nodedir="$prefix"
+  fi
+}
+
+# npm ci in the repo root: installs the dependencies (node-pty builds its addon; package.json's
+# allowScripts lets npm run that script unattended) and runs `prepare`, which is tsc.
+# It runs as the owner of the checkout, so that node_modules/ and dist/ stay theirs and
+# `npm test` works later without sudo.
+install_npm_dependencies() {
+  local owner
+  owner="$(stat -c %U "$REPO")"
+  use_local_node_headers
+  cd "$REPO"
+  if [[ "$owner" != root ]] && id -u "$owner" >/dev/null 2>&1; then
+    log "npm ci in $REPO (as $owner, the owner of the checkout)"
+    runuser -u "$owner" -- npm ci --no-audit --no-fund
+  else
+    log "npm ci in $REPO"
+    npm ci --no-audit --no-fund
+  fi
+}
+
+# `lab` on the PATH: a symlink to bin/lab.js, which runs the build in dist/.
+link_lab() {
+  log "linking $LAB_LINK -> $REPO/bin/lab.js"
+  ln -sf "$REPO/bin/lab.js" "$LAB_LINK"
+  [[ -f "$REPO/dist/src/cli/main.js" ]] ||
+    log "warning: $REPO/dist/src/cli/main.js is missing: run \`npm ci\` or \`npm run build\` before \`lab\`"
+}
+
+# The test VM (not installed by default, see --with-vm): qemu, a distribution kernel to boot,
+# busybox-static and cpio to pack an initramfs around the labs.
+install_vm_packages() {
+  local kernel=linux-image-amd64 # Debian's name
+  if grep -qs '^ID=ubuntu' /etc/os-release; then kernel=linux-image-generic; fi
+  log "installing test VM packages: qemu-system-x86 $kernel busybox-static cpio"
+  apt_install qemu-system-x86 "$kernel" busybox-static cpio
+}
+
+# --- main -------------------------------------------------------------------------------------
+install_base_packages
+if ((WITH_VM)); then install_vm_packages; fi
+ensure_node
+if ((DO_NPM)); then
+  install_npm_dependencies
+else
+  log "skipping npm ci (--no-npm)"
+fi
+link_lab
+log "done: $(command -v lab) ($(node --version))"
+
+if [[ -n "$RUN_ID" ]]; then
+  log "lab run $RUN_ID"
+  exec "$LAB_LINK" run "$RUN_ID"
+fi

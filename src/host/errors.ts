@@ -54,6 +54,31 @@ export function explainSystemError(operation: string, error: unknown): unknown {
   });
 }
 
+/** How command-line tools print the errnos above (strerror), so a failed command's stderr can be explained. */
+const STRERROR: [RegExp, string][] = [
+  [/Operation not permitted/i, 'EPERM'],
+  [/Permission denied/i, 'EACCES'],
+  [/No such file or directory/i, 'ENOENT'],
+  [/Invalid argument/i, 'EINVAL'],
+  [/Device or resource busy/i, 'EBUSY'],
+  [/No space left on device/i, 'ENOSPC'],
+];
+
+/** The errno a failed command reported on stderr, if it printed one we know. */
+export function errnoInOutput(stderr: string): string | undefined {
+  return STRERROR.find(([pattern]) => pattern.test(stderr))?.[1];
+}
+
+/**
+ * A command that failed when it should not have: explained by the errno it printed when there is one, else by
+ * `fallback`.
+ */
+export function commandError(operation: string, stderr: string, fallback: { meaning: Text; fix: Text }): LabError {
+  const code = errnoInOutput(stderr);
+  const known = code ? ERRNO[code] : undefined;
+  return new LabError({ operation, code: code ?? 'command-failed', meaning: known?.meaning ?? fallback.meaning, fix: known?.fix ?? fallback.fix });
+}
+
 /** The errnos learners meet in these labs, explained. */
 const ERRNO: Record<string, { meaning: Text; fix: Text }> = {
   EPERM: {
@@ -85,6 +110,16 @@ const ERRNO: Record<string, { meaning: Text; fix: Text }> = {
     fix: {
       en: 'Check the kernel version and config with `lab doctor`; the Vagrant VM has a kernel that supports every lab.',
       zh: '用 `lab doctor` 检查内核版本和配置；项目的 Vagrant 虚拟机的内核支持所有实验。',
+    },
+  },
+  ENOSPC: {
+    meaning: {
+      en: 'No space left on device: for namespaces this means a per-user limit is reached (/proc/sys/user/max_*_namespaces), often set to 0 to turn a namespace type off.',
+      zh: '设备上没有空间：对命名空间而言，这表示达到了每用户的上限（/proc/sys/user/max_*_namespaces），这个值常被设为 0 以禁用某种命名空间。',
+    },
+    fix: {
+      en: 'Check `cat /proc/sys/user/max_user_namespaces` (and the others); raise it with `sysctl`, or use the Vagrant VM.',
+      zh: '查看 `cat /proc/sys/user/max_user_namespaces`（及其他几个）；用 `sysctl` 调大，或使用 Vagrant 虚拟机。',
     },
   },
   EBUSY: {

@@ -1,6 +1,6 @@
 // The runner: a state machine over a lab's steps. It performs actions through the session, waits for the learner
 // on tasks (through a driver), runs checks, and reports everything as events. It never writes to the terminal.
-import { LabError } from '../host/errors.js';
+import { commandError, LabError } from '../host/errors.js';
 import { renderCommand } from '../kernel/shell.js';
 import type { LabEvent, LabOutcome, Listener, StepStatus } from './events.js';
 import type { LoadedLab, LoadedStep } from './load.js';
@@ -102,19 +102,22 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
     for (const item of actions) {
       throwIfAborted();
       const action = typeof item === 'function' ? item(session) : item;
-      const ok = await session.perform(action, role);
+      const { ok, stderr } = await session.perform(action, role);
       throwIfAborted();
-      if (!ok) {
+      if (ok) continue;
+      const operation = `run \`${renderCommand(action.argv)}\``;
+      if (action.kind === 'run' && action.expect === 'fail') {
         throw new LabError({
-          operation: `run \`${renderCommand(action.argv)}\``,
-          code: 'unexpected-exit',
-          meaning: {
-            en: action.kind === 'run' && action.expect === 'fail' ? 'The command was expected to fail, and it succeeded.' : 'The command failed; its output is above.',
-            zh: action.kind === 'run' && action.expect === 'fail' ? '这条命令本应失败，却成功了。' : '命令执行失败，输出见上方。',
-          },
+          operation,
+          code: 'unexpected-success',
+          meaning: { en: 'The command was expected to fail, and it succeeded.', zh: '这条命令本应失败，却成功了。' },
           fix: { en: 'Run `lab doctor`, then `lab clean`, and try again.', zh: '运行 `lab doctor`，再运行 `lab clean`，然后重试。' },
         });
       }
+      throw commandError(operation, stderr, {
+        meaning: { en: 'The command failed; its output is above.', zh: '命令执行失败，输出见上方。' },
+        fix: { en: 'Run `lab doctor`, then `lab clean`, and try again.', zh: '运行 `lab doctor`，再运行 `lab clean`，然后重试。' },
+      });
     }
   };
 

@@ -1,9 +1,9 @@
 // A run's hold on the host: the journal, the processes it started, the values steps passed on, and the cleanup
 // that removes all of it newest first. The runner drives it; actions and checks see it as their context.
-import { childrenOf, comm, nsInode, startTime } from '../kernel/proc.js';
+import { childrenOf, comm, isAlive, nsInode, startTime } from '../kernel/proc.js';
 import { renderCommand } from '../kernel/shell.js';
 import { killMarked, removeResource, waitFor } from '../host/cleanup.js';
-import { LabError } from '../host/errors.js';
+import { commandError, LabError } from '../host/errors.js';
 import { runCommand, startProcess, type OutputSink } from '../host/exec.js';
 import { Journal, type Resource } from '../host/journal.js';
 import type { CommandRole, Listener } from './events.js';
@@ -77,20 +77,20 @@ export class Session implements CheckContext {
     return runCommand(argv, { runId: this.runId, signal: this.signal });
   }
 
-  /** Carry out one action; returns false when a command's exit status was not the expected one. */
-  async perform(action: Action, role: CommandRole): Promise<boolean> {
+  /** Carry out one action; `ok` is false when a command's exit status was not the expected one. */
+  async perform(action: Action, role: CommandRole): Promise<{ ok: boolean; stderr: string }> {
     const background = action.kind === 'start';
     this.emit({ type: 'command', step: this.step, role, command: renderCommand(action.argv, background), background });
     if (action.kind === 'start') {
       await this.start(action.name, action.argv, action.pidOf ?? 'self');
-      return true;
+      return { ok: true, stderr: '' };
     }
     const result = await runCommand(action.argv, { runId: this.runId, onOutput: this.sink(), signal: this.signal });
-    if (this.signal?.aborted) return true;
+    if (this.signal?.aborted) return { ok: true, stderr: '' };
     const expected = action.expect ?? 'ok';
     const ok = expected === 'ok' ? result.exitCode === 0 : result.exitCode !== 0;
     this.emit({ type: 'command-end', step: this.step, exitCode: result.exitCode, expected, ok });
-    return ok;
+    return { ok, stderr: result.stderr };
   }
 
   /** Start a long-lived process: journal first, then spawn, then journal its PID and start time. */
@@ -99,13 +99,21 @@ export class Session implements CheckContext {
     const id = this.journal.intend(resource);
     const held: Held = { id, resource };
     this.held.push(held);
-    const started = await startProcess(argv, { runId: this.runId, onOutput: this.sink() });
+    let stderr = '';
+    const sink = this.sink();
+    const started = await startProcess(argv, {
+      runId: this.runId,
+      onOutput: (stream, text) => {
+        if (stream === 'stderr') stderr += text;
+        sink(stream, text);
+      },
+    });
     resource.pid = started.pid;
     resource.start = started.start;
     this.journal.update(id, resource);
     let target = started.pid;
     if (pidOf === 'child') {
-      target = await this.execedChild(started.pid, argv);
+      target = await this.execedChild(started.pid, argv, () => stderr);
       resource.target = target;
       this.journal.update(id, resource);
     }
@@ -118,21 +126,24 @@ export class Session implements CheckContext {
     this.processes.set(name, held.process);
   }
 
-  /** The first child of `leader` once it runs its own program (its comm differs from the leader's). */
-  private async execedChild(leader: number, argv: string[]): Promise<number> {
+  /**
+   * The first child of `leader` once it runs its own program (its comm differs from the leader's). When the
+   * leader exits first (unshare refused by the kernel), fail at once with the errno it printed, explained.
+   */
+  private async execedChild(leader: number, argv: string[], stderr: () => string): Promise<number> {
     const leaderComm = comm(leader);
     let child: number | undefined;
     await waitFor(() => {
       child = childrenOf(leader).find((pid) => comm(pid) !== leaderComm && startTime(pid) !== undefined);
-      return child !== undefined;
+      return child !== undefined || !isAlive(leader);
     }, CHILD_TIMEOUT_MS);
     if (child === undefined) {
-      throw new LabError({
-        operation: `start \`${renderCommand(argv)}\``,
-        code: 'no-child',
+      // Give the last of its stderr a moment to arrive before explaining it.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      throw commandError(`start \`${renderCommand(argv)}\``, stderr(), {
         meaning: {
-          en: 'The command did not fork the process the lab needs (the namespace\'s init) within 5 s.',
-          zh: '命令没有在 5 秒内创建出实验需要的子进程（命名空间的 init 进程）。',
+          en: 'The command ended, or did not start the process the lab needs (the namespace\'s init) within 5 s; its output is above.',
+          zh: '命令已经退出，或没有在 5 秒内创建出实验需要的子进程（命名空间的 init 进程）；输出见上方。',
         },
         fix: { en: 'Run `lab doctor` to check namespace support.', zh: '运行 `lab doctor` 检查命名空间支持情况。' },
       });

@@ -120,3 +120,15 @@ t.test('lab shell without a running lab says how to start one', async (t) => {
   t.match(r.stderr, 'not-running');
   t.match(r.stderr, 'sudo lab run pid-namespace');
 });
+
+t.test('a namespace the kernel refuses (EPERM) is explained at once, in the learner\'s language', { skip: needsRoot() }, async (t) => {
+  const state = useTempState();
+  const started = Date.now();
+  const r = cli(['verify', 'fixture-eperm', '--lang', 'zh'], { ...fixtures, LAB_STATE_DIR: state });
+  t.equal(r.status, 1);
+  t.ok(Date.now() - started < 4000, 'no wait for a child that will never come');
+  t.match(r.stdout, 'EPERM');
+  t.match(r.stdout, '操作不被允许');
+  t.match(r.stdout, 'sudo lab run');
+  t.notMatch(r.stdout + r.stderr, /\n\s+at /, 'no stack trace');
+});

@@ -72,3 +72,23 @@ t.test('kill -9 with a process that would outlive the harness: lab clean kills i
   t.equal(again.status, 0);
   t.match(again.stdout, '没有需要清理的东西', 'a second clean finds nothing, and says so in Chinese');
 });
+
+t.test('lab clean while a lab runs: the running harness is stopped and cleans up after itself', { skip: needsRoot() }, async (t) => {
+  const state = useTempState();
+  const before = hostSnapshot(state);
+  const env = { ...process.env, LAB_STATE_DIR: state, LAB_LABS_DIR: FIXTURES };
+  const child = spawn(process.execPath, [BIN, 'run', 'fixture-survivor', '--yes', '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let runId = '';
+  for await (const line of createInterface({ input: child.stdout! })) {
+    const event = JSON.parse(line) as { type: string; runId?: string; step?: string };
+    if (event.type === 'lab-start') runId = event.runId!;
+    if (event.type === 'step-start' && event.step === 'wait') break;
+  }
+  t.ok(markedPids(runId).length >= 1, 'the lab is running');
+  const clean = cli(['clean'], { LAB_STATE_DIR: state, LAB_LABS_DIR: FIXTURES });
+  t.equal(clean.status, 0, 'lab clean succeeded');
+  t.equal(await exited, 130, 'the running harness stopped as on Ctrl-C');
+  t.same(markedPids(runId), [], 'none of its processes is left');
+  t.same(hostSnapshot(state), before);
+});

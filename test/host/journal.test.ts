@@ -64,3 +64,15 @@ t.test('the state directory must be private: a symlink or an open mode is refuse
   symlinkSync(dir, link);
   t.throws(() => assertPrivateDir(link), { code: 'unsafe-state-dir' });
 });
+
+t.test('a failed command is explained by the errno it printed', async (t) => {
+  const { commandError, errnoInOutput } = await import('../../src/host/errors.js');
+  t.equal(errnoInOutput('unshare: unshare failed: Operation not permitted'), 'EPERM');
+  t.equal(errnoInOutput('unshare: unshare failed: Invalid argument'), 'EINVAL');
+  t.equal(errnoInOutput('all fine'), undefined);
+  const fallback = { meaning: { en: 'm', zh: '意' }, fix: { en: 'f', zh: '修' } };
+  const known = commandError('run `unshare --time true`', 'unshare: No space left on device', fallback);
+  t.equal(known.code, 'ENOSPC');
+  t.match(known.fix.en, 'max_user_namespaces');
+  t.equal(commandError('run `x`', 'odd', fallback).code, 'command-failed');
+});

@@ -53,5 +53,5 @@ t.test('prose: title, summary, steps with bodies and hints (hints may wrap)', as
 });
 
 t.test('fixture labs are found by directory name only', async (t) => {
-  t.same(listLabIds(FIXTURES), ['fixture-bad', 'fixture-fail', 'fixture-pass', 'fixture-survivor']);
+  t.same(listLabIds(FIXTURES), ['fixture-bad', 'fixture-eperm', 'fixture-fail', 'fixture-pass', 'fixture-survivor']);
 });

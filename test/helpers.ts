@@ -1,6 +1,6 @@
 // Shared by the tests: requirements with reasons, a private state directory, the CLI, and host snapshots.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,9 +17,16 @@ export function needsRoot(): string | false {
   return process.getuid?.() === 0 ? false : 'needs root (namespaces need CAP_SYS_ADMIN)';
 }
 
+/** A fresh private (0700) directory that is removed when the test process exits: tests leave nothing behind. */
+export function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 /** Point the harness at a fresh private state directory (journal, progress) and return it. */
 export function useTempState(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-test-state-'));
+  const dir = tempDir('lab-test-state-');
   process.env.LAB_STATE_DIR = dir;
   return dir;
 }

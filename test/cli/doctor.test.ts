@@ -1,7 +1,7 @@
 // `lab doctor` from outside: spawn the built CLI and check what it reports against the kernel, read here directly.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { release, tmpdir } from 'node:os';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { release } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { parseCgroupMounts, readV2Controllers } from '../../src/kernel/cgroup-mode.js';
@@ -9,7 +9,7 @@ import { classifyUnshareFailure, NAMESPACE_TYPES, type NamespaceProbe } from '..
 import { findingsOf, type HostFacts } from '../../src/lab/diagnosis.js';
 import { requirement } from '../../src/lab/requirements.js';
 import type { RequirementId } from '../../src/lab/spec.js';
-import { cli, FIXTURES, needsRoot, ROOT } from '../helpers.js';
+import { cli, FIXTURES, needsRoot, ROOT, tempDir } from '../helpers.js';
 
 const CJK = /[\u3400-\u9fff]/;
 
@@ -112,12 +112,11 @@ t.test('exit status: 1 when a lab cannot be loaded, 0 when every lab is ready', 
   t.match(bad?.error, /warp-drive/, 'the malformed lab is named with its problem');
   t.equal(broken.report.labs.find((lab) => lab.id === 'fixture-pass')?.ready, true, 'needs only linux');
 
-  const dir = mkdtempSync(join(tmpdir(), 'lab-doctor-labs-'));
+  const dir = tempDir('lab-doctor-labs-');
   cpSync(join(FIXTURES, 'fixture-pass'), join(dir, 'fixture-pass'), { recursive: true });
   const good = doctor([], { LAB_LABS_DIR: dir });
   t.equal(good.status, 0, 'the only lab needs linux, which this host is');
   t.same(good.report.labs.map((lab) => lab.ready), [true]);
-  rmSync(dir, { recursive: true, force: true });
 });
 
 t.test('usage: arguments are refused, --help prints help', async (t) => {

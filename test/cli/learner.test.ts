@@ -14,7 +14,7 @@ const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const skip = needsRoot() || (!hasTmux && 'needs tmux');
 
 /** A tmux session running one lab command, read and typed into as a learner would. */
-function terminal(t: Tap.Test, state: string, command: string) {
+function terminal(t: { teardown(fn: () => void): void }, state: string, command: string) {
   const name = `lab-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const tmux = (...args: string[]): string => spawnSync('tmux', args, { encoding: 'utf8' }).stdout ?? '';
   t.teardown(() => void tmux('kill-session', '-t', name));

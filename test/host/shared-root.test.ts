@@ -3,15 +3,14 @@
 // shows the setup would catch a leak: a mount namespace that is not made private does pass its mounts back.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mountFingerprint, parseMountinfo, propagationOf, readMountinfo } from '../../src/kernel/mountinfo.js';
-import { BIN, needsRoot, useTempState } from '../helpers.js';
+import { BIN, needsRoot, tempDir, useTempState } from '../helpers.js';
 
 t.test('with / mounted shared, the lab leaves the mount table exactly as it was', { skip: needsRoot() }, async (t) => {
   const state = useTempState();
-  const dir = mkdtempSync(join(tmpdir(), 'lab-test-shared-'));
+  const dir = tempDir('lab-test-shared-');
   const script = [
     'set -e',
     'mount --make-rshared /',

@@ -70,7 +70,7 @@ export default {
             const ids = nspid(pid);
             return {
               ok: ids !== undefined && ids.length === 2 && ids[0] === pid && ids[1] === 1,
-              found: ids ? `NSpid: ${ids.join(' ')}` : `no /proc/${pid}`,
+              found: ids ? `NSpid: ${ids.join(' ')}` : { en: `no /proc/${pid}`, zh: `没有 /proc/${pid}` },
             };
           },
         },
@@ -82,9 +82,14 @@ export default {
           },
           verify: (ctx) => {
             const mounts = readMountinfo(ctx.proc('init').pid);
-            if (!mounts) return { ok: false, found: 'no mountinfo' };
+            if (!mounts) return { ok: false, found: { en: 'no mountinfo', zh: '读不到 mountinfo' } };
             const shared = mounts.filter((m) => propagationOf(m) !== 'private').map((m) => m.mountPoint);
-            return { ok: shared.length === 0, found: shared.length ? `not private: ${shared.join(', ')}` : `${mounts.length} mounts, all private` };
+            return {
+              ok: shared.length === 0,
+              found: shared.length
+                ? { en: `not private: ${shared.join(', ')}`, zh: `不是私有的：${shared.join(', ')}` }
+                : { en: `${mounts.length} mounts, all private`, zh: `${mounts.length} 个挂载，全部私有` },
+            };
           },
         },
       ],
@@ -113,7 +118,10 @@ export default {
               .sort((a, b) => a - b);
             const same = seen.length === members.length && seen.every((id, i) => id === members[i]);
             const shown = seen.length > 12 ? `${seen.length} PIDs (${seen.slice(0, 6).join(' ')} ...)` : list(seen);
-            return { ok: same && seen.includes(1), found: `/proc inside: ${shown}; namespace holds: ${list(members)}` };
+            return {
+              ok: same && seen.includes(1),
+              found: { en: `/proc inside: ${shown}; namespace holds: ${list(members)}`, zh: `命名空间内的 /proc：${shown}；命名空间里的进程：${list(members)}` },
+            };
           },
         },
       ],
@@ -138,7 +146,13 @@ export default {
             const host = ctx.proc('host-sleeper').pid;
             const onHost = isAlive(host);
             const insideToo = existsSync(`/proc/${ctx.proc('init').pid}/root/proc/${host}`);
-            return { ok: onHost && !insideToo, found: `/proc/${host} on host: ${onHost ? 'yes' : 'no'}; inside: ${insideToo ? 'yes' : 'no'}` };
+            return {
+              ok: onHost && !insideToo,
+              found: {
+                en: `/proc/${host} on the host: ${onHost ? 'yes' : 'no'}; inside: ${insideToo ? 'yes' : 'no'}`,
+                zh: `宿主机上有 /proc/${host}：${onHost ? '是' : '否'}；命名空间内：${insideToo ? '是' : '否'}`,
+              },
+            };
           },
         },
         {
@@ -151,7 +165,13 @@ export default {
             const host = ctx.proc('host-sleeper').pid;
             const result = await ctx.probe(inside(ctx, ['kill', '-KILL', String(host)]));
             const alive = isAlive(host);
-            return { ok: result.exitCode !== 0 && alive, found: `kill exit status ${result.exitCode}; host process ${host} ${alive ? 'alive' : 'gone'}` };
+            return {
+              ok: result.exitCode !== 0 && alive,
+              found: {
+                en: `kill exit status ${result.exitCode}; host process ${host} ${alive ? 'alive' : 'gone'}`,
+                zh: `kill 退出状态 ${result.exitCode}；宿主机进程 ${host} ${alive ? '仍然活着' : '已经不在'}`,
+              },
+            };
           },
         },
       ],
@@ -176,7 +196,13 @@ export default {
             const members = pidsInNamespace('pid', labPidNs(ctx));
             const found = members.filter((pid) => cmdline(pid)?.join(' ') === 'sleep 777');
             const shown = members.map((pid) => `${nspid(pid)?.join('/') ?? pid}:${cmdline(pid)?.join(' ') ?? '?'}`);
-            return { ok: found.length > 0, found: `in the namespace (host/inside PID:command): ${shown.join(', ') || '(none)'}` };
+            return {
+              ok: found.length > 0,
+              found: {
+                en: `in the namespace (host/inside PID:command): ${shown.join(', ') || '(none)'}`,
+                zh: `命名空间里的进程（宿主机/命名空间内 PID:命令）：${shown.join(', ') || '（无）'}`,
+              },
+            };
           },
         },
       ],
@@ -198,7 +224,7 @@ export default {
             const init = ctx.proc('init').pid;
             const adopted = pidsInNamespace('pid', labPidNs(ctx)).filter((pid) => pid !== init && ppid(pid) === init);
             ctx.set('orphan', String(adopted[0] ?? ''));
-            return { ok: adopted.length > 0, found: `children of init (host PIDs): ${list(adopted)}` };
+            return { ok: adopted.length > 0, found: { en: `children of init (host PIDs): ${list(adopted)}`, zh: `init 的子进程（宿主机 PID）：${list(adopted)}` } };
           },
         },
         {
@@ -212,7 +238,12 @@ export default {
             const inner = orphan ? nspid(orphan)?.at(-1) : undefined;
             const status = inner ? readStatusFile(`/proc/${ctx.proc('init').pid}/root/proc/${inner}/status`) : undefined;
             const parent = status?.get('PPid');
-            return { ok: parent === '1', found: inner ? `inside PID ${inner}, PPid ${parent ?? '?'}` : 'no orphan found' };
+            return {
+              ok: parent === '1',
+              found: inner
+                ? { en: `inside PID ${inner}, PPid ${parent ?? '?'}`, zh: `命名空间内 PID ${inner}，PPid ${parent ?? '?'}` }
+                : { en: 'no orphan found', zh: '没有找到孤儿进程' },
+            };
           },
         },
       ],
@@ -232,7 +263,7 @@ export default {
           verify: (ctx) => {
             const pid = ctx.proc('init').pid;
             const alive = isAlive(pid);
-            return { ok: !alive, found: `/proc/${pid}: ${alive ? 'running' : 'gone'}` };
+            return { ok: !alive, found: { en: `/proc/${pid}: ${alive ? 'running' : 'gone'}`, zh: `/proc/${pid}：${alive ? '仍在运行' : '已经不在'}` } };
           },
         },
         {
@@ -244,7 +275,10 @@ export default {
           settle: 2000,
           verify: (ctx) => {
             const left = pidsInNamespace('pid', labPidNs(ctx));
-            return { ok: left.length === 0, found: `processes left in pid:[${labPidNs(ctx)}]: ${list(left)}` };
+            return {
+              ok: left.length === 0,
+              found: { en: `processes left in pid:[${labPidNs(ctx)}]: ${list(left)}`, zh: `pid:[${labPidNs(ctx)}] 中剩下的进程：${list(left)}` },
+            };
           },
         },
       ],

@@ -17,7 +17,7 @@ export type LabEvent =
   | { type: 'command-end'; step: string; exitCode: number; expected: 'ok' | 'fail'; ok: boolean }
   | { type: 'task-wait'; step: LoadedStep; shell: string }
   | { type: 'solution'; step: string }
-  | { type: 'check'; step: string; check: string; title: Text; ok: boolean; found: string }
+  | { type: 'check'; step: string; check: string; title: Text; ok: boolean; found: Text }
   | { type: 'step-done'; step: string; status: StepStatus }
   | { type: 'cleanup'; what: string; ok: boolean }
   | { type: 'error'; step?: string; error: LabError }

@@ -90,7 +90,8 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
       if (verdict.ok) outcome.checksPassed++;
       else outcome.checksFailed++;
       all &&= verdict.ok;
-      emit({ type: 'check', step: step.spec.id, check: check.id, title: check.title, ok: verdict.ok, found: verdict.found });
+      const found = typeof verdict.found === 'string' ? { en: verdict.found, zh: verdict.found } : verdict.found;
+      emit({ type: 'check', step: step.spec.id, check: check.id, title: check.title, ok: verdict.ok, found });
     }
     return all;
   };

@@ -90,10 +90,13 @@ export interface CheckContext extends LabContext {
   probe(argv: string[]): Promise<ProbeResult>;
 }
 
-/** A check's verdict. `found` states the kernel facts it read, e.g. `NSpid: 4242 1`. */
+/**
+ * A check's verdict. `found` states the kernel facts it read: a plain string when it is only facts
+ * (`NSpid: 4242 1`), a Text when it has words to translate.
+ */
 export interface Verdict {
   ok: boolean;
-  found: string;
+  found: string | Text;
 }
 
 /** A statement about kernel state that must hold after its step. */

@@ -12,7 +12,7 @@ export function eventToJson(event: LabEvent, lang: Lang): Record<string, unknown
     case 'task-wait':
       return { type: event.type, step: event.step.spec.id, shell: event.shell };
     case 'check':
-      return { type: event.type, step: event.step, check: event.check, title: event.title[lang], ok: event.ok, found: event.found };
+      return { type: event.type, step: event.step, check: event.check, title: event.title[lang], ok: event.ok, found: event.found[lang] };
     case 'error':
       return { type: event.type, step: event.step, operation: event.error.operation, code: event.error.code, meaning: event.error.meaning[lang], fix: event.error.fix[lang] };
     default:

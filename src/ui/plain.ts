@@ -4,6 +4,7 @@ import type { Lang } from '../lab/spec.js';
 import { formatError } from './error.js';
 import { fill } from './lang.js';
 import { MSG } from './messages.js';
+import { reflow } from './text.js';
 
 export interface PlainOptions {
   lang: Lang;
@@ -12,6 +13,8 @@ export interface PlainOptions {
   /** ANSI colours (a TTY without NO_COLOR). */
   color: boolean;
   write?: (text: string) => void;
+  /** Columns to wrap prose at (default: the terminal's, at most 100; 100 when not a terminal). */
+  width?: number;
 }
 
 /** Whether to colour output written to this stream. */
@@ -28,6 +31,8 @@ const indent = (text: string, by = '  '): string =>
 /** A listener that writes the run as readable text. */
 export function plainReporter(options: PlainOptions): Listener {
   const { lang } = options;
+  const width = options.width ?? Math.min(process.stdout.columns || 100, 100);
+  const prose = (text: string, by = '  '): string => indent(reflow(text, width - by.length), by);
   const write = options.write ?? ((text: string) => void process.stdout.write(text));
   const paint = (code: string, text: string): string => (options.color ? `\x1b[${code}m${text}\x1b[0m` : text);
   const green = (t: string): string => paint('32', t);
@@ -47,16 +52,16 @@ export function plainReporter(options: PlainOptions): Listener {
     switch (event.type) {
       case 'lab-start': {
         line(bold(`━━ ${event.lab.title[lang]} (${event.lab.spec.id}) ━━`));
-        if (options.explain) line(event.lab.summary[lang]);
+        if (options.explain) line(prose(event.lab.summary[lang], ''));
         break;
       }
       case 'step-start': {
-        const prose = event.step.prose[lang];
+        const text = event.step.prose[lang];
         const kind = event.step.spec.kind === 'task' ? ` — ${MSG.yourTurn[lang]}` : '';
         currentStep = event.step.spec.id;
         line();
-        line(bold(`[${event.index + 1}/${event.total}] ${prose.title}${kind}`) + dim(`  (${event.step.spec.id})`));
-        if (options.explain) line(indent(prose.body));
+        line(bold(`[${event.index + 1}/${event.total}] ${text.title}${kind}`) + dim(`  (${event.step.spec.id})`));
+        if (options.explain) line(prose(text.body));
         break;
       }
       case 'solution':
@@ -81,7 +86,7 @@ export function plainReporter(options: PlainOptions): Listener {
       case 'check': {
         const mark = event.ok ? green('✓') : red('✗');
         line(`  ${mark} ${event.title[lang]}`);
-        line(dim(`      ${MSG.found[lang]}: ${event.found}`));
+        line(dim(`      ${MSG.found[lang]}: ${event.found[lang]}`));
         if (!event.ok) {
           failedStep = currentStep;
           failedChecks++;

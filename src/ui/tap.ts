@@ -41,7 +41,7 @@ export class TapWriter {
           ok &&= event.ok;
           out(`${event.ok ? 'ok' : 'not ok'} ${point} - ${event.step}: ${escape(event.title[this.lang])}`);
           out('  ---');
-          out(`  found: ${yamlString(event.found)}`);
+          out(`  found: ${yamlString(event.found[this.lang])}`);
           out('  ...');
           break;
         case 'error':

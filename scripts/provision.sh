@@ -19,6 +19,7 @@ NODE_MIN_MAJOR=20
 BASE_PACKAGES=(
   util-linux      # unshare, nsenter, lsns, mount, runuser
   procps          # ps, pgrep
+  iputils-ping    # ping, for the network lab
   psmisc          # pstree, killall (shown in the labs)
   iproute2        # ip link, ip netns
   busybox-static  # a static shell and tools for the lab's root filesystem

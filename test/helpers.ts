@@ -1,6 +1,6 @@
 // Shared by the tests: requirements with reasons, a private state directory, the CLI, and host snapshots.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,15 +56,58 @@ export function markedPids(runId?: string): number[] {
   });
 }
 
-/** What a lab must leave exactly as it found it: the mount table, marked processes, journal files. */
-export function hostSnapshot(stateDir?: string): { mounts: string[]; marked: number[]; journals: string[] } {
-  let journals: string[] = [];
-  if (stateDir) {
-    try {
-      journals = readdirSync(join(stateDir, 'runs'));
-    } catch {
-      journals = [];
-    }
+const list = (dir: string): string[] => {
+  try {
+    return readdirSync(dir).sort();
+  } catch {
+    return [];
   }
-  return { mounts: mountFingerprint(readMountinfo('self') ?? []), marked: markedPids(), journals };
+};
+const read = (path: string): string => {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch {
+    return '';
+  }
+};
+
+/** Every directory named lab* in the cgroup hierarchies (as deep as a lab could make one). */
+function labCgroups(dir = '/sys/fs/cgroup', depth = 0): string[] {
+  if (depth > 4) return [];
+  const found: string[] = [];
+  for (const entry of list(dir)) {
+    const path = join(dir, entry);
+    if (entry.startsWith('lab')) found.push(path);
+    else if (depth < 2 && !entry.includes('.')) found.push(...labCgroups(path, depth + 1));
+  }
+  return found;
+}
+
+/** What a lab must leave exactly as it found it. */
+export interface HostSnapshot {
+  mounts: string[];
+  marked: number[];
+  journals: string[];
+  links: string[];
+  netns: string[];
+  cgroups: string[];
+  hostname: string;
+  domainname: string;
+  sysv: string[];
+}
+
+/** The host state every lab must leave as it found it: mounts, marked processes, journal files, network links and
+ * namespaces, lab cgroups, hostname and domainname, System V IPC objects. */
+export function hostSnapshot(stateDir?: string): HostSnapshot {
+  return {
+    mounts: mountFingerprint(readMountinfo('self') ?? []),
+    marked: markedPids(),
+    journals: stateDir ? list(join(stateDir, 'runs')) : [],
+    links: list('/sys/class/net'),
+    netns: list('/run/netns'),
+    cgroups: labCgroups(),
+    hostname: read('/proc/sys/kernel/hostname'),
+    domainname: read('/proc/sys/kernel/domainname'),
+    sysv: ['msg', 'shm', 'sem'].flatMap((type) => read(`/proc/sysvipc/${type}`).split('\n').slice(1).map((line) => `${type} ${line.trim().split(/\s+/).slice(0, 2).join(' ')}`)),
+  };
 }

@@ -1,8 +1,10 @@
 // Removing what a run created: newest first, each removal journaled, and only what the journal names.
+import { existsSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
-import { rmSync } from 'node:fs';
 import { environValue, isAlive, listPids } from '../kernel/proc.js';
-import { RUN_MARKER } from './exec.js';
+import { renderCommand } from '../kernel/shell.js';
+import { IPCRM_FLAG, readSysvipc } from '../kernel/sysvipc.js';
+import { RUN_MARKER, runCommand } from './exec.js';
 import { appendRecord, type FoundRun, type Resource } from './journal.js';
 
 /** Poll until `done()` or the time is up; returns whether it got done. */
@@ -26,6 +28,77 @@ export async function killProcess(pid: number, start?: number): Promise<boolean>
   return waitFor(() => !isAlive(pid, start), 3000);
 }
 
+/** Whether a name is one the harness could have given (it never touches anything else). */
+export function isLabName(path: string): boolean {
+  return basename(path).startsWith('lab-');
+}
+
+/** Where a host resource shows that it exists. */
+export function resourceExists(resource: Resource): boolean {
+  switch (resource.kind) {
+    case 'process':
+      return resource.pid !== undefined && isAlive(resource.pid, resource.start);
+    case 'link':
+      return existsSync(`/sys/class/net/${resource.name}`);
+    case 'netns':
+      return existsSync(`/run/netns/${resource.name}`);
+    case 'cgroup':
+    case 'path':
+      return existsSync(resource.path);
+    case 'sysv':
+      return readSysvipc(resource.type).some((o) => o.id === resource.id && o.key === resource.key);
+  }
+}
+
+/** The command that removes a resource, when a command does it (shown to the learner in the cleanup). */
+export function removalCommand(resource: Resource): string[] | undefined {
+  switch (resource.kind) {
+    case 'link':
+      return ['ip', 'link', 'del', resource.name];
+    case 'netns':
+      return ['ip', 'netns', 'del', resource.name];
+    case 'sysv':
+      return resource.id === undefined ? undefined : ['ipcrm', IPCRM_FLAG[resource.type], String(resource.id)];
+    default:
+      return undefined;
+  }
+}
+
+/** How a resource is named in the cleanup report. */
+export function describeResource(resource: Resource): string {
+  const command = removalCommand(resource);
+  if (command) return renderCommand(command);
+  switch (resource.kind) {
+    case 'process':
+      return `kill -KILL ${resource.pid ?? '?'}  (${resource.name})`;
+    case 'cgroup':
+      return `rmdir ${resource.path}`;
+    case 'path':
+      return `rm -rf ${resource.path}`;
+    default:
+      return resource.kind;
+  }
+}
+
+/** Remove a cgroup directory: kill what is left in it, then rmdir, retrying the brief EBUSY that follows a kill. */
+async function removeCgroup(path: string): Promise<boolean> {
+  let procs: number[] = [];
+  try {
+    procs = readFileSync(`${path}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch {
+    // No cgroup.procs: nothing left to kill.
+  }
+  for (const pid of procs) await killProcess(pid);
+  return waitFor(() => {
+    try {
+      rmdirSync(path);
+      return true;
+    } catch (error) {
+      return (error as { code?: string }).code === 'ENOENT';
+    }
+  }, 2000, 10);
+}
+
 /** Remove one journaled resource. Returns false when it could not be removed. */
 export async function removeResource(resource: Resource): Promise<boolean> {
   switch (resource.kind) {
@@ -37,11 +110,22 @@ export async function removeResource(resource: Resource): Promise<boolean> {
       if (resource.target !== undefined && resource.target !== resource.pid) ok = (await killProcess(resource.target)) && ok;
       return ok;
     }
-    case 'path': {
+    case 'path':
       // Never remove a path the harness could not have named.
-      if (!basename(resource.path).startsWith('lab-')) return false;
+      if (!isLabName(resource.path)) return false;
       rmSync(resource.path, { recursive: true, force: true });
       return true;
+    case 'cgroup':
+      if (!isLabName(resource.path) || !resource.path.startsWith('/sys/fs/cgroup/')) return false;
+      return !existsSync(resource.path) || removeCgroup(resource.path);
+    case 'link':
+    case 'netns':
+    case 'sysv': {
+      if (resource.kind !== 'sysv' && !isLabName(resource.name)) return false;
+      if (!resourceExists(resource)) return true;
+      const command = removalCommand(resource);
+      if (command) await runCommand(command);
+      return !resourceExists(resource);
     }
   }
 }

@@ -23,6 +23,16 @@ export type Resource =
       kind: 'path';
       /** A file or directory the harness made; removed recursively. */
       path: string;
+    }
+  | { kind: 'link'; name: string }
+  | { kind: 'netns'; name: string }
+  | { kind: 'cgroup'; path: string }
+  | {
+      kind: 'sysv';
+      type: 'msg' | 'shm' | 'sem';
+      /** Id and key of the object, once found (they name it together: ids are reused). */
+      id?: number;
+      key?: number;
     };
 
 /** One line of a journal file. */

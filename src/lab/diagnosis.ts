@@ -104,15 +104,16 @@ export async function gatherFacts(): Promise<HostFacts> {
 }
 
 /**
- * The requirement id an item stands for, so that its `neededBy` names the labs that declare it. `cgroup2`,
- * `overlayfs` and `busybox` are not requirement ids yet: no lab needs them, so they cannot fail `lab doctor`.
+ * The requirement id an item stands for, so that its `neededBy` names the labs that declare it. The item
+ * `cgroup-v2` is about the memory, cpu and pids controllers on v2, which the cgroup labs will need
+ * (`cgroup2-controllers`, not a requirement id yet); a lab that needs only a v2 hierarchy declares `cgroup2`.
  */
 const REQUIREMENT_OF: Record<string, string> = {
   root: 'root',
   'util-linux': 'unshare',
   'ns-pid': 'ns-pid',
   'ns-mnt': 'ns-mnt',
-  'cgroup-v2': 'cgroup2',
+  'cgroup-v2': 'cgroup2-controllers',
   overlayfs: 'overlayfs',
   busybox: 'busybox',
 };

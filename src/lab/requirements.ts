@@ -1,6 +1,7 @@
 // What labs need from the host, each with a fast probe (file reads only: `lab list` runs every probe), why a lab
 // needs it and how to get it.
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { readCgroupLayout } from '../kernel/cgroup-mode.js';
 import { delimiter, join } from 'node:path';
 import type { RequirementId, Text } from './spec.js';
 
@@ -32,6 +33,25 @@ const UTIL_LINUX: Text = {
   en: 'Install util-linux: `sudo apt-get install util-linux` (or `sudo scripts/provision.sh`).',
   zh: '安装 util-linux：`sudo apt-get install util-linux`（或运行 `sudo scripts/provision.sh`）。',
 };
+
+/** A number from a /proc/sys file, or undefined when the file does not exist. */
+function sysctl(path: string): number | undefined {
+  try {
+    return Number(readFileSync(path, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
+
+const DISTRO_KERNEL: Text = {
+  en: 'Use a distribution kernel (Debian, Ubuntu) or the Vagrant VM.',
+  zh: '使用发行版内核（Debian、Ubuntu）或 Vagrant 虚拟机。',
+};
+
+/** A namespace type the kernel offers, seen as /proc/self/ns/<file>. */
+function namespaceRequirement(id: RequirementId, file: string, what: Text, why: Text, fix: Text = DISTRO_KERNEL): Requirement {
+  return { id, what, why, fix, met: () => existsSync(`/proc/self/ns/${file}`) };
+}
 
 const REQUIREMENTS: Requirement[] = [
   {
@@ -83,18 +103,65 @@ const REQUIREMENTS: Requirement[] = [
     met: () => onPath('ps') && onPath('kill'),
   },
   {
-    id: 'ns-pid',
-    what: { en: 'PID namespaces in the kernel', zh: '内核支持 PID 命名空间' },
-    why: { en: 'The kernel must be built with CONFIG_PID_NS.', zh: '内核编译时需要启用 CONFIG_PID_NS。' },
-    fix: { en: 'Use a distribution kernel (Debian, Ubuntu) or the Vagrant VM.', zh: '使用发行版内核（Debian、Ubuntu）或 Vagrant 虚拟机。' },
-    met: () => existsSync('/proc/self/ns/pid'),
+    id: 'iproute2',
+    what: { en: 'the `ip` command', zh: '`ip` 命令' },
+    why: { en: 'The network lab makes veth pairs, bridges and network namespaces with it.', zh: '网络实验用它创建 veth 设备对、网桥和网络命名空间。' },
+    fix: { en: 'Install iproute2: `sudo apt-get install iproute2`.', zh: '安装 iproute2：`sudo apt-get install iproute2`。' },
+    met: () => onPath('ip'),
   },
   {
-    id: 'ns-mnt',
-    what: { en: 'mount namespaces in the kernel', zh: '内核支持挂载（mount）命名空间' },
-    why: { en: 'Labs mount a private /proc without touching the host\'s.', zh: '实验要挂载自己的 /proc，而不影响宿主机的。' },
-    fix: { en: 'Use a distribution kernel (Debian, Ubuntu) or the Vagrant VM.', zh: '使用发行版内核（Debian、Ubuntu）或 Vagrant 虚拟机。' },
-    met: () => existsSync('/proc/self/ns/mnt'),
+    id: 'ipc-tools',
+    what: { en: 'the `ipcmk`, `ipcs` and `ipcrm` commands', zh: '`ipcmk`、`ipcs` 和 `ipcrm` 命令' },
+    why: { en: 'The IPC lab creates and lists System V IPC objects with them.', zh: 'IPC 实验用它们创建和列出 System V IPC 对象。' },
+    fix: UTIL_LINUX,
+    met: () => onPath('ipcmk') && onPath('ipcs') && onPath('ipcrm'),
+  },
+  {
+    id: 'busybox',
+    what: { en: 'busybox', zh: 'busybox 工具集' },
+    why: { en: 'Labs use its small servers and tools (nc, ping, httpd) inside namespaces.', zh: '实验在命名空间里使用它提供的小型服务器和工具（nc、ping、httpd）。' },
+    fix: { en: 'Install it: `sudo apt-get install busybox-static`.', zh: '安装它：`sudo apt-get install busybox-static`。' },
+    met: () => onPath('busybox'),
+  },
+  {
+    id: 'cgroup2',
+    what: { en: 'a cgroup v2 hierarchy', zh: 'cgroup v2 层级' },
+    why: {
+      en: 'The lab makes a cgroup of its own in the v2 hierarchy (mounted at /sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid hosts).',
+      zh: '实验要在 cgroup v2 层级中创建自己的 cgroup（挂载在 /sys/fs/cgroup，混合模式的主机上在 /sys/fs/cgroup/unified）。',
+    },
+    fix: {
+      en: 'Boot with `systemd.unified_cgroup_hierarchy=1`, or use the Vagrant VM.',
+      zh: '用 `systemd.unified_cgroup_hierarchy=1` 启动系统，或使用 Vagrant 虚拟机。',
+    },
+    met: () => readCgroupLayout().v2Path !== undefined,
+  },
+  namespaceRequirement('ns-pid', 'pid', { en: 'PID namespaces in the kernel', zh: '内核支持 PID 命名空间' }, { en: 'The kernel must be built with CONFIG_PID_NS.', zh: '内核编译时需要启用 CONFIG_PID_NS。' }),
+  namespaceRequirement('ns-mnt', 'mnt', { en: 'mount namespaces in the kernel', zh: '内核支持挂载（mount）命名空间' }, { en: 'Labs mount a private /proc without touching the host\'s.', zh: '实验要挂载自己的 /proc，而不影响宿主机的。' }),
+  namespaceRequirement('ns-uts', 'uts', { en: 'UTS namespaces in the kernel', zh: '内核支持 UTS 命名空间' }, { en: 'The kernel must be built with CONFIG_UTS_NS.', zh: '内核编译时需要启用 CONFIG_UTS_NS。' }),
+  namespaceRequirement('ns-ipc', 'ipc', { en: 'IPC namespaces in the kernel', zh: '内核支持 IPC 命名空间' }, { en: 'The kernel must be built with CONFIG_IPC_NS.', zh: '内核编译时需要启用 CONFIG_IPC_NS。' }),
+  namespaceRequirement('ns-net', 'net', { en: 'network namespaces in the kernel', zh: '内核支持网络命名空间' }, { en: 'The kernel must be built with CONFIG_NET_NS.', zh: '内核编译时需要启用 CONFIG_NET_NS。' }),
+  namespaceRequirement('ns-user', 'user', { en: 'user namespaces in the kernel', zh: '内核支持用户命名空间' }, { en: 'The kernel must be built with CONFIG_USER_NS.', zh: '内核编译时需要启用 CONFIG_USER_NS。' }),
+  namespaceRequirement('ns-cgroup', 'cgroup', { en: 'cgroup namespaces in the kernel', zh: '内核支持 cgroup 命名空间' }, { en: 'The kernel must be 4.6 or newer with CONFIG_CGROUPS.', zh: '内核需要 4.6 或更新版本，并启用 CONFIG_CGROUPS。' }),
+  namespaceRequirement('ns-time', 'time', { en: 'time namespaces in the kernel', zh: '内核支持时间命名空间' }, { en: 'Time namespaces came with Linux 5.6 (CONFIG_TIME_NS).', zh: '时间命名空间自 Linux 5.6 起才有（CONFIG_TIME_NS）。' }, {
+    en: 'Use a kernel of 5.6 or newer (Debian 12, Ubuntu 22.04 and later), or the Vagrant VM.',
+    zh: '使用 5.6 或更新的内核（Debian 12、Ubuntu 22.04 及以后），或 Vagrant 虚拟机。',
+  }),
+  {
+    id: 'userns-unprivileged',
+    what: { en: 'user namespaces for unprivileged users', zh: '允许普通用户创建用户命名空间' },
+    why: {
+      en: 'The lab shows an ordinary user becoming root inside a user namespace; some distributions switch that off (Ubuntu 24.04 through AppArmor, older Debian through a sysctl).',
+      zh: '实验要演示普通用户在用户命名空间里变成 root；有些发行版关闭了这个功能（Ubuntu 24.04 通过 AppArmor，较老的 Debian 通过 sysctl）。',
+    },
+    fix: {
+      en: 'For the lab only: `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` (Ubuntu) or `sudo sysctl kernel.unprivileged_userns_clone=1` (Debian); it is reset at reboot.',
+      zh: '仅为做实验临时打开：`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`（Ubuntu）或 `sudo sysctl kernel.unprivileged_userns_clone=1`（Debian）；重启后恢复。',
+    },
+    met: () =>
+      (sysctl('/proc/sys/user/max_user_namespaces') ?? 1) > 0 &&
+      (sysctl('/proc/sys/kernel/unprivileged_userns_clone') ?? 1) !== 0 &&
+      (sysctl('/proc/sys/kernel/apparmor_restrict_unprivileged_userns') ?? 0) === 0,
   },
 ];
 

@@ -2,12 +2,13 @@
 // that removes all of it newest first. The runner drives it; actions and checks see it as their context.
 import { childrenOf, comm, isAlive, nsInode, startTime } from '../kernel/proc.js';
 import { renderCommand } from '../kernel/shell.js';
-import { killMarked, removeResource, waitFor } from '../host/cleanup.js';
+import { readSysvipc } from '../kernel/sysvipc.js';
+import { describeResource, isLabName, killMarked, removeResource, resourceExists, waitFor } from '../host/cleanup.js';
 import { commandError, LabError } from '../host/errors.js';
 import { runCommand, startProcess, type OutputSink } from '../host/exec.js';
 import { Journal, type Resource } from '../host/journal.js';
 import type { CommandRole, Listener } from './events.js';
-import type { Action, CheckContext, LabProcess, NamespaceType, ProbeResult } from './spec.js';
+import type { Action, CheckContext, HostResource, LabProcess, NamespaceType, ProbeResult } from './spec.js';
 
 const NAMESPACE_TYPES: NamespaceType[] = ['pid', 'mnt', 'uts', 'ipc', 'net', 'user', 'cgroup', 'time'];
 
@@ -85,12 +86,48 @@ export class Session implements CheckContext {
       await this.start(action.name, action.argv, action.pidOf ?? 'self');
       return { ok: true, stderr: '' };
     }
+    const created = action.creates ? this.intendHostResource(action.creates, action.argv) : undefined;
     const result = await runCommand(action.argv, { runId: this.runId, onOutput: this.sink(), signal: this.signal });
+    created?.();
     if (this.signal?.aborted) return { ok: true, stderr: '' };
     const expected = action.expect ?? 'ok';
     const ok = expected === 'ok' ? result.exitCode === 0 : result.exitCode !== 0;
     this.emit({ type: 'command-end', step: this.step, exitCode: result.exitCode, expected, ok });
     return { ok, stderr: result.stderr };
+  }
+
+  /**
+   * Journal a host resource an action is about to create, after making sure nothing of that name exists (it
+   * would not be ours to remove). Returns what to do once the action ran: for a System V object, find it.
+   */
+  private intendHostResource(wanted: HostResource, argv: string[]): (() => void) | undefined {
+    const resource: Resource = { ...wanted };
+    if ('name' in resource && !isLabName(resource.name)) throw new Error(`a lab resource name must start with lab-: ${resource.name}`);
+    if ('path' in resource && !isLabName(resource.path)) throw new Error(`a lab path must start with lab-: ${resource.path}`);
+    if (resource.kind !== 'sysv' && resourceExists(resource)) {
+      const name = 'name' in resource ? resource.name : resource.path;
+      throw new LabError({
+        operation: `run \`${renderCommand(argv)}\``,
+        code: 'exists',
+        meaning: {
+          en: `${name} already exists, probably left by a run that crashed; lab does not touch what this run did not create.`,
+          zh: `${name} 已经存在，多半是某次崩溃的运行留下的；lab 不会碰不是本次运行创建的东西。`,
+        },
+        fix: { en: 'Run `sudo lab clean`, then start the lab again.', zh: '运行 `sudo lab clean`，然后重新开始实验。' },
+      });
+    }
+    const before = resource.kind === 'sysv' ? readSysvipc(resource.type) : [];
+    const id = this.journal.intend(resource);
+    this.held.push({ id, resource });
+    if (resource.kind !== 'sysv') return undefined;
+    return () => {
+      const known = new Set(before.map((o) => `${o.id}:${o.key}`));
+      const made = readSysvipc(resource.type).filter((o) => !known.has(`${o.id}:${o.key}`));
+      if (made.length !== 1) return;
+      resource.id = made[0]!.id;
+      resource.key = made[0]!.key;
+      this.journal.update(id, resource);
+    };
   }
 
   /** Start a long-lived process: journal first, then spawn, then journal its PID and start time. */
@@ -159,8 +196,7 @@ export class Session implements CheckContext {
       const removed = await removeResource(held.resource);
       if (removed) this.journal.removed(held.id);
       ok &&= removed;
-      const what = held.resource.kind === 'process' ? `process ${held.resource.name} (${held.resource.pid ?? '?'})` : held.resource.path;
-      this.emit({ type: 'cleanup', what, ok: removed });
+      this.emit({ type: 'cleanup', what: describeResource(held.resource), ok: removed });
     }
     const strays = await killMarked(this.runId);
     if (strays > 0) this.emit({ type: 'cleanup', what: `${strays} stray process(es)`, ok: true });

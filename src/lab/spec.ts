@@ -21,8 +21,53 @@ export type RequirementId =
   | 'nsenter'
   | 'setpriv'
   | 'procps'
+  | 'iproute2'
+  | 'ipc-tools'
+  | 'busybox'
+  | 'cgroup2'
   | 'ns-pid'
-  | 'ns-mnt';
+  | 'ns-mnt'
+  | 'ns-uts'
+  | 'ns-ipc'
+  | 'ns-net'
+  | 'ns-user'
+  | 'ns-cgroup'
+  | 'ns-time'
+  | 'userns-unprivileged';
+
+/**
+ * Something on the host (outside every lab namespace) that an action creates. The runner journals it before
+ * the action runs, refuses to run when it already exists, and removes it at the end, newest first.
+ */
+export type HostResource =
+  | {
+      /** A network interface in the host's network namespace (`ip link del`). Name starts with `lab-`. */
+      kind: 'link';
+      name: string;
+    }
+  | {
+      /** A named network namespace, /run/netns/<name> (`ip netns del`). Name starts with `lab-`. */
+      kind: 'netns';
+      name: string;
+    }
+  | {
+      /** A cgroup directory (its processes are killed, then it is removed). Basename starts with `lab-`. */
+      kind: 'cgroup';
+      path: string;
+    }
+  | {
+      /** A file or directory (removed recursively). Basename starts with `lab-`. */
+      kind: 'path';
+      path: string;
+    }
+  | {
+      /**
+       * A System V IPC object the action makes in the host's IPC namespace; it is found by comparing
+       * /proc/sysvipc/<type> before and after the action (`ipcrm`).
+       */
+      kind: 'sysv';
+      type: 'msg' | 'shm' | 'sem';
+    };
 
 /**
  * One command the harness runs. `argv` is exactly what is executed and, shell-quoted, exactly what the
@@ -38,6 +83,8 @@ export type Action =
        * `fail`: the command is expected to fail because failing is the lesson (a kill across namespaces).
        */
       expect?: 'ok' | 'fail';
+      /** What the command creates on the host: journaled before it runs, removed at the end of the lab. */
+      creates?: HostResource;
     }
   | {
       /** Start a long-lived process (a namespace's init, a server); it is journaled and stopped at the end. */
@@ -70,6 +117,8 @@ export interface LabProcess {
 
 /** What actions and checks may ask of the running lab. */
 export interface LabContext {
+  /** The run's id (`lab-<lab>-<pid>-<time>`), unique on this host: use its end to make names unique. */
+  readonly runId: string;
   /** The lab's process of this name; throws a LabError when the step that starts it did not run. */
   proc(name: string): LabProcess;
   /** A value a previous action or check stored with `set`. Throws when absent. */

@@ -23,6 +23,20 @@ function checkText(value: unknown, where: string, problems: string[]): void {
   }
 }
 
+const RESOURCE_KINDS = ['link', 'netns', 'cgroup', 'path', 'sysv'];
+
+/** A host resource an action declares it creates: a known kind, named with the lab- prefix. */
+function checkCreates(value: unknown, where: string, problems: string[]): void {
+  if (!isObj(value) || !RESOURCE_KINDS.includes(value.kind as string)) {
+    problems.push(`${where}: "kind" must be one of ${RESOURCE_KINDS.join(', ')}`);
+    return;
+  }
+  const name = value.name ?? value.path;
+  if (value.kind !== 'sysv' && (typeof name !== 'string' || !/(^|\/)lab-[^/]*$/.test(name))) {
+    problems.push(`${where}: the name must start with "lab-"`);
+  }
+}
+
 /** A list of actions: each an action object or a function of the context. */
 function checkActions(value: unknown, where: string, problems: string[]): void {
   if (!Array.isArray(value) || value.length === 0) {
@@ -39,6 +53,7 @@ function checkActions(value: unknown, where: string, problems: string[]): void {
       problems.push(`${where}[${i}]: "argv" must be a non-empty list of strings`);
     }
     if (action.kind === 'start' && (typeof action.name !== 'string' || !action.name)) problems.push(`${where}[${i}]: "name" is required`);
+    if (action.creates !== undefined) checkCreates(action.creates, `${where}[${i}].creates`, problems);
   });
 }
 

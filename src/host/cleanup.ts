@@ -1,6 +1,6 @@
 // Removing what a run created: newest first, each removal journaled, and only what the journal names.
-import { existsSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { environValue, isAlive, listPids } from '../kernel/proc.js';
 import { renderCommand } from '../kernel/shell.js';
 import { IPCRM_FLAG, readSysvipc } from '../kernel/sysvipc.js';
@@ -80,8 +80,19 @@ export function describeResource(resource: Resource): string {
   }
 }
 
-/** Remove a cgroup directory: kill what is left in it, then rmdir, retrying the brief EBUSY that follows a kill. */
+/**
+ * Remove a cgroup and any child cgroups made inside it (by a learner during the lab), deepest first: kill what
+ * is left in each, then rmdir, retrying the brief EBUSY that follows a kill.
+ */
 async function removeCgroup(path: string): Promise<boolean> {
+  let children: string[] = [];
+  try {
+    children = readdirSync(path, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(path, e.name));
+  } catch {
+    return !existsSync(path);
+  }
+  let ok = true;
+  for (const child of children) ok = (await removeCgroup(child)) && ok;
   let procs: number[] = [];
   try {
     procs = readFileSync(`${path}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
@@ -89,7 +100,7 @@ async function removeCgroup(path: string): Promise<boolean> {
     // No cgroup.procs: nothing left to kill.
   }
   for (const pid of procs) await killProcess(pid);
-  return waitFor(() => {
+  const removed = await waitFor(() => {
     try {
       rmdirSync(path);
       return true;
@@ -97,6 +108,7 @@ async function removeCgroup(path: string): Promise<boolean> {
       return (error as { code?: string }).code === 'ENOENT';
     }
   }, 2000, 10);
+  return removed && ok;
 }
 
 /** Remove one journaled resource. Returns false when it could not be removed. */

@@ -1,6 +1,6 @@
 // `lab list`: every lab with its summary, whether this host can run it, and the learner's progress. Reads files
-// only (no subprocess), so it starts about as fast as node itself.
-import { loadAllLabs } from '../lab/load.js';
+// only (no subprocess, no lab module: the build's catalogue), so it starts about as fast as node itself.
+import { readCatalogue } from '../lab/catalogue.js';
 import { readProgress } from '../lab/progress.js';
 import { oneLine } from '../lab/prose.js';
 import { unmet } from '../lab/requirements.js';
@@ -19,21 +19,21 @@ what is missing), and your progress (steps passed, or done).`,
 
 export async function run(args: string[], lang: Lang): Promise<number> {
   const { values } = parse('list', args, { json: { type: 'boolean' } });
-  const labs = await loadAllLabs();
+  const labs = await readCatalogue();
   const progress = readProgress();
   const rows = labs.map((lab) => {
-    const missing = unmet(lab.spec.requires);
-    const done = progress[lab.spec.id];
+    const missing = unmet(lab.requires);
+    const done = progress[lab.id];
     return {
-      id: lab.spec.id,
-      order: lab.spec.order,
+      id: lab.id,
+      order: lab.order,
       title: lab.title[lang],
       summary: oneLine(lab.summary[lang]),
       ready: missing.length === 0,
       missing: missing.map((r) => r.id),
       missingText: missing.map((r) => r.what[lang]),
       steps: lab.steps.length,
-      passed: done?.passed.filter((s) => lab.steps.some((step) => step.spec.id === s)).length ?? 0,
+      passed: done?.passed.filter((s) => lab.steps.includes(s)).length ?? 0,
       completed: done?.completed ?? null,
     };
   });

@@ -55,3 +55,9 @@ t.test('prose: title, summary, steps with bodies and hints (hints may wrap)', as
 t.test('fixture labs are found by directory name only', async (t) => {
   t.same(listLabIds(FIXTURES), ['fixture-bad', 'fixture-eperm', 'fixture-fail', 'fixture-pass', 'fixture-survivor']);
 });
+
+t.test('the catalogue that lab list reads says what the labs say', async (t) => {
+  const { entryOf, readCatalogue } = await import('../../src/lab/catalogue.js');
+  const labs = await loadAllLabs();
+  t.same(await readCatalogue(), labs.map(entryOf));
+});

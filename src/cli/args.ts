@@ -1,7 +1,7 @@
 // Argument parsing shared by the subcommands: options, usage errors (exit 2), and lab ids.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { LabError } from '../host/errors.js';
-import { isPlainLabName, listLabIds } from '../lab/load.js';
+import { isPlainLabName, listLabIds } from '../lab/paths.js';
 import type { Lang, Text } from '../lab/spec.js';
 
 /** A usage error: exit status 2, with what to do instead. */

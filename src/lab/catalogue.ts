@@ -2,7 +2,8 @@
 // dist/catalogue.json by the build after every lab is loaded and validated, so that listing imports no lab module.
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { listLabIds, loadAllLabs, labsDir, projectRoot, type LoadedLab } from './load.js';
+import type { LoadedLab } from './load.js';
+import { labsDir, listLabIds, projectRoot } from './paths.js';
 import type { Lang, RequirementId } from './spec.js';
 
 export interface CatalogueEntry {
@@ -63,11 +64,14 @@ function freshCatalogue(): CatalogueEntry[] | undefined {
 /** Every lab's entry in catalogue order: from the written catalogue when it is fresh, else by loading the labs. */
 export async function readCatalogue(): Promise<CatalogueEntry[]> {
   const fresh = process.env.LAB_LABS_DIR ? undefined : freshCatalogue();
-  return fresh ?? (await loadAllLabs()).map(entryOf);
+  if (fresh) return fresh;
+  const { loadAllLabs } = await import('./load.js');
+  return (await loadAllLabs()).map(entryOf);
 }
 
 /** Load and validate every lab, then write the catalogue (the build's last step). */
 export async function writeCatalogue(): Promise<number> {
+  const { loadAllLabs } = await import('./load.js');
   const entries = (await loadAllLabs()).map(entryOf);
   writeFileSync(catalogueFile(), `${JSON.stringify(entries, null, 2)}\n`);
   return entries.length;

@@ -1,7 +1,8 @@
-// Finding and loading labs: the compiled spec from dist/, the prose from labs/<id>/<lang>.md, both validated.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// Loading labs: the compiled spec from dist/, the prose from labs/<id>/<lang>.md, both validated.
+import { existsSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { labsDir, listLabIds, projectRoot } from './paths.js';
 import { LabError } from '../host/errors.js';
 import { parseProse, type LabProse, type StepProse } from './prose.js';
 import type { Lang, LabSpec, Step } from './spec.js';
@@ -21,39 +22,6 @@ export interface LoadedLab {
   title: Record<Lang, string>;
   summary: Record<Lang, string>;
   steps: LoadedStep[];
-}
-
-/** The project's root: the nearest directory above this module with a package.json. */
-export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('lab: cannot find the project root');
-    dir = up;
-  }
-  return dir;
-}
-
-/** Where labs live: LAB_LABS_DIR (fixture labs in tests), or labs/ in the project. */
-export function labsDir(): string {
-  return process.env.LAB_LABS_DIR || join(projectRoot(), 'labs');
-}
-
-/** A plain lab name: lower-case words joined by dashes, nothing a shell or a path could misread. */
-export function isPlainLabName(id: string): boolean {
-  return /^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(id) && id.length <= 64;
-}
-
-/** The ids of every lab directory, sorted by name. */
-export function listLabIds(dir = labsDir()): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory() && isPlainLabName(entry.name))
-      .map((entry) => entry.name)
-      .sort();
-  } catch {
-    return [];
-  }
 }
 
 /** The compiled module of a lab: dist/<labs dir relative to the root>/<id>/lab.js, or lab.js beside the prose. */
@@ -119,3 +87,5 @@ function invalid(id: string, problems: string[], cause?: unknown): LabError {
     cause,
   });
 }
+
+export { isPlainLabName, labsDir, listLabIds, projectRoot } from './paths.js';

@@ -40,6 +40,20 @@ export function plainReporter(options: PlainOptions): Listener {
   const dim = (t: string): string => paint('2', t);
   const bold = (t: string): string => paint('1', t);
   let atLineStart = true;
+  // Output arrives in chunks that may end mid-line: keep each stream's unfinished line until it is complete.
+  const partial: Record<'stdout' | 'stderr', string> = { stdout: '', stderr: '' };
+  const emitOutput = (stream: 'stdout' | 'stderr', text: string): void => {
+    if (!text) return;
+    const body = indent(text, '    ');
+    write(`${atLineStart ? '' : '\n'}${stream === 'stderr' ? dim(body) : body}\n`);
+    atLineStart = true;
+  };
+  const flushOutput = (): void => {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      emitOutput(stream, partial[stream]);
+      partial[stream] = '';
+    }
+  };
   let failedStep = '';
   let failedChecks = 0;
   let currentStep = '';
@@ -49,6 +63,7 @@ export function plainReporter(options: PlainOptions): Listener {
   };
 
   return (event: LabEvent) => {
+    if (event.type !== 'output') flushOutput();
     switch (event.type) {
       case 'lab-start': {
         line(bold(`━━ ${event.lab.title[lang]} (${event.lab.spec.id}) ━━`));
@@ -71,9 +86,10 @@ export function plainReporter(options: PlainOptions): Listener {
         line(`  ${event.role === 'check' ? dim('? ') : '$ '}${event.role === 'check' ? dim(event.command) : bold(event.command)}`);
         break;
       case 'output': {
-        const text = indent(event.text.replace(/\n$/, ''), '    ');
-        write(`${event.stream === 'stderr' ? dim(text) : text}\n`);
-        atLineStart = true;
+        const text = partial[event.stream] + event.text;
+        const end = text.lastIndexOf('\n');
+        partial[event.stream] = text.slice(end + 1);
+        if (end >= 0) emitOutput(event.stream, text.slice(0, end));
         break;
       }
       case 'command-end':

@@ -61,32 +61,46 @@ export function wrapLine(text: string, width: number): string[] {
   return lines;
 }
 
+const CJK_EDGE = /[\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffe6\u3000-\u303f]/;
+
+/** Join two source lines of one paragraph: no space where either side is Chinese (a soft line break in CJK text). */
+function joinLines(left: string, right: string): string {
+  if (!left) return right;
+  return CJK_EDGE.test(left.slice(-1)) || CJK_EDGE.test(right.charAt(0)) ? left + right : `${left} ${right}`;
+}
+
 /**
- * Reflow markdown prose to a width: lines of a paragraph are joined (with no space between CJK characters) and
- * wrapped; code blocks (indented four spaces) and list items keep their own lines.
+ * Reflow markdown prose to a width: lines of a paragraph are joined and wrapped; a list item (`- `) is wrapped
+ * with a hanging indent and takes its indented continuation lines; code blocks (indented four spaces) are kept.
  */
 export function reflow(markdown: string, width: number): string {
   const out: string[] = [];
-  let paragraph: string[] = [];
+  let paragraph = '';
+  let bullet: { marker: string; text: string } | undefined;
   const flush = (): void => {
-    if (paragraph.length === 0) return;
-    const joined = paragraph.reduce((acc, line) => {
-      if (!acc) return line;
-      const cjkJoin = /[\u2e80-\uffe6]$/.test(acc) && /^[\u2e80-\uffe6]/.test(line);
-      return cjkJoin ? acc + line : `${acc} ${line}`;
-    }, '');
-    out.push(...wrapLine(joined, width));
-    paragraph = [];
+    if (bullet) {
+      const pad = ' '.repeat(bullet.marker.length);
+      wrapLine(bullet.text, Math.max(width - pad.length, 10)).forEach((line, i) => out.push((i === 0 ? bullet!.marker : pad) + line));
+      bullet = undefined;
+    }
+    if (paragraph) out.push(...wrapLine(paragraph, width));
+    paragraph = '';
   };
   for (const line of markdown.split('\n')) {
+    const item = /^(\s*[-*] )(.*)$/.exec(line);
     if (line.trim() === '') {
       flush();
       out.push('');
-    } else if (line.startsWith('    ') || /^\s*[-*] /.test(line)) {
+    } else if (item) {
+      flush();
+      bullet = { marker: item[1]!, text: item[2]!.trim() };
+    } else if (line.startsWith('    ') && !bullet) {
       flush();
       out.push(line);
+    } else if (bullet) {
+      bullet.text = joinLines(bullet.text, line.trim());
     } else {
-      paragraph.push(line.trim());
+      paragraph = joinLines(paragraph, line.trim());
     }
   }
   flush();

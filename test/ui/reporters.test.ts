@@ -81,3 +81,13 @@ t.test('JSON lines: one object per event, prose in the chosen language', async (
   const error = new LabError({ operation: 'write `x`', code: 'EBUSY', meaning: { en: 'busy', zh: '忙' }, fix: { en: 'wait', zh: '等' } });
   t.same(eventToJson({ type: 'error', step: 'one', error }, 'en'), { type: 'error', step: 'one', operation: 'write `x`', code: 'EBUSY', meaning: 'busy', fix: 'wait' });
 });
+
+t.test('plain: output split across chunks is shown as whole lines', async (t) => {
+  let out = '';
+  const listen = plainReporter({ lang: 'en', explain: false, color: false, write: (s) => (out += s) });
+  listen({ type: 'output', step: 'one', stream: 'stderr', text: 'touch: ' });
+  listen({ type: 'output', step: 'one', stream: 'stderr', text: 'setting times' });
+  listen({ type: 'output', step: 'one', stream: 'stderr', text: ': Read-only file system\nnext' });
+  listen({ type: 'command-end', step: 'one', exitCode: 1, expected: 'fail', ok: true });
+  t.equal(out, '    touch: setting times: Read-only file system\n    next\n    (exit status 1: failed, as expected)\n');
+});

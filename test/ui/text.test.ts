@@ -17,9 +17,11 @@ t.test('wrapping never exceeds the width, in English or Chinese', async (t) => {
   t.equal(zh.join('').replace(/ /g, ''), source.replace(/ /g, ''), 'no character is lost');
 });
 
-t.test('reflow joins paragraph lines, keeps code blocks and list items', async (t) => {
-  const text = reflow('First line\nsecond line.\n\n    code  block\n\n- item one\n- item two\n中文第一行\n第二行', 80);
-  t.equal(text, 'First line second line.\n\n    code  block\n\n- item one\n- item two\n中文第一行第二行');
+t.test('reflow joins paragraph lines, keeps code blocks, wraps list items with a hanging indent', async (t) => {
+  const text = reflow('First line\nsecond line.\n\n    code  block\n\n- item one\n- item two\n\n中文第一行\n第二行 `x`\n（括号）', 80);
+  t.equal(text, 'First line second line.\n\n    code  block\n\n- item one\n- item two\n\n中文第一行第二行 `x`（括号）');
+  const wrapped = reflow('- a long item that has to wrap onto a second line\n  and goes on here', 24);
+  t.equal(wrapped, '- a long item that has\n  to wrap onto a second\n  line and goes on here');
 });
 
 t.test('Chinese line breaking: no line starts with closing punctuation or ends with an opening bracket', async (t) => {

@@ -74,6 +74,8 @@ function extractLang(argv: string[]): { lang: string | undefined; rest: string[]
 
 /** Entry point: parse, dispatch, print expected errors without a stack trace, set the exit status. */
 export async function main(argv: string[]): Promise<void> {
+  // A closed terminal (EIO after SIGHUP) or pipe (EPIPE: `lab list | head`) must not crash a run before its cleanup.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   const { lang: langFlag, rest } = extractLang(argv);
   const lang = pickLang(langFlag);
   let code: number;

@@ -8,23 +8,39 @@ import type { Lang } from '../lab/spec.js';
 import { fill } from './lang.js';
 import { MSG } from './messages.js';
 
-/** Ask one line on the terminal; Ctrl-C, Ctrl-D or an abort answer 'q'. */
+/**
+ * Ask one line on the terminal; Ctrl-C, Ctrl-D, an abort, or a terminal that went away (SIGHUP, EIO) answer 'q',
+ * so that the run always reaches its cleanup.
+ */
 function ask(prompt: string, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve) => {
-    const rl = createInterface({ input: process.stdin, output: process.stdout });
     let done = false;
+    let rl: ReturnType<typeof createInterface> | undefined;
+    const onError = (): void => finish('q');
     const finish = (answer: string): void => {
       if (done) return;
       done = true;
       signal?.removeEventListener('abort', onAbort);
-      rl.close();
+      try {
+        rl?.close();
+      } catch {
+        // The terminal is gone (EIO on setRawMode): nothing left to restore.
+      }
+      process.stdin.off('error', onError);
       resolve(answer.trim().toLowerCase());
     };
     const onAbort = (): void => finish('q');
+    if (signal?.aborted) return finish('q');
     signal?.addEventListener('abort', onAbort);
-    rl.on('SIGINT', () => finish('q'));
-    rl.on('close', () => finish('q'));
-    rl.question(prompt, finish);
+    process.stdin.on('error', onError);
+    try {
+      rl = createInterface({ input: process.stdin, output: process.stdout });
+      rl.on('SIGINT', () => finish('q'));
+      rl.on('close', () => finish('q'));
+      rl.question(prompt, finish);
+    } catch {
+      finish('q');
+    }
   });
 }
 
@@ -39,7 +55,7 @@ export function plainDriver(lang: Lang, labId: string, signal?: AbortSignal): Dr
     async task(step, session) {
       const hints = step.prose[lang].hints;
       let shown = 0;
-      write(`  ${MSG.taskAnotherTerminal[lang]} sudo lab shell ${labId}`);
+      write(step.spec.kind === 'task' && step.spec.shell === 'lab' ? `  ${MSG.taskAnotherTerminal[lang]} sudo lab shell ${labId}` : `  ${MSG.taskHostTerminal[lang]}`);
       for (;;) {
         const answer = await ask(`\n${MSG.taskKeys[lang]} `, signal);
         if (answer === 'q') return 'quit';

@@ -1,6 +1,6 @@
 // What every lab must do, checked on each one in labs/: pass `lab verify` and leave the host exactly as it was;
-// leave nothing after `kill -9` of the harness plus `lab clean`, nor after Ctrl-C; and `lab shell <id>` must open
-// a shell inside exactly the namespaces the lab declares.
+// leave nothing after `kill -9` of the harness plus `lab clean`, nor after Ctrl-C, nor when its terminal is closed;
+// and `lab shell <id>` must open a shell inside exactly the namespaces the lab declares.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -88,6 +88,7 @@ for (const lab of labs) {
 
   t.test(`${lab.spec.id}: lab shell enters exactly the lab's namespaces`, { skip: skip || needsRoot() || (!hasTmux && 'needs tmux') }, async (t) => {
     const state = useTempState();
+    const before = hostSnapshot(state);
     await runUntilMidLab(t, lab, state);
     const run = liveRun(state)!;
     const target = pidOf(run, lab.spec.shell.target);
@@ -110,5 +111,6 @@ for (const lab of labs) {
     }
     spawnSync('tmux', ['kill-session', '-t', `lab-test-${process.pid}-${lab.spec.id}`]);
     t.ok(await waitFor(() => !isAlive(run.owner, run.ownerStart), 10_000, 50), 'the lab ended with its terminal');
+    t.same(hostSnapshot(state), before, 'closing the terminal (SIGHUP) removed everything');
   });
 }

@@ -94,6 +94,7 @@ export interface HostSnapshot {
   hostname: string;
   domainname: string;
   sysv: string[];
+  runPaths: string[];
 }
 
 /** The host state every lab must leave as it found it: mounts, marked processes, journal files, network links and
@@ -108,6 +109,7 @@ export function hostSnapshot(stateDir?: string): HostSnapshot {
     cgroups: labCgroups(),
     hostname: read('/proc/sys/kernel/hostname'),
     domainname: read('/proc/sys/kernel/domainname'),
+    runPaths: list('/run').filter((name) => name.startsWith('lab-')),
     sysv: ['msg', 'shm', 'sem'].flatMap((type) => read(`/proc/sysvipc/${type}`).split('\n').slice(1).map((line) => `${type} ${line.trim().split(/\s+/).slice(0, 2).join(' ')}`)),
   };
 }

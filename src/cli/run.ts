@@ -9,7 +9,7 @@ import { plainDriver } from '../ui/plain-driver.js';
 import { plainReporter, wantsColor } from '../ui/plain.js';
 import { TapWriter } from '../ui/tap.js';
 import { parse, resolveLabId } from './args.js';
-import { loadRunnable, withInterrupts } from './start-lab.js';
+import { endAfterHangup, loadRunnable, withInterrupts } from './start-lab.js';
 
 export const help: Record<Lang, string> = {
   en: `Usage: lab run <id> [--yes] [--plain | --tap | --json] [--lang en|zh]
@@ -57,7 +57,7 @@ export async function run(args: string[], lang: Lang): Promise<number> {
   } else reporter = plainReporter({ lang, explain: true, color: wantsColor(process.stdout) });
   const record = progressRecorder();
   tap?.begin();
-  const { value: outcome, interrupted } = await withInterrupts((signal) =>
+  const { value: outcome, interrupted, by } = await withInterrupts((signal) =>
     runLab(
       lab,
       { mode: 'run', lang, signal, ...(interactive ? { driver: plainDriver(lang, id, signal) } : {}) },
@@ -68,6 +68,7 @@ export async function run(args: string[], lang: Lang): Promise<number> {
     ),
   );
   tap?.end();
+  endAfterHangup(by);
   if (interrupted) return 130;
   return outcome.status === 'passed' || outcome.status === 'quit' ? 0 : 1;
 }

@@ -47,16 +47,30 @@ export async function loadRunnable(id: string, lang: Lang): Promise<LoadedLab> {
   return lab;
 }
 
-/** Run `work` with an AbortSignal that fires on SIGINT, SIGTERM or SIGHUP; reports whether a signal came. */
-export async function withInterrupts<T>(work: (signal: AbortSignal) => Promise<T>): Promise<{ value: T; interrupted: boolean }> {
+/** Run `work` with an AbortSignal that fires on SIGINT, SIGTERM or SIGHUP; reports which signal came, if any. */
+export async function withInterrupts<T>(
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<{ value: T; interrupted: boolean; by?: NodeJS.Signals }> {
   const controller = new AbortController();
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-  const onSignal = (): void => controller.abort();
+  let by: NodeJS.Signals | undefined;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    by ??= signal;
+    controller.abort();
+  };
   for (const s of signals) process.on(s, onSignal);
   try {
     const value = await work(controller.signal);
-    return { value, interrupted: controller.signal.aborted };
+    return { value, interrupted: controller.signal.aborted, ...(by ? { by } : {}) };
   } finally {
     for (const s of signals) process.off(s, onSignal);
   }
+}
+
+/**
+ * After a hang-up the run is cleaned up but its terminal is gone: end at once. (Node 20 restores the terminal's
+ * settings at exit and aborts with a core dump when the terminal answers EIO.)
+ */
+export function endAfterHangup(by: NodeJS.Signals | undefined): void {
+  if (by === 'SIGHUP' && process.stdin.isTTY) process.kill(process.pid, 'SIGKILL');
 }

@@ -7,7 +7,7 @@ import { jsonReporter } from '../ui/json.js';
 import { plainReporter, wantsColor } from '../ui/plain.js';
 import { TapWriter } from '../ui/tap.js';
 import { parse, resolveLabId, usage } from './args.js';
-import { loadRunnable, unmetReason, withInterrupts } from './start-lab.js';
+import { endAfterHangup, loadRunnable, unmetReason, withInterrupts } from './start-lab.js';
 
 export const help: Record<Lang, string> = {
   en: `Usage: lab verify <id>... | --all [--tap | --json | --plain] [--lang en|zh]
@@ -58,6 +58,7 @@ export async function run(args: string[], lang: Lang): Promise<number> {
     const runnable = await loadRunnable(lab.spec.id, lang);
     const reporter = tap?.lab() ?? json ?? plainReporter({ lang, explain: false, color: wantsColor(process.stdout) });
     const result = await withInterrupts((signal) => runLab(runnable, { mode: 'verify', lang, signal }, reporter));
+    endAfterHangup(result.by);
     (result.value.status === 'passed' ? tally.passed : tally.failed).push(lab.spec.id);
     if (result.interrupted) {
       interrupted = true;

@@ -34,10 +34,13 @@ function ask(prompt: string, signal?: AbortSignal): Promise<string> {
     signal?.addEventListener('abort', onAbort);
     process.stdin.on('error', onError);
     try {
-      rl = createInterface({ input: process.stdin, output: process.stdout });
-      rl.on('SIGINT', () => finish('q'));
+      // terminal: false leaves the TTY in its normal line mode (no raw mode to restore on a terminal that may
+      // vanish); Ctrl-C then reaches the process as SIGINT, which aborts the run and answers 'q'.
+      rl = createInterface({ input: process.stdin, output: process.stdout, terminal: false });
+      rl.on('error', onError);
       rl.on('close', () => finish('q'));
-      rl.question(prompt, finish);
+      process.stdout.write(prompt);
+      rl.once('line', finish);
     } catch {
       finish('q');
     }

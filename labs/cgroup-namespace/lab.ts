@@ -1,0 +1,252 @@
+// The cgroup-namespace lab: a process in a cgroup of the lab's own, whose /proc/<pid>/cgroup says `/` inside and
+// the real path on the host; a cgroup2 mount made inside that shows only the lab's subtree, as a container's
+// /sys/fs/cgroup does; a child cgroup made from inside; and why a cgroup with processes cannot be removed.
+// The lab writes under the cgroup v2 hierarchy only inside its own cgroup (declared, removed at the end); its
+// cgroup2 mount is made in its own private mount namespace, so the host's cgroup mounts are never touched.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCgroupLayout } from '../../src/kernel/cgroup-mode.js';
+import { parseProcCgroup, readCgroupProcs, readProcCgroup, v2PathOf } from '../../src/kernel/cgroup-path.js';
+import { readMountinfo } from '../../src/kernel/mountinfo.js';
+import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
+import { nsInode } from '../../src/kernel/proc.js';
+import { renderCommand } from '../../src/kernel/shell.js';
+import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
+
+/** Where the lab mounts cgroup2 inside its mount namespace, as container runtimes do. */
+const INSIDE_MOUNT = '/sys/fs/cgroup';
+
+/** The child cgroup made from inside in the task (named lab-… so that the runner may remove it). */
+const CHILD = 'lab-child';
+
+/** The end of the run's id (`<pid>-<time>`): makes the cgroup's name unique on this host. */
+const suffix = (ctx: LabContext): string => ctx.runId.split('-').slice(-2).join('-');
+
+/** The lab's cgroup, by name and as seen from the host's cgroup namespace (`/lab-cgns-…`). */
+const labName = (ctx: LabContext): string => `lab-cgns-${suffix(ctx)}`;
+const hostPath = (ctx: LabContext): string => `/${labName(ctx)}`;
+
+/** Where the cgroup v2 hierarchy is mounted here: /sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host. */
+function v2Mount(): string {
+  const path = readCgroupLayout().v2Path;
+  if (!path) throw new Error('no cgroup v2 hierarchy is mounted on this host');
+  return path;
+}
+
+/** The lab's cgroup directory and its child, on the host. */
+const labDir = (ctx: LabContext): string => join(v2Mount(), labName(ctx));
+const childDir = (ctx: LabContext): string => join(labDir(ctx), CHILD);
+
+/** Run a command in the lab's cgroup and mount namespaces, the way `lab shell` does. */
+const inside = (ctx: LabContext, command: string[]): string[] => nsenterArgv(ctx.proc('init').pid, ['cgroup', 'mnt'], command);
+
+/** The v2 line of init's /proc/<pid>/cgroup as read from inside the lab's cgroup namespace. */
+async function pathInside(ctx: CheckContext): Promise<string> {
+  const pid = ctx.proc('init').pid;
+  const result = await ctx.probe(nsenterArgv(pid, ['cgroup'], ['cat', `/proc/${pid}/cgroup`]));
+  return (result.exitCode === 0 && v2PathOf(parseProcCgroup(result.stdout))) || `(${result.stderr.trim() || 'no 0:: line'})`;
+}
+
+/** The v2 path of init's cgroup as the host sees it. */
+const pathOnHost = (ctx: LabContext): string => v2PathOf(readProcCgroup(ctx.proc('init').pid)) ?? '(no 0:: line)';
+
+const list = (pids: number[] | undefined): string => (pids === undefined ? '(unreadable)' : pids.length ? pids.join(' ') : '(empty)');
+
+export default {
+  format: 1,
+  id: 'cgroup-namespace',
+  order: 7,
+  requires: ['linux', 'root', 'unshare', 'nsenter', 'setpriv', 'procps', 'cgroup2', 'ns-cgroup', 'ns-mnt'],
+  shell: { target: 'init', namespaces: ['cgroup', 'mnt'] },
+  steps: [
+    {
+      id: 'create',
+      kind: 'demo',
+      actions: [
+        (ctx) => ({ kind: 'run', argv: ['mkdir', labDir(ctx)], creates: { kind: 'cgroup', path: labDir(ctx) } }),
+        (ctx) => ({
+          kind: 'start',
+          name: 'init',
+          // The shell moves itself into the lab's cgroup first, then becomes unshare: the namespace's root is the
+          // cgroup its creator is in at that moment, so the order matters.
+          argv: dieWithHarness([
+            'sh',
+            '-c',
+            `echo $$ > ${labDir(ctx)}/cgroup.procs && exec ${renderCommand(unshareArgv({ namespaces: ['cgroup', 'mnt'], fork: true }, ['sleep', 'infinity']))}`,
+          ]),
+          pidOf: 'child',
+        }),
+        (ctx) => ({ kind: 'run', argv: ['cat', `/proc/${ctx.proc('init').pid}/cgroup`] }),
+        (ctx) => ({ kind: 'run', argv: nsenterArgv(ctx.proc('init').pid, ['cgroup'], ['cat', `/proc/${ctx.proc('init').pid}/cgroup`]) }),
+      ],
+      checks: [
+        {
+          id: 'in-lab-cgroup',
+          title: {
+            en: 'init is in the lab\'s cgroup: its cgroup.procs lists it, and the host reads 0::/lab-cgns-… for it',
+            zh: 'init 在实验的 cgroup 里：该 cgroup 的 cgroup.procs 列出了它，宿主机读到的是 0::/lab-cgns-…',
+          },
+          verify: (ctx) => {
+            const pid = ctx.proc('init').pid;
+            const procs = readCgroupProcs(labDir(ctx));
+            const path = pathOnHost(ctx);
+            return {
+              ok: procs !== undefined && procs.includes(pid) && path === hostPath(ctx),
+              found: `${labDir(ctx)}/cgroup.procs: ${list(procs)}; /proc/${pid}/cgroup: 0::${path}`,
+            };
+          },
+        },
+        {
+          id: 'own-namespace',
+          title: {
+            en: 'init lives in a cgroup namespace other than the host\'s',
+            zh: 'init 进程所在的 cgroup 命名空间与宿主机的不同',
+          },
+          verify: (ctx) => {
+            const host = nsInode('self', 'cgroup');
+            const lab = nsInode(ctx.proc('init').pid, 'cgroup');
+            return { ok: lab !== undefined && host !== undefined && lab !== host, found: `host cgroup:[${host}], init cgroup:[${lab}]` };
+          },
+        },
+        {
+          id: 'root-inside',
+          title: {
+            en: 'read from inside the cgroup namespace, the same process is in 0::/',
+            zh: '从 cgroup 命名空间内部读取，同一个进程在 0::/',
+          },
+          verify: async (ctx) => {
+            const path = await pathInside(ctx);
+            return { ok: path === '/', found: { en: `inside: 0::${path}; on the host: 0::${pathOnHost(ctx)}`, zh: `内部：0::${path}；宿主机上：0::${pathOnHost(ctx)}` } };
+          },
+        },
+      ],
+    },
+    {
+      id: 'cgroupfs',
+      kind: 'demo',
+      actions: [
+        (ctx) => ({ kind: 'run', argv: inside(ctx, ['mount', '-t', 'cgroup2', 'cgroup2', INSIDE_MOUNT]) }),
+        (ctx) => ({ kind: 'run', argv: inside(ctx, ['ls', INSIDE_MOUNT]) }),
+        (ctx) => ({ kind: 'run', argv: inside(ctx, ['cat', `${INSIDE_MOUNT}/cgroup.procs`]) }),
+        (ctx) => ({ kind: 'run', argv: ['grep', 'cgroup2', `/proc/${ctx.proc('init').pid}/mountinfo`] }),
+      ],
+      checks: [
+        {
+          id: 'mounted-at-namespace-root',
+          title: {
+            en: 'the lab\'s mount table has a cgroup2 mount at /sys/fs/cgroup whose root is the lab\'s cgroup',
+            zh: '实验的挂载表里有一个挂载在 /sys/fs/cgroup 的 cgroup2，它的根是实验的 cgroup',
+          },
+          verify: (ctx) => {
+            const mounts = readMountinfo(ctx.proc('init').pid) ?? [];
+            const here = mounts.filter((m) => m.fsType === 'cgroup2' && m.mountPoint === INSIDE_MOUNT);
+            const roots = here.map((m) => m.root);
+            return {
+              ok: roots.includes(hostPath(ctx)),
+              found: roots.length
+                ? { en: `cgroup2 at ${INSIDE_MOUNT}, root: ${roots.join(', ')}`, zh: `${INSIDE_MOUNT} 上的 cgroup2，根：${roots.join(', ')}` }
+                : { en: `no cgroup2 mount at ${INSIDE_MOUNT}`, zh: `${INSIDE_MOUNT} 上没有 cgroup2 挂载` },
+            };
+          },
+        },
+        {
+          id: 'sees-own-subtree',
+          title: {
+            en: 'inside, /sys/fs/cgroup/cgroup.procs lists exactly the processes of the lab\'s cgroup',
+            zh: '在内部，/sys/fs/cgroup/cgroup.procs 列出的正好是实验 cgroup 里的进程',
+          },
+          verify: (ctx) => {
+            const pid = ctx.proc('init').pid;
+            // /proc/<pid>/root resolves the path in init's mount namespace, where the new mount is.
+            const seen = readCgroupProcs(`/proc/${pid}/root${INSIDE_MOUNT}`)?.sort((a, b) => a - b);
+            const actual = readCgroupProcs(labDir(ctx))?.sort((a, b) => a - b);
+            const same = seen !== undefined && actual !== undefined && seen.join() === actual.join();
+            return {
+              ok: same && seen.includes(pid),
+              found: {
+                en: `inside ${INSIDE_MOUNT}/cgroup.procs: ${list(seen)}; ${labDir(ctx)}/cgroup.procs: ${list(actual)}`,
+                zh: `内部的 ${INSIDE_MOUNT}/cgroup.procs：${list(seen)}；${labDir(ctx)}/cgroup.procs：${list(actual)}`,
+              },
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'child',
+      kind: 'task',
+      shell: 'lab',
+      solution: [
+        (ctx) => ({ kind: 'run', argv: inside(ctx, ['mkdir', `${INSIDE_MOUNT}/${CHILD}`]), creates: { kind: 'cgroup', path: childDir(ctx) } }),
+        (ctx) => ({ kind: 'run', argv: inside(ctx, ['sh', '-c', `echo ${ctx.proc('init').pid} > ${INSIDE_MOUNT}/${CHILD}/cgroup.procs`]) }),
+        (ctx) => ({ kind: 'run', argv: inside(ctx, ['cat', `/proc/${ctx.proc('init').pid}/cgroup`]) }),
+      ],
+      checks: [
+        {
+          id: 'child-under-lab',
+          title: {
+            en: `${INSIDE_MOUNT}/${CHILD}, made inside, is a cgroup under the lab's cgroup on the host`,
+            zh: `在内部创建的 ${INSIDE_MOUNT}/${CHILD}，在宿主机上是实验 cgroup 下的一个子 cgroup`,
+          },
+          verify: (ctx) => {
+            const dir = childDir(ctx);
+            const procs = readCgroupProcs(dir);
+            return {
+              ok: procs !== undefined,
+              found: procs !== undefined ? `${dir}/cgroup.procs: ${list(procs)}` : { en: `no cgroup ${dir}`, zh: `没有 cgroup ${dir}` },
+            };
+          },
+        },
+        {
+          id: 'moved-both-views',
+          title: {
+            en: `init is in the child: 0::/${CHILD} inside, 0::/lab-cgns-…/${CHILD} on the host`,
+            zh: `init 在子 cgroup 里：内部看是 0::/${CHILD}，宿主机上看是 0::/lab-cgns-…/${CHILD}`,
+          },
+          verify: async (ctx) => {
+            const inner = await pathInside(ctx);
+            const outer = pathOnHost(ctx);
+            return {
+              ok: inner === `/${CHILD}` && outer === `${hostPath(ctx)}/${CHILD}`,
+              found: { en: `inside: 0::${inner}; on the host: 0::${outer}`, zh: `内部：0::${inner}；宿主机上：0::${outer}` },
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'remove',
+      kind: 'demo',
+      actions: [
+        (ctx) => ({ kind: 'run', argv: ['rmdir', childDir(ctx)], expect: 'fail' }),
+        (ctx) => ({
+          kind: 'run',
+          argv: ['sh', '-c', `cd ${labDir(ctx)} && for pid in $(cat ${CHILD}/cgroup.procs); do echo $pid > cgroup.procs; done`],
+        }),
+        (ctx) => ({ kind: 'run', argv: ['rmdir', childDir(ctx)] }),
+        (ctx) => ({ kind: 'run', argv: ['cat', `/proc/${ctx.proc('init').pid}/cgroup`] }),
+      ],
+      checks: [
+        {
+          id: 'child-removed',
+          title: {
+            en: `the child cgroup is gone and init is back in the lab's cgroup (0::/ inside)`,
+            zh: `子 cgroup 已被删除，init 回到了实验的 cgroup（内部看是 0::/）`,
+          },
+          verify: async (ctx) => {
+            const gone = !existsSync(childDir(ctx));
+            const inner = await pathInside(ctx);
+            const outer = pathOnHost(ctx);
+            return {
+              ok: gone && inner === '/' && outer === hostPath(ctx),
+              found: {
+                en: `${childDir(ctx)}: ${gone ? 'gone' : 'still there'}; inside: 0::${inner}; on the host: 0::${outer}`,
+                zh: `${childDir(ctx)}：${gone ? '已删除' : '仍然存在'}；内部：0::${inner}；宿主机上：0::${outer}`,
+              },
+            };
+          },
+        },
+      ],
+    },
+  ],
+} satisfies LabSpec;

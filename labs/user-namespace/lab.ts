@@ -1,0 +1,393 @@
+// The user-namespace lab: an ordinary user (nobody, 65534) becomes root inside a user namespace; the ID maps say
+// who that root is on the host; the files it makes belong to nobody; it cannot touch what the host's root owns,
+// yet holds every capability over namespaces of its own; and a mapping that is not root, as runAsUser picks.
+// Nothing is made on the host but two paths under /run, both declared and removed at the end.
+import { readFileSync, statSync, type Stats } from 'node:fs';
+import { allCapabilities, countCapabilities, readCapabilities, readLastCap } from '../../src/kernel/capabilities.js';
+import { formatIdMap, isSingleRange, readIdMap } from '../../src/kernel/id-map.js';
+import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
+import { comm, listPids, nsInode, readStatus } from '../../src/kernel/proc.js';
+import { asUserArgv, NOBODY, unshareUserArgv } from '../../src/kernel/user-namespace.js';
+import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
+
+/** The end of the run's id (`<pid>-<time>`): makes the lab's paths unique on this host. */
+const suffix = (ctx: LabContext): string => ctx.runId.split('-').slice(-2).join('-');
+
+/** A directory owned by nobody, where the root inside makes a file. /run is root's and not world-writable. */
+const sharedDir = (ctx: LabContext): string => `/run/lab-userns-${suffix(ctx)}`;
+const madeInside = (ctx: LabContext): string => `${sharedDir(ctx)}/made-inside`;
+
+/** A file the host's root owns, which the root inside tries to overwrite. */
+const hostFile = (ctx: LabContext): string => `/run/lab-userns-${suffix(ctx)}.conf`;
+const HOST_FILE_TEXT = 'written by the host root';
+
+/** The hostname the root inside tries to set: refused for the host's UTS namespace, accepted in its own. */
+const HOSTNAME = 'lab-userns';
+
+/** The IDs the learner maps in the task, as `runAsUser: 1000` / `runAsGroup: 1000` would pick. */
+const TASK_ID = 1000;
+
+/** Run a command as the root of the lab's user namespace (nobody on the host), the way `lab shell` does. */
+const asInsideRoot = (ctx: LabContext, command: string[]): string[] => nsenterArgv(ctx.proc('init').pid, ['user'], command);
+
+/** The four IDs of a `Uid:` or `Gid:` status line (real, effective, saved, filesystem). */
+const ids = (line: string | undefined): string[] => (line ?? '').split(/\s+/).filter(Boolean);
+const allAre = (line: string | undefined, id: number): boolean => ids(line).length === 4 && ids(line).every((v) => v === String(id));
+
+/** The ID the kernel shows for an ID that a user namespace's map does not cover (overflowuid, usually 65534). */
+function overflowId(kind: 'uid' | 'gid'): number {
+  try {
+    return Number(readFileSync(`/proc/sys/kernel/overflow${kind}`, 'utf8').trim());
+  } catch {
+    return 65534;
+  }
+}
+
+function statOf(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function textOf(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** `uid:gid` of a file as a process inside the lab's user namespace sees it (through `stat`, run inside). */
+async function ownerInside(ctx: CheckContext, path: string): Promise<string> {
+  const result = await ctx.probe(asInsideRoot(ctx, ['stat', '-c', '%u:%g', path]));
+  return result.exitCode === 0 ? result.stdout.trim() : `stat failed: ${result.stderr.trim()}`;
+}
+
+/** Host PIDs of the processes whose user namespace maps TASK_ID to nobody, for both users and groups. */
+function mappedProcesses(): number[] {
+  return listPids().filter(
+    (pid) => isSingleRange(readIdMap(pid, 'uid'), TASK_ID, NOBODY) && isSingleRange(readIdMap(pid, 'gid'), TASK_ID, NOBODY),
+  );
+}
+
+export default {
+  format: 1,
+  id: 'user-namespace',
+  order: 6,
+  requires: ['linux', 'root', 'unshare', 'nsenter', 'setpriv', 'ns-user', 'ns-uts', 'userns-unprivileged'],
+  shell: { target: 'init', namespaces: ['user'] },
+  steps: [
+    {
+      id: 'create',
+      kind: 'demo',
+      actions: [
+        {
+          kind: 'start',
+          name: 'init',
+          // setpriv drops to nobody first; only then is the parent-death signal set: the kernel clears it when the
+          // effective UID changes, so set before the switch it would be lost.
+          argv: asUserArgv(NOBODY, NOBODY, dieWithHarness(unshareUserArgv({ map: 'root', fork: true }, ['sleep', 'infinity']))),
+          pidOf: 'child',
+        },
+        (ctx) => ({ kind: 'run', argv: ['grep', '-E', '^(Uid|Gid|CapEff):', `/proc/${ctx.proc('init').pid}/status`] }),
+        (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, ['grep', '-E', '^(Uid|Gid|CapEff):', `/proc/${ctx.proc('init').pid}/status`]) }),
+        (ctx) => ({ kind: 'run', argv: ['head', `/proc/${ctx.proc('init').pid}/uid_map`, `/proc/${ctx.proc('init').pid}/gid_map`] }),
+      ],
+      checks: [
+        {
+          id: 'own-namespace',
+          title: {
+            en: 'init lives in a user namespace other than the host\'s',
+            zh: 'init 进程所在的用户命名空间与宿主机的不同',
+          },
+          verify: (ctx) => {
+            const host = nsInode('self', 'user');
+            const lab = nsInode(ctx.proc('init').pid, 'user');
+            return { ok: lab !== undefined && host !== undefined && lab !== host, found: `host user:[${host}], init user:[${lab}]` };
+          },
+        },
+        {
+          id: 'maps',
+          title: {
+            en: 'uid_map and gid_map map exactly one ID: 0 inside is 65534 (nobody) outside',
+            zh: 'uid_map 和 gid_map 都只映射了一个 ID：内部的 0 就是外部的 65534（nobody）',
+          },
+          verify: (ctx) => {
+            const pid = ctx.proc('init').pid;
+            const uid = readIdMap(pid, 'uid');
+            const gid = readIdMap(pid, 'gid');
+            return {
+              ok: isSingleRange(uid, 0, NOBODY) && isSingleRange(gid, 0, NOBODY),
+              found: `uid_map: ${uid ? formatIdMap(uid) : '?'}; gid_map: ${gid ? formatIdMap(gid) : '?'}`,
+            };
+          },
+        },
+        {
+          id: 'nobody-on-host',
+          title: {
+            en: 'read from the host, init\'s Uid and Gid lines are 65534: it is nobody',
+            zh: '从宿主机读取，init 的 Uid 和 Gid 行都是 65534：它是 nobody',
+          },
+          verify: (ctx) => {
+            const status = readStatus(ctx.proc('init').pid);
+            const uid = status?.get('Uid');
+            const gid = status?.get('Gid');
+            return { ok: allAre(uid, NOBODY) && allAre(gid, NOBODY), found: `Uid: ${ids(uid).join(' ')}; Gid: ${ids(gid).join(' ')}` };
+          },
+        },
+        {
+          id: 'root-inside',
+          title: {
+            en: 'read from inside the user namespace, the same lines say 0: it is root',
+            zh: '从用户命名空间内部读取，同样的两行都是 0：它是 root',
+          },
+          verify: async (ctx) => {
+            const pid = ctx.proc('init').pid;
+            const result = await ctx.probe(asInsideRoot(ctx, ['grep', '-E', '^(Uid|Gid):', `/proc/${pid}/status`]));
+            const seen = new Map(result.stdout.split('\n').filter(Boolean).map((line) => [line.split(':')[0], line.split(':')[1]?.trim()] as const));
+            return {
+              ok: result.exitCode === 0 && allAre(seen.get('Uid'), 0) && allAre(seen.get('Gid'), 0),
+              found: result.exitCode === 0 ? `Uid: ${ids(seen.get('Uid')).join(' ')}; Gid: ${ids(seen.get('Gid')).join(' ')}` : result.stderr.trim(),
+            };
+          },
+        },
+        {
+          id: 'all-capabilities',
+          title: {
+            en: 'init\'s effective capability set (CapEff) holds every capability the kernel knows',
+            zh: 'init 的有效能力集（CapEff）包含内核已知的全部能力',
+          },
+          verify: (ctx) => {
+            const caps = readCapabilities(ctx.proc('init').pid, 'CapEff');
+            const last = readLastCap();
+            const ok = caps !== undefined && last !== undefined && caps.mask === allCapabilities(last);
+            return {
+              ok,
+              found: caps
+                ? { en: `CapEff: ${caps.text} (${countCapabilities(caps.mask)} of ${(last ?? -1) + 1} capabilities)`, zh: `CapEff: ${caps.text}（共 ${(last ?? -1) + 1} 项能力，拥有 ${countCapabilities(caps.mask)} 项）` }
+                : { en: 'no CapEff line', zh: '读不到 CapEff 行' },
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'files',
+      kind: 'demo',
+      actions: [
+        (ctx) => ({
+          kind: 'run',
+          argv: ['install', '-d', '-o', String(NOBODY), '-g', String(NOBODY), '-m', '0700', sharedDir(ctx)],
+          creates: { kind: 'path', path: sharedDir(ctx) },
+        }),
+        (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, ['touch', madeInside(ctx)]) }),
+        (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, ['ls', '-ln', sharedDir(ctx)]) }),
+        (ctx) => ({ kind: 'run', argv: ['stat', '-c', '%u:%g %U:%G %n', madeInside(ctx)] }),
+      ],
+      checks: [
+        {
+          id: 'nobody-owns-it',
+          title: {
+            en: 'on the host, the file the root inside made belongs to 65534:65534',
+            zh: '在宿主机上看，内部的 root 创建的文件属于 65534:65534',
+          },
+          verify: (ctx) => {
+            const st = statOf(madeInside(ctx));
+            return {
+              ok: st !== undefined && st.uid === NOBODY && st.gid === NOBODY,
+              found: st ? `${madeInside(ctx)}: ${st.uid}:${st.gid}` : { en: `no ${madeInside(ctx)}`, zh: `没有 ${madeInside(ctx)}` },
+            };
+          },
+        },
+        {
+          id: 'root-owns-it-inside',
+          title: {
+            en: 'inside, stat shows the same file owned by 0:0',
+            zh: '在内部，stat 显示同一个文件属于 0:0',
+          },
+          verify: async (ctx) => {
+            const owner = await ownerInside(ctx, madeInside(ctx));
+            return { ok: owner === '0:0', found: `${madeInside(ctx)}: ${owner}` };
+          },
+        },
+      ],
+    },
+    {
+      id: 'host-file',
+      kind: 'demo',
+      actions: [
+        (ctx) => ({
+          kind: 'run',
+          argv: ['sh', '-c', `echo "${HOST_FILE_TEXT}" > ${hostFile(ctx)}`],
+          creates: { kind: 'path', path: hostFile(ctx) },
+        }),
+        (ctx) => ({ kind: 'run', argv: ['ls', '-ln', hostFile(ctx)] }),
+        (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, ['ls', '-ln', hostFile(ctx)]) }),
+        (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, ['sh', '-c', `echo changed > ${hostFile(ctx)}`]), expect: 'fail' }),
+        (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, ['chown', '0:0', hostFile(ctx)]), expect: 'fail' }),
+        (ctx) => ({ kind: 'run', argv: ['cat', hostFile(ctx)] }),
+      ],
+      checks: [
+        {
+          id: 'unmapped-shows-as-overflow',
+          title: {
+            en: 'inside, the host root\'s file shows the overflow owner 65534:65534: host ID 0 is not in the map',
+            zh: '在内部，宿主机 root 的文件显示为溢出 ID 65534:65534：宿主机的 ID 0 不在映射里',
+          },
+          verify: async (ctx) => {
+            const st = statOf(hostFile(ctx));
+            const inside = await ownerInside(ctx, hostFile(ctx));
+            const expected = `${overflowId('uid')}:${overflowId('gid')}`;
+            return {
+              ok: st !== undefined && st.uid === 0 && st.gid === 0 && inside === expected,
+              found: {
+                en: `on the host: ${st ? `${st.uid}:${st.gid}` : 'no file'}; inside: ${inside}`,
+                zh: `宿主机上：${st ? `${st.uid}:${st.gid}` : '没有这个文件'}；内部：${inside}`,
+              },
+            };
+          },
+        },
+        {
+          id: 'host-file-intact',
+          title: {
+            en: 'the root inside cannot write the host root\'s file: the write is refused and the file is unchanged',
+            zh: '内部的 root 写不了宿主机 root 的文件：写入被拒绝，文件原样未变',
+          },
+          verify: async (ctx) => {
+            const path = hostFile(ctx);
+            const attempt = await ctx.probe(asInsideRoot(ctx, ['sh', '-c', `echo changed > ${path}`]));
+            const text = textOf(path);
+            const st = statOf(path);
+            const intact = text === `${HOST_FILE_TEXT}\n` && st?.uid === 0 && st.gid === 0;
+            const shown = text === undefined ? '(none)' : JSON.stringify(text.trimEnd());
+            return {
+              ok: attempt.exitCode !== 0 && intact,
+              found: {
+                en: `write exit status ${attempt.exitCode} (${attempt.stderr.trim() || 'no error'}); file: ${shown}, owner ${st ? `${st.uid}:${st.gid}` : '?'}`,
+                zh: `写入的退出状态 ${attempt.exitCode}（${attempt.stderr.trim() || '没有报错'}）；文件内容：${shown}，属主 ${st ? `${st.uid}:${st.gid}` : '?'}`,
+              },
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'own-namespaces',
+      kind: 'demo',
+      actions: [
+        (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, ['hostname', HOSTNAME]), expect: 'fail' }),
+        (ctx) => ({
+          kind: 'start',
+          name: 'own-uts',
+          argv: asInsideRoot(ctx, dieWithHarness(unshareArgv({ namespaces: ['uts'], fork: true }, ['sleep', 'infinity']))),
+          pidOf: 'child',
+        }),
+        (ctx) => ({ kind: 'run', argv: nsenterArgv(ctx.proc('own-uts').pid, ['user', 'uts'], ['hostname', HOSTNAME]) }),
+        (ctx) => ({ kind: 'run', argv: nsenterArgv(ctx.proc('own-uts').pid, ['uts'], ['hostname']) }),
+        { kind: 'run', argv: ['hostname'] },
+        (ctx) => ({
+          kind: 'run',
+          argv: ['lsns', '--task', String(ctx.proc('own-uts').pid), '--type', 'user', '--type', 'uts', '--output', 'NS,TYPE,ONS,PID,COMMAND'],
+        }),
+      ],
+      checks: [
+        {
+          id: 'own-hostname-only',
+          title: {
+            en: 'the root inside is refused the host\'s hostname but has set the hostname of its own UTS namespace',
+            zh: '内部的 root 改不了宿主机的主机名，却改好了它自己的 UTS 命名空间的主机名',
+          },
+          verify: async (ctx) => {
+            const own = ctx.proc('own-uts').pid;
+            const refused = await ctx.probe(asInsideRoot(ctx, ['hostname', HOSTNAME]));
+            const host = textOf('/proc/sys/kernel/hostname')?.trim();
+            const inOwn = await ctx.probe(nsenterArgv(own, ['uts'], ['hostname']));
+            const ownName = inOwn.stdout.trim();
+            return {
+              ok: refused.exitCode !== 0 && host !== HOSTNAME && ownName === HOSTNAME,
+              found: {
+                en: `hostname ${HOSTNAME} for the host: exit status ${refused.exitCode}; host's hostname: ${host}; its own UTS namespace's: ${ownName || '?'}`,
+                zh: `为宿主机设置 hostname ${HOSTNAME}：退出状态 ${refused.exitCode}；宿主机的主机名：${host}；它自己的 UTS 命名空间的主机名：${ownName || '?'}`,
+              },
+            };
+          },
+        },
+        {
+          id: 'owned-by-lab',
+          title: {
+            en: 'that UTS namespace is not the host\'s, and its owner is the lab\'s user namespace',
+            zh: '那个 UTS 命名空间不是宿主机的，它的所有者是实验的用户命名空间',
+          },
+          verify: async (ctx) => {
+            const own = ctx.proc('own-uts').pid;
+            const uts = nsInode(own, 'uts');
+            const hostUts = nsInode('self', 'uts');
+            const labUser = nsInode(ctx.proc('init').pid, 'user');
+            const result = await ctx.probe(['lsns', '--task', String(own), '--type', 'uts', '--noheadings', '--output', 'ONS']);
+            const owner = Number(result.stdout.trim());
+            return {
+              ok: uts !== undefined && uts !== hostUts && labUser !== undefined && owner === labUser,
+              found: {
+                en: `uts:[${uts}] (host uts:[${hostUts}]) is owned by user:[${owner || '?'}]; the lab's user namespace is user:[${labUser}]`,
+                zh: `uts:[${uts}]（宿主机 uts:[${hostUts}]）的所有者是 user:[${owner || '?'}]；实验的用户命名空间是 user:[${labUser}]`,
+              },
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'map-user',
+      kind: 'task',
+      shell: 'host',
+      solution: [
+        {
+          kind: 'start',
+          name: 'mapped',
+          argv: asUserArgv(NOBODY, NOBODY, dieWithHarness(unshareUserArgv({ map: { uid: TASK_ID, gid: TASK_ID } }, ['sleep', '1000']))),
+        },
+      ],
+      checks: [
+        {
+          id: 'mapped-as-1000',
+          title: {
+            en: 'a process runs as nobody on the host in a user namespace that maps 1000 inside to 65534 outside, for users and groups',
+            zh: '有一个进程在宿主机上以 nobody 身份运行，它所在的用户命名空间把内部的 1000 映射到外部的 65534（用户和组都是）',
+          },
+          settle: 1000,
+          verify: () => {
+            const found = mappedProcesses().filter((pid) => {
+              const status = readStatus(pid);
+              return allAre(status?.get('Uid'), NOBODY) && allAre(status?.get('Gid'), NOBODY);
+            });
+            const shown = found.map((pid) => `${pid} (${comm(pid) ?? '?'})`).join(', ');
+            return {
+              ok: found.length > 0,
+              found: found.length
+                ? { en: `uid_map and gid_map "${TASK_ID} ${NOBODY} 1": ${shown}`, zh: `uid_map 和 gid_map 为 "${TASK_ID} ${NOBODY} 1" 的进程：${shown}` }
+                : { en: `no process has uid_map and gid_map "${TASK_ID} ${NOBODY} 1"`, zh: `没有哪个进程的 uid_map 和 gid_map 是 "${TASK_ID} ${NOBODY} 1"` },
+            };
+          },
+        },
+        {
+          id: 'no-capabilities',
+          title: {
+            en: 'not being root inside, that process has no capabilities at all (CapEff is 0), even in its own namespace',
+            zh: '它在内部不是 root，所以一项能力也没有（CapEff 为 0），即使在它自己的命名空间里也是如此',
+          },
+          settle: 1000,
+          verify: () => {
+            const found = mappedProcesses().map((pid) => ({ pid, caps: readCapabilities(pid, 'CapEff') }));
+            const shown = found.map(({ pid, caps }) => `${pid} (${comm(pid) ?? '?'}) CapEff: ${caps?.text ?? '?'}`).join(', ');
+            return {
+              ok: found.length > 0 && found.every(({ caps }) => caps?.mask === 0n),
+              found: found.length ? shown : { en: 'no such process', zh: '没有这样的进程' },
+            };
+          },
+        },
+      ],
+    },
+  ],
+} satisfies LabSpec;

@@ -7,7 +7,7 @@
 #   sudo scripts/provision.sh                      # provision
 #   sudo scripts/provision.sh --run pid-namespace  # ... then start a lab
 #   scripts/provision.sh --no-npm                  # skip npm ci (the caller runs it)
-#   scripts/provision.sh --with-vm                 # also install qemu and a kernel for the test VM
+#   scripts/provision.sh --with-vm                 # also install qemu for the cgroup v2 test VM
 set -euo pipefail
 
 SCRIPT="$(readlink -f "${BASH_SOURCE[0]}")"
@@ -39,8 +39,8 @@ Usage: scripts/provision.sh [--run <lab-id>] [--no-npm] [--with-vm]
 
   --run <lab-id>  when done, start that lab: `lab run <lab-id>`
   --no-npm        skip `npm ci` (for callers that install the npm dependencies themselves)
-  --with-vm       also install qemu-system-x86, a kernel image, busybox-static and cpio,
-                  for the test VM
+  --with-vm       also install qemu-system-x86, busybox-static and xz-utils for the test VM
+                  (its Debian kernel is downloaded into /var/cache/lab-vm, never installed)
   -h, --help      show this help
 EOF
 }
@@ -172,17 +172,14 @@ link_lab() {
     log "warning: $REPO/dist/src/cli/main.js is missing: run \`npm ci\` or \`npm run build\` before \`lab\`"
 }
 
-# The test VM (not installed by default, see --with-vm): qemu, a distribution kernel to boot,
-# busybox-static and cpio to pack an initramfs around the labs.
+# The test VM (not installed by default, see --with-vm): qemu to run it, busybox-static for its initramfs,
+# xz-utils to unpack its kernel. scripts/vm.mjs downloads Debian's kernel package into /var/cache/lab-vm
+# and never installs it (installing would run the host's initramfs and boot loader hooks).
 install_vm_packages() {
-  local kernel=linux-image-amd64 # Debian's name
-  if grep -qs '^ID=ubuntu' /etc/os-release; then kernel=linux-image-generic; fi
-  log "installing test VM packages: qemu-system-x86 $kernel busybox-static cpio"
-  apt_install qemu-system-x86 "$kernel" busybox-static cpio
+  log "installing test VM packages: qemu-system-x86 busybox-static xz-utils"
+  apt_install qemu-system-x86 busybox-static xz-utils
 }
 
-# --- main -------------------------------------------------------------------------------------
-install_base_packages
 if ((WITH_VM)); then install_vm_packages; fi
 ensure_node
 if ((DO_NPM)); then

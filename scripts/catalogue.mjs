@@ -3,7 +3,10 @@
 // A malformed lab is reported with every problem named, and no catalogue is written (so `lab list` loads the
 // labs itself and shows the problem); the test suite fails on it.
 import { rmSync } from 'node:fs';
-import { catalogueFile, writeCatalogue } from '../dist/src/lab/catalogue.js';
+
+// The catalogue describes the project's labs/, never a fixture directory a test points LAB_LABS_DIR at.
+delete process.env.LAB_LABS_DIR;
+const { catalogueFile, writeCatalogue } = await import('../dist/src/lab/catalogue.js');
 
 try {
   const count = await writeCatalogue();

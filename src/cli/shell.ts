@@ -28,7 +28,9 @@ export function livePid(run: FoundRun, name: string): number | undefined {
   for (const { resource } of run.live) {
     if (resource.kind !== 'process' || resource.name !== name) continue;
     const pid = resource.target ?? resource.pid;
-    if (pid !== undefined && isAlive(pid)) return pid;
+    const start = resource.target !== undefined ? resource.targetStart : resource.start;
+    // The start time too: a recycled PID would put the learner in some other process's namespaces.
+    if (pid !== undefined && start !== undefined && isAlive(pid, start)) return pid;
   }
   return undefined;
 }

@@ -119,7 +119,10 @@ export async function removeResource(resource: Resource): Promise<boolean> {
       // kernel kills every process of the PID namespace; the target is killed too in case it was reparented.
       let ok = true;
       if (resource.pid !== undefined) ok = (await killProcess(resource.pid, resource.start)) && ok;
-      if (resource.target !== undefined && resource.target !== resource.pid) ok = (await killProcess(resource.target)) && ok;
+      if (resource.target !== undefined && resource.target !== resource.pid) {
+        // Without its start time the target is not killed: its PID may belong to another process by now.
+        if (resource.targetStart !== undefined) ok = (await killProcess(resource.target, resource.targetStart)) && ok;
+      }
       return ok;
     }
     case 'path':

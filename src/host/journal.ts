@@ -18,6 +18,8 @@ export type Resource =
       start?: number;
       /** Host PID of the process the name stands for (a forked child), once known. */
       target?: number;
+      /** The target's start time, so that a recycled PID is never killed in its place. */
+      targetStart?: number;
     }
   | {
       kind: 'path';

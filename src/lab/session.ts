@@ -152,6 +152,7 @@ export class Session implements CheckContext {
     if (pidOf === 'child') {
       target = await this.execedChild(started.pid, argv, () => stderr);
       resource.target = target;
+      resource.targetStart = startTime(target);
       this.journal.update(id, resource);
     }
     const ns: LabProcess['ns'] = {};

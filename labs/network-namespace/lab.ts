@@ -1,0 +1,628 @@
+// The network-namespace lab: a namespace with nothing but a loopback that is down, a veth pair to the host, a
+// 127.0.0.1 of its own, a bridge (the lab's docker0) joining two containers, the learner's `docker network
+// connect` by hand, Docker's four network modes as namespace inodes, and what stopping a container does to its
+// links. Addresses come from documentation ranges only: 198.51.100.0/30 (TEST-NET-2) on the one link the host
+// has, 203.0.113.0/24 (TEST-NET-3) behind the bridge, which lives in a namespace of its own, not on the host.
+import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
+import {
+  addAddressArgv,
+  linkUpArgv,
+  listenersArgv,
+  pingArgv,
+  replyServerArgv,
+  tcpClientArgv,
+  vethArgv,
+} from '../../src/kernel/net-commands.js';
+import {
+  flagsUp,
+  inSubnet,
+  ipv4Of,
+  isUp,
+  listSysNet,
+  parseIpJson,
+  readArp,
+  readListeners,
+  readLocalAddresses,
+  readNetDev,
+  readSysNet,
+  routeDevice,
+  socketInodes,
+  type IpLink,
+  type TcpSocket,
+} from '../../src/kernel/net.js';
+import { isAlive, nsInode, pidsInNamespace } from '../../src/kernel/proc.js';
+import type { Action, CheckContext, LabContext, LabSpec, ProbeResult, Verdict } from '../../src/lab/spec.js';
+
+/** The host's end of the one link between the host and c1, and its peer's name until it is renamed eth0. */
+const HOST_VETH = 'lab-veth0';
+const PEER_VETH = 'lab-veth1';
+/** A /30 from TEST-NET-2 (RFC 5737): two usable addresses, never routed on the Internet. */
+const HOST_IP = '198.51.100.1';
+const C1_IP = '198.51.100.2';
+const LINK_PREFIX = 30;
+/** The lab's docker0, and the TEST-NET-3 /24 behind it. */
+const BRIDGE = 'lab-br0';
+const BRIDGE_NET = '203.0.113.0/24';
+const C2_IP = '203.0.113.2';
+const C3_IP = '203.0.113.3';
+/** The address the task gives c1 on the bridge (the checks accept any free one in BRIDGE_NET). */
+const C1_BRIDGE_IP = '203.0.113.4';
+/** An unusual port, checked free before use; both servers listen on it, each in its own namespace. */
+const PORT = 28080;
+const HOST_REPLY = ['hello', 'from', 'the', 'host'];
+const C1_REPLY = ['hello', 'from', 'c1'];
+
+const pidOf = (ctx: LabContext, name: string): number => ctx.proc(name).pid;
+
+/** A command run inside the network namespace of a lab process (what `ip netns exec` or `docker exec` does). */
+const inNet = (ctx: LabContext, name: string, command: string[]): string[] => nsenterArgv(pidOf(ctx, name), ['net'], command);
+
+const run = (argv: string[], expect?: 'fail'): Action => ({ kind: 'run', argv, ...(expect ? { expect } : {}) });
+
+/** Start a process in a network namespace of its own (a container with nothing but its network isolated). */
+const startNetns = (name: string): Action => ({
+  kind: 'start',
+  name,
+  argv: dieWithHarness(unshareArgv({ namespaces: ['net'], fork: true }, ['sleep', 'infinity'])),
+  pidOf: 'child',
+});
+
+/** c1's own view of sysfs: its mount namespace has a sysfs mounted from inside its network namespace. */
+const c1Root = (ctx: LabContext): string => `/proc/${pidOf(ctx, 'c1')}/root`;
+
+/** What `ip -j <args>` reports over netlink: on the host (`where` = 'host') or inside a lab process's namespace. */
+async function ipJson(ctx: CheckContext, where: string, args: string[]): Promise<IpLink[]> {
+  const argv = ['ip', '-j', ...args];
+  const result = await ctx.probe(where === 'host' ? argv : inNet(ctx, where, argv));
+  return result.exitCode === 0 ? parseIpJson(result.stdout) : [];
+}
+
+const same = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean =>
+  a !== undefined && b !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+const names = (list: readonly string[] | undefined): string => (list === undefined ? '?' : list.join(' ') || '-');
+
+/** A TCP client's outcome in a few words: the line the server sent, or why there was none. */
+function answer(result: ProbeResult): string {
+  if (result.exitCode === 0) return `"${result.stdout.trim()}"`;
+  return /refused/i.test(result.stderr) ? 'connection refused' : `exit status ${result.exitCode}`;
+}
+const answerZh = (result: ProbeResult): string =>
+  result.exitCode === 0 ? `“${result.stdout.trim()}”` : /refused/i.test(result.stderr) ? '连接被拒绝' : `退出状态 ${result.exitCode}`;
+
+/** The listening sockets on PORT in a namespace that belong to one process (matched by socket inode). */
+function ownedListeners(namespacePid: number | 'self', owner: number): { all: TcpSocket[]; owned: TcpSocket[] } {
+  const all = (readListeners(namespacePid) ?? []).filter((s) => s.port === PORT);
+  const inodes = socketInodes(owner);
+  return { all, owned: all.filter((s) => inodes.has(s.inode)) };
+}
+const endpoints = (sockets: TcpSocket[]): string => sockets.map((s) => (s.address.includes(':') ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`)).join(' ') || '-';
+
+/** Whether the host's lab-veth0 is there and up: the guard before any host-side packet to a lab address. */
+const hostLinkUp = (): boolean => flagsUp(readSysNet(HOST_VETH, 'flags'));
+
+/** c1's interface on the bridge (not its eth0 to the host) with an address in BRIDGE_NET, if the learner made one. */
+async function c1OnBridge(ctx: CheckContext): Promise<{ link?: IpLink; address?: string; port?: IpLink }> {
+  const c1 = await ipJson(ctx, 'c1', ['addr', 'show']);
+  const ports = await ipJson(ctx, 'switch', ['link', 'show', 'master', BRIDGE]);
+  for (const link of c1) {
+    const address = ipv4Of(link)
+      .map((a) => a.split('/')[0]!)
+      .find((a) => inSubnet(a, BRIDGE_NET) && a !== C2_IP && a !== C3_IP);
+    if (link.ifname === 'eth0' || address === undefined) continue;
+    const port = ports.find((p) => p.ifindex === link.link_index && p.link_index === link.ifindex);
+    return { link, address, ...(port ? { port } : {}) };
+  }
+  return {};
+}
+
+export default {
+  format: 1,
+  id: 'network-namespace',
+  order: 5,
+  requires: ['linux', 'root', 'unshare', 'nsenter', 'setpriv', 'procps', 'iproute2', 'busybox', 'ns-net', 'ns-mnt'],
+  shell: { target: 'c1', namespaces: ['net', 'mnt'] },
+  steps: [
+    {
+      id: 'empty',
+      kind: 'demo',
+      actions: [
+        {
+          kind: 'start',
+          name: 'c1',
+          argv: dieWithHarness(unshareArgv({ namespaces: ['net', 'mnt'], fork: true }, ['sleep', 'infinity'])),
+          pidOf: 'child',
+        },
+        (ctx) => run(['readlink', '/proc/self/ns/net', `/proc/${pidOf(ctx, 'c1')}/ns/net`]),
+        (ctx) => run(inNet(ctx, 'c1', ['ip', 'link'])),
+        (ctx) => run(inNet(ctx, 'c1', pingArgv('127.0.0.1')), 'fail'),
+        (ctx) => run(inNet(ctx, 'c1', ['ls', '/sys/class/net'])),
+        (ctx) => run(nsenterArgv(pidOf(ctx, 'c1'), ['net', 'mnt'], ['mount', '-t', 'sysfs', 'sysfs', '/sys'])),
+        (ctx) => run(nsenterArgv(pidOf(ctx, 'c1'), ['net', 'mnt'], ['ls', '/sys/class/net'])),
+      ],
+      checks: [
+        {
+          id: 'own-netns',
+          title: { en: 'c1 lives in a network namespace other than the host\'s', zh: 'c1 所在的网络命名空间与宿主机的不同' },
+          verify: (ctx) => {
+            const host = nsInode('self', 'net');
+            const c1 = nsInode(pidOf(ctx, 'c1'), 'net');
+            return { ok: host !== undefined && c1 !== undefined && host !== c1, found: `host net:[${host}], c1 net:[${c1}]` };
+          },
+        },
+        {
+          id: 'only-lo-down',
+          title: { en: 'the new namespace has one interface, lo, and it is down', zh: '新命名空间里只有一个网卡 lo，而且它是关闭（DOWN）的' },
+          verify: async (ctx) => {
+            const kernel = readNetDev(pidOf(ctx, 'c1'));
+            const lo = (await ipJson(ctx, 'c1', ['link', 'show', 'lo']))[0];
+            return {
+              ok: same(kernel, ['lo']) && lo !== undefined && !isUp(lo),
+              found: `/proc/${pidOf(ctx, 'c1')}/net/dev: ${names(kernel)}; lo <${lo?.flags.join(',') ?? '?'}>`,
+            };
+          },
+        },
+        {
+          id: 'own-sysfs',
+          title: {
+            en: '/sys/class/net inside c1 lists c1\'s interfaces, not the host\'s',
+            zh: 'c1 里的 /sys/class/net 列出的是 c1 自己的网卡，而不是宿主机的',
+          },
+          verify: (ctx) => {
+            const inside = listSysNet(c1Root(ctx));
+            const kernel = readNetDev(pidOf(ctx, 'c1'))?.sort();
+            const host = listSysNet();
+            return {
+              ok: same(inside, kernel) && !same(inside, host),
+              found: { en: `inside: ${names(inside)}; host: ${names(host)}`, zh: `c1 里：${names(inside)}；宿主机：${names(host)}` },
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'loopback',
+      kind: 'demo',
+      actions: [
+        (ctx) => run(inNet(ctx, 'c1', linkUpArgv('lo'))),
+        (ctx) => run(inNet(ctx, 'c1', ['ip', 'addr', 'show', 'lo'])),
+        (ctx) => run(inNet(ctx, 'c1', pingArgv('127.0.0.1'))),
+      ],
+      checks: [
+        {
+          id: 'lo-up',
+          title: { en: 'lo inside c1 is up', zh: 'c1 里的 lo 已经启用（UP）' },
+          verify: (ctx) => {
+            const flags = readSysNet('lo', 'flags', c1Root(ctx));
+            return { ok: flagsUp(flags), found: `lo flags ${flags ?? '?'} (IFF_UP = 0x1)` };
+          },
+        },
+        {
+          id: 'loopback-answers',
+          title: { en: '127.0.0.1 answers a ping inside c1', zh: '在 c1 里 ping 127.0.0.1 有回应' },
+          verify: async (ctx) => {
+            const result = await ctx.probe(inNet(ctx, 'c1', pingArgv('127.0.0.1')));
+            return {
+              ok: result.exitCode === 0,
+              found: { en: `ping exit status ${result.exitCode}`, zh: `ping 退出状态 ${result.exitCode}` },
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'veth',
+      kind: 'demo',
+      actions: [
+        { kind: 'run', argv: vethArgv(HOST_VETH, PEER_VETH), creates: { kind: 'link', name: HOST_VETH } },
+        (ctx) => run(['ip', 'link', 'set', PEER_VETH, 'netns', String(pidOf(ctx, 'c1'))]),
+        (ctx) => run(inNet(ctx, 'c1', ['ip', 'link', 'set', PEER_VETH, 'name', 'eth0'])),
+        (ctx) => run(inNet(ctx, 'c1', addAddressArgv(`${C1_IP}/${LINK_PREFIX}`, 'eth0'))),
+        (ctx) => run(inNet(ctx, 'c1', linkUpArgv('eth0'))),
+        run(addAddressArgv(`${HOST_IP}/${LINK_PREFIX}`, HOST_VETH)),
+        run(linkUpArgv(HOST_VETH)),
+        run(pingArgv(C1_IP, HOST_VETH)),
+      ],
+      checks: [
+        {
+          id: 'pair-crosses',
+          title: {
+            en: 'lab-veth0 on the host and eth0 in c1 are the two ends of one veth pair',
+            zh: '宿主机上的 lab-veth0 和 c1 里的 eth0 是同一个 veth 设备对的两端',
+          },
+          verify: (ctx) => {
+            const root = c1Root(ctx);
+            const host = { index: readSysNet(HOST_VETH, 'ifindex'), peer: readSysNet(HOST_VETH, 'iflink') };
+            const inner = { index: readSysNet('eth0', 'ifindex', root), peer: readSysNet('eth0', 'iflink', root) };
+            const peerOnHost = listSysNet()?.includes(PEER_VETH) ?? false;
+            const crossed = host.index !== undefined && inner.index !== undefined && host.peer === inner.index && inner.peer === host.index;
+            const ends = `${HOST_VETH}: ifindex ${host.index ?? '-'}, iflink ${host.peer ?? '-'}; c1 eth0: ifindex ${inner.index ?? '-'}, iflink ${inner.peer ?? '-'}`;
+            return {
+              ok: crossed && !peerOnHost,
+              found: {
+                en: `host ${ends}${peerOnHost ? `; ${PEER_VETH} is still on the host` : ''}`,
+                zh: `宿主机 ${ends}${peerOnHost ? `；${PEER_VETH} 还在宿主机上` : ''}`,
+              },
+            };
+          },
+        },
+        {
+          id: 'addresses',
+          title: {
+            en: 'the host has 198.51.100.1/30 on lab-veth0, c1 has 198.51.100.2/30 on eth0, and the host routes c1\'s address through lab-veth0',
+            zh: '宿主机的 lab-veth0 上有 198.51.100.1/30，c1 的 eth0 上有 198.51.100.2/30，宿主机经 lab-veth0 去往 c1 的地址',
+          },
+          verify: async (ctx) => {
+            const host = ipv4Of((await ipJson(ctx, 'host', ['addr', 'show', 'dev', HOST_VETH]))[0]);
+            const inner = ipv4Of((await ipJson(ctx, 'c1', ['addr', 'show', 'dev', 'eth0']))[0]);
+            const route = await ctx.probe(['ip', '-j', 'route', 'get', C1_IP]);
+            const dev = routeDevice(route.stdout);
+            return {
+              ok: host.includes(`${HOST_IP}/${LINK_PREFIX}`) && inner.includes(`${C1_IP}/${LINK_PREFIX}`) && dev === HOST_VETH,
+              found: {
+                en: `${HOST_VETH}: ${names(host)}; c1 eth0: ${names(inner)}; route to ${C1_IP} via ${dev ?? '?'}`,
+                zh: `${HOST_VETH}：${names(host)}；c1 eth0：${names(inner)}；去往 ${C1_IP} 的路由经过 ${dev ?? '?'}`,
+              },
+            };
+          },
+        },
+        {
+          id: 'ping-crosses',
+          title: { en: 'c1 answers a ping from the host sent out of lab-veth0', zh: '宿主机从 lab-veth0 发出的 ping 得到了 c1 的回应' },
+          settle: 1000,
+          verify: async (ctx) => {
+            if (!hostLinkUp()) return { ok: false, found: { en: `${HOST_VETH} is missing or down: nothing sent`, zh: `${HOST_VETH} 不存在或未启用：没有发送任何包` } };
+            const result = await ctx.probe(pingArgv(C1_IP, HOST_VETH));
+            return { ok: result.exitCode === 0, found: { en: `ping exit status ${result.exitCode}`, zh: `ping 退出状态 ${result.exitCode}` } };
+          },
+        },
+      ],
+    },
+    {
+      id: 'ports',
+      kind: 'demo',
+      actions: [
+        run(listenersArgv(PORT)),
+        (ctx) => ({
+          kind: 'start',
+          name: 'c1-server',
+          argv: dieWithHarness(inNet(ctx, 'c1', replyServerArgv(PORT, C1_REPLY))),
+        }),
+        { kind: 'start', name: 'host-server', argv: dieWithHarness(replyServerArgv(PORT, HOST_REPLY, '127.0.0.1')) },
+        run(listenersArgv(PORT)),
+        (ctx) => run(inNet(ctx, 'c1', listenersArgv(PORT))),
+        run(tcpClientArgv('127.0.0.1', PORT)),
+        (ctx) => run(inNet(ctx, 'c1', tcpClientArgv('127.0.0.1', PORT))),
+        run(tcpClientArgv(C1_IP, PORT)),
+        (ctx) => run(inNet(ctx, 'c1', tcpClientArgv(HOST_IP, PORT)), 'fail'),
+      ],
+      checks: [
+        {
+          id: 'two-listeners',
+          title: {
+            en: 'port 28080 is taken twice: on 127.0.0.1 in the host\'s namespace and on every address in c1\'s',
+            zh: '28080 端口被占用了两次：宿主机命名空间里的 127.0.0.1 上一次，c1 命名空间里的所有地址上一次',
+          },
+          settle: 1000,
+          verify: (ctx) => {
+            const host = ownedListeners('self', pidOf(ctx, 'host-server'));
+            const inner = ownedListeners(pidOf(ctx, 'c1'), pidOf(ctx, 'c1-server'));
+            const hostOk = host.all.length === 1 && host.owned.length === 1 && host.owned[0]!.address === '127.0.0.1';
+            const innerOk = inner.owned.length > 0 && inner.owned.every((s) => s.address === '::' || s.address === '0.0.0.0');
+            return {
+              ok: hostOk && innerOk,
+              found: {
+                en: `host listeners: ${endpoints(host.all)} (ours: ${endpoints(host.owned)}); c1 listeners: ${endpoints(inner.all)} (ours: ${endpoints(inner.owned)})`,
+                zh: `宿主机上的监听：${endpoints(host.all)}（实验的：${endpoints(host.owned)}）；c1 里的监听：${endpoints(inner.all)}（实验的：${endpoints(inner.owned)}）`,
+              },
+            };
+          },
+        },
+        {
+          id: 'loopback-per-namespace',
+          title: {
+            en: '127.0.0.1:28080 reaches the host\'s server from the host and c1\'s server from c1',
+            zh: '从宿主机访问 127.0.0.1:28080 到达宿主机的服务器，从 c1 访问则到达 c1 的服务器',
+          },
+          settle: 1000,
+          verify: async (ctx) => {
+            const fromHost = await ctx.probe(tcpClientArgv('127.0.0.1', PORT));
+            const fromC1 = await ctx.probe(inNet(ctx, 'c1', tcpClientArgv('127.0.0.1', PORT)));
+            return {
+              ok: fromHost.exitCode === 0 && fromHost.stdout.trim() === HOST_REPLY.join(' ') && fromC1.exitCode === 0 && fromC1.stdout.trim() === C1_REPLY.join(' '),
+              found: {
+                en: `from the host: ${answer(fromHost)}; from c1: ${answer(fromC1)}`,
+                zh: `从宿主机：${answerZh(fromHost)}；从 c1：${answerZh(fromC1)}`,
+              },
+            };
+          },
+        },
+        {
+          id: 'reach-by-address',
+          title: {
+            en: 'the host reaches c1\'s server at 198.51.100.2; c1 cannot reach the host\'s 127.0.0.1-only server at 198.51.100.1',
+            zh: '宿主机能通过 198.51.100.2 访问 c1 的服务器；c1 通过 198.51.100.1 访问不到宿主机上只监听 127.0.0.1 的服务器',
+          },
+          settle: 1000,
+          verify: async (ctx) => {
+            if (!hostLinkUp()) return { ok: false, found: { en: `${HOST_VETH} is missing or down: nothing sent`, zh: `${HOST_VETH} 不存在或未启用：没有发送任何包` } };
+            const hostServing = ownedListeners('self', pidOf(ctx, 'host-server')).owned.length > 0;
+            const toC1 = await ctx.probe(tcpClientArgv(C1_IP, PORT));
+            const toHost = await ctx.probe(inNet(ctx, 'c1', tcpClientArgv(HOST_IP, PORT)));
+            return {
+              ok: hostServing && toC1.exitCode === 0 && toC1.stdout.trim() === C1_REPLY.join(' ') && toHost.exitCode !== 0,
+              found: {
+                en: `host → ${C1_IP}:${PORT}: ${answer(toC1)}; c1 → ${HOST_IP}:${PORT}: ${answer(toHost)}; host server listening: ${hostServing ? 'yes' : 'no'}`,
+                zh: `宿主机 → ${C1_IP}:${PORT}：${answerZh(toC1)}；c1 → ${HOST_IP}:${PORT}：${answerZh(toHost)}；宿主机服务器在监听：${hostServing ? '是' : '否'}`,
+              },
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'bridge',
+      kind: 'demo',
+      actions: [
+        startNetns('switch'),
+        (ctx) => run(inNet(ctx, 'switch', ['ip', 'link', 'add', BRIDGE, 'type', 'bridge'])),
+        (ctx) => run(inNet(ctx, 'switch', linkUpArgv(BRIDGE))),
+        startNetns('c2'),
+        startNetns('c3'),
+        (ctx) => run(inNet(ctx, 'switch', vethArgv('lab-c2', 'eth0', pidOf(ctx, 'c2')))),
+        (ctx) => run(inNet(ctx, 'switch', linkUpArgv('lab-c2', BRIDGE))),
+        (ctx) => run(inNet(ctx, 'switch', vethArgv('lab-c3', 'eth0', pidOf(ctx, 'c3')))),
+        (ctx) => run(inNet(ctx, 'switch', linkUpArgv('lab-c3', BRIDGE))),
+        (ctx) => run(inNet(ctx, 'c2', addAddressArgv(`${C2_IP}/24`, 'eth0'))),
+        (ctx) => run(inNet(ctx, 'c2', linkUpArgv('eth0'))),
+        (ctx) => run(inNet(ctx, 'c3', addAddressArgv(`${C3_IP}/24`, 'eth0'))),
+        (ctx) => run(inNet(ctx, 'c3', linkUpArgv('eth0'))),
+        (ctx) => run(inNet(ctx, 'c2', pingArgv(C3_IP))),
+        (ctx) => run(inNet(ctx, 'switch', ['bridge', 'link'])),
+      ],
+      checks: [
+        {
+          id: 'bridge-mode',
+          title: {
+            en: 'lab-br0 is up in the switch namespace, and the eth0 of c2 and of c3 are each the far end of one of its ports (Docker\'s bridge mode); the host has no lab-br0',
+            zh: 'lab-br0 在 switch 命名空间里已启用，c2 和 c3 的 eth0 各自是它一个端口的另一端（Docker 的 bridge 模式）；宿主机上没有 lab-br0',
+          },
+          verify: async (ctx) => {
+            const sw = await ipJson(ctx, 'switch', ['-d', 'link', 'show']);
+            const bridge = sw.find((l) => l.ifname === BRIDGE && l.linkinfo?.info_kind === 'bridge');
+            const pairs: string[] = [];
+            let plugged = 0;
+            for (const name of ['c2', 'c3']) {
+              const eth0 = (await ipJson(ctx, name, ['link', 'show', 'eth0']))[0];
+              const port = sw.find((l) => l.ifname === `lab-${name}`);
+              const ok = port?.master === BRIDGE && isUp(port) && isUp(eth0) && port.link_index === eth0?.ifindex && eth0?.link_index === port.ifindex;
+              if (ok) plugged++;
+              pairs.push(`lab-${name} [ifindex ${port?.ifindex ?? '-'}, link ${port?.link_index ?? '-'}, master ${port?.master ?? '-'}] ↔ ${name} eth0 [ifindex ${eth0?.ifindex ?? '-'}, link ${eth0?.link_index ?? '-'}]`);
+            }
+            const onHost = listSysNet()?.includes(BRIDGE) ?? false;
+            return {
+              ok: bridge !== undefined && isUp(bridge) && plugged === 2 && !onHost,
+              found: {
+                en: `${BRIDGE}: ${bridge ? `<${bridge.flags.join(',')}>` : 'missing'}; ${pairs.join('; ')}; ${BRIDGE} on the host: ${onHost ? 'yes' : 'no'}`,
+                zh: `${BRIDGE}：${bridge ? `<${bridge.flags.join(',')}>` : '不存在'}；${pairs.join('；')}；宿主机上有 ${BRIDGE}：${onHost ? '是' : '否'}`,
+              },
+            };
+          },
+        },
+        {
+          id: 'containers-talk',
+          title: {
+            en: 'c2 pings c3 across lab-br0, and c2\'s ARP table holds the MAC address of c3\'s eth0',
+            zh: 'c2 经 lab-br0 ping 通 c3，c2 的 ARP 表里记着 c3 的 eth0 的 MAC 地址',
+          },
+          settle: 1000,
+          verify: async (ctx) => {
+            const result = await ctx.probe(inNet(ctx, 'c2', pingArgv(C3_IP)));
+            const mac = (await ipJson(ctx, 'c3', ['link', 'show', 'eth0']))[0]?.address;
+            const entry = readArp(pidOf(ctx, 'c2'))?.find((e) => e.address === C3_IP && e.complete);
+            return {
+              ok: result.exitCode === 0 && mac !== undefined && entry?.mac === mac,
+              found: {
+                en: `ping exit status ${result.exitCode}; c2 ARP: ${C3_IP} at ${entry?.mac ?? '-'}; c3 eth0 is ${mac ?? '-'}`,
+                zh: `ping 退出状态 ${result.exitCode}；c2 的 ARP 表：${C3_IP} 对应 ${entry?.mac ?? '-'}；c3 eth0 的 MAC 是 ${mac ?? '-'}`,
+              },
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'connect',
+      kind: 'task',
+      shell: 'lab',
+      solution: [
+        (ctx) => run(inNet(ctx, 'c1', vethArgv('eth1', 'lab-c1', pidOf(ctx, 'switch')))),
+        (ctx) => run(inNet(ctx, 'switch', linkUpArgv('lab-c1', BRIDGE))),
+        (ctx) => run(inNet(ctx, 'c1', addAddressArgv(`${C1_BRIDGE_IP}/24`, 'eth1'))),
+        (ctx) => run(inNet(ctx, 'c1', linkUpArgv('eth1'))),
+        (ctx) => run(inNet(ctx, 'c1', pingArgv(C2_IP))),
+      ],
+      checks: [
+        {
+          id: 'c1-plugged',
+          title: {
+            en: 'c1 has a second interface, up, with an address in 203.0.113.0/24, whose veth peer is an up port of lab-br0',
+            zh: 'c1 有了第二个网卡，已启用，地址在 203.0.113.0/24 内，它的 veth 对端是 lab-br0 上一个已启用的端口',
+          },
+          verify: async (ctx): Promise<Verdict> => {
+            const { link, address, port } = await c1OnBridge(ctx);
+            if (!link) return { ok: false, found: { en: 'c1 has no interface besides eth0 with an address in 203.0.113.0/24', zh: 'c1 除了 eth0 之外没有地址在 203.0.113.0/24 内的网卡' } };
+            const mine = `c1 ${link.ifname} <${link.flags.join(',')}> ${address}`;
+            const peer = port ? `${port.ifname} <${port.flags.join(',')}>` : '-';
+            return {
+              ok: isUp(link) && port !== undefined && isUp(port),
+              found: { en: `${mine}; its peer on ${BRIDGE}: ${peer}`, zh: `${mine}；它在 ${BRIDGE} 上的对端：${peer}` },
+            };
+          },
+        },
+        {
+          id: 'c2-reaches-c1',
+          title: {
+            en: 'c2 pings c1\'s new address, and c2\'s ARP table holds the MAC address of c1\'s new interface',
+            zh: 'c2 ping 通 c1 的新地址，c2 的 ARP 表里记着 c1 新网卡的 MAC 地址',
+          },
+          settle: 1000,
+          verify: async (ctx): Promise<Verdict> => {
+            const { link, address } = await c1OnBridge(ctx);
+            if (!link || !address) return { ok: false, found: { en: 'c1 has no address on the bridge network to ping', zh: 'c1 在网桥网络上没有可以 ping 的地址' } };
+            const result = await ctx.probe(inNet(ctx, 'c2', pingArgv(address)));
+            const entry = readArp(pidOf(ctx, 'c2'))?.find((e) => e.address === address && e.complete);
+            return {
+              ok: result.exitCode === 0 && entry?.mac === link.address,
+              found: {
+                en: `ping ${address} exit status ${result.exitCode}; c2 ARP: ${address} at ${entry?.mac ?? '-'}; c1 ${link.ifname} is ${link.address ?? '-'}`,
+                zh: `ping ${address} 退出状态 ${result.exitCode}；c2 的 ARP 表：${address} 对应 ${entry?.mac ?? '-'}；c1 ${link.ifname} 的 MAC 是 ${link.address ?? '-'}`,
+              },
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'modes',
+      kind: 'demo',
+      actions: [
+        (ctx) => ({ kind: 'start', name: 'joined', argv: dieWithHarness(inNet(ctx, 'c2', ['sleep', 'infinity'])) }),
+        startNetns('none'),
+        (ctx) => run(inNet(ctx, 'none', linkUpArgv('lo'))),
+        { kind: 'start', name: 'host-mode', argv: dieWithHarness(['sleep', 'infinity']) },
+        (ctx) =>
+          run(['readlink', '/proc/self/ns/net', ...['host-mode', 'none', 'c2', 'joined'].map((name) => `/proc/${pidOf(ctx, name)}/ns/net`)]),
+        (ctx) => run(inNet(ctx, 'joined', ['ip', '-br', 'addr'])),
+      ],
+      checks: [
+        {
+          id: 'none-mode',
+          title: {
+            en: '--network none: a namespace of its own with only lo, up',
+            zh: '--network none：自己的命名空间，里面只有 lo，已启用',
+          },
+          verify: async (ctx) => {
+            const pid = pidOf(ctx, 'none');
+            const inode = nsInode(pid, 'net');
+            const kernel = readNetDev(pid);
+            const lo = (await ipJson(ctx, 'none', ['link', 'show', 'lo']))[0];
+            return {
+              ok: inode !== undefined && inode !== nsInode('self', 'net') && same(kernel, ['lo']) && isUp(lo),
+              found: {
+                en: `none net:[${inode}]; interfaces: ${names(kernel)}; lo <${lo?.flags.join(',') ?? '?'}>`,
+                zh: `none net:[${inode}]；网卡：${names(kernel)}；lo <${lo?.flags.join(',') ?? '?'}>`,
+              },
+            };
+          },
+        },
+        {
+          id: 'host-mode',
+          title: {
+            en: '--network host: no namespace of its own, the same inode as the host\'s',
+            zh: '--network host：没有自己的命名空间，inode 与宿主机的相同',
+          },
+          verify: (ctx) => {
+            const inode = nsInode(pidOf(ctx, 'host-mode'), 'net');
+            const host = nsInode('self', 'net');
+            return { ok: inode !== undefined && inode === host, found: `host-mode net:[${inode}], host net:[${host}]` };
+          },
+        },
+        {
+          id: 'container-mode',
+          title: {
+            en: '--network container:c2: the joined process has c2\'s namespace inode and sees c2\'s address',
+            zh: '--network container:c2：加入的进程与 c2 的命名空间 inode 相同，看得到 c2 的地址',
+          },
+          settle: 1000,
+          verify: (ctx) => {
+            const joined = pidOf(ctx, 'joined');
+            const inode = nsInode(joined, 'net');
+            const c2 = nsInode(pidOf(ctx, 'c2'), 'net');
+            const addresses = readLocalAddresses(joined);
+            return {
+              ok: inode !== undefined && inode === c2 && (addresses?.includes(C2_IP) ?? false),
+              found: {
+                en: `joined net:[${inode}], c2 net:[${c2}]; addresses joined sees: ${names(addresses)}`,
+                zh: `joined net:[${inode}]，c2 net:[${c2}]；joined 看到的地址：${names(addresses)}`,
+              },
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'stop',
+      kind: 'demo',
+      actions: [
+        (ctx) => {
+          const inode = ctx.proc('c1').ns.net;
+          const pids = inode === undefined ? [pidOf(ctx, 'c1')] : pidsInNamespace('net', inode);
+          return run(['kill', '-KILL', ...pids.map(String)]);
+        },
+        (ctx) => run(['kill', '-KILL', String(pidOf(ctx, 'c3'))]),
+        (ctx) => run(['kill', '-KILL', String(pidOf(ctx, 'c2'))]),
+        (ctx) => run(inNet(ctx, 'joined', ['ip', '-br', 'addr'])),
+      ],
+      checks: [
+        {
+          id: 'host-veth-gone',
+          title: {
+            en: 'with no process left in c1\'s namespace, the kernel destroyed it and lab-veth0 vanished from the host',
+            zh: 'c1 的命名空间里一个进程也不剩，内核销毁了它，lab-veth0 也从宿主机上消失了',
+          },
+          settle: 2000,
+          verify: (ctx) => {
+            const inode = ctx.proc('c1').ns.net;
+            const left = inode === undefined ? [] : pidsInNamespace('net', inode);
+            const link = listSysNet()?.includes(HOST_VETH) ?? false;
+            return {
+              ok: inode !== undefined && left.length === 0 && !link,
+              found: {
+                en: `processes in net:[${inode}]: ${left.join(' ') || 'none'}; /sys/class/net/${HOST_VETH}: ${link ? 'present' : 'gone'}`,
+                zh: `net:[${inode}] 中的进程：${left.join(' ') || '无'}；/sys/class/net/${HOST_VETH}：${link ? '还在' : '已消失'}`,
+              },
+            };
+          },
+        },
+        {
+          id: 'port-gone',
+          title: {
+            en: 'c3 is gone, and so is its port lab-c3 on lab-br0',
+            zh: 'c3 已经不在，它在 lab-br0 上的端口 lab-c3 也没了',
+          },
+          settle: 2000,
+          verify: (ctx) => {
+            const alive = isAlive(pidOf(ctx, 'c3'));
+            const links = readNetDev(pidOf(ctx, 'switch'));
+            const present = links?.includes('lab-c3') ?? true;
+            return {
+              ok: !alive && links !== undefined && !present,
+              found: { en: `c3 ${alive ? 'running' : 'gone'}; switch interfaces: ${names(links)}`, zh: `c3 ${alive ? '仍在运行' : '已经不在'}；switch 里的网卡：${names(links)}` },
+            };
+          },
+        },
+        {
+          id: 'joined-keeps-netns',
+          title: {
+            en: 'c2\'s first process is gone, yet its namespace lives on in the joined process, with lab-c2 still on the bridge',
+            zh: 'c2 的第一个进程已经不在，它的命名空间却因为加入的进程还在而继续存在，lab-c2 仍接在网桥上',
+          },
+          settle: 2000,
+          verify: (ctx) => {
+            const c2 = ctx.proc('c2');
+            const alive = isAlive(c2.pid);
+            const joined = nsInode(pidOf(ctx, 'joined'), 'net');
+            const port = readNetDev(pidOf(ctx, 'switch'))?.includes('lab-c2') ?? false;
+            return {
+              ok: !alive && joined !== undefined && joined === c2.ns.net && port,
+              found: {
+                en: `c2 ${alive ? 'running' : 'gone'}; joined net:[${joined ?? '-'}], c2 had net:[${c2.ns.net}]; lab-c2 on the switch: ${port ? 'yes' : 'no'}`,
+                zh: `c2 ${alive ? '仍在运行' : '已经不在'}；加入的进程 net:[${joined ?? '-'}]，c2 原来是 net:[${c2.ns.net}]；switch 上有 lab-c2：${port ? '是' : '否'}`,
+              },
+            };
+          },
+        },
+      ],
+    },
+  ],
+} satisfies LabSpec;

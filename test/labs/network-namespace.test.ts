@@ -1,0 +1,132 @@
+// Runs the network-namespace lab for real and asserts the kernel facts at each step independently of the lab's own
+// checks (mostly through /proc/<pid>/net and sysfs rather than the `ip` probes the checks use), then that the host
+// is exactly as before: links, named network namespaces, addresses, routes and listening sockets included.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { LabEvent } from '../../src/lab/events.js';
+import { loadLab } from '../../src/lab/load.js';
+import { runLab } from '../../src/lab/runner.js';
+import type { Session } from '../../src/lab/session.js';
+import {
+  flagsUp,
+  listSysNet,
+  readArp,
+  readListeners,
+  readLocalAddresses,
+  readNetDev,
+  readSysNet,
+  rxPackets,
+} from '../../src/kernel/net.js';
+import { isAlive, nsInode, pidsInNamespace } from '../../src/kernel/proc.js';
+import { hostSnapshot, needsRoot, useTempState } from '../helpers.js';
+
+/** The host's network state a lab could change: the snapshot of the helpers plus addresses, routes and listeners. */
+function hostNetwork(state: string) {
+  const ip = (...args: string[]): Record<string, unknown>[] => JSON.parse(spawnSync('ip', ['-j', ...args], { encoding: 'utf8' }).stdout || '[]');
+  // Lifetimes and expiry counters change by themselves: compare what the addresses and routes are, not their clocks.
+  const addresses = ip('addr').flatMap((link) =>
+    ((link.addr_info ?? []) as { local: string; prefixlen: number }[]).map((a) => `${String(link.ifname)} ${a.local}/${a.prefixlen}`),
+  );
+  const routes = ip('route', 'show', 'table', 'all').map((r) => `${String(r.table ?? 'main')} ${String(r.type ?? '')} ${String(r.dst)} ${String(r.gateway ?? '')} ${String(r.dev ?? '')}`);
+  return {
+    ...hostSnapshot(state),
+    addresses: addresses.sort(),
+    routes: routes.sort(),
+    // Other traffic on the machine comes and goes: compare the neighbours in the lab's ranges and the lab's port.
+    neighbours: (readArp('self') ?? []).filter((e) => /^(198\.51\.100|203\.0\.113)\./.test(e.address)).map((e) => `${e.address} ${e.device}`),
+    listeners: (readListeners('self') ?? []).filter((s) => s.port === 28080).map((s) => `${s.address}:${s.port}`),
+  };
+}
+
+t.test('network-namespace, verified step by step against the kernel', { skip: needsRoot() }, async (t) => {
+  const state = useTempState();
+  const before = hostNetwork(state);
+  const hostNet = nsInode('self', 'net');
+  const lab = await loadLab('network-namespace');
+  let session: Session | undefined;
+  const pid = (name: string): number => session!.proc(name).pid;
+  const facts: Record<string, () => void> = {
+    empty: () => {
+      const c1 = pid('c1');
+      t.not(nsInode(c1, 'net'), hostNet, 'c1 has a network namespace of its own');
+      t.same(readNetDev(c1), ['lo'], 'the kernel lists only lo in it');
+      t.same(listSysNet(`/proc/${c1}/root`), ['lo'], 'and so does the sysfs mounted inside');
+      t.notOk(flagsUp(readSysNet('lo', 'flags', `/proc/${c1}/root`)), 'lo is down');
+      t.notOk(readLocalAddresses(c1)?.includes('127.0.0.1'), 'no local route for 127.0.0.1 yet');
+    },
+    loopback: () => {
+      const c1 = pid('c1');
+      t.ok(flagsUp(readSysNet('lo', 'flags', `/proc/${c1}/root`)), 'lo is up');
+      t.ok(readLocalAddresses(c1)?.includes('127.0.0.1'), 'the kernel now routes 127.0.0.1 locally');
+    },
+    veth: () => {
+      const c1 = pid('c1');
+      const root = `/proc/${c1}/root`;
+      t.equal(readSysNet('lab-veth0', 'iflink'), readSysNet('eth0', 'ifindex', root), 'lab-veth0\'s peer is c1\'s eth0');
+      t.equal(readSysNet('eth0', 'iflink', root), readSysNet('lab-veth0', 'ifindex'), 'and the other way round');
+      t.notOk(listSysNet()?.includes('lab-veth1'), 'the peer left the host');
+      t.ok(readLocalAddresses('self')?.includes('198.51.100.1'), 'the host owns 198.51.100.1');
+      t.ok(readLocalAddresses(c1)?.includes('198.51.100.2'), 'c1 owns 198.51.100.2');
+      const dev = readFileSync(`/proc/${c1}/net/dev`, 'utf8');
+      t.ok((rxPackets(dev, 'eth0') ?? 0) > 0, 'c1\'s eth0 received packets');
+    },
+    ports: () => {
+      const host = (readListeners('self') ?? []).filter((s) => s.port === 28080).map((s) => s.address);
+      const inner = (readListeners(pid('c1')) ?? []).filter((s) => s.port === 28080).map((s) => s.address);
+      t.same(host, ['127.0.0.1'], 'the host listens on 127.0.0.1:28080 only');
+      t.ok(inner.length > 0 && inner.every((a) => a === '::' || a === '0.0.0.0'), 'c1 listens on every address on 28080');
+    },
+    bridge: () => {
+      const sw = pid('switch');
+      t.same(readNetDev(sw)?.sort(), ['lab-br0', 'lab-c2', 'lab-c3', 'lo'], 'the switch holds the bridge and two ports');
+      t.notOk(listSysNet()?.includes('lab-br0'), 'the host has no lab-br0');
+      t.ok(readLocalAddresses(pid('c2'))?.includes('203.0.113.2'), 'c2 owns 203.0.113.2');
+      t.ok(readArp(pid('c2'))?.some((e) => e.address === '203.0.113.3' && e.complete), 'c2 resolved c3\'s MAC address');
+      t.same(readLocalAddresses(sw), [], 'the switch itself has no IPv4 address');
+    },
+    connect: () => {
+      t.ok(readLocalAddresses(pid('c1'))?.includes('203.0.113.4'), 'c1 owns 203.0.113.4 too');
+      t.ok(readNetDev(pid('switch'))?.includes('lab-c1'), 'its port is in the switch');
+      t.ok(readArp(pid('c2'))?.some((e) => e.address === '203.0.113.4' && e.complete), 'c2 resolved c1\'s new address');
+    },
+    modes: () => {
+      t.equal(nsInode(pid('host-mode'), 'net'), hostNet, 'host mode: the host\'s namespace');
+      t.not(nsInode(pid('none'), 'net'), hostNet, 'none: a namespace of its own');
+      t.same(readNetDev(pid('none')), ['lo'], 'none: only lo');
+      t.equal(nsInode(pid('joined'), 'net'), nsInode(pid('c2'), 'net'), 'container mode: c2\'s namespace');
+    },
+    stop: () => {
+      t.notOk(listSysNet()?.includes('lab-veth0'), 'lab-veth0 went with c1\'s namespace');
+      t.same(pidsInNamespace('net', session!.proc('c1').ns.net!), [], 'nothing is left in it');
+      t.notOk(isAlive(pid('c3')), 'c3 is gone');
+      t.notOk(readNetDev(pid('switch'))?.includes('lab-c3'), 'and so is its port');
+      t.ok(readNetDev(pid('switch'))?.includes('lab-c2'), 'c2\'s port stays');
+      t.equal(nsInode(pid('joined'), 'net'), session!.proc('c2').ns.net, 'held by the joined process');
+    },
+  };
+  const events: LabEvent[] = [];
+  const outcome = await runLab(lab, { mode: 'verify', lang: 'en', onSession: (s) => (session = s) }, (event) => {
+    events.push(event);
+    if (event.type === 'step-done') {
+      t.equal(event.status, 'passed', `step ${event.step} passed`);
+      facts[event.step]?.();
+    }
+  });
+  t.equal(outcome.status, 'passed');
+  t.equal(outcome.checksFailed, 0);
+  t.equal(outcome.checksPassed, lab.steps.reduce((n, s) => n + s.spec.checks.length, 0), 'every check ran and passed');
+  t.ok(events.some((e) => e.type === 'command' && e.command === 'ip link add lab-veth0 type veth peer name lab-veth1'), 'the command shown is the one run');
+  t.same(hostNetwork(state), before, 'links, netns, addresses, routes, neighbours, listeners, mounts and processes are as before');
+});
+
+t.test('stopped after the bridge step, the lab still removes everything', { skip: needsRoot() }, async (t) => {
+  const state = useTempState();
+  const before = hostNetwork(state);
+  const lab = await loadLab('network-namespace');
+  let session: Session | undefined;
+  const outcome = await runLab(lab, { mode: 'verify', lang: 'zh', stopAfter: 'bridge', onSession: (s) => (session = s) }, () => {});
+  t.equal(outcome.stepsPassed, 5);
+  for (const [name, p] of session!.allProcesses()) t.notOk(isAlive(p.pid), `${name} was killed in cleanup`);
+  t.same(hostNetwork(state), before);
+});

@@ -4,12 +4,16 @@
 // line `N passed, N failed, N skipped`. Exits with tap's status.
 //
 // Usage: node scripts/test.mjs [tap args...] [test files...]
-//   With no file argument it runs every test/**/*.test.ts; any argument that does not start
-//   with `-` is taken as a file (or glob) filter and replaces that default list.
+//   With no file argument it runs every test/**/*.test.ts on this host except test/vm/, then
+//   the VM suite, test/vm/, in the test VM (`node scripts/vm.mjs test`: cgroup v2 with every
+//   controller), and adds its counts to the summary. Without qemu the VM suite is skipped, each
+//   of its files counted as one skip, with the reason. Any argument that does not start with
+//   `-` is taken as a file (or glob) filter and replaces the default list (and no VM suite runs).
 //   Options such as `--grep=name` or `--bail` are passed to tap as they are.
+//   Inside the test VM (LAB_IN_VM is set) it runs only what it is given, never another VM.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 // tap-parser comes with tap (a dependency of @tapjs/core); it is the parser tap itself uses.
 import { Parser } from 'tap-parser';
@@ -37,7 +41,10 @@ function findTestFiles(dir) {
 
 const extraArgs = process.argv.slice(2);
 const hasFileFilter = extraArgs.some((arg) => !arg.startsWith('-'));
-const files = hasFileFilter ? [] : findTestFiles(join(root, 'test'));
+const inVm = Boolean(process.env.LAB_IN_VM);
+// test/vm/ runs in the test VM, after the host's files, and only from the full run on the host.
+const vmFiles = hasFileFilter || inVm ? [] : findTestFiles(join(root, 'test', 'vm'));
+const files = hasFileFilter ? [] : findTestFiles(join(root, 'test')).filter((f) => !f.startsWith(`test${sep}vm${sep}`));
 if (!hasFileFilter && files.length === 0) {
   console.error('scripts/test.mjs: no test files match test/**/*.test.ts');
   console.log('0 passed, 0 failed, 0 skipped');
@@ -125,8 +132,13 @@ const child = spawn(tapBin, tapArgs, {
   // No stdin: CI has none, and a test must never wait for input.
   stdio: ['ignore', 'pipe', 'inherit'],
 });
+let current = child;
+let interrupted = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => child.kill(signal));
+  process.on(signal, () => {
+    interrupted = true;
+    current.kill(signal);
+  });
 }
 child.stdout.on('data', (chunk) => {
   process.stdout.write(chunk);
@@ -142,6 +154,53 @@ const status = await new Promise((resolve) => {
 });
 parser.end();
 
+// The VM suite: scripts/vm.mjs streams the TAP of scripts/test.mjs run inside the VM (with that
+// run's own summary after it), and exits with the suite's status; 3 when the VM did not boot or
+// died, 77 when this host cannot run it (the reason on its stderr). Its TAP goes through a parser
+// of its own into the same counts, so the summary below covers both suites.
+const VM_EXIT_BOOT = 3;
+const VM_EXIT_MISSING = 77;
+let vmStatus = 0;
+const vmLines = [];
+if (vmFiles.length && !interrupted && !bailout) {
+  console.log('\n# ---- VM suite: node scripts/vm.mjs test (test/vm/ in the test VM) ----');
+  const vmParser = new Parser();
+  watch(vmParser);
+  const vm = spawn(process.execPath, [join(root, 'scripts', 'vm.mjs'), 'test'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  current = vm;
+  let missing = '';
+  vm.stdout.on('data', (chunk) => {
+    process.stdout.write(chunk);
+    vmParser.write(chunk);
+  });
+  vm.stderr.on('data', (chunk) => {
+    process.stderr.write(chunk);
+    missing ||= /^lab-vm: cannot run the test VM: (.*)$/m.exec(String(chunk))?.[1] ?? '';
+  });
+  vmStatus = await new Promise((resolve) => {
+    vm.on('error', (err) => {
+      console.error(`scripts/test.mjs: spawn \`${process.execPath} scripts/vm.mjs test\`: ${err.message}`);
+      resolve(1);
+    });
+    vm.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+  vmParser.end();
+  if (vmStatus === VM_EXIT_MISSING) {
+    // Not run at all: each file counts as one skipped point, as a skipped file does on the host.
+    const reason = `the test VM cannot run here: ${missing || 'see lab-vm: above'}`;
+    counts.skipped += vmFiles.length;
+    skipsByReason.set(reason, [...vmFiles]);
+    vmLines.push(`# VM suite: not run, ${vmFiles.length} file(s) skipped: ${reason}`);
+    vmStatus = 0;
+  } else if (vmStatus === VM_EXIT_BOOT) {
+    counts.failed++;
+    failures.push('the test VM: it did not boot or died, so no VM test ran (not a test failure: see lab-vm: above)');
+    vmLines.push('# VM suite: THE TEST VM FAILED (see lab-vm: above)');
+  } else if (vmStatus !== 0) {
+    vmLines.push(`# VM suite: exited with status ${vmStatus}`);
+  }
+}
+
 // The summary, after tap's own output.
 const lines = ['', '# ---- summary ----'];
 lines.push(`# passed:  ${counts.passed}`);
@@ -155,7 +214,8 @@ for (const [reason, names] of reasons) {
 }
 if (bailout) lines.push(`# bailed out${bailout === true ? '' : `: ${bailout}`}`);
 if (status !== 0 && counts.failed === 0) lines.push(`# tap exited with status ${status}`);
+lines.push(...vmLines);
 lines.push(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
 console.log(lines.join('\n'));
 
-process.exitCode = status !== 0 ? status : counts.failed > 0 || bailout ? 1 : 0;
+process.exitCode = status !== 0 ? status : vmStatus !== 0 || counts.failed > 0 || bailout ? 1 : 0;

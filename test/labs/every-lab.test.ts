@@ -3,7 +3,7 @@
 // and `lab shell <id>` must open a shell inside exactly the namespaces the lab declares.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../src/host/cleanup.js';
 import { parseJournal, replay, type RunState } from '../../src/host/journal.js';
@@ -14,11 +14,12 @@ import type { NamespaceType } from '../../src/lab/spec.js';
 import { BIN, cleanEnv, cli, hostSnapshot, needsRoot, useTempState } from '../helpers.js';
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+let sessions = 0;
 const labs = await loadAllLabs();
 
 /** The journal of the one live run in a state directory. */
 function liveRun(state: string): RunState | undefined {
-  const [file] = readdirSync(join(state, 'runs'));
+  const [file] = existsSync(join(state, 'runs')) ? readdirSync(join(state, 'runs')) : [];
   return file ? replay(parseJournal(readFileSync(join(state, 'runs', file), 'utf8'))) : undefined;
 }
 
@@ -30,7 +31,7 @@ function pidOf(run: RunState, name: string): number {
 
 /** Start `lab run <id>` in tmux and advance to the first task prompt or the last pause; returns the session. */
 async function runUntilMidLab(t: { teardown(fn: () => void): void }, lab: LoadedLab, state: string) {
-  const name = `lab-test-${process.pid}-${lab.spec.id}`;
+  const name = `lab-test-${process.pid}-${lab.spec.id}-${(sessions++).toString()}`;
   const tmux = (...args: string[]): string => spawnSync('tmux', args, { encoding: 'utf8' }).stdout ?? '';
   t.teardown(() => void tmux('kill-session', '-t', name));
   tmux('new-session', '-d', '-s', name, '-x', '160', '-y', '50', `env LAB_STATE_DIR=${state} ${process.execPath} ${BIN} run ${lab.spec.id} --lang en; sleep 30`);
@@ -38,13 +39,13 @@ async function runUntilMidLab(t: { teardown(fn: () => void): void }, lab: Loaded
   const count = (text: string): number => screen().split(text).length - 1;
   let pauses = 0;
   for (;;) {
-    const reached = await waitFor(() => count('[Enter] next step') > pauses || count('[Enter] open the shell') > 0, 20_000, 50);
+    const reached = await waitFor(() => count('[Enter] next step') > pauses || count('[Enter] open the shell') > 0, 60_000, 50);
     if (!reached || count('[Enter] open the shell') > 0) break;
     pauses++;
     if (pauses >= lab.steps.length - 1) break;
     tmux('send-keys', '-t', name, 'Enter');
   }
-  return { keys: (...keys: string[]) => void tmux('send-keys', '-t', name, ...keys), screen };
+  return { keys: (...keys: string[]) => void tmux('send-keys', '-t', name, ...keys), screen, close: () => void tmux('kill-session', '-t', name) };
 }
 
 for (const lab of labs) {
@@ -89,8 +90,10 @@ for (const lab of labs) {
   t.test(`${lab.spec.id}: lab shell enters exactly the lab's namespaces`, { skip: skip || needsRoot() || (!hasTmux && 'needs tmux') }, async (t) => {
     const state = useTempState();
     const before = hostSnapshot(state);
-    await runUntilMidLab(t, lab, state);
-    const run = liveRun(state)!;
+    const term = await runUntilMidLab(t, lab, state);
+    const run = liveRun(state);
+    t.ok(run, 'a run is live');
+    if (!run) return;
     const target = pidOf(run, lab.spec.shell.target);
     t.ok(target > 0 && isAlive(target), `the shell target "${lab.spec.shell.target}" runs`);
     const types: NamespaceType[] = ['pid', 'mnt', 'uts', 'ipc', 'net', 'user', 'cgroup', 'time'];
@@ -109,7 +112,7 @@ for (const lab of labs) {
       // A PID namespace is entered by the shell's children only; readlink runs as one, so it applies to all.
       t.equal(Number(seen), expected, `${type}: ${joined ? 'the lab\'s' : 'the host\'s'} namespace`);
     }
-    spawnSync('tmux', ['kill-session', '-t', `lab-test-${process.pid}-${lab.spec.id}`]);
+    term.close();
     t.ok(await waitFor(() => !isAlive(run.owner, run.ownerStart), 10_000, 50), 'the lab ended with its terminal');
     t.same(hostSnapshot(state), before, 'closing the terminal (SIGHUP) removed everything');
   });

@@ -5,6 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RUN_MARKER } from '../src/host/exec.js';
+import type { Test } from 'tap';
+import type { LabEvent } from '../src/lab/events.js';
+import type { LoadedLab } from '../src/lab/load.js';
+import { runLab } from '../src/lab/runner.js';
+import type { Session } from '../src/lab/session.js';
 import { mountFingerprint, readMountinfo } from '../src/kernel/mountinfo.js';
 import { environValue, listPids } from '../src/kernel/proc.js';
 
@@ -112,4 +117,28 @@ export function hostSnapshot(stateDir?: string): HostSnapshot {
     runPaths: list('/run').filter((name) => name.startsWith('lab-')),
     sysv: ['msg', 'shm', 'sem'].flatMap((type) => read(`/proc/sysvipc/${type}`).split('\n').slice(1).map((line) => `${type} ${line.trim().split(/\s+/).slice(0, 2).join(' ')}`)),
   };
+}
+
+/**
+ * Run a lab straight through with its reference solutions, asserting after each step the kernel facts the test
+ * gives for it (independently of the lab's own checks), then that every step and every check passed.
+ */
+export async function verifyWithFacts(
+  t: Test,
+  lab: LoadedLab,
+  facts: Record<string, () => void>,
+  onSession: (session: Session) => void,
+): Promise<LabEvent[]> {
+  const events: LabEvent[] = [];
+  const outcome = await runLab(lab, { mode: 'verify', lang: 'en', onSession }, (event) => {
+    events.push(event);
+    if (event.type === 'step-done') {
+      t.equal(event.status, 'passed', `step ${event.step} passed`);
+      facts[event.step]?.();
+    }
+  });
+  t.equal(outcome.status, 'passed');
+  t.equal(outcome.checksFailed, 0);
+  t.equal(outcome.checksPassed, lab.steps.reduce((n, s) => n + s.spec.checks.length, 0), 'every check ran and passed');
+  return events;
 }

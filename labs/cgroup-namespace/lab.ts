@@ -9,9 +9,9 @@ import { readCgroupLayout } from '../../src/kernel/cgroup-mode.js';
 import { parseProcCgroup, readCgroupProcs, readProcCgroup, v2PathOf } from '../../src/kernel/cgroup-path.js';
 import { readMountinfo } from '../../src/kernel/mountinfo.js';
 import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
-import { nsInode } from '../../src/kernel/proc.js';
 import { renderCommand } from '../../src/kernel/shell.js';
 import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
+import { ownNamespace } from '../../src/lab/checks.js';
 
 /** Where the lab mounts cgroup2 inside its mount namespace, as container runtimes do. */
 const INSIDE_MOUNT = '/sys/fs/cgroup';
@@ -96,18 +96,10 @@ export default {
             };
           },
         },
-        {
-          id: 'own-namespace',
-          title: {
+        ownNamespace('cgroup', 'init', {
             en: 'init lives in a cgroup namespace other than the host\'s',
             zh: 'init 进程所在的 cgroup 命名空间与宿主机的不同',
-          },
-          verify: (ctx) => {
-            const host = nsInode('self', 'cgroup');
-            const lab = nsInode(ctx.proc('init').pid, 'cgroup');
-            return { ok: lab !== undefined && host !== undefined && lab !== host, found: `host cgroup:[${host}], init cgroup:[${lab}]` };
-          },
-        },
+          }),
         {
           id: 'root-inside',
           title: {

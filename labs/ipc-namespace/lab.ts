@@ -10,6 +10,7 @@ import { nsInode } from '../../src/kernel/proc.js';
 import { describeSysv, parseSysvipcTable, sameSysv, sysvipcArgv, type SysvEntry } from '../../src/kernel/sysvipc-table.js';
 import type { SysvType } from '../../src/kernel/sysvipc.js';
 import type { CheckContext, LabContext, LabSpec, NamespaceType } from '../../src/lab/spec.js';
+import { ownNamespace } from '../../src/lab/checks.js';
 
 /** Where the lab mounts its mqueue filesystem, in its own mount namespace only; and the POSIX queue it makes. */
 const MQUEUE_DIR = '/mnt';
@@ -68,18 +69,10 @@ export default {
         (ctx) => ({ kind: 'run', argv: inside(ctx, ['ipc'], ['ipcs']) }),
       ],
       checks: [
-        {
-          id: 'own-namespace',
-          title: {
+        ownNamespace('ipc', 'box', {
             en: 'the lab\'s process lives in an IPC namespace other than the host\'s',
             zh: '实验的进程所在的 IPC 命名空间与宿主机的不同',
-          },
-          verify: (ctx) => {
-            const host = nsInode('self', 'ipc');
-            const lab = nsInode(ctx.proc('box').pid, 'ipc');
-            return { ok: lab !== undefined && host !== undefined && lab !== host, found: `host ipc:[${host}], box ipc:[${lab}]` };
-          },
-        },
+          }),
         {
           id: 'starts-empty',
           title: {

@@ -3,8 +3,9 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
 import { readMountinfo, propagationOf } from '../../src/kernel/mountinfo.js';
-import { cmdline, isAlive, nsInode, nspid, pidsInNamespace, ppid, readStatusFile } from '../../src/kernel/proc.js';
+import { cmdline, isAlive, nspid, pidsInNamespace, ppid, readStatusFile } from '../../src/kernel/proc.js';
 import type { LabContext, LabSpec } from '../../src/lab/spec.js';
+import { ownNamespace } from '../../src/lab/checks.js';
 
 /** Run a command inside the lab's PID and mount namespaces, the way `docker exec` does. */
 const inside = (ctx: LabContext, command: string[]): string[] =>
@@ -47,18 +48,10 @@ export default {
         (ctx) => ({ kind: 'run', argv: ['readlink', '/proc/self/ns/pid', `/proc/${ctx.proc('init').pid}/ns/pid`] }),
       ],
       checks: [
-        {
-          id: 'own-namespace',
-          title: {
+        ownNamespace('pid', 'init', {
             en: 'init lives in a PID namespace other than the host\'s',
             zh: 'init 进程所在的 PID 命名空间与宿主机的不同',
-          },
-          verify: (ctx) => {
-            const host = nsInode('self', 'pid');
-            const lab = nsInode(ctx.proc('init').pid, 'pid');
-            return { ok: lab !== undefined && host !== undefined && lab !== host, found: `host pid:[${host}], init pid:[${lab}]` };
-          },
-        },
+          }),
         {
           id: 'two-pids',
           title: {

@@ -5,6 +5,7 @@ import { dieWithHarness, nsenterArgv } from '../../src/kernel/namespaces.js';
 import { listPids, nsInode } from '../../src/kernel/proc.js';
 import { parseUptime, readTimensOffsets, readUptime, unshareTimeArgv, type ClockOffsets } from '../../src/kernel/timens.js';
 import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
+import { ownNamespace } from '../../src/lab/checks.js';
 
 /** The offsets of the lab's namespace: boot time ten days ago, the monotonic clock five days ahead. */
 const BOOT_OFFSET = 864_000;
@@ -77,18 +78,10 @@ export default {
         (ctx) => ({ kind: 'run', argv: writeOffsets(ctx, 'boottime 0 0'), expect: 'fail' }),
       ],
       checks: [
-        {
-          id: 'own-namespace',
-          title: {
+        ownNamespace('time', 'box', {
             en: 'the lab\'s process lives in a time namespace other than the host\'s',
             zh: '实验的进程所在的时间命名空间与宿主机的不同',
-          },
-          verify: (ctx) => {
-            const host = nsInode('self', 'time');
-            const lab = nsInode(ctx.proc('box').pid, 'time');
-            return { ok: lab !== undefined && host !== undefined && lab !== host, found: `host time:[${host}], box time:[${lab}]` };
-          },
-        },
+          }),
         {
           id: 'offsets',
           title: {

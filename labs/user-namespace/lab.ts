@@ -9,6 +9,7 @@ import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/names
 import { comm, listPids, nsInode, readStatus } from '../../src/kernel/proc.js';
 import { asUserArgv, NOBODY, unshareUserArgv } from '../../src/kernel/user-namespace.js';
 import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
+import { ownNamespace } from '../../src/lab/checks.js';
 
 /** The end of the run's id (`<pid>-<time>`): makes the lab's paths unique on this host. */
 const suffix = (ctx: LabContext): string => ctx.runId.split('-').slice(-2).join('-');
@@ -96,18 +97,10 @@ export default {
         (ctx) => ({ kind: 'run', argv: ['head', `/proc/${ctx.proc('init').pid}/uid_map`, `/proc/${ctx.proc('init').pid}/gid_map`] }),
       ],
       checks: [
-        {
-          id: 'own-namespace',
-          title: {
+        ownNamespace('user', 'init', {
             en: 'init lives in a user namespace other than the host\'s',
             zh: 'init 进程所在的用户命名空间与宿主机的不同',
-          },
-          verify: (ctx) => {
-            const host = nsInode('self', 'user');
-            const lab = nsInode(ctx.proc('init').pid, 'user');
-            return { ok: lab !== undefined && host !== undefined && lab !== host, found: `host user:[${host}], init user:[${lab}]` };
-          },
-        },
+          }),
         {
           id: 'maps',
           title: {

@@ -4,6 +4,7 @@ import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/names
 import { nsInode } from '../../src/kernel/proc.js';
 import { readUtsName, utsNameArgv, type UtsName } from '../../src/kernel/uts.js';
 import type { Action, CheckContext, LabContext, LabSpec, Verdict } from '../../src/lab/spec.js';
+import { ownNamespace } from '../../src/lab/checks.js';
 
 /** The names the lab gives its two "containers" and the domain name of the first. */
 const NAME_A = 'box-a';
@@ -55,18 +56,10 @@ export default {
         (ctx) => ({ kind: 'run', argv: inside(ctx, 'box', ['hostname']) }),
       ],
       checks: [
-        {
-          id: 'own-namespace',
-          title: {
+        ownNamespace('uts', 'box', {
             en: 'the lab\'s process lives in a UTS namespace other than the host\'s',
             zh: '实验的进程所在的 UTS 命名空间与宿主机的不同',
-          },
-          verify: (ctx) => {
-            const host = nsInode('self', 'uts');
-            const lab = nsInode(ctx.proc('box').pid, 'uts');
-            return { ok: lab !== undefined && host !== undefined && lab !== host, found: `host uts:[${host}], box uts:[${lab}]` };
-          },
-        },
+          }),
         {
           id: 'copied-name',
           title: {

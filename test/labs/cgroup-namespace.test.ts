@@ -5,13 +5,12 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LabEvent } from '../../src/lab/events.js';
 import { loadLab } from '../../src/lab/load.js';
 import { runLab } from '../../src/lab/runner.js';
 import type { Session } from '../../src/lab/session.js';
 import { readCgroupLayout } from '../../src/kernel/cgroup-mode.js';
 import { readMountinfo } from '../../src/kernel/mountinfo.js';
-import { hostSnapshot, needsRoot, useTempState } from '../helpers.js';
+import { hostSnapshot, needsRoot, useTempState, verifyWithFacts } from '../helpers.js';
 
 const layout = readCgroupLayout();
 const skip = needsRoot() || (layout.v2Path === undefined && 'needs a cgroup v2 hierarchy');
@@ -62,17 +61,7 @@ t.test('cgroup-namespace, verified step by step against the kernel', { skip }, a
       t.equal(onHost(init()), `0::/${name()}`, 'init is back in the lab\'s cgroup');
     },
   };
-  const events: LabEvent[] = [];
-  const outcome = await runLab(lab, { mode: 'verify', lang: 'en', onSession: (s) => (session = s) }, (event) => {
-    events.push(event);
-    if (event.type === 'step-done') {
-      t.equal(event.status, 'passed', `step ${event.step} passed`);
-      facts[event.step]?.();
-    }
-  });
-  t.equal(outcome.status, 'passed');
-  t.equal(outcome.checksFailed, 0);
-  t.equal(outcome.checksPassed, lab.steps.reduce((n, s) => n + s.spec.checks.length, 0), 'every check ran and passed');
+  const events = await verifyWithFacts(t, lab, facts, (s) => (session = s));
   t.ok(events.some((e) => e.type === 'command' && e.command === `mkdir ${join(v2, name())}`), 'the command shown is the one run');
   t.same(labCgroups(), cgroupsBefore, 'the lab\'s cgroup is gone');
   t.same(hostSnapshot(state), before, 'mounts, marked processes, journals and lab cgroups are as before');

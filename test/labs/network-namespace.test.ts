@@ -4,7 +4,6 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import type { LabEvent } from '../../src/lab/events.js';
 import { loadLab } from '../../src/lab/load.js';
 import { runLab } from '../../src/lab/runner.js';
 import type { Session } from '../../src/lab/session.js';
@@ -19,7 +18,7 @@ import {
   rxPackets,
 } from '../../src/kernel/net.js';
 import { isAlive, nsInode, pidsInNamespace } from '../../src/kernel/proc.js';
-import { hostSnapshot, needsRoot, useTempState } from '../helpers.js';
+import { hostSnapshot, needsRoot, useTempState, verifyWithFacts } from '../helpers.js';
 
 /** The host's network state a lab could change: the snapshot of the helpers plus addresses, routes and listeners. */
 function hostNetwork(state: string) {
@@ -105,17 +104,7 @@ t.test('network-namespace, verified step by step against the kernel', { skip: ne
       t.equal(nsInode(pid('joined'), 'net'), session!.proc('c2').ns.net, 'held by the joined process');
     },
   };
-  const events: LabEvent[] = [];
-  const outcome = await runLab(lab, { mode: 'verify', lang: 'en', onSession: (s) => (session = s) }, (event) => {
-    events.push(event);
-    if (event.type === 'step-done') {
-      t.equal(event.status, 'passed', `step ${event.step} passed`);
-      facts[event.step]?.();
-    }
-  });
-  t.equal(outcome.status, 'passed');
-  t.equal(outcome.checksFailed, 0);
-  t.equal(outcome.checksPassed, lab.steps.reduce((n, s) => n + s.spec.checks.length, 0), 'every check ran and passed');
+  const events = await verifyWithFacts(t, lab, facts, (s) => (session = s));
   t.ok(events.some((e) => e.type === 'command' && e.command === 'ip link add lab-veth0 type veth peer name lab-veth1'), 'the command shown is the one run');
   t.same(hostNetwork(state), before, 'links, netns, addresses, routes, neighbours, listeners, mounts and processes are as before');
 });

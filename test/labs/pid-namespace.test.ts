@@ -2,13 +2,12 @@
 // checks, then that the host is exactly as before.
 import t from 'tap';
 import { existsSync, readdirSync } from 'node:fs';
-import type { LabEvent } from '../../src/lab/events.js';
 import { loadLab } from '../../src/lab/load.js';
 import { runLab } from '../../src/lab/runner.js';
 import type { Session } from '../../src/lab/session.js';
 import { readMountinfo } from '../../src/kernel/mountinfo.js';
 import { isAlive, nsInode, nspid, pidsInNamespace, ppid } from '../../src/kernel/proc.js';
-import { hostSnapshot, needsRoot, useTempState } from '../helpers.js';
+import { hostSnapshot, needsRoot, useTempState, verifyWithFacts } from '../helpers.js';
 
 t.test('pid-namespace, verified step by step against the kernel', { skip: needsRoot() }, async (t) => {
   const state = useTempState();
@@ -49,17 +48,7 @@ t.test('pid-namespace, verified step by step against the kernel', { skip: needsR
       t.same(pidsInNamespace('pid', labNs), [], 'nothing is left in the namespace');
     },
   };
-  const events: LabEvent[] = [];
-  const outcome = await runLab(lab, { mode: 'verify', lang: 'en', onSession: (s) => (session = s) }, (event) => {
-    events.push(event);
-    if (event.type === 'step-done') {
-      t.equal(event.status, 'passed', `step ${event.step} passed`);
-      facts[event.step]?.();
-    }
-  });
-  t.equal(outcome.status, 'passed');
-  t.equal(outcome.checksFailed, 0);
-  t.equal(outcome.checksPassed, lab.steps.reduce((n, s) => n + s.spec.checks.length, 0), 'every check ran and passed');
+  const events = await verifyWithFacts(t, lab, facts, (s) => (session = s));
   t.ok(events.some((e) => e.type === 'command' && e.command.startsWith('setpriv --pdeathsig KILL -- unshare --pid')), 'the command shown is the one run');
   t.same(hostSnapshot(state), before, 'mounts, marked processes and journals are as before');
 });

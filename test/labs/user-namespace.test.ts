@@ -3,12 +3,11 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import type { LabEvent } from '../../src/lab/events.js';
 import { loadLab } from '../../src/lab/load.js';
 import { runLab } from '../../src/lab/runner.js';
 import type { Session } from '../../src/lab/session.js';
 import { isAlive } from '../../src/kernel/proc.js';
-import { hostSnapshot, needsRoot, useTempState } from '../helpers.js';
+import { hostSnapshot, needsRoot, useTempState, verifyWithFacts } from '../helpers.js';
 
 const status = (pid: number, field: string): string[] =>
   (new RegExp(`^${field}:\\s*(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '').trim().split(/\s+/);
@@ -70,17 +69,7 @@ t.test('user-namespace, verified step by step against the kernel', { skip: needs
       t.equal(status(mapped, 'CapEff')[0], '0000000000000000', 'and as 1000 inside it has no capability');
     },
   };
-  const events: LabEvent[] = [];
-  const outcome = await runLab(lab, { mode: 'verify', lang: 'en', onSession: (s) => (session = s) }, (event) => {
-    events.push(event);
-    if (event.type === 'step-done') {
-      t.equal(event.status, 'passed', `step ${event.step} passed`);
-      facts[event.step]?.();
-    }
-  });
-  t.equal(outcome.status, 'passed');
-  t.equal(outcome.checksFailed, 0);
-  t.equal(outcome.checksPassed, lab.steps.reduce((n, s) => n + s.spec.checks.length, 0), 'every check ran and passed');
+  const events = await verifyWithFacts(t, lab, facts, (s) => (session = s));
   t.ok(
     events.some((e) => e.type === 'command' && e.command.startsWith('setpriv --reuid 65534 --regid 65534 --clear-groups -- setpriv --pdeathsig KILL -- unshare --user')),
     'the command shown is the one run',

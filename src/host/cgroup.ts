@@ -40,6 +40,23 @@ export function writeCgroupFile(path: string, value: string): void {
   }
 }
 
+/**
+ * Write one value to a kernel file in one write(2): a cgroup file (refusals explained for cgroups), or another
+ * file such as one in /proc/sys (refusals explained by errno).
+ */
+export function writeKernelFile(path: string, value: string): void {
+  if (path.startsWith('/sys/fs/cgroup/')) return writeCgroupFile(path, value);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, constants.O_WRONLY);
+    writeSync(fd, value);
+  } catch (error) {
+    throw explainSystemError(`write \`${path}\``, error);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** Read a cgroup file as text. */
 export function readCgroupFile(path: string): string {
   try {

@@ -53,6 +53,31 @@ function namespaceRequirement(id: RequirementId, file: string, what: Text, why: 
   return { id, what, why, fix, met: () => existsSync(`/proc/self/ns/${file}`) };
 }
 
+/** A controller the cgroup v2 hierarchy must really have (listed in its root's cgroup.controllers). */
+function v2ControllerRequirement(controller: 'memory' | 'cpu' | 'pids' | 'io', files: Text): Requirement {
+  return {
+    id: `cgroup2-${controller}`,
+    what: { en: `the ${controller} controller on cgroup v2`, zh: `cgroup v2 上的 ${controller} 控制器（controller）` },
+    why: {
+      en: `The lab sets and reads ${files.en}, which exist only where the cgroup v2 hierarchy holds this controller; on hybrid hosts cgroup v1 holds it instead.`,
+      zh: `实验要设置和读取 ${files.zh}，只有 cgroup v2 层级持有这个控制器时它们才存在；在混合模式（hybrid）的主机上它由 cgroup v1 持有。`,
+    },
+    fix: {
+      en: 'Boot with `systemd.unified_cgroup_hierarchy=1` on the kernel command line, or use the Vagrant VM (`vagrant up`) or the test VM (`npm run vm`).',
+      zh: '在内核命令行加上 `systemd.unified_cgroup_hierarchy=1` 后重启，或使用 Vagrant 虚拟机（`vagrant up`）或测试虚拟机（`npm run vm`）。',
+    },
+    met: () => {
+      const v2 = readCgroupLayout().v2Path;
+      if (!v2) return false;
+      try {
+        return readFileSync(`${v2}/cgroup.controllers`, 'utf8').split(/\s+/).includes(controller);
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
 const REQUIREMENTS: Requirement[] = [
   {
     id: 'linux',
@@ -136,6 +161,10 @@ const REQUIREMENTS: Requirement[] = [
     },
     met: () => readCgroupLayout().v2Path !== undefined,
   },
+  v2ControllerRequirement('memory', { en: 'memory.max, memory.high and memory.events', zh: 'memory.max、memory.high 和 memory.events' }),
+  v2ControllerRequirement('cpu', { en: 'cpu.max, cpu.weight and cpu.stat', zh: 'cpu.max、cpu.weight 和 cpu.stat' }),
+  v2ControllerRequirement('pids', { en: 'pids.max and pids.events', zh: 'pids.max 和 pids.events' }),
+  v2ControllerRequirement('io', { en: 'io.max', zh: 'io.max' }),
   namespaceRequirement('ns-pid', 'pid', { en: 'PID namespaces in the kernel', zh: '内核支持 PID 命名空间' }, { en: 'The kernel must be built with CONFIG_PID_NS.', zh: '内核编译时需要启用 CONFIG_PID_NS。' }),
   namespaceRequirement('ns-mnt', 'mnt', { en: 'mount namespaces in the kernel', zh: '内核支持挂载（mount）命名空间' }, { en: 'Labs mount a private /proc without touching the host\'s.', zh: '实验要挂载自己的 /proc，而不影响宿主机的。' }),
   namespaceRequirement('ns-uts', 'uts', { en: 'UTS namespaces in the kernel', zh: '内核支持 UTS 命名空间' }, { en: 'The kernel must be built with CONFIG_UTS_NS.', zh: '内核编译时需要启用 CONFIG_UTS_NS。' }),

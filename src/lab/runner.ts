@@ -5,7 +5,7 @@ import { renderCommand } from '../kernel/shell.js';
 import type { LabEvent, LabOutcome, Listener, StepStatus } from './events.js';
 import type { LoadedLab, LoadedStep } from './load.js';
 import type { Check, Lang, Verdict } from './spec.js';
-import { Session } from './session.js';
+import { renderAction, Session } from './session.js';
 import { nsenterArgv } from '../kernel/namespaces.js';
 
 /** What a task step offers whoever waits for the learner. */
@@ -106,8 +106,8 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
       const { ok, stderr } = await session.perform(action, role);
       throwIfAborted();
       if (ok) continue;
-      const operation = `run \`${renderCommand(action.argv)}\``;
-      if (action.kind === 'run' && action.expect === 'fail') {
+      const operation = `run \`${renderAction(action)}\``;
+      if (action.kind !== 'start' && action.expect === 'fail') {
         throw new LabError({
           operation,
           code: 'unexpected-success',

@@ -1,10 +1,11 @@
 // A run's hold on the host: the journal, the processes it started, the values steps passed on, and the cleanup
 // that removes all of it newest first. The runner drives it; actions and checks see it as their context.
 import { childrenOf, comm, isAlive, nsInode, startTime } from '../kernel/proc.js';
-import { renderCommand } from '../kernel/shell.js';
+import { quoteWord, renderCommand } from '../kernel/shell.js';
 import { readSysvipc } from '../kernel/sysvipc.js';
 import { describeResource, isLabName, killMarked, removeResource, resourceExists, waitFor } from '../host/cleanup.js';
-import { commandError, LabError } from '../host/errors.js';
+import { writeKernelFile } from '../host/cgroup.js';
+import { commandError, errnoOf, LabError } from '../host/errors.js';
 import { runCommand, startProcess, type OutputSink } from '../host/exec.js';
 import { Journal, type Resource } from '../host/journal.js';
 import type { CommandRole, Listener } from './events.js';
@@ -78,10 +79,28 @@ export class Session implements CheckContext {
     return runCommand(argv, { runId: this.runId, signal: this.signal });
   }
 
+  /** Write a value as a `write` action does; a refusal is reported as output, or thrown explained. */
+  private writeValue(action: Extract<Action, { kind: 'write' }>): { ok: boolean; stderr: string } {
+    const expected = action.expect ?? 'ok';
+    try {
+      writeKernelFile(action.path, action.value);
+    } catch (error) {
+      if (expected === 'ok') throw error;
+      const code = error instanceof LabError ? error.code : errnoOf(error) ?? 'error';
+      const stderr = `write ${action.path}: ${code}\n`;
+      this.emit({ type: 'output', step: this.step, stream: 'stderr', text: stderr });
+      this.emit({ type: 'command-end', step: this.step, exitCode: 1, expected, ok: true });
+      return { ok: true, stderr };
+    }
+    this.emit({ type: 'command-end', step: this.step, exitCode: 0, expected, ok: expected === 'ok' });
+    return { ok: expected === 'ok', stderr: '' };
+  }
+
   /** Carry out one action; `ok` is false when a command's exit status was not the expected one. */
   async perform(action: Action, role: CommandRole): Promise<{ ok: boolean; stderr: string }> {
     const background = action.kind === 'start';
-    this.emit({ type: 'command', step: this.step, role, command: renderCommand(action.argv, background), background });
+    this.emit({ type: 'command', step: this.step, role, command: renderAction(action), background });
+    if (action.kind === 'write') return this.writeValue(action);
     if (action.kind === 'start') {
       await this.start(action.name, action.argv, action.pidOf ?? 'self');
       return { ok: true, stderr: '' };
@@ -204,4 +223,10 @@ export class Session implements CheckContext {
     if (ok) this.journal.finish();
     return ok;
   }
+}
+
+/** The shell command an action is shown as (a write is `echo VALUE > FILE`). */
+export function renderAction(action: Action): string {
+  if (action.kind === 'write') return `echo ${quoteWord(action.value)} > ${quoteWord(action.path)}`;
+  return renderCommand(action.argv, action.kind === 'start');
 }

@@ -25,6 +25,10 @@ export type RequirementId =
   | 'ipc-tools'
   | 'busybox'
   | 'cgroup2'
+  | 'cgroup2-memory'
+  | 'cgroup2-cpu'
+  | 'cgroup2-pids'
+  | 'cgroup2-io'
   | 'ns-pid'
   | 'ns-mnt'
   | 'ns-uts'
@@ -85,6 +89,17 @@ export type Action =
       expect?: 'ok' | 'fail';
       /** What the command creates on the host: journaled before it runs, removed at the end of the lab. */
       creates?: HostResource;
+    }
+  | {
+      /**
+       * Write a value to a kernel file (a cgroup or /proc/sys file) in one write(2), shown as
+       * `echo VALUE > FILE`. Done by the harness itself, so a refusal names the file and its errno, explained.
+       */
+      kind: 'write';
+      path: string;
+      value: string;
+      /** `fail`: the kernel is expected to refuse, because the refusal is the lesson (the no-internal-process rule). */
+      expect?: 'ok' | 'fail';
     }
   | {
       /** Start a long-lived process (a namespace's init, a server); it is journaled and stopped at the end. */

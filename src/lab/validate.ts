@@ -45,8 +45,13 @@ function checkActions(value: unknown, where: string, problems: string[]): void {
   }
   value.forEach((action: unknown, i: number) => {
     if (typeof action === 'function') return;
-    if (!isObj(action) || (action.kind !== 'run' && action.kind !== 'start')) {
-      problems.push(`${where}[${i}]: "kind" must be "run" or "start"`);
+    if (!isObj(action) || (action.kind !== 'run' && action.kind !== 'start' && action.kind !== 'write')) {
+      problems.push(`${where}[${i}]: "kind" must be "run", "start" or "write"`);
+      return;
+    }
+    if (action.kind === 'write') {
+      if (typeof action.path !== 'string' || !action.path.startsWith('/')) problems.push(`${where}[${i}]: "path" must be an absolute path`);
+      if (typeof action.value !== 'string') problems.push(`${where}[${i}]: "value" must be a string`);
       return;
     }
     if (!Array.isArray(action.argv) || action.argv.length === 0 || !action.argv.every((a) => typeof a === 'string')) {

@@ -13,6 +13,7 @@ export const MSG = {
   notRemoved: { en: 'could NOT remove', zh: '无法移除' },
   resultPassed: { en: 'Lab passed: {checks} checks in {steps} steps, all read from the kernel.', zh: '实验通过：{steps} 个步骤中的 {checks} 项检查全部通过，全部读取自内核。' },
   resultFailed: { en: 'Lab failed at step "{step}": {failed} check(s) failed.', zh: '实验在步骤「{step}」失败：{failed} 项检查未通过。' },
+  resultError: { en: 'Lab stopped at step "{step}" by the error above.', zh: '实验在步骤「{step}」因上面的错误而停止。' },
   resultQuit: { en: 'Lab stopped after {steps} of {total} steps; everything it created was removed.', zh: '实验在完成 {total} 步中的 {steps} 步后停止；它创建的一切都已移除。' },
   taskShell: { en: 'Shell for this task:', zh: '做这个任务用的 shell：' },
   taskAnotherTerminal: { en: 'or, in another terminal:', zh: '或者在另一个终端里运行：' },

@@ -123,6 +123,7 @@ export function plainReporter(options: PlainOptions): Listener {
         line();
         if (o.status === 'passed') line(green(fill(MSG.resultPassed[lang], { checks: o.checksPassed, steps: o.steps })));
         else if (o.status === 'quit') line(fill(MSG.resultQuit[lang], { steps: o.stepsPassed, total: o.steps }));
+        else if (o.status === 'error') line(red(fill(MSG.resultError[lang], { step: failedStep })));
         else line(red(fill(MSG.resultFailed[lang], { step: failedStep, failed: failedChecks })));
         break;
       }

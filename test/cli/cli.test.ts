@@ -132,3 +132,18 @@ t.test('a namespace the kernel refuses (EPERM) is explained at once, in the lear
   t.match(r.stdout, 'sudo lab run');
   t.notMatch(r.stdout + r.stderr, /\n\s+at /, 'no stack trace');
 });
+
+t.test('a write action: shown as echo > file, a refusal on purpose, an unexpected one explained with the file', { skip: needsRoot() }, async (t) => {
+  const state = useTempState();
+  const { hostSnapshot } = await import('../helpers.js');
+  const before = hostSnapshot(state);
+  const r = cli(['verify', 'fixture-write', '--lang', 'en'], { ...fixtures, LAB_STATE_DIR: state });
+  t.equal(r.status, 1, 'the unexpected failure fails the lab');
+  t.match(r.stdout, /\$ echo 42 > \/run\/lab-fixture-write-[\w-]+\/value/);
+  t.match(r.stdout, /write \/run\/lab-fixture-write-[\w-]+: EISDIR\n\s+\(exit status 1: failed, as expected\)/);
+  t.match(r.stdout, '✓ the file holds 42');
+  t.match(r.stdout, /write `\/run\/lab-fixture-write-[\w-]+\/missing\/value`: ENOENT/);
+  t.match(r.stdout, 'No such file or directory');
+  t.notMatch(r.stdout + r.stderr, /\n\s+at /, 'no stack trace');
+  t.same(hostSnapshot(state), before, 'the lab\'s /run directory was removed');
+});

@@ -53,7 +53,7 @@ t.test('prose: title, summary, steps with bodies and hints (hints may wrap)', as
 });
 
 t.test('fixture labs are found by directory name only', async (t) => {
-  t.same(listLabIds(FIXTURES), ['fixture-bad', 'fixture-eperm', 'fixture-fail', 'fixture-pass', 'fixture-survivor']);
+  t.same(listLabIds(FIXTURES), ['fixture-bad', 'fixture-eperm', 'fixture-fail', 'fixture-pass', 'fixture-survivor', 'fixture-write']);
 });
 
 t.test('the catalogue that lab list reads says what the labs say', async (t) => {

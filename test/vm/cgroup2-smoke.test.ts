@@ -50,3 +50,8 @@ t.test('a child cgroup takes memory.max = 50M and is removed', { skip }, async (
   rmdirSync(child);
   t.notOk(existsSync(child), 'rmdir removed the child cgroup');
 });
+
+t.test('the labs\' cgroup v2 requirements are met here, as lab doctor and lab list will say', { skip }, async (t) => {
+  const { unmet } = await import('../../src/lab/requirements.js');
+  t.same(unmet(['cgroup2', 'cgroup2-memory', 'cgroup2-cpu', 'cgroup2-pids', 'cgroup2-io']).map((r) => r.id), []);
+});

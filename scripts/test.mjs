@@ -10,7 +10,9 @@
 //   of its files counted as one skip, with the reason. Any argument that does not start with
 //   `-` is taken as a file (or glob) filter and replaces the default list (and no VM suite runs).
 //   Options such as `--grep=name` or `--bail` are passed to tap as they are.
-//   Inside the test VM (LAB_IN_VM is set) it runs only what it is given, never another VM.
+//   Inside the test VM (LAB_IN_VM is set) it runs only what it is given, never another VM; given
+//   compiled .js files there (scripts/vm.mjs compiles the VM tests), it runs them all in one node
+//   process (scripts/vm/suite.mjs) instead of tap's runner.
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
@@ -126,8 +128,12 @@ parser.on('bailout', (reason) => {
   bailout ??= reason || true;
 });
 
+const compiled = inVm && hasFileFilter && extraArgs.filter((a) => !a.startsWith('-')).every((a) => a.endsWith('.js'));
 const tapArgs = ['--reporter=tap', '--disable-coverage', ...extraArgs, ...files];
-const child = spawn(tapBin, tapArgs, {
+const [command, args] = compiled
+  ? [process.execPath, [join(root, 'scripts', 'vm', 'suite.mjs'), ...extraArgs.filter((a) => !a.startsWith('-'))]]
+  : [tapBin, tapArgs];
+const child = spawn(command, args, {
   cwd: root,
   // No stdin: CI has none, and a test must never wait for input.
   stdio: ['ignore', 'pipe', 'inherit'],
@@ -147,7 +153,7 @@ child.stdout.on('data', (chunk) => {
 
 const status = await new Promise((resolve) => {
   child.on('error', (err) => {
-    console.error(`scripts/test.mjs: spawn \`${tapBin}\`: ${err.message} (run \`npm ci\` first)`);
+    console.error(`scripts/test.mjs: spawn \`${command}\`: ${err.message} (run \`npm ci\` first)`);
     resolve(1);
   });
   child.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));

@@ -4,9 +4,10 @@
 // the test suite, or a shell. The host's own cgroup mounts are never touched.
 //
 // Usage: node scripts/vm.mjs test [tap args...] [test files...]
-//          Runs `node scripts/test.mjs` inside the VM (tap --reporter=tap, and its summary) on
-//          the files given, by default every test/vm/**/*.test.ts; streams the output; exits
-//          with the suite's status.
+//          Compiles the VM tests to JavaScript on the host (tsconfig.vm.json, into dist/: a
+//          TypeScript loader costs ~30 s per file under TCG), then runs `node scripts/test.mjs`
+//          inside the VM on the files given, by default every test/vm/**/*.test.ts, all in one
+//          node process; streams the TAP and its summary; exits with the suite's status.
 //        node scripts/vm.mjs shell
 //          An interactive shell in the same VM.
 //        node scripts/vm.mjs run <command> [args...]
@@ -21,8 +22,9 @@
 //                         booted here before, with TCG as the fallback)
 //   LAB_VM_TIMEOUT=600    seconds before `test` stops the VM (0: no limit)
 //   LAB_VM_CACHE=dir      the cache (default /var/cache/lab-vm as root, ~/.cache/lab-vm otherwise)
+//   LAB_TEST_LABS=id,...  passed to the guest: test/vm/cgroup-labs.test.ts runs only these labs
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { release as hostRelease, tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +77,28 @@ function findVmTests(dir = join(root, 'test', 'vm')) {
     .sort();
 }
 
+// Compile the VM tests (and what they import) into dist/ with tsconfig.vm.json; returns the
+// compiled files, relative to the root. Compiled into dist/ itself so that tests, labs and the
+// CLI share one copy of every module (instanceof LabError holds across them).
+function compileVmTests(files) {
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const started = Date.now();
+  const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.vm.json')], { cwd: root, encoding: 'utf8' });
+  if (result.status !== 0) {
+    process.stdout.write(result.stdout ?? '');
+    process.stderr.write(result.stderr ?? '');
+    throw new VmError('compile', `tsc -p tsconfig.vm.json failed (status ${result.status ?? result.signal}): the VM tests do not compile`);
+  }
+  log(`compiled the VM tests in ${seconds(Date.now() - started)}`);
+  return files.map((file) => {
+    const rel = relative(root, join(root, file));
+    if (!rel.endsWith('.ts')) return rel;
+    const compiled = join('dist', rel.replace(/\.ts$/, '.js'));
+    if (!existsSync(join(root, compiled))) throw new VmError('usage', `${file} is not compiled by tsconfig.vm.json (is it under test/vm/?)`);
+    return compiled;
+  });
+}
+
 // The guest's environment: what the brief of the VM promises a command, and nothing else.
 function guestEnv(mode) {
   const nodeDir = dirname(process.execPath);
@@ -86,7 +110,7 @@ function guestEnv(mode) {
     TERM: mode === 'shell' ? process.env.TERM || 'vt100' : 'dumb',
     LAB_IN_VM: '1',
   };
-  if (process.env.CI !== undefined) env.CI = process.env.CI;
+  for (const name of ['CI', 'LAB_TEST_LABS']) if (process.env[name] !== undefined) env[name] = process.env[name];
   return env;
 }
 
@@ -154,9 +178,13 @@ async function main(argv) {
   const interactive = cmd === 'shell';
 
   let files = [];
-  if (cmd === 'test' && !rest.some((a) => !a.startsWith('-'))) {
-    files = findVmTests();
+  let args = rest;
+  if (cmd === 'test') {
+    files = rest.filter((a) => !a.startsWith('-'));
+    args = rest.filter((a) => a.startsWith('-'));
+    if (!files.length) files = findVmTests();
     if (!files.length) throw new VmError('usage', 'no test files match test/vm/**/*.test.ts');
+    files = compileVmTests(files);
   }
 
   const qemu = findQemu();
@@ -185,7 +213,7 @@ async function main(argv) {
     const env = guestEnv(cmd);
     const script = interactive
       ? commandScript({ mode: 'shell', cwd: root, env, shell: process.env.SHELL || '/bin/bash', rows: process.stdout.rows, cols: process.stdout.columns })
-      : commandScript({ mode: 'run', cwd: root, env, argv: cmd === 'run' ? rest : [process.execPath, join('scripts', 'test.mjs'), ...rest, ...files] });
+      : commandScript({ mode: 'run', cwd: root, env, argv: cmd === 'run' ? rest : [process.execPath, join('scripts', 'test.mjs'), ...args, ...files] });
     writeFileSync(join(ioDir, COMMAND_FILE), script);
     writeFileSync(join(ioDir, CWD_FILE), root);
 
@@ -205,7 +233,7 @@ async function main(argv) {
         bootTimeoutMs: BOOT_TIMEOUT_MS[accel],
         totalTimeoutMs: interactive || timeoutS === 0 ? undefined : timeoutS * 1000,
         signal: abort.signal,
-        onBooted: (ms) => log(`booted in ${seconds(ms)} (${accel.toUpperCase()})${interactive ? '' : `; running ${[...rest, ...files].join(' ')}`}`),
+        onBooted: (ms) => log(`booted in ${seconds(ms)} (${accel.toUpperCase()})${interactive ? '' : `; running ${cmd === 'run' ? rest.join(' ') : `${files.length} test file(s)`}`}`),
         onOutput: (text) => {
           process.stdout.write(text);
           if (!interactive) outTail = (outTail + text).slice(-4096);
@@ -276,7 +304,7 @@ try {
   process.exitCode = await main(process.argv.slice(2));
 } catch (err) {
   if (!(err instanceof VmError)) throw err;
-  const heading = { usage: 'error', boot: 'VM FAILURE, not a test failure', missing: 'cannot run the test VM' }[err.kind];
+  const heading = { usage: 'error', compile: 'error', boot: 'VM FAILURE, not a test failure', missing: 'cannot run the test VM' }[err.kind];
   log(`${heading}: ${err.message}`);
   process.exitCode = EXIT[err.kind];
 }

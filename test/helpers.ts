@@ -3,17 +3,19 @@ import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { RUN_MARKER } from '../src/host/exec.js';
 import type { Test } from 'tap';
 import type { LabEvent } from '../src/lab/events.js';
 import type { LoadedLab } from '../src/lab/load.js';
+import { projectRoot } from '../src/lab/paths.js';
 import { runLab } from '../src/lab/runner.js';
+import { readLoopDevices } from '../src/kernel/loop.js';
 import type { Session } from '../src/lab/session.js';
 import { mountFingerprint, readMountinfo } from '../src/kernel/mountinfo.js';
 import { environValue, listPids } from '../src/kernel/proc.js';
 
-export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The checkout (found from package.json, so that the tests compiled into dist/ for the VM find it too). */
+export const ROOT = projectRoot();
 export const BIN = join(ROOT, 'bin', 'lab.js');
 export const FIXTURES = join(ROOT, 'test', 'fixtures', 'labs');
 
@@ -100,10 +102,11 @@ export interface HostSnapshot {
   domainname: string;
   sysv: string[];
   runPaths: string[];
+  loops: string[];
 }
 
 /** The host state every lab must leave as it found it: mounts, marked processes, journal files, network links and
- * namespaces, lab cgroups, hostname and domainname, System V IPC objects. */
+ * namespaces, lab cgroups, hostname and domainname, System V IPC objects, /run/lab-* paths, loop devices. */
 export function hostSnapshot(stateDir?: string): HostSnapshot {
   return {
     mounts: mountFingerprint(readMountinfo('self') ?? []),
@@ -115,6 +118,7 @@ export function hostSnapshot(stateDir?: string): HostSnapshot {
     hostname: read('/proc/sys/kernel/hostname'),
     domainname: read('/proc/sys/kernel/domainname'),
     runPaths: list('/run').filter((name) => name.startsWith('lab-')),
+    loops: readLoopDevices().map((loop) => `${loop.device} ${loop.file}`),
     sysv: ['msg', 'shm', 'sem'].flatMap((type) => read(`/proc/sysvipc/${type}`).split('\n').slice(1).map((line) => `${type} ${line.trim().split(/\s+/).slice(0, 2).join(' ')}`)),
   };
 }

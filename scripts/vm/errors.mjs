@@ -9,6 +9,8 @@ export const EXIT = Object.freeze({
   failed: 1,
   /** bad arguments */
   usage: 2,
+  /** the VM tests do not compile (a test failure: the suite cannot run) */
+  compile: 1,
   /** the VM did not boot, or died before the command's status came back */
   boot: 3,
   /** a requirement is missing on the host (qemu, busybox-static, the kernel package): skip */
@@ -21,7 +23,7 @@ export const EXIT = Object.freeze({
  */
 export class VmError extends Error {
   /**
-   * @param {'usage' | 'boot' | 'missing'} kind
+   * @param {'usage' | 'compile' | 'boot' | 'missing'} kind
    * @param {string} message what failed (operation and path) and how to fix it
    * @param {{ cause?: unknown }} [options]
    */

@@ -20,11 +20,12 @@ export const KERNEL_METAPACKAGE = 'linux-image-amd64';
 /**
  * The modules the VM's /init loads, in this order: virtio PCI transport, then 9p over virtio
  * (the host's / and the exchange directory), then overlayfs (a writable layer over the
- * read-only host root). Dependencies not listed here are added before their users.
+ * read-only host root), then the loop driver (the io lab's block device). Dependencies not
+ * listed here are added before their users.
  */
 export const VM_MODULES = Object.freeze([
   'virtio_ring', 'virtio', 'virtio_pci_modern_dev', 'virtio_pci_legacy_dev', 'virtio_pci',
-  'netfs', 'fscache', '9pnet', '9pnet_virtio', '9p', 'overlay',
+  'netfs', 'fscache', '9pnet', '9pnet_virtio', '9p', 'overlay', 'loop',
 ]);
 
 /**

@@ -2,11 +2,10 @@
 import { LabError } from '../host/errors.js';
 import { runInteractive } from '../host/exec.js';
 import { findRuns, type FoundRun } from '../host/journal.js';
-import { nsenterArgv } from '../kernel/namespaces.js';
 import { isAlive } from '../kernel/proc.js';
 import { renderCommand } from '../kernel/shell.js';
 import { loadLab } from '../lab/load.js';
-import { shellCommand } from '../lab/runner.js';
+import { shellArgvFor } from '../lab/runner.js';
 import type { Lang } from '../lab/spec.js';
 import { parse, resolveLabId } from './args.js';
 
@@ -56,7 +55,7 @@ export async function run(args: string[], lang: Lang): Promise<number> {
       },
     });
   }
-  const argv = nsenterArgv(found.pid, lab.spec.shell.namespaces, shellCommand(id));
+  const argv = shellArgvFor(id, lab.spec.shell, found.pid);
   process.stderr.write(`$ ${renderCommand(argv)}\n`);
   return runInteractive(argv, { runId: found.run.runId });
 }

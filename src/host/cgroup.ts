@@ -22,7 +22,7 @@ import {
   type Pressure,
 } from '../kernel/cgroup.js';
 import type { Text } from '../lab/spec.js';
-import { killProcess, waitFor } from './cleanup.js';
+import { killProcess, waitFor } from './wait.js';
 import { errnoOf, explainSystemError, LabError } from './errors.js';
 import type { Journal } from './journal.js';
 

@@ -1,32 +1,16 @@
 // Removing what a run created: newest first, each removal journaled, and only what the journal names.
-import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { basename } from 'node:path';
+import { loopDevicesOf } from '../kernel/loop.js';
 import { environValue, isAlive, listPids } from '../kernel/proc.js';
 import { renderCommand } from '../kernel/shell.js';
 import { IPCRM_FLAG, readSysvipc } from '../kernel/sysvipc.js';
+import { teardown } from './cgroup.js';
+import { killProcess } from './wait.js';
 import { RUN_MARKER, runCommand } from './exec.js';
 import { appendRecord, type FoundRun, type Resource } from './journal.js';
 
-/** Poll until `done()` or the time is up; returns whether it got done. */
-export async function waitFor(done: () => boolean, timeoutMs: number, intervalMs = 5): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-  return true;
-}
-
-/** SIGKILL a process if it is still the one we started (same PID and start time), and wait until it is gone. */
-export async function killProcess(pid: number, start?: number): Promise<boolean> {
-  if (!isAlive(pid, start)) return true;
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    return !isAlive(pid, start);
-  }
-  return waitFor(() => !isAlive(pid, start), 3000);
-}
+export { killProcess, waitFor } from './wait.js';
 
 /** Whether a name is one the harness could have given (it never touches anything else). */
 export function isLabName(path: string): boolean {
@@ -47,6 +31,8 @@ export function resourceExists(resource: Resource): boolean {
       return existsSync(resource.path);
     case 'sysv':
       return readSysvipc(resource.type).some((o) => o.id === resource.id && o.key === resource.key);
+    case 'loop':
+      return loopDevicesOf(resource.file).length > 0;
   }
 }
 
@@ -75,40 +61,25 @@ export function describeResource(resource: Resource): string {
       return `rmdir ${resource.path}`;
     case 'path':
       return `rm -rf ${resource.path}`;
+    case 'loop':
+      return `losetup -d $(losetup -j ${resource.file} -O NAME -n)`;
     default:
       return resource.kind;
   }
 }
 
 /**
- * Remove a cgroup and any child cgroups made inside it (by a learner during the lab), deepest first: kill what
- * is left in each, then rmdir, retrying the brief EBUSY that follows a kill.
+ * Remove a cgroup and any child cgroups made inside it (by a learner during the lab): the cgroup library's
+ * teardown kills the whole subtree at once (cgroup.kill, so a fork bomb cannot outrun it), waits until it is
+ * empty, and removes directories deepest first.
  */
 async function removeCgroup(path: string): Promise<boolean> {
-  let children: string[] = [];
   try {
-    children = readdirSync(path, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(path, e.name));
+    await teardown(path);
   } catch {
-    return !existsSync(path);
+    // Reported as not removed; `lab clean` tries again.
   }
-  let ok = true;
-  for (const child of children) ok = (await removeCgroup(child)) && ok;
-  let procs: number[] = [];
-  try {
-    procs = readFileSync(`${path}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
-  } catch {
-    // No cgroup.procs: nothing left to kill.
-  }
-  for (const pid of procs) await killProcess(pid);
-  const removed = await waitFor(() => {
-    try {
-      rmdirSync(path);
-      return true;
-    } catch (error) {
-      return (error as { code?: string }).code === 'ENOENT';
-    }
-  }, 2000, 10);
-  return removed && ok;
+  return !existsSync(path);
 }
 
 /** Remove one journaled resource. Returns false when it could not be removed. */
@@ -133,6 +104,11 @@ export async function removeResource(resource: Resource): Promise<boolean> {
     case 'cgroup':
       if (!isLabName(resource.path) || !resource.path.startsWith('/sys/fs/cgroup/')) return false;
       return !existsSync(resource.path) || removeCgroup(resource.path);
+    case 'loop': {
+      if (!isLabName(resource.file)) return false;
+      for (const loop of loopDevicesOf(resource.file)) await runCommand(['losetup', '-d', loop.device]);
+      return !resourceExists(resource);
+    }
     case 'link':
     case 'netns':
     case 'sysv': {

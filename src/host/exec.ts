@@ -59,6 +59,7 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   if (result.failed && result.exitCode === undefined && code && !result.timedOut) throw spawnError(argv, result);
   return {
     exitCode: result.exitCode ?? (result.timedOut ? 124 : 128),
+    ...(result.signal ? { signal: result.signal } : {}),
     stdout: String(result.stdout ?? ''),
     stderr: String(result.stderr ?? ''),
   };

@@ -30,6 +30,11 @@ export type Resource =
   | { kind: 'netns'; name: string }
   | { kind: 'cgroup'; path: string }
   | {
+      kind: 'loop';
+      /** The backing file: every loop device attached to it is the run's. */
+      file: string;
+    }
+  | {
       kind: 'sysv';
       type: 'msg' | 'shm' | 'sem';
       /** Id and key of the object, once found (they name it together: ids are reused). */

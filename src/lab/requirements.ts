@@ -53,27 +53,34 @@ function namespaceRequirement(id: RequirementId, file: string, what: Text, why: 
   return { id, what, why, fix, met: () => existsSync(`/proc/self/ns/${file}`) };
 }
 
-/** A controller the cgroup v2 hierarchy must really have (listed in its root's cgroup.controllers). */
+/** Controllers listed in a cgroup file of the v2 root (cgroup.controllers or cgroup.subtree_control). */
+function rootList(v2: string, file: string): string[] {
+  try {
+    return readFileSync(`${v2}/${file}`, 'utf8').split(/\s+/).filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A controller the cgroup v2 hierarchy must really have, enabled for the root's children: the labs make their
+ * cgroups right under the root, and only a controller in the root's cgroup.subtree_control gives them its files.
+ */
 function v2ControllerRequirement(controller: 'memory' | 'cpu' | 'pids' | 'io', files: Text): Requirement {
   return {
     id: `cgroup2-${controller}`,
     what: { en: `the ${controller} controller on cgroup v2`, zh: `cgroup v2 上的 ${controller} 控制器（controller）` },
     why: {
-      en: `The lab sets and reads ${files.en}, which exist only where the cgroup v2 hierarchy holds this controller; on hybrid hosts cgroup v1 holds it instead.`,
-      zh: `实验要设置和读取 ${files.zh}，只有 cgroup v2 层级持有这个控制器时它们才存在；在混合模式（hybrid）的主机上它由 cgroup v1 持有。`,
+      en: `The lab sets and reads ${files.en}, which a cgroup has only where the cgroup v2 hierarchy holds this controller (on hybrid hosts cgroup v1 holds it instead) and its root enables it for its children in cgroup.subtree_control.`,
+      zh: `实验要设置和读取 ${files.zh}。只有 cgroup v2 层级持有这个控制器（混合模式（hybrid）的主机上它由 cgroup v1 持有），并且根 cgroup 在 cgroup.subtree_control 里为子 cgroup 启用了它，cgroup 里才会有这些文件。`,
     },
     fix: {
-      en: 'Boot with `systemd.unified_cgroup_hierarchy=1` on the kernel command line, or use the Vagrant VM (`vagrant up`) or the test VM (`npm run vm`).',
-      zh: '在内核命令行加上 `systemd.unified_cgroup_hierarchy=1` 后重启，或使用 Vagrant 虚拟机（`vagrant up`）或测试虚拟机（`npm run vm`）。',
+      en: `Boot with \`systemd.unified_cgroup_hierarchy=1\` on the kernel command line, or use the Vagrant VM (\`vagrant up\`) or the test VM (\`npm run vm\`). If \`cat /sys/fs/cgroup/cgroup.controllers\` lists ${controller} but cgroup.subtree_control does not: \`echo +${controller} | sudo tee /sys/fs/cgroup/cgroup.subtree_control\`.`,
+      zh: `在内核命令行加上 \`systemd.unified_cgroup_hierarchy=1\` 后重启，或使用 Vagrant 虚拟机（\`vagrant up\`）或测试虚拟机（\`npm run vm\`）。如果 \`cat /sys/fs/cgroup/cgroup.controllers\` 里有 ${controller} 而 cgroup.subtree_control 里没有：\`echo +${controller} | sudo tee /sys/fs/cgroup/cgroup.subtree_control\`。`,
     },
     met: () => {
       const v2 = readCgroupLayout().v2Path;
-      if (!v2) return false;
-      try {
-        return readFileSync(`${v2}/cgroup.controllers`, 'utf8').split(/\s+/).includes(controller);
-      } catch {
-        return false;
-      }
+      return v2 !== undefined && rootList(v2, 'cgroup.controllers').includes(controller) && rootList(v2, 'cgroup.subtree_control').includes(controller);
     },
   };
 }
@@ -147,6 +154,39 @@ const REQUIREMENTS: Requirement[] = [
     why: { en: 'Labs use its small servers and tools (nc, ping, httpd) inside namespaces.', zh: '实验在命名空间里使用它提供的小型服务器和工具（nc、ping、httpd）。' },
     fix: { en: 'Install it: `sudo apt-get install busybox-static`.', zh: '安装它：`sudo apt-get install busybox-static`。' },
     met: () => onPath('busybox'),
+  },
+  {
+    id: 'perl',
+    what: { en: 'perl', zh: 'perl' },
+    why: {
+      en: 'The memory lab\'s memory hog is three lines of perl, which every Debian and Ubuntu system has (perl-base).',
+      zh: '内存实验里吃内存的程序是三行 perl，每个 Debian 和 Ubuntu 系统都自带（perl-base）。',
+    },
+    fix: { en: 'Install it: `sudo apt-get install perl-base`.', zh: '安装它：`sudo apt-get install perl-base`。' },
+    met: () => onPath('perl'),
+  },
+  {
+    id: 'taskset',
+    what: { en: 'the `taskset` command', zh: '`taskset` 命令' },
+    why: {
+      en: 'The CPU lab pins its busy loops to one CPU, so that they compete for it and the weights decide.',
+      zh: 'CPU 实验把忙循环固定在同一个 CPU 上，让它们互相争抢，由权重决定谁分到多少。',
+    },
+    fix: UTIL_LINUX,
+    met: () => onPath('taskset'),
+  },
+  {
+    id: 'loop',
+    what: { en: 'loop devices (`losetup`)', zh: 'loop 设备（`losetup`）' },
+    why: {
+      en: 'The io lab limits writes to a block device of its own: a loop device backed by a file, so no real disk is touched.',
+      zh: 'io 实验限制对它自己的块设备的写入：一个由文件支撑的 loop 设备，因此不会碰任何真实磁盘。',
+    },
+    fix: {
+      en: 'Load the loop driver: `sudo modprobe loop` (then /dev/loop-control exists); `losetup` is in util-linux (`sudo apt-get install mount`).',
+      zh: '加载 loop 驱动：`sudo modprobe loop`（之后 /dev/loop-control 会出现）；`losetup` 在 util-linux 里（`sudo apt-get install mount`）。',
+    },
+    met: () => onPath('losetup') && existsSync('/dev/loop-control'),
   },
   {
     id: 'cgroup2',

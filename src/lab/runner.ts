@@ -4,9 +4,10 @@ import { commandError, LabError } from '../host/errors.js';
 import { renderCommand } from '../kernel/shell.js';
 import type { LabEvent, LabOutcome, Listener, StepStatus } from './events.js';
 import type { LoadedLab, LoadedStep } from './load.js';
-import type { Check, Lang, Verdict } from './spec.js';
+import type { Check, Lang, ShellSpec, Verdict } from './spec.js';
 import { renderAction, Session } from './session.js';
 import { nsenterArgv } from '../kernel/namespaces.js';
+import { cgroupDirOf, joinCgroupArgv } from '../kernel/cgroup-lab.js';
 
 /** What a task step offers whoever waits for the learner. */
 export interface TaskSession {
@@ -24,6 +25,14 @@ export interface Driver {
   beforeStep?(step: LoadedStep): Promise<'go' | 'quit'>;
   /** Wait for the learner's work on a task; without it the reference solution is applied. */
   task?(step: LoadedStep, session: TaskSession): Promise<'passed' | 'quit'>;
+  /**
+   * Called after every step that passed (the last one too), before the next begins: 'next' goes on, 'quit' ends
+   * the run (with cleanup), 'again' runs the step's checks once more against the kernel and asks again. Only the
+   * checks are repeated, never the actions: actions are not idempotent (a second `mkdir`, or a host resource
+   * created twice, is refused), while a check only reads. Repeated checks are reported as events but do not
+   * change the outcome's counts.
+   */
+  afterStep?(step: LoadedStep): Promise<'next' | 'again' | 'quit'>;
 }
 
 export interface RunOptions {
@@ -42,10 +51,17 @@ export interface RunOptions {
 
 const SETTLE_INTERVAL_MS = 20;
 
-/** The shell a learner gets for this lab: an interactive shell joined to the lab's namespaces. */
+/** The shell a learner gets for this lab: an interactive shell joined to the lab's namespaces (and cgroup). */
 export function labShellArgv(lab: LoadedLab, session: Session): string[] {
-  const target = session.proc(lab.spec.shell.target).pid;
-  return nsenterArgv(target, lab.spec.shell.namespaces, shellCommand(lab.spec.id));
+  return shellArgvFor(lab.spec.id, lab.spec.shell, session.proc(lab.spec.shell.target).pid);
+}
+
+/** The argv of a lab's shell, given the host PID of its target process (for `lab run` and `lab shell`). */
+export function shellArgvFor(id: string, shell: ShellSpec, target: number): string[] {
+  const command = shellCommand(id);
+  const entered = shell.namespaces.length ? nsenterArgv(target, shell.namespaces, command) : command;
+  if (!shell.cgroup) return entered;
+  return joinCgroupArgv(cgroupDirOf(target), entered);
 }
 
 /** An interactive shell with a prompt that names the lab. */
@@ -82,13 +98,13 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
     if (options.signal?.aborted) throw new Aborted();
   };
 
-  const runChecks = async (step: LoadedStep): Promise<boolean> => {
+  const runChecks = async (step: LoadedStep, count = true): Promise<boolean> => {
     let all = true;
     for (const check of step.spec.checks) {
       throwIfAborted();
       const verdict = await verifyCheck(check, session);
-      if (verdict.ok) outcome.checksPassed++;
-      else outcome.checksFailed++;
+      if (count && verdict.ok) outcome.checksPassed++;
+      else if (count) outcome.checksFailed++;
       all &&= verdict.ok;
       const found = typeof verdict.found === 'string' ? { en: verdict.found, zh: verdict.found } : verdict.found;
       emit({ type: 'check', step: step.spec.id, check: check.id, title: check.title, ok: verdict.ok, found });
@@ -143,6 +159,18 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
     return (await runChecks(step)) ? 'passed' : 'failed';
   };
 
+  // The driver's word after a passed step; 'again' re-reads the kernel through the step's checks only.
+  const askAfterStep = async (step: LoadedStep): Promise<'next' | 'quit'> => {
+    if (!options.driver?.afterStep) return 'next';
+    for (;;) {
+      throwIfAborted();
+      const answer = await options.driver.afterStep(step);
+      if (answer !== 'again') return answer;
+      session.step = step.spec.id;
+      await runChecks(step, false);
+    }
+  };
+
   try {
     for (const step of lab.steps) {
       throwIfAborted();
@@ -167,6 +195,11 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
         break;
       }
       if (options.stopAfter === step.spec.id) break;
+      if ((await askAfterStep(step)) === 'quit') {
+        // Quitting after the last step passed is finishing, not stopping early.
+        if (step.index < lab.steps.length - 1) outcome.status = 'quit';
+        break;
+      }
     }
   } catch (error) {
     if (!(error instanceof Aborted)) {

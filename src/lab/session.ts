@@ -109,6 +109,7 @@ export class Session implements CheckContext {
     const result = await runCommand(action.argv, { runId: this.runId, onOutput: this.sink(), signal: this.signal });
     created?.();
     if (this.signal?.aborted) return { ok: true, stderr: '' };
+    if (action.record) this.set(action.record, result.signal ?? `exit ${result.exitCode}`);
     const expected = action.expect ?? 'ok';
     const ok = expected === 'ok' ? result.exitCode === 0 : result.exitCode !== 0;
     this.emit({ type: 'command-end', step: this.step, exitCode: result.exitCode, expected, ok });
@@ -123,8 +124,9 @@ export class Session implements CheckContext {
     const resource: Resource = { ...wanted };
     if ('name' in resource && !isLabName(resource.name)) throw new Error(`a lab resource name must start with lab-: ${resource.name}`);
     if ('path' in resource && !isLabName(resource.path)) throw new Error(`a lab path must start with lab-: ${resource.path}`);
+    if ('file' in resource && !isLabName(resource.file)) throw new Error(`a loop device's backing file must start with lab-: ${resource.file}`);
     if (resource.kind !== 'sysv' && resourceExists(resource)) {
-      const name = 'name' in resource ? resource.name : resource.path;
+      const name = 'name' in resource ? resource.name : resource.kind === 'loop' ? `a loop device on ${resource.file}` : resource.path;
       throw new LabError({
         operation: `run \`${renderCommand(argv)}\``,
         code: 'exists',

@@ -24,6 +24,9 @@ export type RequirementId =
   | 'iproute2'
   | 'ipc-tools'
   | 'busybox'
+  | 'perl'
+  | 'taskset'
+  | 'loop'
   | 'cgroup2'
   | 'cgroup2-memory'
   | 'cgroup2-cpu'
@@ -66,6 +69,15 @@ export type HostResource =
     }
   | {
       /**
+       * A loop device (a block device backed by a file) the action attaches, e.g. `losetup --find --show FILE`.
+       * It is known by its backing file, whose basename starts with `lab-`: cleanup detaches every loop device
+       * backed by that file (`losetup -d`), so a device number never has to be guessed.
+       */
+      kind: 'loop';
+      file: string;
+    }
+  | {
+      /**
        * A System V IPC object the action makes in the host's IPC namespace; it is found by comparing
        * /proc/sysvipc/<type> before and after the action (`ipcrm`).
        */
@@ -89,6 +101,11 @@ export type Action =
       expect?: 'ok' | 'fail';
       /** What the command creates on the host: journaled before it runs, removed at the end of the lab. */
       creates?: HostResource;
+      /**
+       * Store how the command ended, as the kernel reported it to wait(2), under this key for later checks
+       * (`ctx.get(key)`): the signal's name when a signal killed it (`SIGKILL`), otherwise `exit N`.
+       */
+      record?: string;
     }
   | {
       /**
@@ -144,6 +161,8 @@ export interface LabContext {
 /** The outcome of running one command for a check (execa's result, reduced). */
 export interface ProbeResult {
   exitCode: number;
+  /** The signal that ended the command (`SIGKILL`), when one did. */
+  signal?: string;
   stdout: string;
   stderr: string;
 }
@@ -204,8 +223,13 @@ export type Step = DemoStep | TaskStep;
 export interface ShellSpec {
   /** Name of the lab process whose namespaces the shell joins. */
   target: string;
-  /** The namespaces joined, in `nsenter` order. */
+  /** The namespaces joined, in `nsenter` order (none: the shell keeps the host's, as in the cgroup labs). */
   namespaces: NamespaceType[];
+  /**
+   * The shell also joins the target's cgroup, as `docker exec` does: it writes its own PID to that cgroup's
+   * cgroup.procs before it starts, so that everything it runs counts against the lab's limits.
+   */
+  cgroup?: boolean;
 }
 
 /** A lab: a sequence of steps over real kernel objects, each step proven by checks. */

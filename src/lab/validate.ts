@@ -23,7 +23,7 @@ function checkText(value: unknown, where: string, problems: string[]): void {
   }
 }
 
-const RESOURCE_KINDS = ['link', 'netns', 'cgroup', 'path', 'sysv'];
+const RESOURCE_KINDS = ['link', 'netns', 'cgroup', 'path', 'loop', 'sysv'];
 
 /** A host resource an action declares it creates: a known kind, named with the lab- prefix. */
 function checkCreates(value: unknown, where: string, problems: string[]): void {
@@ -31,7 +31,7 @@ function checkCreates(value: unknown, where: string, problems: string[]): void {
     problems.push(`${where}: "kind" must be one of ${RESOURCE_KINDS.join(', ')}`);
     return;
   }
-  const name = value.name ?? value.path;
+  const name = value.name ?? value.path ?? value.file;
   if (value.kind !== 'sysv' && (typeof name !== 'string' || !/(^|\/)lab-[^/]*$/.test(name))) {
     problems.push(`${where}: the name must start with "lab-"`);
   }
@@ -75,6 +75,7 @@ export function validateLab(dirName: string, spec: unknown, prose: Record<Lang, 
     problems.push('field "shell" must be { target, namespaces }');
   } else {
     for (const ns of spec.shell.namespaces) if (!NAMESPACES.includes(ns as string)) problems.push(`field "shell.namespaces": unknown namespace ${JSON.stringify(ns)}`);
+    if (spec.shell.cgroup !== undefined && typeof spec.shell.cgroup !== 'boolean') problems.push('field "shell.cgroup" must be true or false');
   }
   const stepIds = new Set<string>();
   if (!Array.isArray(spec.steps) || spec.steps.length === 0) {

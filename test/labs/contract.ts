@@ -1,0 +1,154 @@
+// What every lab must do, as tests to register for one lab: pass `lab verify` and leave the host exactly as it was;
+// leave nothing after `kill -9` of the harness plus `lab clean`, nor after Ctrl-C, nor when its terminal is closed;
+// `lab shell <id>` must open a shell inside exactly the namespaces the lab declares; and every check must fail when
+// its step is skipped. test/labs/ registers them for every lab on this host; test/vm/ for the cgroup v2 labs in the
+// test VM. A lab whose requirements this host lacks is skipped with the reason.
+import t from 'tap';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor } from '../../src/host/cleanup.js';
+import { parseJournal, replay, type RunState } from '../../src/host/journal.js';
+import { isAlive, nsInode } from '../../src/kernel/proc.js';
+import type { LoadedLab } from '../../src/lab/load.js';
+import { unmet } from '../../src/lab/requirements.js';
+import { runLab } from '../../src/lab/runner.js';
+import type { NamespaceType } from '../../src/lab/spec.js';
+import { BIN, cleanEnv, cli, hostSnapshot, needsRoot, useTempState } from '../helpers.js';
+
+/** Why this lab cannot run here (its unmet requirements), or false. */
+export function unmetSkip(lab: LoadedLab): string | false {
+  const missing = unmet(lab.spec.requires).map((r) => r.what.en);
+  return missing.length ? `needs ${missing.join(', ')}` : false;
+}
+
+const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+let sessions = 0;
+
+/** The journal of the one live run in a state directory. */
+function liveRun(state: string): RunState | undefined {
+  const [file] = existsSync(join(state, 'runs')) ? readdirSync(join(state, 'runs')) : [];
+  return file ? replay(parseJournal(readFileSync(join(state, 'runs', file), 'utf8'))) : undefined;
+}
+
+/** The host PID of the run's process of this name. */
+function pidOf(run: RunState, name: string): number {
+  const resource = run.live.find((l) => l.resource.kind === 'process' && l.resource.name === name)?.resource;
+  return resource?.kind === 'process' ? (resource.target ?? resource.pid ?? 0) : 0;
+}
+
+/** Start `lab run <id>` in tmux and advance to the first task prompt or the last pause; returns the session. */
+async function runUntilMidLab(t: { teardown(fn: () => void): void }, lab: LoadedLab, state: string) {
+  const name = `lab-test-${process.pid}-${lab.spec.id}-${(sessions++).toString()}`;
+  const tmux = (...args: string[]): string => spawnSync('tmux', args, { encoding: 'utf8' }).stdout ?? '';
+  t.teardown(() => void tmux('kill-session', '-t', name));
+  tmux('new-session', '-d', '-s', name, '-x', '160', '-y', '50', `env LAB_STATE_DIR=${state} ${process.execPath} ${BIN} run ${lab.spec.id} --lang en --plain; sleep 30`);
+  const screen = (): string => tmux('capture-pane', '-p', '-J', '-t', name, '-S', '-2000');
+  const count = (text: string): number => screen().split(text).length - 1;
+  let pauses = 0;
+  for (;;) {
+    const reached = await waitFor(() => count('[Enter] next step') > pauses || count('[Enter] open the shell') > 0, 60_000, 50);
+    if (!reached || count('[Enter] open the shell') > 0) break;
+    pauses++;
+    if (pauses >= lab.steps.length - 1) break;
+    tmux('send-keys', '-t', name, 'Enter');
+  }
+  return { keys: (...keys: string[]) => void tmux('send-keys', '-t', name, ...keys), screen, close: () => void tmux('kill-session', '-t', name) };
+}
+
+/** The lab's contract with the host: verify, kill -9 + clean, Ctrl-C, lab shell and SIGHUP. */
+export function labContract(lab: LoadedLab): void {
+  const skip = unmetSkip(lab);
+
+  t.test(`${lab.spec.id}: lab verify passes and the host is as before`, { skip }, async (t) => {
+    const state = useTempState();
+    const before = hostSnapshot(state);
+    const r = cli(['verify', lab.spec.id, '--tap'], { LAB_STATE_DIR: state });
+    t.equal(r.status, 0, `${lab.spec.id} verified`);
+    t.notMatch(r.stdout, /^\s*not ok/m);
+    t.same(hostSnapshot(state), before);
+  });
+
+  t.test(`${lab.spec.id}: kill -9 mid-lab, then lab clean`, { skip: skip || needsRoot() || (!hasTmux && 'needs tmux') }, async (t) => {
+    const state = useTempState();
+    const before = hostSnapshot(state);
+    await runUntilMidLab(t, lab, state);
+    const run = liveRun(state);
+    t.ok(run, 'a run is live');
+    if (!run) return;
+    process.kill(run.owner, 'SIGKILL');
+    t.ok(await waitFor(() => !isAlive(run.owner), 5000), 'the harness is dead');
+    const clean = cli(['clean'], { LAB_STATE_DIR: state });
+    t.equal(clean.status, 0, 'lab clean succeeded');
+    t.same(hostSnapshot(state), before, 'nothing of the lab remains');
+  });
+
+  t.test(`${lab.spec.id}: Ctrl-C mid-lab removes everything`, { skip: skip || needsRoot() || (!hasTmux && 'needs tmux') }, async (t) => {
+    const state = useTempState();
+    const before = hostSnapshot(state);
+    const term = await runUntilMidLab(t, lab, state);
+    const run = liveRun(state);
+    t.ok(run, 'a run is live');
+    if (!run) return;
+    term.keys('C-c');
+    t.ok(await waitFor(() => !isAlive(run.owner, run.ownerStart), 10_000, 50), 'the harness exited');
+    t.same(hostSnapshot(state), before, 'nothing of the lab remains');
+  });
+
+  t.test(`${lab.spec.id}: lab shell enters exactly the lab's namespaces`, { skip: skip || needsRoot() || (!hasTmux && 'needs tmux') }, async (t) => {
+    const state = useTempState();
+    const before = hostSnapshot(state);
+    const term = await runUntilMidLab(t, lab, state);
+    const run = liveRun(state);
+    t.ok(run, 'a run is live');
+    if (!run) return;
+    const target = pidOf(run, lab.spec.shell.target);
+    t.ok(target > 0 && isAlive(target), `the shell target "${lab.spec.shell.target}" runs`);
+    const types: NamespaceType[] = ['pid', 'mnt', 'uts', 'ipc', 'net', 'user', 'cgroup', 'time'];
+    const script = [...types.map((type) => `echo ${type}=$(readlink /proc/self/ns/${type})`), 'echo cgroup-path=$(grep ^0:: /proc/self/cgroup)'].join('\n');
+    const shell = spawnSync(process.execPath, [BIN, 'shell', lab.spec.id], {
+      encoding: 'utf8',
+      env: cleanEnv({ LAB_STATE_DIR: state }),
+      input: `${script}\nexit\n`,
+      timeout: 20_000,
+    });
+    t.equal(shell.status, 0, 'lab shell ran');
+    for (const type of types) {
+      const seen = new RegExp(`^${type}=${type === 'mnt' ? 'mnt' : type}:\\[(\\d+)\\]$`, 'm').exec(shell.stdout)?.[1];
+      const joined = lab.spec.shell.namespaces.includes(type);
+      const expected = joined ? nsInode(target, type) : nsInode('self', type);
+      // A PID namespace is entered by the shell's children only; readlink runs as one, so it applies to all.
+      t.equal(Number(seen), expected, `${type}: ${joined ? 'the lab\'s' : 'the host\'s'} namespace`);
+    }
+    const cgroupLine = /^cgroup-path=(.*)$/m.exec(shell.stdout)?.[1];
+    const targetLine = readFileSync(`/proc/${target}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'));
+    if (lab.spec.shell.cgroup) t.equal(cgroupLine, targetLine, 'the shell joined the target\'s cgroup, as docker exec does');
+    else t.not(cgroupLine, undefined, 'the shell reported its cgroup');
+    term.close();
+    t.ok(await waitFor(() => !isAlive(run.owner, run.ownerStart), 10_000, 50), 'the lab ended with its terminal');
+    t.same(hostSnapshot(state), before, 'closing the terminal (SIGHUP) removed everything');
+  });
+}
+
+/** A check that cannot fail proves nothing: for each step, run the steps before it, skip its actions, run its checks. */
+export function checksCanFail(lab: LoadedLab): void {
+  t.test(`${lab.spec.id}: every check fails when its step is skipped`, { skip: unmetSkip(lab) }, async (t) => {
+    for (const step of lab.steps) {
+      const state = useTempState();
+      const before = hostSnapshot(state);
+      const results = new Map<string, boolean>();
+      const outcome = await runLab(
+        lab,
+        { mode: 'verify', lang: 'en', skipActionsOf: step.spec.id, stopAfter: step.spec.id },
+        (event) => {
+          if (event.type === 'check' && event.step === step.spec.id) results.set(event.check, event.ok);
+        },
+      );
+      t.equal(outcome.stepsPassed, step.index, `${step.spec.id}: the steps before it passed`);
+      for (const check of step.spec.checks) {
+        t.equal(results.get(check.id), false, `${step.spec.id}/${check.id} fails when the step is skipped`);
+      }
+      t.same(hostSnapshot(state), before, `${step.spec.id}: host as before`);
+    }
+  });
+}

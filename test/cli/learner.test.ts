@@ -1,4 +1,4 @@
-// A learner's whole path through `lab run pid-namespace` in a real terminal (tmux): step through the demos, do the
+// A learner's whole path through `lab run pid-namespace --plain` (the line prompt) in a real terminal (tmux): step through the demos, do the
 // first task in the shell the lab opens, the second through `lab shell` from another terminal, check, finish.
 // Then Ctrl-C in the middle of a lab. The facts asserted are read from the kernel; the screen only paces the test.
 import t from 'tap';
@@ -39,7 +39,7 @@ function liveRun(state: string) {
 t.test('a learner runs pid-namespace from start to end', { skip }, async (t) => {
   const state = useTempState();
   const before = hostSnapshot(state);
-  const term = terminal(t, state, 'run pid-namespace');
+  const term = terminal(t, state, 'run pid-namespace --plain');
   for (let pause = 1; pause <= 3; pause++) {
     t.ok(await term.waitText('[Enter] next step', pause), `pause ${pause}`);
     term.keys('Enter');
@@ -85,7 +85,7 @@ t.test('a learner runs pid-namespace from start to end', { skip }, async (t) => 
 t.test('Ctrl-C at a pause stops the lab and removes everything', { skip }, async (t) => {
   const state = useTempState();
   const before = hostSnapshot(state);
-  const term = terminal(t, state, 'run pid-namespace --lang zh');
+  const term = terminal(t, state, 'run pid-namespace --plain --lang zh');
   t.ok(await term.waitText('[回车] 下一步', 1), 'paused after the first step, in Chinese');
   const { run, init } = liveRun(state);
   t.ok(isAlive(init), 'init runs');

@@ -1,0 +1,308 @@
+// The terminal UI of `lab run`: a listener of the runner's events and a driver that waits for the learner's keys.
+// Keys belong to the lab, or to the task's shell while it has the focus (Tab gives it, Ctrl-] takes it back).
+import type { LabEvent } from '../../lab/events.js';
+import type { LoadedLab, LoadedStep } from '../../lab/load.js';
+import type { Driver, TaskSession } from '../../lab/runner.js';
+import type { Session } from '../../lab/session.js';
+import type { Lang } from '../../lab/spec.js';
+import { MSG } from '../messages.js';
+import { renderExplanation } from './explanation.js';
+import { renderFooter, renderHelp, renderStatus } from './footer.js';
+import { layout, type Layout } from './layout.js';
+import { clip, type Line } from './lines.js';
+import { LiveReader, type LiveSnapshot } from './live-data.js';
+import { renderLive } from './live-view.js';
+import { renderLog } from './log-view.js';
+import { Screen, type KeyPress } from './screen.js';
+import { ShellPane } from './shell-pane.js';
+import { applyEvent, initialState, nextHint, type TuiState } from './state.js';
+import { renderHeader, renderSteps } from './step-list.js';
+
+/** The live panel is read from the kernel this often: more than twice a second. */
+export const LIVE_REFRESH_MS = 400;
+/** The byte Ctrl-] sends: the way out of the shell, back to the lab's keys. */
+const LEAVE_SHELL = '\x1d';
+
+/** Every panel's lines for a state, a layout and a live snapshot: what the screen shows (and the tests read). */
+export function renderPanels(state: TuiState, box: Layout, live: LiveSnapshot | undefined, shell: Line[]): Partial<Record<string, Line[]>> {
+  const explanation = renderExplanation(state, box.explanation.width, box.explanation.height);
+  state.scroll = explanation.scroll;
+  const shellTitle: Line = [{ text: ` ${MSG.tuiShell[state.lang]}`, style: 'bold' }, { text: state.shellFocus ? `  (${MSG.tuiShellKeys[state.lang]})` : '', style: 'dim' }];
+  return {
+    header: renderHeader(state, box.header.width).map((l) => [{ text: '', style: 'inverse' as const }, ...l.map((s) => ({ ...s, style: s.style ?? ('inverse' as const) }))]),
+    steps: renderSteps(state, box.steps.width, box.steps.height),
+    live: renderLive(live, state.lang, box.live.width),
+    explanation: explanation.lines,
+    log: renderLog(state, box.log.width, box.log.height),
+    shell: box.shell ? [clip(shellTitle, box.shell.width), ...shell] : [],
+    status: renderStatus(state, box.status.width),
+    footer: renderFooter(state, box.footer.width),
+  };
+}
+
+type Waiting =
+  | { kind: 'after'; resolve: (answer: 'next' | 'again' | 'quit') => void }
+  | { kind: 'task'; task: TaskSession; resolve: (answer: 'passed' | 'quit') => void }
+  | { kind: 'exit'; resolve: () => void };
+
+/** An open terminal UI for one run. */
+export class TuiApp {
+  readonly state: TuiState;
+  private readonly screen: Screen;
+  private readonly shell = new ShellPane();
+  private readonly reader = new LiveReader();
+  private live: LiveSnapshot | undefined;
+  private session: Session | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private waiting: Waiting | undefined;
+  private pending = false;
+  private readonly restore = (): void => this.screen.destroy();
+
+  private constructor(screen: Screen, lab: LoadedLab, lang: Lang, color: boolean) {
+    this.screen = screen;
+    this.state = initialState(lab, lang, color);
+    // The terminal is given back even when the process ends by an exception that escaped everything else.
+    process.once('exit', this.restore);
+    screen.onKey((key) => this.key(key));
+    screen.onResize(() => this.render());
+    this.shell.onUpdate = () => this.schedule();
+    this.shell.onExit = () => {
+      this.state.shellFocus = false;
+      this.state.fullscreen = false;
+      if (this.state.phase === 'task') this.state.status = MSG.tuiShellEnded;
+      this.render();
+    };
+  }
+
+  /** Open the screen and draw the first frame at once (before any command runs). */
+  static async open(lab: LoadedLab, lang: Lang, color: boolean): Promise<TuiApp> {
+    const screen = await Screen.open(color, `lab ${lab.spec.id}`);
+    const app = new TuiApp(screen, lab, lang, color);
+    app.render();
+    return app;
+  }
+
+  /** The listener to pass to runLab. */
+  readonly listener = (event: LabEvent): void => {
+    applyEvent(this.state, event);
+    // Processes come and go with commands: read the kernel at once rather than at the next tick.
+    if (event.type === 'command-end' || event.type === 'step-done') this.refreshLive();
+    if (event.type === 'lab-done') this.stopLive();
+    this.schedule();
+  };
+
+  /** Pass to runLab's onSession: the live panel follows the session's processes. */
+  readonly onSession = (session: Session): void => {
+    this.session = session;
+    this.refreshLive();
+    this.timer = setInterval(() => this.refreshLive(), LIVE_REFRESH_MS);
+  };
+
+  /** The driver to pass to runLab; an abort (Ctrl-C, SIGTERM, SIGHUP) answers 'quit' to whatever waits. */
+  driver(signal: AbortSignal): Driver {
+    signal.addEventListener('abort', () => this.answerQuit(), { once: true });
+    return {
+      afterStep: (step: LoadedStep) =>
+        new Promise((resolve) => {
+          if (signal.aborted) return resolve('quit');
+          this.state.current = step.index;
+          this.state.phase = 'after-step';
+          this.waiting = { kind: 'after', resolve };
+          this.render();
+        }),
+      task: (_step: LoadedStep, task: TaskSession) =>
+        new Promise((resolve) => {
+          if (signal.aborted) return resolve('quit');
+          this.waiting = { kind: 'task', task, resolve };
+          this.state.phase = 'task';
+          void this.openShell(task);
+        }),
+    };
+  }
+
+  /** After the run: wait until the learner has read the result and pressed q (or Enter). */
+  waitForExit(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting = { kind: 'exit', resolve };
+      this.render();
+    });
+  }
+
+  /** Stop the shell and the live panel and give the terminal back. */
+  close(): void {
+    this.stopLive();
+    this.shell.stop();
+    this.screen.destroy();
+    process.off('exit', this.restore);
+  }
+
+  private stopLive(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private refreshLive(): void {
+    if (!this.session || this.state.phase === 'done') return;
+    this.live = this.reader.read(this.session.allProcesses());
+    this.schedule();
+  }
+
+  private async openShell(task: TaskSession): Promise<void> {
+    const box = this.layout();
+    const rect = box.shell ?? box.log;
+    try {
+      await this.shell.start(task.shellArgv(), task.runId, rect.width, rect.height - 1);
+      this.state.shellFocus = true;
+      this.state.status = undefined;
+    } catch (error) {
+      this.state.status = { en: (error as Error).message, zh: (error as Error).message };
+    }
+    this.render();
+  }
+
+  private answerQuit(): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    this.shell.stop();
+    if (waiting?.kind === 'after') waiting.resolve('quit');
+    else if (waiting?.kind === 'task') waiting.resolve('quit');
+    else if (waiting?.kind === 'exit') waiting.resolve();
+  }
+
+  private layout(): Layout {
+    const task = this.state.lab.steps[this.state.current]!.spec.kind === 'task' && (this.state.phase === 'task' || this.state.phase === 'checking');
+    return layout(this.screen.cols, this.screen.rows, { stepCount: this.state.lab.steps.length, task, fullscreen: this.state.fullscreen });
+  }
+
+  /** Draw now. */
+  render(): void {
+    this.pending = false;
+    const box = this.layout();
+    if (box.shell) this.shell.resize(box.shell.width, box.shell.height - 1);
+    const panels = renderPanels(this.state, box, this.live, box.shell ? this.shell.lines(this.state.shellFocus) : []);
+    this.screen.paint(box, panels, this.state.help ? renderHelp(this.state) : undefined);
+  }
+
+  /** Draw soon, once, however many events arrive meanwhile. */
+  private schedule(): void {
+    if (this.pending) return;
+    this.pending = true;
+    setImmediate(() => {
+      if (this.pending) this.render();
+    });
+  }
+
+  private key(key: KeyPress): void {
+    const state = this.state;
+    if (state.shellFocus && this.shell.running) {
+      const bytes = key.sequence ?? key.ch ?? '';
+      if (bytes === LEAVE_SHELL) state.shellFocus = false;
+      else this.shell.write(bytes);
+      return this.render();
+    }
+    if (state.help) {
+      state.help = false;
+      return this.render();
+    }
+    if (key.full === 'C-c') {
+      // The same path as a SIGINT from outside: abort the run, which then cleans up.
+      if (this.waiting?.kind === 'exit') this.answerQuit();
+      else process.kill(process.pid, 'SIGINT');
+      return;
+    }
+    state.status = undefined;
+    const waiting = this.waiting;
+    switch (key.full) {
+      case 'q':
+        if (waiting) this.answerQuit();
+        else process.kill(process.pid, 'SIGINT');
+        return;
+      case 'enter':
+      case 'return':
+        if (waiting?.kind === 'exit') this.answerQuit();
+        else if (waiting?.kind === 'task') this.focusShell(waiting.task);
+        break;
+      case 'n':
+        if (waiting?.kind === 'after') this.answer('next');
+        else if (waiting?.kind === 'task') state.status = MSG.tuiTaskFirst;
+        break;
+      case 'r':
+        if (waiting?.kind === 'after') this.answer('again');
+        else if (waiting?.kind === 'task') this.check(waiting);
+        break;
+      case 'c':
+        if (waiting?.kind === 'task') this.check(waiting);
+        else if (waiting?.kind === 'after') this.answer('again');
+        break;
+      case 'h':
+        if (!nextHint(state)) state.status = { en: MSG.noMoreHints.en.replace('{id}', state.lab.spec.id), zh: MSG.noMoreHints.zh.replace('{id}', state.lab.spec.id) };
+        break;
+      case 'tab':
+        if (waiting?.kind === 'task') this.focusShell(waiting.task);
+        else state.status = MSG.tuiNoShell;
+        break;
+      case 's':
+        if (waiting?.kind === 'task') {
+          state.fullscreen = !state.fullscreen;
+          if (state.fullscreen) this.focusShell(waiting.task);
+        } else state.status = MSG.tuiNoShell;
+        break;
+      case 'l':
+        state.lang = state.lang === 'en' ? 'zh' : 'en';
+        break;
+      case '?':
+        state.help = true;
+        break;
+      case 'up':
+      case 'k':
+        state.scroll = Math.max(state.scroll - 1, 0);
+        break;
+      case 'down':
+      case 'j':
+        state.scroll++;
+        break;
+      case 'pageup':
+        state.scroll = Math.max(state.scroll - 5, 0);
+        break;
+      case 'pagedown':
+        state.scroll += 5;
+        break;
+      default:
+        return;
+    }
+    this.render();
+  }
+
+  private answer(answer: 'next' | 'again'): void {
+    const waiting = this.waiting;
+    if (waiting?.kind !== 'after') return;
+    this.waiting = undefined;
+    this.state.phase = answer === 'next' ? 'running' : 'checking';
+    waiting.resolve(answer);
+  }
+
+  private focusShell(task: TaskSession): void {
+    if (this.shell.running) this.state.shellFocus = true;
+    else void this.openShell(task);
+  }
+
+  private check(waiting: Extract<Waiting, { kind: 'task' }>): void {
+    if (this.state.phase === 'checking') return;
+    this.state.phase = 'checking';
+    this.render();
+    void waiting.task.check().then((ok) => {
+      if (this.waiting !== waiting) return;
+      if (ok) {
+        this.waiting = undefined;
+        this.shell.stop();
+        this.state.shellFocus = false;
+        this.state.fullscreen = false;
+        waiting.resolve('passed');
+      } else {
+        this.state.phase = 'task';
+        this.state.steps[this.state.current]!.log.push({ kind: 'note', text: MSG.notYet });
+        this.render();
+      }
+    });
+  }
+}

@@ -1,0 +1,41 @@
+// The two bottom lines (a status line saying what the lab waits for, and the keys) and the help screen.
+import { MSG } from '../messages.js';
+import { clip, pad, type Line } from './lines.js';
+import type { TuiState } from './state.js';
+
+/** What the lab is doing or waiting for, in a word or a sentence. */
+export function statusText(state: TuiState): string {
+  const { lang } = state;
+  if (state.status) return state.status[lang];
+  switch (state.phase) {
+    case 'starting':
+    case 'running':
+      return MSG.tuiRunning[lang];
+    case 'task':
+      return state.shellFocus ? MSG.tuiTaskTurn[lang] : MSG.tuiTaskFirst[lang];
+    case 'checking':
+      return MSG.tuiChecking[lang];
+    case 'after-step':
+      return state.current === state.lab.steps.length - 1 ? MSG.tuiLastPassed[lang] : MSG.tuiStepPassed[lang];
+    case 'cleanup':
+      return MSG.tuiCleaning[lang];
+    case 'done':
+      return MSG.tuiDone[lang];
+  }
+}
+
+/** The status line. */
+export function renderStatus(state: TuiState, width: number): Line[] {
+  return [clip([{ text: ` ${statusText(state)}`, style: 'yellow' }], width)];
+}
+
+/** The keys line: the lab's keys, or how to leave the shell while it has them. */
+export function renderFooter(state: TuiState, width: number): Line[] {
+  const text = state.shellFocus ? MSG.tuiShellKeys[state.lang] : MSG.tuiKeys[state.lang];
+  return [pad([{ text: ` ${text}`, style: 'inverse' }], width)];
+}
+
+/** The help screen's lines. */
+export function renderHelp(state: TuiState): Line[] {
+  return MSG.tuiHelp[state.lang].split('\n').map((text, i): Line => [{ text: ` ${text} `, style: i === 0 ? 'bold' : undefined }]);
+}

@@ -1,0 +1,75 @@
+// Where each panel goes for a terminal size: pure arithmetic, so the views can be tested at 80x24 without one.
+//
+//   ┌ header: lab title, step n/N, progress ───────────────────────────────┐
+//   │ steps        │ explanation of the current step (scrolls)            │
+//   │              ├──────────────────────────────────────────────────────┤
+//   │──────────────│ commands and their output, checks, hints             │
+//   │ kernel, live ├──────────────────────────────────────────────────────┤
+//   │ (namespaces, │ shell (task steps only)                              │
+//   │  cgroup)     │                                                      │
+//   ├ status line ──────────────────────────────────────────────────────────┤
+//   └ footer: keys ────────────────────────────────────────────────────────┘
+
+/** A rectangle in terminal cells. */
+export interface Rect {
+  left: number;
+  top: number;
+  width: number;
+  height: number;
+}
+
+export interface Layout {
+  header: Rect;
+  steps: Rect;
+  live: Rect;
+  explanation: Rect;
+  log: Rect;
+  /** Present on task steps (the whole screen but the footer when full screen). */
+  shell?: Rect;
+  status: Rect;
+  footer: Rect;
+  /** The column between the left panels and the right ones. */
+  divider: Rect;
+}
+
+/** The smallest terminal the layout is made for; smaller ones still get a (cramped) screen. */
+export const MIN_COLS = 80;
+export const MIN_ROWS = 24;
+
+/** Panels for a terminal of `cols` x `rows`, for a lab of `stepCount` steps. */
+export function layout(cols: number, rows: number, options: { stepCount: number; task: boolean; fullscreen: boolean }): Layout {
+  const width = Math.max(cols, 20);
+  const height = Math.max(rows, 8);
+  const header: Rect = { left: 0, top: 0, width, height: 1 };
+  const footer: Rect = { left: 0, top: height - 1, width, height: 1 };
+  const status: Rect = { left: 0, top: height - 2, width, height: 1 };
+  const bodyTop = 1;
+  const bodyHeight = height - 3;
+  // The left column is wide enough for the namespace table: a name, the host's inode and one lab process at 80
+  // columns, three at 120 and more.
+  const leftWidth = width >= 120 ? 46 : Math.min(30, Math.floor(width / 2));
+  const stepsHeight = Math.min(options.stepCount + 1, Math.floor(bodyHeight / 2));
+  const steps: Rect = { left: 0, top: bodyTop, width: leftWidth, height: stepsHeight };
+  const live: Rect = { left: 0, top: bodyTop + stepsHeight, width: leftWidth, height: bodyHeight - stepsHeight };
+  const divider: Rect = { left: leftWidth, top: bodyTop, width: 1, height: bodyHeight };
+  const right = leftWidth + 1;
+  const rightWidth = width - right;
+  if (options.task && options.fullscreen) {
+    const shell: Rect = { left: 0, top: 0, width, height: height - 1 };
+    const none: Rect = { left: 0, top: 0, width: 0, height: 0 };
+    return { header: none, steps: none, live: none, explanation: none, log: none, shell, status: none, footer, divider: none };
+  }
+  if (!options.task) {
+    const explanationHeight = Math.max(Math.floor(bodyHeight * 0.45), 4);
+    const explanation: Rect = { left: right, top: bodyTop, width: rightWidth, height: explanationHeight };
+    const log: Rect = { left: right, top: bodyTop + explanationHeight, width: rightWidth, height: bodyHeight - explanationHeight };
+    return { header, steps, live, explanation, log, status, footer, divider };
+  }
+  const shellHeight = Math.max(Math.floor(bodyHeight * 0.45), 6);
+  const explanationHeight = Math.max(Math.floor((bodyHeight - shellHeight) * 0.6), 3);
+  const logHeight = bodyHeight - shellHeight - explanationHeight;
+  const explanation: Rect = { left: right, top: bodyTop, width: rightWidth, height: explanationHeight };
+  const log: Rect = { left: right, top: bodyTop + explanationHeight, width: rightWidth, height: logHeight };
+  const shell: Rect = { left: right, top: bodyTop + explanationHeight + logHeight, width: rightWidth, height: shellHeight };
+  return { header, steps, live, explanation, log, shell, status, footer, divider };
+}

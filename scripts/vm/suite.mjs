@@ -12,6 +12,9 @@ if (!files.length) {
   console.error('usage: node scripts/vm/suite.mjs <file.js>...');
   process.exit(2);
 }
+// tap's root test times out after 30 s unless told otherwise; the VM's own global timeout
+// (LAB_VM_TIMEOUT) bounds the whole run instead.
+process.env.TAP_TIMEOUT ??= '0';
 const { default: t } = await import('tap');
 for (const file of files) {
   t.comment(`file: ${file}`);

@@ -1,20 +1,39 @@
 // What `lab run` and `lab verify` share: loading a lab, refusing to start it on a host that lacks what it needs
 // or while it already runs, and turning Ctrl-C and kill into an orderly cleanup.
+import { requireV2Controllers } from '../host/cgroup.js';
 import { LabError } from '../host/errors.js';
 import { findRuns } from '../host/journal.js';
 import { loadLab, type LoadedLab } from '../lab/load.js';
 import { unmet, type Requirement } from '../lab/requirements.js';
 import type { Lang } from '../lab/spec.js';
 
-/** The unmet requirements of a lab, explained (what, why, fix) in one error. */
+/**
+ * The unmet requirements of a lab, explained (what, why, fix) in one error. Missing cgroup v2 controllers are
+ * explained by the cgroup library: which ones, how this host mounts cgroups (hybrid: held by v1), how to get v2.
+ */
 export function missingError(lab: LoadedLab, missing: Requirement[], lang: Lang): LabError {
+  const controllers = missing.filter((r) => r.id.startsWith('cgroup2-')).map((r) => r.id.slice('cgroup2-'.length));
+  let cgroup: LabError | undefined;
+  try {
+    if (controllers.length) requireV2Controllers(controllers);
+  } catch (error) {
+    if (error instanceof LabError) cgroup = error;
+  }
+  const rest = cgroup ? missing.filter((r) => !r.id.startsWith('cgroup2-')) : missing;
   const lines = (pick: (r: Requirement) => string): string =>
-    missing.map((r) => `  - ${r.what[lang]}: ${pick(r).replaceAll('<id>', lab.spec.id)}`).join('\n');
+    rest.map((r) => `  - ${r.what[lang]}: ${pick(r).replaceAll('<id>', lab.spec.id)}`).join('\n');
+  const join = (first: string | undefined, list: string): string => [first, list].filter(Boolean).join('\n');
   return new LabError({
     operation: `lab ${lab.spec.id}`,
     code: 'requirements',
-    meaning: { en: `This host lacks what the lab needs:\n${lines((r) => r.why.en)}`, zh: `这台宿主机缺少实验所需的条件：\n${lines((r) => r.why.zh)}` },
-    fix: { en: `\n${lines((r) => r.fix.en)}`, zh: `\n${lines((r) => r.fix.zh)}` },
+    meaning: {
+      en: join(cgroup?.meaning.en, rest.length ? `This host lacks what the lab needs:\n${lines((r) => r.why.en)}` : ''),
+      zh: join(cgroup?.meaning.zh, rest.length ? `这台宿主机缺少实验所需的条件：\n${lines((r) => r.why.zh)}` : ''),
+    },
+    fix: {
+      en: join(cgroup?.fix.en, rest.length ? `\n${lines((r) => r.fix.en)}` : ''),
+      zh: join(cgroup?.fix.zh, rest.length ? `\n${lines((r) => r.fix.zh)}` : ''),
+    },
   });
 }
 

@@ -85,13 +85,15 @@ export class Session implements CheckContext {
     try {
       writeKernelFile(action.path, action.value);
     } catch (error) {
-      if (expected === 'ok') throw error;
       const code = error instanceof LabError ? error.code : errnoOf(error) ?? 'error';
+      if (action.record) this.set(action.record, code);
+      if (expected === 'ok') throw error;
       const stderr = `write ${action.path}: ${code}\n`;
       this.emit({ type: 'output', step: this.step, stream: 'stderr', text: stderr });
       this.emit({ type: 'command-end', step: this.step, exitCode: 1, expected, ok: true });
       return { ok: true, stderr };
     }
+    if (action.record) this.set(action.record, 'ok');
     this.emit({ type: 'command-end', step: this.step, exitCode: 0, expected, ok: expected === 'ok' });
     return { ok: expected === 'ok', stderr: '' };
   }

@@ -117,6 +117,8 @@ export type Action =
       value: string;
       /** `fail`: the kernel is expected to refuse, because the refusal is the lesson (the no-internal-process rule). */
       expect?: 'ok' | 'fail';
+      /** Store the kernel's answer to the write(2) under this key for later checks: `ok`, or the errno (`EBUSY`). */
+      record?: string;
     }
   | {
       /** Start a long-lived process (a namespace's init, a server); it is journaled and stopped at the end. */

@@ -1,0 +1,265 @@
+// The cgroup-basics lab: a cgroup is a directory in the cgroup v2 hierarchy; cgroup.controllers says what a cgroup
+// may use and cgroup.subtree_control what it passes on to its children; a process is moved by writing its PID to
+// cgroup.procs, /proc/<pid>/cgroup says where it is, and its children are born there; and the kernel's refusal of
+// `+memory` in a cgroup that holds processes shows the no-internal-process rule, which leaf cgroups then satisfy.
+// Everything is made under the run's own cgroup (declared, removed at the end); the root is only read.
+import { statfsSync } from 'node:fs';
+import { join } from 'node:path';
+import { readCgroupFile } from '../../src/host/cgroup.js';
+import { parseControllers } from '../../src/kernel/cgroup.js';
+import { enableAction, inCgroupArgv, labCgroup, mkdirChild, mkdirCgroup, v2Root } from '../../src/kernel/cgroup-lab.js';
+import { readCgroupProcs, readProcCgroup, v2PathOf } from '../../src/kernel/cgroup-path.js';
+import { dieWithHarness } from '../../src/kernel/namespaces.js';
+import { childrenOf, cmdline, ppid } from '../../src/kernel/proc.js';
+import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
+
+/** statfs(2) f_type of a cgroup v2 filesystem. */
+const CGROUP2_SUPER_MAGIC = 0x63677270;
+
+/** The run's cgroup and its leaf. */
+const top = (ctx: LabContext): string => labCgroup(ctx, 'basics');
+const leaf = (ctx: LabContext): string => join(top(ctx), 'leaf');
+
+/** A cgroup's path as /proc/<pid>/cgroup names it (relative to the v2 root, starting with /). */
+const relative = (dir: string): string => dir.slice(v2Root().length) || '/';
+
+/** The v2 path of a process as the host sees it, or a note when it has none (gone). */
+const pathOf = (pid: number): string => v2PathOf(readProcCgroup(pid)) ?? '(no such process)';
+
+const list = (pids: number[] | undefined): string => (pids === undefined ? '(no cgroup)' : pids.length ? pids.join(' ') : '(empty)');
+
+/** A controller list from a cgroup file, sorted; empty when the file is missing. */
+function controllers(dir: string, file: 'cgroup.controllers' | 'cgroup.subtree_control'): string[] {
+  try {
+    return parseControllers(readCgroupFile(join(dir, file))).sort();
+  } catch {
+    return [];
+  }
+}
+
+const show = (names: string[]): string => (names.length ? names.join(' ') : '(none)');
+
+/** The processes the `family` shell forked (its children), as the host sees them. */
+const family = (ctx: LabContext): number[] => childrenOf(ctx.proc('family').pid);
+
+/** The learner's `sleep 1000` processes whose parent is in the leaf with them. */
+function learnersSleeps(ctx: CheckContext): { pid: number; parent: number }[] {
+  const inLeaf = new Set(readCgroupProcs(leaf(ctx)) ?? []);
+  return [...inLeaf]
+    .filter((pid) => cmdline(pid)?.join(' ') === 'sleep 1000')
+    .map((pid) => ({ pid, parent: ppid(pid) ?? 0 }))
+    .filter(({ parent }) => inLeaf.has(parent));
+}
+
+export default {
+  format: 1,
+  id: 'cgroup-basics',
+  order: 9,
+  requires: ['linux', 'root', 'setpriv', 'procps', 'cgroup2', 'cgroup2-memory'],
+  shell: { target: 'box', namespaces: [], cgroup: true },
+  steps: [
+    {
+      id: 'hierarchy',
+      kind: 'demo',
+      actions: [
+        { kind: 'run', argv: ['cat', join(v2Root(), 'cgroup.controllers')] },
+        { kind: 'run', argv: ['cat', join(v2Root(), 'cgroup.subtree_control')] },
+        (ctx) => mkdirCgroup(top(ctx)),
+        (ctx) => ({ kind: 'run', argv: ['ls', top(ctx)] }),
+        (ctx) => ({ kind: 'run', argv: ['cat', join(top(ctx), 'cgroup.controllers')] }),
+      ],
+      checks: [
+        {
+          id: 'is-a-cgroup',
+          title: {
+            en: 'the new directory is a cgroup: it lives on cgroup2 and the kernel filled it with cgroup.procs and friends',
+            zh: '新目录就是一个 cgroup：它位于 cgroup2 文件系统上，内核已经在里面放好了 cgroup.procs 等接口文件',
+          },
+          verify: (ctx) => {
+            let type = 0;
+            try {
+              type = statfsSync(top(ctx)).type;
+            } catch {
+              // not there
+            }
+            const procs = readCgroupProcs(top(ctx));
+            return {
+              ok: type === CGROUP2_SUPER_MAGIC && procs !== undefined,
+              found: `${top(ctx)}: f_type 0x${type.toString(16)}, cgroup.procs: ${list(procs)}`,
+            };
+          },
+        },
+        {
+          id: 'inherits-subtree-control',
+          title: {
+            en: 'its cgroup.controllers is exactly what the root enables in cgroup.subtree_control; its own subtree_control is empty',
+            zh: '它的 cgroup.controllers 正好等于根 cgroup 在 cgroup.subtree_control 里启用的控制器；它自己的 subtree_control 是空的',
+          },
+          verify: (ctx) => {
+            const mine = controllers(top(ctx), 'cgroup.controllers');
+            const given = controllers(v2Root(), 'cgroup.subtree_control');
+            const passing = controllers(top(ctx), 'cgroup.subtree_control');
+            return {
+              ok: mine.length > 0 && mine.join() === given.join() && passing.length === 0,
+              found: `root subtree_control: ${show(given)}; lab controllers: ${show(mine)}; lab subtree_control: ${show(passing)}`,
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'move',
+      kind: 'demo',
+      actions: [
+        { kind: 'start', name: 'box', argv: dieWithHarness(['sleep', 'infinity']) },
+        (ctx) => ({ kind: 'run', argv: ['cat', `/proc/${ctx.proc('box').pid}/cgroup`] }),
+        (ctx) => ({ kind: 'write', path: join(top(ctx), 'cgroup.procs'), value: String(ctx.proc('box').pid) }),
+        (ctx) => ({ kind: 'run', argv: ['cat', `/proc/${ctx.proc('box').pid}/cgroup`] }),
+        (ctx) => ({ kind: 'run', argv: ['cat', join(top(ctx), 'cgroup.procs')] }),
+      ],
+      checks: [
+        {
+          id: 'box-moved',
+          title: {
+            en: 'box is in the lab\'s cgroup: its cgroup.procs lists box, and /proc/<box>/cgroup names the cgroup',
+            zh: 'box 在实验的 cgroup 里：cgroup.procs 列出了 box，/proc/<box>/cgroup 里写的也是这个 cgroup',
+          },
+          verify: (ctx) => {
+            const pid = ctx.proc('box').pid;
+            const procs = readCgroupProcs(top(ctx));
+            const path = pathOf(pid);
+            return {
+              ok: procs !== undefined && procs.includes(pid) && path === relative(top(ctx)),
+              found: `${top(ctx)}/cgroup.procs: ${list(procs)}; /proc/${pid}/cgroup: 0::${path}`,
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'fork',
+      kind: 'demo',
+      actions: [
+        (ctx) => ({
+          kind: 'start',
+          name: 'family',
+          // The shell moves itself in, then forks two sleeps nobody moves: they start where their parent is.
+          argv: inCgroupArgv(top(ctx), ['sh', '-c', 'sleep infinity & sleep infinity & wait']),
+        }),
+        (ctx) => ({ kind: 'run', argv: ['cat', join(top(ctx), 'cgroup.procs')] }),
+        (ctx) => ({ kind: 'run', argv: ['ps', '-o', 'pid,ppid,cgroup:60,args', '--ppid', String(ctx.proc('family').pid)] }),
+      ],
+      checks: [
+        {
+          id: 'children-inherit',
+          title: {
+            en: 'the two sleeps the shell forked are in the lab\'s cgroup, though no one wrote their PIDs anywhere',
+            zh: 'shell fork 出来的两个 sleep 都在实验的 cgroup 里，尽管没有人把它们的 PID 写到任何地方',
+          },
+          settle: 5000,
+          verify: (ctx) => {
+            const kids = family(ctx);
+            const paths = kids.map((pid) => `${pid} 0::${pathOf(pid)}`);
+            return {
+              ok: kids.length === 2 && kids.every((pid) => pathOf(pid) === relative(top(ctx))),
+              found: paths.length ? `children of ${ctx.proc('family').pid}: ${paths.join(', ')}` : `no children of ${ctx.proc('family').pid}`,
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'no-internal-processes',
+      kind: 'demo',
+      actions: [
+        (ctx) => ({ ...enableAction(top(ctx), ['memory']), expect: 'fail', record: 'refused' }),
+        (ctx) => mkdirChild(leaf(ctx)),
+        (ctx) => ({
+          kind: 'run',
+          // One PID per write(2): cgroup.procs takes a single PID each time.
+          argv: ['sh', '-c', `for pid in $(cat ${top(ctx)}/cgroup.procs); do echo $pid > ${leaf(ctx)}/cgroup.procs; done`],
+        }),
+        (ctx) => enableAction(top(ctx), ['memory']),
+        (ctx) => ({ kind: 'run', argv: ['cat', join(leaf(ctx), 'cgroup.controllers'), join(leaf(ctx), 'memory.max'), join(leaf(ctx), 'memory.current')] }),
+      ],
+      checks: [
+        {
+          id: 'kernel-refused',
+          title: {
+            en: 'while the cgroup held processes, the kernel refused `+memory` in its cgroup.subtree_control with EBUSY',
+            zh: '当这个 cgroup 里还有进程时，内核以 EBUSY 拒绝了往它的 cgroup.subtree_control 写入 `+memory`',
+          },
+          verify: (ctx) => {
+            const answer = ctx.get('refused');
+            return { ok: answer === 'EBUSY', found: `write(2) of "+memory" to ${top(ctx)}/cgroup.subtree_control: ${answer}` };
+          },
+        },
+        {
+          id: 'processes-in-leaf',
+          title: {
+            en: 'now the processes live only in the leaf, and the lab\'s cgroup passes memory on to it',
+            zh: '现在进程只在叶子 cgroup 里，实验的 cgroup 把 memory 控制器传给了它',
+          },
+          verify: (ctx) => {
+            const inner = readCgroupProcs(top(ctx));
+            const inLeaf = readCgroupProcs(leaf(ctx));
+            const passing = controllers(top(ctx), 'cgroup.subtree_control');
+            const box = ctx.proc('box').pid;
+            return {
+              ok: inner !== undefined && inner.length === 0 && inLeaf !== undefined && inLeaf.includes(box) && passing.includes('memory'),
+              found: `${top(ctx)}: cgroup.procs ${list(inner)}, subtree_control ${show(passing)}; leaf: cgroup.procs ${list(inLeaf)}`,
+            };
+          },
+        },
+        {
+          id: 'leaf-has-memory-files',
+          title: {
+            en: 'the leaf has the memory controller and its files: memory.max reads `max`, no limit yet',
+            zh: '叶子 cgroup 有了 memory 控制器和它的文件：memory.max 读出来是 `max`，还没有限制',
+          },
+          verify: (ctx) => {
+            const read = (file: string): string => {
+              try {
+                return readCgroupFile(join(leaf(ctx), file)).trim();
+              } catch {
+                return 'missing';
+              }
+            };
+            const given = controllers(leaf(ctx), 'cgroup.controllers');
+            return {
+              ok: given.includes('memory') && read('memory.max') === 'max',
+              found: `${leaf(ctx)}: cgroup.controllers ${show(given)}; memory.max ${read('memory.max')}; memory.current ${read('memory.current')}`,
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'your-shell',
+      kind: 'task',
+      shell: 'host',
+      solution: [
+        (ctx) => ({ kind: 'start', name: 'learner', argv: inCgroupArgv(leaf(ctx), ['sh', '-c', 'sleep 1000 & wait']) }),
+      ],
+      checks: [
+        {
+          id: 'sleep-born-in-leaf',
+          title: {
+            en: 'a `sleep 1000` is in the leaf, and so is the shell that started it',
+            zh: '叶子 cgroup 里有一个 `sleep 1000`，启动它的 shell 也在里面',
+          },
+          settle: 5000,
+          verify: (ctx) => {
+            const found = learnersSleeps(ctx);
+            return {
+              ok: found.length > 0,
+              found: found.length
+                ? found.map(({ pid, parent }) => `sleep 1000 = ${pid}, its parent ${parent}: both 0::${relative(leaf(ctx))}`).join('; ')
+                : { en: `no \`sleep 1000\` with its parent in ${leaf(ctx)}; cgroup.procs: ${list(readCgroupProcs(leaf(ctx)))}`, zh: `${leaf(ctx)} 里没有父进程也在其中的 \`sleep 1000\`；cgroup.procs：${list(readCgroupProcs(leaf(ctx)))}` },
+            };
+          },
+        },
+      ],
+    },
+  ],
+} satisfies LabSpec;

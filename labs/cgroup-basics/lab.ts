@@ -40,7 +40,7 @@ function controllers(dir: string, file: 'cgroup.controllers' | 'cgroup.subtree_c
 const show = (names: string[]): string => (names.length ? names.join(' ') : '(none)');
 
 /** The processes the `family` shell forked (its children), as the host sees them. */
-const family = (ctx: LabContext): number[] => childrenOf(ctx.proc('family').pid);
+const family = (ctx: LabContext): number[] => childrenOf(ctx.proc('family').leader);
 
 /** The learner's `sleep 1000` processes whose parent is in the leaf with them. */
 function learnersSleeps(ctx: CheckContext): { pid: number; parent: number }[] {
@@ -145,9 +145,11 @@ export default {
           name: 'family',
           // The shell moves itself in, then forks two sleeps nobody moves: they start where their parent is.
           argv: inCgroupArgv(top(ctx), ['sh', '-c', 'sleep infinity & sleep infinity & wait']),
+          // The name stands for the first sleep: the next command runs once the shell has forked.
+          pidOf: 'child',
         }),
         (ctx) => ({ kind: 'run', argv: ['cat', join(top(ctx), 'cgroup.procs')] }),
-        (ctx) => ({ kind: 'run', argv: ['ps', '-o', 'pid,ppid,cgroup:60,args', '--ppid', String(ctx.proc('family').pid)] }),
+        (ctx) => ({ kind: 'run', argv: ['ps', '-o', 'pid,ppid,cgroup:60,args', '--ppid', String(ctx.proc('family').leader)] }),
       ],
       checks: [
         {
@@ -162,7 +164,7 @@ export default {
             const paths = kids.map((pid) => `${pid} 0::${pathOf(pid)}`);
             return {
               ok: kids.length === 2 && kids.every((pid) => pathOf(pid) === relative(top(ctx))),
-              found: paths.length ? `children of ${ctx.proc('family').pid}: ${paths.join(', ')}` : `no children of ${ctx.proc('family').pid}`,
+              found: paths.length ? `children of ${ctx.proc('family').leader}: ${paths.join(', ')}` : `no children of ${ctx.proc('family').leader}`,
             };
           },
         },

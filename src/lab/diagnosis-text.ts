@@ -148,8 +148,8 @@ export const cgroup = {
     return t(`cgroup v2 controllers (${file}): ${found.en}`, `cgroup v2 的控制器（${file}）：${found.zh}`);
   },
   ready: (v2Path: string): Text =>
-    t(`cgroup v2 labs: memory, cpu and pids are on the v2 hierarchy at ${v2Path}`,
-      `cgroup v2 实验：memory、cpu、pids 控制器都在 v2 层级（${v2Path}）上`),
+    t(`cgroup v2 labs: memory, cpu, pids and io are on the v2 hierarchy at ${v2Path}`,
+      `cgroup v2 实验：memory、cpu、pids、io 控制器都在 v2 层级（${v2Path}）上`),
   notReady: (lacking: string[], onV1: string[]): Text => {
     const absent = lacking.filter((c) => !onV1.includes(c));
     const parts: Text[] = [];
@@ -158,8 +158,8 @@ export const cgroup = {
     return t(`cgroup v2 labs cannot run on this host: ${parts.map((p) => p.en).join('; ')}`,
       `cgroup v2 实验无法在这台宿主机上运行：${parts.map((p) => p.zh).join('；')}`);
   },
-  why: t('The cgroup labs set resource limits through memory.max, cpu.max and pids.max, files that exist only where a cgroup v2 hierarchy holds these controllers; while v1 hierarchies hold them, v2 cannot.',
-    'cgroup 实验通过 memory.max、cpu.max 和 pids.max 设置资源限制，这些文件只存在于拥有这些控制器的 cgroup v2 层级中；控制器被 v1 层级占着时，v2 就拿不到。'),
+  why: t('The cgroup labs set resource limits through memory.max, cpu.max, pids.max and io.max, files that exist only where a cgroup v2 hierarchy holds these controllers.',
+    'cgroup 实验通过 memory.max、cpu.max、pids.max 和 io.max 设置资源限制，这些文件只存在于拥有这些控制器的 cgroup v2 层级中。'),
   fix: t(`Boot with \`systemd.unified_cgroup_hierarchy=1\` on the kernel command line (add it to GRUB_CMDLINE_LINUX in /etc/default/grub, run \`sudo update-grub\`, reboot), or use ${VM.en}.`,
     `在内核命令行加上 \`systemd.unified_cgroup_hierarchy=1\` 启动（加到 /etc/default/grub 的 GRUB_CMDLINE_LINUX，运行 \`sudo update-grub\` 后重启），或使用${VM.zh}。`),
 };
@@ -191,7 +191,7 @@ export const qemu = (path: string | undefined): Text => path
 export const qemuFix = t('`sudo apt-get install qemu-system-x86`.', '运行 `sudo apt-get install qemu-system-x86`。');
 
 export const kvm = ({ present, usable }: { present: boolean; usable: boolean }): Text => {
-  if (usable) return t('/dev/kvm: present; a VM runs with hardware acceleration', '/dev/kvm：存在，虚拟机可以用硬件加速');
+  if (usable) return t('/dev/kvm: present; the test VM tries hardware acceleration first and falls back to TCG (slower) when KVM makes no progress', '/dev/kvm：存在；测试虚拟机先尝试硬件加速，KVM 没有进展时退回到 TCG（较慢）');
   if (present) return t('/dev/kvm: present, but this user cannot open it (join the kvm group)', '/dev/kvm：存在，但当前用户无法打开（请加入 kvm 组）');
   return t('/dev/kvm: absent; a VM would run without hardware acceleration (slowly)', '/dev/kvm：不存在，虚拟机只能不用硬件加速运行（很慢）');
 };

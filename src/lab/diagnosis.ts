@@ -11,9 +11,12 @@ import { listLabIds, loadLab } from './load.js';
 import { allRequirements, unmet } from './requirements.js';
 import type { RequirementId, Text } from './spec.js';
 import * as say from './diagnosis-text.js';
+import { requireV2Controllers } from '../host/cgroup.js';
 
-/** Controllers the cgroup v2 labs write to (memory.max, cpu.max, pids.max). */
-export const V2_LAB_CONTROLLERS = ['memory', 'cpu', 'pids'];
+const join2 = (a: Text, b: Text): Text => ({ en: `${a.en} ${b.en}`, zh: `${a.zh}${b.zh}` });
+
+/** Controllers the cgroup v2 labs write to (memory.max, cpu.max, pids.max, io.max). */
+export const V2_LAB_CONTROLLERS = ['memory', 'cpu', 'pids', 'io'];
 
 /** Whether one lab can run here. */
 export interface LabStatus {
@@ -105,8 +108,8 @@ export async function gatherFacts(): Promise<HostFacts> {
 
 /**
  * The requirement id an item stands for, so that its `neededBy` names the labs that declare it. The item
- * `cgroup-v2` is about the memory, cpu and pids controllers on v2, which the cgroup labs will need
- * (`cgroup2-controllers`, not a requirement id yet); a lab that needs only a v2 hierarchy declares `cgroup2`.
+ * `cgroup-v2` is about the controllers on v2 the cgroup labs need: it names every lab that declares one of the
+ * `cgroup2-<controller>` requirements (a lab that needs only a v2 hierarchy declares `cgroup2`).
  */
 const REQUIREMENT_OF: Record<string, string> = {
   root: 'root',
@@ -121,7 +124,11 @@ const REQUIREMENT_OF: Record<string, string> = {
 /** Every finding, in report order. Pure: the same facts give the same findings. */
 export function findingsOf(facts: HostFacts): Finding[] {
   const neededBy = (requirement: string | undefined): string[] =>
-    requirement === undefined ? [] : facts.labs.filter((lab) => (lab.requires as string[]).includes(requirement)).map((lab) => lab.id);
+    requirement === undefined
+      ? []
+      : facts.labs
+          .filter((lab) => (lab.requires as string[]).some((id) => id === requirement || (requirement === 'cgroup2-controllers' && id.startsWith('cgroup2-'))))
+          .map((lab) => lab.id);
   const item = (section: Section, id: string, status: Status, text: Text, more: Partial<Finding> = {}): Finding => ({
     section, id, status, text, ...more, neededBy: more.neededBy ?? neededBy(REQUIREMENT_OF[id]),
   });
@@ -183,10 +190,14 @@ function cgroupFindings(facts: HostFacts, item: Item): Finding[] {
     findings.push(item('cgroup', 'cgroup-v2', 'ok', say.cgroup.ready(v2Path ?? CGROUP_ROOT)));
   } else {
     const onV1 = lacking.filter((c) => v1Controllers.includes(c));
-    findings.push(item('cgroup', 'cgroup-v2', 'missing', say.cgroup.notReady(lacking, onV1), {
-      why: say.cgroup.why,
-      fix: say.cgroup.fix,
-    }));
+    // The same explanation a lab gives when it stops for a missing controller (how this host mounts cgroups).
+    let explained: { why: Text; fix: Text } = { why: say.cgroup.why, fix: say.cgroup.fix };
+    try {
+      requireV2Controllers(lacking, facts.cgroup, v2Controllers);
+    } catch (error) {
+      if (error instanceof LabError) explained = { why: join2(say.cgroup.why, error.meaning), fix: error.fix };
+    }
+    findings.push(item('cgroup', 'cgroup-v2', 'missing', say.cgroup.notReady(lacking, onV1), explained));
   }
   return findings;
 }

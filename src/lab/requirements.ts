@@ -157,7 +157,7 @@ const REQUIREMENTS: Requirement[] = [
   },
   {
     id: 'perl',
-    what: { en: 'perl', zh: 'perl' },
+    what: { en: 'perl', zh: 'perl 解释器' },
     why: {
       en: 'The memory lab\'s memory hog is three lines of perl, which every Debian and Ubuntu system has (perl-base).',
       zh: '内存实验里吃内存的程序是三行 perl，每个 Debian 和 Ubuntu 系统都自带（perl-base）。',

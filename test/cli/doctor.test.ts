@@ -65,10 +65,11 @@ t.test('doctor --json states kernel facts that the kernel confirms', async (t) =
   t.equal(report.cgroup.v2Path, layout.v2Path ?? null);
   t.same(report.cgroup.v1Controllers, layout.v1Controllers);
   t.same(report.cgroup.v2Controllers, layout.v2Path ? readV2Controllers(layout.v2Path) ?? null : null, 'v2 controllers from cgroup.controllers');
-  const v2Ready = ['memory', 'cpu', 'pids'].every((c) => report.cgroup.v2Controllers?.includes(c));
+  const v2Ready = ['memory', 'cpu', 'pids', 'io'].every((c) => report.cgroup.v2Controllers?.includes(c));
   const v2Finding = report.findings.find((f) => f.id === 'cgroup-v2');
-  t.equal(v2Finding?.status, v2Ready ? 'ok' : 'missing', 'cgroup v2 labs: ready exactly when memory, cpu, pids are on v2');
-  t.same(v2Finding?.neededBy, [], 'no current lab needs cgroup v2');
+  t.equal(v2Finding?.status, v2Ready ? 'ok' : 'missing', 'cgroup v2 labs: ready exactly when memory, cpu, pids, io are on v2');
+  t.same(v2Finding?.neededBy, ['cgroup-basics', 'cgroup-memory', 'cgroup-cpu', 'cgroup-pids', 'cgroup-io'], 'the cgroup labs need it');
+  if (report.cgroup.mode === 'hybrid' && !v2Ready) t.match(v2Finding?.why, /hybrid/, 'the why says how this host mounts cgroups');
   if (!v2Ready) t.match(v2Finding?.fix, /systemd\.unified_cgroup_hierarchy=1/);
 
   const filesystems = readFileSync('/proc/filesystems', 'utf8');

@@ -23,6 +23,8 @@ export function unmetSkip(lab: LoadedLab): string | false {
 }
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
+/** How often the screen is read: each read spawns tmux, which costs far more in the test VM (TCG) than here. */
+const POLL_MS = process.env.LAB_IN_VM ? 250 : 50;
 let sessions = 0;
 
 /** The journal of the one live run in a state directory. */
@@ -47,7 +49,7 @@ async function runUntilMidLab(t: { teardown(fn: () => void): void }, lab: Loaded
   const count = (text: string): number => screen().split(text).length - 1;
   let pauses = 0;
   for (;;) {
-    const reached = await waitFor(() => count('[Enter] next step') > pauses || count('[Enter] open the shell') > 0, 60_000, 50);
+    const reached = await waitFor(() => count('[Enter] next step') > pauses || count('[Enter] open the shell') > 0, 60_000, POLL_MS);
     if (!reached || count('[Enter] open the shell') > 0) break;
     pauses++;
     if (pauses >= lab.steps.length - 1) break;
@@ -137,14 +139,17 @@ export function checksCanFail(lab: LoadedLab): void {
       const state = useTempState();
       const before = hostSnapshot(state);
       const results = new Map<string, boolean>();
+      const earlier: string[] = [];
       const outcome = await runLab(
         lab,
         { mode: 'verify', lang: 'en', skipActionsOf: step.spec.id, stopAfter: step.spec.id },
         (event) => {
           if (event.type === 'check' && event.step === step.spec.id) results.set(event.check, event.ok);
+          else if (event.type === 'check' && !event.ok) earlier.push(`${event.step}/${event.check}: ${event.found.en}`);
+          else if (event.type === 'error') earlier.push(`${event.step ?? '?'}: ${event.error.operation}: ${event.error.code}`);
         },
       );
-      t.equal(outcome.stepsPassed, step.index, `${step.spec.id}: the steps before it passed`);
+      t.equal(outcome.stepsPassed, step.index, `${step.spec.id}: the steps before it passed`, { failures: earlier });
       for (const check of step.spec.checks) {
         t.equal(results.get(check.id), false, `${step.spec.id}/${check.id} fails when the step is skipped`);
       }

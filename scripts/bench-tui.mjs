@@ -5,10 +5,11 @@
 //                 shown beside `node -e 0` (spawn to exit) measured the same way
 //   key redraw    from pressing l (language) until the screen shows the other language; target 50 ms
 //   memory        the highest VmRSS of the harness (/proc/<pid>/status) while the lab runs; target 120 MB
+// and the load average at the start and at the end.
 //
 // Usage: node scripts/bench-tui.mjs [--runs N] [--check]     (as root; run `npm run build` first)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pty from 'node-pty';
@@ -75,6 +76,7 @@ function rss(pid) {
   }
 }
 
+const loadAtStart = loadavg()[0];
 const figures = { baseline: [], frame: [], key: [], rss: [] };
 for (let i = 0; i <= runs; i++) {
   const warm = i === 0;
@@ -126,6 +128,8 @@ console.log(`| \`node -e 0\` on a pty, spawn to exit (baseline) | ${f(results.ba
 console.log(`| \`lab run pid-namespace\`: spawn to the first whole frame | ${f(results.frame)} ms | under 300 ms |`);
 console.log(`| a key (l, language) until the screen is redrawn | ${f(results.key)} ms | under 50 ms |`);
 console.log(`| highest resident memory (VmRSS) during the lab | ${f(results.rss)} MB | under 120 MB |`);
+// Other work on the machine slows the baseline and the lab alike: compare the two within one run.
+console.log(`load average (1 min): ${loadAtStart.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} at the end, on ${cpus().length} CPUs`);
 const missed = [results.frame >= 300 && 'first frame', results.key >= 50 && 'key redraw', results.rss >= 120 && 'memory'].filter(Boolean);
 if (missed.length) console.log(`missed: ${missed.join(', ')}`);
 process.exit(args.check && missed.length ? 1 : 0);

@@ -1,16 +1,11 @@
 // `lab run <id>`: walk through a lab. On a terminal it opens the terminal UI (src/ui/tui); --plain keeps the line
-// prompt; straight through with --yes or when not on a terminal.
+// prompt; straight through with --yes or when not on a terminal. Each path loads only what it uses: the terminal UI
+// paints its first frame before the runner is loaded.
 import type { LabOutcome, Listener } from '../lab/events.js';
-import { progressRecorder } from '../lab/progress.js';
-import { runLab } from '../lab/runner.js';
 import type { Lang } from '../lab/spec.js';
-import { jsonReporter } from '../ui/json.js';
-import { plainDriver } from '../ui/plain-driver.js';
 import { plainReporter, wantsColor } from '../ui/plain.js';
-import { TapWriter } from '../ui/tap.js';
+import type { TapWriter } from '../ui/tap.js';
 import { parse, resolveLabId } from './args.js';
-import { endAfterHangup, loadRunnable, withInterrupts } from './start-lab.js';
-import type { LoadedLab } from '../lab/load.js';
 
 export const help: Record<Lang, string> = {
   en: `Usage: lab run <id> [--yes] [--plain | --tap | --json] [--lang en|zh]
@@ -56,22 +51,28 @@ export async function run(args: string[], lang: Lang): Promise<number> {
     json: { type: 'boolean' },
   });
   const id = resolveLabId(positionals[0], 'run');
-  const lab = await loadRunnable(id, lang);
   const interactive = !values.yes && !values.tap && !values.json && Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  if (interactive && !values.plain) return runInTui(lab, lang);
+  if (interactive && !values.plain) return runInTui(id, lang);
+  const [{ loadRunnable, withInterrupts, endAfterHangup }, { runLab }, { progressRecorder }] = await Promise.all([
+    import('./start-lab.js'),
+    import('../lab/runner.js'),
+    import('../lab/progress.js'),
+  ]);
+  const lab = await loadRunnable(id, lang);
   let tap: TapWriter | undefined;
   let reporter: Listener;
-  if (values.json) reporter = jsonReporter(lang);
+  if (values.json) reporter = (await import('../ui/json.js')).jsonReporter(lang);
   else if (values.tap) {
-    tap = new TapWriter(lang);
+    tap = new (await import('../ui/tap.js')).TapWriter(lang);
     reporter = tap.lab();
   } else reporter = plainReporter({ lang, explain: true, color: wantsColor(process.stdout) });
+  const plainDriver = interactive ? (await import('../ui/plain-driver.js')).plainDriver : undefined;
   const record = progressRecorder();
   tap?.begin();
   const { value: outcome, interrupted, by } = await withInterrupts((signal) =>
     runLab(
       lab,
-      { mode: 'run', lang, signal, ...(interactive ? { driver: plainDriver(lang, id, signal) } : {}) },
+      { mode: 'run', lang, signal, ...(plainDriver ? { driver: plainDriver(lang, id, signal) } : {}) },
       (event) => {
         reporter(event);
         record(event);
@@ -84,16 +85,25 @@ export async function run(args: string[], lang: Lang): Promise<number> {
   return outcome.status === 'passed' || outcome.status === 'quit' ? 0 : 1;
 }
 
-/** `lab run` in the terminal UI; when it closes, the result stays on the terminal in plain words. */
-async function runInTui(lab: LoadedLab, lang: Lang): Promise<number> {
-  const { TuiApp } = await import('../ui/tui/app.js');
-  const { resultLines } = await import('../ui/tui/log-view.js');
-  const { toText } = await import('../ui/tui/lines.js');
-  const app = await TuiApp.open(lab, lang, wantsColor(process.stdout));
-  const record = progressRecorder();
+/**
+ * `lab run` in the terminal UI; when it closes, the result stays on the terminal in plain words. The first frame
+ * needs the lab (checked: requirements met, not running already) and the screen; the runner is loaded after it.
+ */
+async function runInTui(id: string, lang: Lang): Promise<number> {
+  const [start, { TuiApp }, { resultLines }, { toText }] = await Promise.all([
+    import('./start-lab.js'),
+    import('../ui/tui/app.js'),
+    import('../ui/tui/log-view.js'),
+    import('../ui/tui/lines.js'),
+  ]);
+  const lab = await start.loadRunnable(id, lang);
+  const app = TuiApp.open(lab, lang, wantsColor(process.stdout));
   let result: { value: LabOutcome; interrupted: boolean; by?: NodeJS.Signals };
   try {
-    result = await withInterrupts(async (signal) => {
+    // Ctrl-C and q are answered from the first frame on, while the runner loads.
+    result = await start.withInterrupts(async (signal) => {
+      const [{ runLab }, { progressRecorder }] = await Promise.all([import('../lab/runner.js'), import('../lab/progress.js')]);
+      const record = progressRecorder();
       const outcome = await runLab(lab, { mode: 'run', lang, signal, driver: app.driver(signal), onSession: app.onSession }, (event) => {
         app.listener(event);
         record(event);
@@ -105,7 +115,7 @@ async function runInTui(lab: LoadedLab, lang: Lang): Promise<number> {
   } finally {
     app.close();
   }
-  endAfterHangup(result.by);
+  start.endAfterHangup(result.by);
   const summary = toText(resultLines(app.state, 100)).trim();
   if (summary) process.stdout.write(`${summary}\n`);
   if (result.interrupted) return 130;

@@ -8,7 +8,8 @@ import type { Lang } from '../../lab/spec.js';
 import { MSG } from '../messages.js';
 import { renderExplanation } from './explanation.js';
 import { renderFooter, renderHelp, renderStatus } from './footer.js';
-import { layout, type Layout } from './layout.js';
+import { paintFirstFrame } from './first-frame.js';
+import { layout, MIN_COLS, MIN_ROWS, type Layout } from './layout.js';
 import { clip, type Line } from './lines.js';
 import { LiveReader, type LiveSnapshot } from './live-data.js';
 import { renderLive } from './live-view.js';
@@ -40,6 +41,12 @@ export function renderPanels(state: TuiState, box: Layout, live: LiveSnapshot | 
   };
 }
 
+/** The panels' places for a state on a terminal of this size: a task's shell has a panel while it is the task's turn. */
+function layoutOf(state: TuiState, cols: number, rows: number): Layout {
+  const task = state.lab.steps[state.current]!.spec.kind === 'task' && (state.phase === 'task' || state.phase === 'checking');
+  return layout(cols, rows, { stepCount: state.lab.steps.length, task, fullscreen: state.fullscreen });
+}
+
 type Waiting =
   | { kind: 'after'; resolve: (answer: 'next' | 'again' | 'quit') => void }
   | { kind: 'task'; task: TaskSession; resolve: (answer: 'passed' | 'quit') => void }
@@ -58,9 +65,9 @@ export class TuiApp {
   private pending = false;
   private readonly restore = (): void => this.screen.destroy();
 
-  private constructor(screen: Screen, lab: LoadedLab, lang: Lang, color: boolean) {
+  private constructor(screen: Screen, state: TuiState) {
     this.screen = screen;
-    this.state = initialState(lab, lang, color);
+    this.state = state;
     // The terminal is given back even when the process ends by an exception that escaped everything else.
     process.once('exit', this.restore);
     screen.onKey((key) => this.key(key));
@@ -74,10 +81,22 @@ export class TuiApp {
     };
   }
 
-  /** Open the screen and draw the first frame at once (before any command runs). */
-  static async open(lab: LoadedLab, lang: Lang, color: boolean): Promise<TuiApp> {
-    const screen = await Screen.open(color, `lab ${lab.spec.id}`);
-    const app = new TuiApp(screen, lab, lang, color);
+  /**
+   * Draw the first frame at once (before any command runs), then open the screen, which draws it again: the first
+   * frame is painted before blessed is loaded (see first-frame.ts).
+   */
+  static open(lab: LoadedLab, lang: Lang, color: boolean): TuiApp {
+    const state = initialState(lab, lang, color);
+    const box = layoutOf(state, process.stdout.columns || MIN_COLS, process.stdout.rows || MIN_ROWS);
+    const undo = paintFirstFrame(box, renderPanels(state, box, undefined, []), color);
+    let screen: Screen;
+    try {
+      screen = Screen.open(color, `lab ${lab.spec.id}`);
+    } catch (error) {
+      undo();
+      throw error;
+    }
+    const app = new TuiApp(screen, state);
     app.render();
     return app;
   }
@@ -170,8 +189,7 @@ export class TuiApp {
   }
 
   private layout(): Layout {
-    const task = this.state.lab.steps[this.state.current]!.spec.kind === 'task' && (this.state.phase === 'task' || this.state.phase === 'checking');
-    return layout(this.screen.cols, this.screen.rows, { stepCount: this.state.lab.steps.length, task, fullscreen: this.state.fullscreen });
+    return layoutOf(this.state, this.screen.cols, this.screen.rows);
   }
 
   /** Draw now. */

@@ -1,12 +1,27 @@
 // The blessed side of the terminal UI: one box per panel, placed by the layout and filled with the views' lines.
 // Nothing here decides what to show; it only paints. Restoring the terminal is idempotent and safe to call from
 // an exit hook.
+import { createRequire } from 'node:module';
 import type { Widgets } from 'blessed';
 import type { Layout, Rect } from './layout.js';
 import { lineWidth, toTags, type Line } from './lines.js';
 
 export type PanelName = 'header' | 'steps' | 'live' | 'divider' | 'explanation' | 'log' | 'shell' | 'status' | 'footer';
-const PANELS: PanelName[] = ['header', 'steps', 'live', 'divider', 'explanation', 'log', 'shell', 'status', 'footer'];
+/** The panels in the order they are drawn. */
+export const PANELS: PanelName[] = ['header', 'steps', 'live', 'divider', 'explanation', 'log', 'shell', 'status', 'footer'];
+
+/** Where a panel goes, or undefined when it has no room (it is hidden). */
+export function panelRect(layout: Layout, name: PanelName): Rect | undefined {
+  const rects: Partial<Record<PanelName, Rect>> = layout;
+  const rect = rects[name];
+  return rect && rect.width > 0 && rect.height > 0 ? rect : undefined;
+}
+
+/** The lines a panel shows in its rectangle: the views' lines cut to its height; the divider is drawn here. */
+export function panelLines(name: PanelName, rect: Rect, content: Partial<Record<PanelName, Line[]>>): Line[] {
+  if (name === 'divider') return Array.from({ length: rect.height }, (): Line => [{ text: '│', style: 'dim' }]);
+  return (content[name] ?? []).slice(0, rect.height);
+}
 
 /** A key as blessed reports it: the character, and the name and raw bytes of the key. */
 export interface KeyPress {
@@ -14,6 +29,18 @@ export interface KeyPress {
   name: string | undefined;
   full: string | undefined;
   sequence: string | undefined;
+}
+
+/** The two blessed widgets this UI uses. */
+interface Blessed {
+  screen: typeof import('blessed').screen;
+  box: typeof import('blessed').box;
+}
+
+/** blessed's screen and box, required one by one: its index requires all of its 34 widgets, and this UI uses two. */
+function loadBlessed(): Blessed {
+  const require = createRequire(import.meta.url);
+  return { screen: require('blessed/lib/widgets/screen.js') as Blessed['screen'], box: require('blessed/lib/widgets/box.js') as Blessed['box'] };
 }
 
 /** A blessed screen with the lab's panels and a help overlay. */
@@ -24,7 +51,7 @@ export class Screen {
   private readonly color: boolean;
   private destroyed = false;
 
-  private constructor(blessed: typeof import('blessed'), color: boolean, title: string) {
+  private constructor(blessed: Blessed, color: boolean, title: string) {
     this.color = color;
     // fullUnicode: CJK characters take two columns and must be laid out as such (with a UTF-8 locale).
     this.screen = blessed.screen({ smartCSR: true, fullUnicode: true, autoPadding: false, warnings: false, title, dockBorders: false });
@@ -50,9 +77,8 @@ export class Screen {
   }
 
   /** Open a screen on the process's terminal (blessed is loaded here, on first use). */
-  static async open(color: boolean, title: string): Promise<Screen> {
-    const module = (await import('blessed')) as typeof import('blessed') & { default?: typeof import('blessed') };
-    return new Screen(module.default ?? module, color, title);
+  static open(color: boolean, title: string): Screen {
+    return new Screen(loadBlessed(), color, title);
   }
 
   get cols(): number {
@@ -77,11 +103,10 @@ export class Screen {
   /** Place the panels and fill them; a panel of zero size is hidden. */
   paint(layout: Layout, content: Partial<Record<PanelName, Line[]>>, help: Line[] | undefined): void {
     if (this.destroyed) return;
-    const rects: Partial<Record<PanelName, Rect>> = layout;
     for (const name of PANELS) {
       const box = this.boxes.get(name)!;
-      const rect = rects[name];
-      if (!rect || rect.width <= 0 || rect.height <= 0) {
+      const rect = panelRect(layout, name);
+      if (!rect) {
         box.hide();
         continue;
       }
@@ -90,8 +115,7 @@ export class Screen {
       box.top = rect.top;
       box.width = rect.width;
       box.height = rect.height;
-      const lines = name === 'divider' ? Array.from({ length: rect.height }, (): Line => [{ text: '│', style: 'dim' }]) : (content[name] ?? []);
-      box.setContent(toTags(lines.slice(0, rect.height), this.color));
+      box.setContent(toTags(panelLines(name, rect, content), this.color));
     }
     if (help) {
       const width = Math.min(Math.max(...help.map(lineWidth)) + 2, this.cols);

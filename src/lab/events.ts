@@ -18,6 +18,8 @@ export type LabEvent =
   | { type: 'task-wait'; step: LoadedStep; shell: string }
   | { type: 'solution'; step: string }
   | { type: 'check'; step: string; check: string; title: Text; ok: boolean; found: Text }
+  /** A check run before its step's actions (RunOptions.precheck), to prove that it can fail. */
+  | { type: 'precheck'; step: string; check: string; ok: boolean; found: Text }
   | { type: 'step-done'; step: string; status: StepStatus }
   | { type: 'cleanup'; what: string; ok: boolean }
   | { type: 'error'; step?: string; error: LabError }

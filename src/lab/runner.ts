@@ -43,6 +43,12 @@ export interface RunOptions {
   skipActionsOf?: string;
   /** Stop after this step (no later steps), still cleaning up. */
   stopAfter?: string;
+  /**
+   * Before each step's actions (or solution), run its checks once, without settling and without counting them,
+   * and report them as `precheck` events. The kernel state then is exactly what the checks would see if the step
+   * were skipped, so one run proves that every check of every step can fail.
+   */
+  precheck?: boolean;
   /** Abort (Ctrl-C): the run stops at the next command boundary and cleans up. */
   signal?: AbortSignal;
   /** Called once the session exists, before any step (the CLI uses it to find the run for Ctrl-C). */
@@ -69,9 +75,9 @@ export function shellCommand(id: string): string[] {
   return ['env', `PS1=[lab:${id}] \\w # `, 'bash', '--norc', '-i'];
 }
 
-/** Run a check until it passes or its settle time is over. */
-async function verifyCheck(check: Check, session: Session): Promise<Verdict> {
-  const deadline = Date.now() + (check.settle ?? 0);
+/** Run a check until it passes or its settle time (unless `once`) is over. */
+async function verifyCheck(check: Check, session: Session, once = false): Promise<Verdict> {
+  const deadline = Date.now() + (once ? 0 : check.settle ?? 0);
   for (;;) {
     let verdict: Verdict;
     try {
@@ -112,6 +118,15 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
     return all;
   };
 
+  const precheck = async (step: LoadedStep): Promise<void> => {
+    for (const check of step.spec.checks) {
+      throwIfAborted();
+      const verdict = await verifyCheck(check, session, true);
+      const found = typeof verdict.found === 'string' ? { en: verdict.found, zh: verdict.found } : verdict.found;
+      emit({ type: 'precheck', step: step.spec.id, check: check.id, ok: verdict.ok, found });
+    }
+  };
+
   const perform = async (step: LoadedStep, role: 'action' | 'solution'): Promise<void> => {
     const spec = step.spec;
     const actions = spec.kind === 'demo' ? spec.actions : spec.solution;
@@ -143,6 +158,7 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
     session.step = spec.id;
     session.journal.step(spec.id);
     emit({ type: 'step-start', step, index: step.index, total: lab.steps.length });
+    if (options.precheck) await precheck(step);
     const skip = options.skipActionsOf === spec.id;
     if (spec.kind === 'task' && options.driver?.task && !skip) {
       const taskSession: TaskSession = {

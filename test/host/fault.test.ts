@@ -18,7 +18,7 @@ t.test('kill -9 while a learner is at a task, then lab clean', { skip: needsRoot
   const before = hostSnapshot(state);
   const session = `lab-test-fault-${process.pid}`;
   t.teardown(() => void tmux('kill-session', '-t', session));
-  tmux('new-session', '-d', '-s', session, '-x', '150', '-y', '50', `env LAB_STATE_DIR=${state} LANG=C.UTF-8 ${process.execPath} ${BIN} run pid-namespace --lang en`);
+  tmux('new-session', '-d', '-s', session, '-x', '150', '-y', '50', `env LAB_STATE_DIR=${state} LANG=C.UTF-8 ${process.execPath} ${BIN} run pid-namespace --lang en --plain`);
   const screen = (): string => tmux('capture-pane', '-p', '-t', session, '-S', '-200');
   // Step through the demo steps as a learner would, up to the first task.
   for (let step = 0; step < 3; step++) {

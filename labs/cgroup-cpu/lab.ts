@@ -116,7 +116,7 @@ export default {
   format: 1,
   id: 'cgroup-cpu',
   order: 11,
-  requires: ['linux', 'root', 'setpriv', 'procps', 'cgroup2', 'cgroup2-cpu'],
+  requires: ['linux', 'root', 'setpriv', 'procps', 'cgroup2', 'cgroup2-cpu', 'cgroup2-cpuset'],
   shell: { target: 'box', namespaces: [], cgroup: true },
   steps: [
     {

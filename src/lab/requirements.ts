@@ -66,7 +66,7 @@ function rootList(v2: string, file: string): string[] {
  * A controller the cgroup v2 hierarchy must really have, enabled for the root's children: the labs make their
  * cgroups right under the root, and only a controller in the root's cgroup.subtree_control gives them its files.
  */
-function v2ControllerRequirement(controller: 'memory' | 'cpu' | 'pids' | 'io', files: Text): Requirement {
+function v2ControllerRequirement(controller: 'memory' | 'cpu' | 'pids' | 'io' | 'cpuset', files: Text): Requirement {
   return {
     id: `cgroup2-${controller}`,
     what: { en: `the ${controller} controller on cgroup v2`, zh: `cgroup v2 上的 ${controller} 控制器（controller）` },
@@ -166,16 +166,6 @@ const REQUIREMENTS: Requirement[] = [
     met: () => onPath('perl'),
   },
   {
-    id: 'taskset',
-    what: { en: 'the `taskset` command', zh: '`taskset` 命令' },
-    why: {
-      en: 'The CPU lab pins its busy loops to one CPU, so that they compete for it and the weights decide.',
-      zh: 'CPU 实验把忙循环固定在同一个 CPU 上，让它们互相争抢，由权重决定谁分到多少。',
-    },
-    fix: UTIL_LINUX,
-    met: () => onPath('taskset'),
-  },
-  {
     id: 'loop',
     what: { en: 'loop devices (`losetup`)', zh: 'loop 设备（`losetup`）' },
     why: {
@@ -205,6 +195,7 @@ const REQUIREMENTS: Requirement[] = [
   v2ControllerRequirement('cpu', { en: 'cpu.max, cpu.weight and cpu.stat', zh: 'cpu.max、cpu.weight 和 cpu.stat' }),
   v2ControllerRequirement('pids', { en: 'pids.max and pids.events', zh: 'pids.max 和 pids.events' }),
   v2ControllerRequirement('io', { en: 'io.max', zh: 'io.max' }),
+  v2ControllerRequirement('cpuset', { en: 'cpuset.cpus', zh: 'cpuset.cpus' }),
   namespaceRequirement('ns-pid', 'pid', { en: 'PID namespaces in the kernel', zh: '内核支持 PID 命名空间' }, { en: 'The kernel must be built with CONFIG_PID_NS.', zh: '内核编译时需要启用 CONFIG_PID_NS。' }),
   namespaceRequirement('ns-mnt', 'mnt', { en: 'mount namespaces in the kernel', zh: '内核支持挂载（mount）命名空间' }, { en: 'Labs mount a private /proc without touching the host\'s.', zh: '实验要挂载自己的 /proc，而不影响宿主机的。' }),
   namespaceRequirement('ns-uts', 'uts', { en: 'UTS namespaces in the kernel', zh: '内核支持 UTS 命名空间' }, { en: 'The kernel must be built with CONFIG_UTS_NS.', zh: '内核编译时需要启用 CONFIG_UTS_NS。' }),

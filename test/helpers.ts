@@ -126,7 +126,9 @@ export function hostSnapshot(stateDir?: string): HostSnapshot {
 
 /**
  * Run a lab straight through with its reference solutions, asserting after each step the kernel facts the test
- * gives for it (independently of the lab's own checks), then that every step and every check passed.
+ * gives for it (independently of the lab's own checks), then that every step and every check passed. The run
+ * has prechecks on: each step's checks are also read before its actions, and every one must fail then (what
+ * test/labs/contract.ts checksCanFail proves, in the same run).
  */
 export async function verifyWithFacts(
   t: Test,
@@ -135,8 +137,10 @@ export async function verifyWithFacts(
   onSession: (session: Session) => void,
 ): Promise<LabEvent[]> {
   const events: LabEvent[] = [];
-  const outcome = await runLab(lab, { mode: 'verify', lang: 'en', onSession }, (event) => {
+  const passedEarly: string[] = [];
+  const outcome = await runLab(lab, { mode: 'verify', lang: 'en', onSession, precheck: true }, (event) => {
     events.push(event);
+    if (event.type === 'precheck' && event.ok) passedEarly.push(`${event.step}/${event.check}: ${event.found.en}`);
     if (event.type === 'step-done') {
       t.equal(event.status, 'passed', `step ${event.step} passed`);
       facts[event.step]?.();
@@ -145,5 +149,6 @@ export async function verifyWithFacts(
   t.equal(outcome.status, 'passed');
   t.equal(outcome.checksFailed, 0);
   t.equal(outcome.checksPassed, lab.steps.reduce((n, s) => n + s.spec.checks.length, 0), 'every check ran and passed');
+  t.same(passedEarly, [], 'every check failed before its step');
   return events;
 }

@@ -159,8 +159,8 @@ const REQUIREMENTS: Requirement[] = [
     id: 'perl',
     what: { en: 'perl', zh: 'perl 解释器' },
     why: {
-      en: 'The memory lab\'s memory hog is three lines of perl, which every Debian and Ubuntu system has (perl-base).',
-      zh: '内存实验里吃内存的程序是三行 perl，每个 Debian 和 Ubuntu 系统都自带（perl-base）。',
+      en: 'The memory lab\'s memory hog and the pids lab\'s fork bomb and probe are short perl programs; every Debian and Ubuntu system has perl (perl-base).',
+      zh: '内存实验里吃内存的程序、pids 实验里的 fork 炸弹和探测程序都是简短的 perl 程序；每个 Debian 和 Ubuntu 系统都自带 perl（perl-base）。',
     },
     fix: { en: 'Install it: `sudo apt-get install perl-base`.', zh: '安装它：`sudo apt-get install perl-base`。' },
     met: () => onPath('perl'),

@@ -53,6 +53,10 @@ function namespaceRequirement(id: RequirementId, file: string, what: Text, why: 
   return { id, what, why, fix, met: () => existsSync(`/proc/self/ns/${file}`) };
 }
 
+/** How this host mounts cgroups, read once per process: every cgroup requirement of every lab asks. */
+let layout: ReturnType<typeof readCgroupLayout> | undefined;
+const cgroupLayout = (): ReturnType<typeof readCgroupLayout> => (layout ??= readCgroupLayout());
+
 /** Controllers listed in a cgroup file of the v2 root (cgroup.controllers or cgroup.subtree_control). */
 function rootList(v2: string, file: string): string[] {
   try {
@@ -79,7 +83,7 @@ function v2ControllerRequirement(controller: 'memory' | 'cpu' | 'pids' | 'io' | 
       zh: `在内核命令行加上 \`systemd.unified_cgroup_hierarchy=1\` 后重启，或使用 Vagrant 虚拟机（\`vagrant up\`）或测试虚拟机（\`npm run vm\`）。如果 \`cat /sys/fs/cgroup/cgroup.controllers\` 里有 ${controller} 而 cgroup.subtree_control 里没有：\`echo +${controller} | sudo tee /sys/fs/cgroup/cgroup.subtree_control\`。`,
     },
     met: () => {
-      const v2 = readCgroupLayout().v2Path;
+      const v2 = cgroupLayout().v2Path;
       return v2 !== undefined && rootList(v2, 'cgroup.controllers').includes(controller) && rootList(v2, 'cgroup.subtree_control').includes(controller);
     },
   };
@@ -189,7 +193,7 @@ const REQUIREMENTS: Requirement[] = [
       en: 'Boot with `systemd.unified_cgroup_hierarchy=1`, or use the Vagrant VM.',
       zh: '用 `systemd.unified_cgroup_hierarchy=1` 启动系统，或使用 Vagrant 虚拟机。',
     },
-    met: () => readCgroupLayout().v2Path !== undefined,
+    met: () => cgroupLayout().v2Path !== undefined,
   },
   v2ControllerRequirement('memory', { en: 'memory.max, memory.high and memory.events', zh: 'memory.max、memory.high 和 memory.events' }),
   v2ControllerRequirement('cpu', { en: 'cpu.max, cpu.weight and cpu.stat', zh: 'cpu.max、cpu.weight 和 cpu.stat' }),

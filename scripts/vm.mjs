@@ -89,6 +89,10 @@ function compileVmTests(files) {
     process.stderr.write(result.stderr ?? '');
     throw new VmError('compile', `tsc -p tsconfig.vm.json failed (status ${result.status ?? result.signal}): the VM tests do not compile`);
   }
+  // tsc rewrote dist/labs/*/lab.js: write the catalogue again, or `lab list` would find it stale and load
+  // every lab module (here and in the VM) until the next build.
+  const catalogue = spawnSync(process.execPath, [join(root, 'scripts', 'catalogue.mjs')], { cwd: root, encoding: 'utf8' });
+  if (catalogue.status !== 0) process.stderr.write(catalogue.stderr ?? '');
   log(`compiled the VM tests in ${seconds(Date.now() - started)}`);
   return files.map((file) => {
     const rel = relative(root, join(root, file));

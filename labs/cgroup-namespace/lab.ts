@@ -4,8 +4,8 @@
 // The lab writes under the cgroup v2 hierarchy only inside its own cgroup (declared, removed at the end); its
 // cgroup2 mount is made in its own private mount namespace, so the host's cgroup mounts are never touched.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { readCgroupLayout } from '../../src/kernel/cgroup-mode.js';
+import { basename, join } from 'node:path';
+import { labCgroup } from '../../src/kernel/cgroup-lab.js';
 import { parseProcCgroup, readCgroupProcs, readProcCgroup, v2PathOf } from '../../src/kernel/cgroup-path.js';
 import { readMountinfo } from '../../src/kernel/mountinfo.js';
 import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
@@ -19,22 +19,9 @@ const INSIDE_MOUNT = '/sys/fs/cgroup';
 /** The child cgroup made from inside in the task (named lab-… so that the runner may remove it). */
 const CHILD = 'lab-child';
 
-/** The end of the run's id (`<pid>-<time>`): makes the cgroup's name unique on this host. */
-const suffix = (ctx: LabContext): string => ctx.runId.split('-').slice(-2).join('-');
-
-/** The lab's cgroup, by name and as seen from the host's cgroup namespace (`/lab-cgns-…`). */
-const labName = (ctx: LabContext): string => `lab-cgns-${suffix(ctx)}`;
-const hostPath = (ctx: LabContext): string => `/${labName(ctx)}`;
-
-/** Where the cgroup v2 hierarchy is mounted here: /sys/fs/cgroup, or /sys/fs/cgroup/unified on a hybrid host. */
-function v2Mount(): string {
-  const path = readCgroupLayout().v2Path;
-  if (!path) throw new Error('no cgroup v2 hierarchy is mounted on this host');
-  return path;
-}
-
-/** The lab's cgroup directory and its child, on the host. */
-const labDir = (ctx: LabContext): string => join(v2Mount(), labName(ctx));
+/** The lab's cgroup on the host (`<v2 root>/lab-cgns-<pid>-<time>`), and as the host's cgroup namespace names it. */
+const labDir = (ctx: LabContext): string => labCgroup(ctx, 'cgns');
+const hostPath = (ctx: LabContext): string => `/${basename(labDir(ctx))}`;
 const childDir = (ctx: LabContext): string => join(labDir(ctx), CHILD);
 
 /** Run a command in the lab's cgroup and mount namespaces, the way `lab shell` does. */

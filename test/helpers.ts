@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUN_MARKER } from '../src/host/exec.js';
 import type { Test } from 'tap';
+import { Parser, type FinalResults, type Result } from 'tap-parser';
 import type { LabEvent } from '../src/lab/events.js';
 import type { LoadedLab } from '../src/lab/load.js';
 import { projectRoot } from '../src/lab/paths.js';
@@ -151,4 +152,19 @@ export async function verifyWithFacts(
   t.equal(outcome.checksPassed, lab.steps.reduce((n, s) => n + s.spec.checks.length, 0), 'every check ran and passed');
   t.same(passedEarly, [], 'every check failed before its step');
   return events;
+}
+
+/** A TAP document as a TAP consumer reads it (tap-parser, as scripts/test.mjs does): the results and every point. */
+export async function parseTap(text: string): Promise<{ results: FinalResults; points: Result[] }> {
+  const points: Result[] = [];
+  const watch = (parser: Parser): void => {
+    parser.on('assert', (res: Result) => points.push(res));
+    parser.on('child', watch);
+  };
+  const results = await new Promise<FinalResults>((resolve) => {
+    const parser = new Parser(resolve);
+    watch(parser);
+    parser.end(text);
+  });
+  return { results, points };
 }

@@ -2,13 +2,18 @@
 // may use and cgroup.subtree_control what it passes on to its children; a process is moved by writing its PID to
 // cgroup.procs, /proc/<pid>/cgroup says where it is, and its children are born there; and the kernel's refusal of
 // `+memory` in a cgroup that holds processes shows the no-internal-process rule, which leaf cgroups then satisfy.
-// Everything is made under the run's own cgroup (declared, removed at the end); the root is only read.
-import { statfsSync } from 'node:fs';
-import { join } from 'node:path';
+// Everything is made under the run's own cgroup (declared, removed at the end), which on a systemd host sits in a
+// scope systemd delegates to the run; the root is only read.
+import { existsSync, statfsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { readCgroupFile } from '../../src/host/cgroup.js';
 import { parseControllers } from '../../src/kernel/cgroup.js';
-import { enableAction, inCgroupArgv, labCgroup, mkdirChild, mkdirCgroup, v2Root } from '../../src/kernel/cgroup-lab.js';
+import {
+  delegation, enableAction, fromSystemd, inCgroupArgv, KEEPER, labCgroup, labParent, mkdirCgroup, mkdirChild, SCOPE_PROCESS, v2Root,
+} from '../../src/kernel/cgroup-lab.js';
 import { readCgroupProcs, readProcCgroup, v2PathOf } from '../../src/kernel/cgroup-path.js';
+import { readInitSystem } from '../../src/kernel/init-system.js';
+import { DELEGATE_SLICE } from '../../src/kernel/systemd.js';
 import { dieWithHarness } from '../../src/kernel/namespaces.js';
 import { childrenOf, cmdline, ppid } from '../../src/kernel/proc.js';
 import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
@@ -64,6 +69,7 @@ export default {
       actions: [
         { kind: 'run', argv: ['cat', join(v2Root(), 'cgroup.controllers')] },
         { kind: 'run', argv: ['cat', join(v2Root(), 'cgroup.subtree_control')] },
+        ...delegation('basics', ['cpu', 'memory', 'pids']),
         (ctx) => mkdirCgroup(top(ctx)),
         (ctx) => ({ kind: 'run', argv: ['ls', top(ctx)] }),
         (ctx) => ({ kind: 'run', argv: ['cat', join(top(ctx), 'cgroup.controllers')] }),
@@ -92,16 +98,49 @@ export default {
         {
           id: 'inherits-subtree-control',
           title: {
-            en: 'its cgroup.controllers is exactly what the root enables in cgroup.subtree_control; its own subtree_control is empty',
-            zh: '它的 cgroup.controllers 正好等于根 cgroup 在 cgroup.subtree_control 里启用的控制器；它自己的 subtree_control 是空的',
+            en: 'its cgroup.controllers is exactly what its parent enables in cgroup.subtree_control; its own subtree_control is empty',
+            zh: '它的 cgroup.controllers 正好等于父 cgroup 在 cgroup.subtree_control 里启用的控制器；它自己的 subtree_control 是空的',
           },
           verify: (ctx) => {
             const mine = controllers(top(ctx), 'cgroup.controllers');
-            const given = controllers(v2Root(), 'cgroup.subtree_control');
+            const given = controllers(dirname(top(ctx)), 'cgroup.subtree_control');
             const passing = controllers(top(ctx), 'cgroup.subtree_control');
             return {
               ok: mine.length > 0 && mine.join() === given.join() && passing.length === 0,
-              found: `root subtree_control: ${show(given)}; lab controllers: ${show(mine)}; lab subtree_control: ${show(passing)}`,
+              found: `${dirname(top(ctx))} subtree_control: ${show(given)}; lab controllers: ${show(mine)}; lab subtree_control: ${show(passing)}`,
+            };
+          },
+        },
+        {
+          id: 'handed-over',
+          title: {
+            en: 'the lab\'s cgroup is in a subtree handed to it: a systemd scope with Delegate=yes in system.slice, the keeper in its own leaf and cpu memory pids enabled below the scope (or, with no systemd, right under the root)',
+            zh: '实验的 cgroup 位于交给它管理的子树中：system.slice 里一个 Delegate=yes 的 systemd scope，维持进程在自己的叶子 cgroup 里，scope 以下启用了 cpu memory pids（没有 systemd 时则直接在根下）',
+          },
+          verify: (ctx) => {
+            const here = dirname(top(ctx));
+            if (!existsSync(top(ctx))) return { ok: false, found: `${top(ctx)}: no such cgroup` };
+            if (!fromSystemd()) {
+              const pid1 = readInitSystem().pid1 ?? '?';
+              return { ok: here === v2Root(), found: `PID 1 is ${pid1}, no systemd: ${top(ctx)} is a child of ${here}` };
+            }
+            const scope = labParent(ctx, 'basics');
+            let keeper: number | undefined;
+            try {
+              keeper = ctx.proc(SCOPE_PROCESS).pid;
+            } catch {
+              // the scope was never asked for
+            }
+            const keeperAt = keeper === undefined ? '(no keeper)' : pathOf(keeper);
+            const passing = controllers(scope, 'cgroup.subtree_control');
+            const given = controllers(scope, 'cgroup.controllers');
+            return {
+              ok:
+                here === scope &&
+                dirname(scope) === join(v2Root(), DELEGATE_SLICE) &&
+                keeperAt === relative(join(scope, KEEPER)) &&
+                ['cpu', 'memory', 'pids'].every((c) => passing.includes(c)),
+              found: `${relative(scope)}: cgroup.controllers ${show(given)}, subtree_control ${show(passing)}; keeper ${keeper ?? '?'} in 0::${keeperAt}; lab cgroup ${relative(top(ctx))}`,
             };
           },
         },

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { readCgroupFile, readCpuMax, readFlatKeyed, readPids, readPressure } from '../../src/host/cgroup.js';
 import { waitFor } from '../../src/host/wait.js';
 import { cmdline } from '../../src/kernel/proc.js';
-import { enableAction, inCgroupArgv, labCgroup, mkdirCgroup, setAction } from '../../src/kernel/cgroup-lab.js';
+import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, setAction } from '../../src/kernel/cgroup-lab.js';
 import type { Check, LabContext, LabSpec, Text, Verdict } from '../../src/lab/spec.js';
 
 /** The run's cgroup and its leaves: `box` holds the shell target, `capped` the limited loop, `low`/`high` the pair. */
@@ -123,6 +123,7 @@ export default {
       id: 'quota',
       kind: 'demo',
       actions: [
+        ...delegation('cpu', ['cpu', 'cpuset']),
         (ctx) => mkdirCgroup(top(ctx)),
         (ctx) => enableAction(top(ctx), ['cpu', 'cpuset']),
         // Both leaves in one command: a process costs a lot to start on a slow machine.

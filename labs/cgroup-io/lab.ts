@@ -11,7 +11,7 @@ import { LabError } from '../../src/host/errors.js';
 import { readCgroupFile } from '../../src/host/cgroup.js';
 import { parseControllers, parseIoMax, type IoMax } from '../../src/kernel/cgroup.js';
 import { ioStatOf, measureRate, mib, timeTransfer, type IoStat, type MeasuredRate } from '../../src/kernel/cgroup-io-stat.js';
-import { enableAction, inCgroupArgv, labCgroup, mkdirCgroup, mkdirChild, runSuffix, setAction } from '../../src/kernel/cgroup-lab.js';
+import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, mkdirChild, runSuffix, setAction } from '../../src/kernel/cgroup-lab.js';
 import { readCgroupProcs } from '../../src/kernel/cgroup-path.js';
 import { loopDevicesOf } from '../../src/kernel/loop.js';
 import type { Action, LabContext, LabSpec, Verdict } from '../../src/lab/spec.js';
@@ -124,6 +124,7 @@ export default {
       id: 'device',
       kind: 'demo',
       actions: [
+        ...delegation('io', ['io']),
         (ctx) => mkdirCgroup(labDir(ctx)),
         (ctx) => enableAction(labDir(ctx), ['io']),
         (ctx) => mkdirChild(boxDir(ctx)),

@@ -4,7 +4,7 @@
 // a time up to a size given on its command line. Every cgroup is under the run's own (declared, removed at the end).
 import { join } from 'node:path';
 import { readCgroupFile, readFlatKeyed, readMaxValue } from '../../src/host/cgroup.js';
-import { enableAction, inCgroupArgv, labCgroup, mkdirCgroup, mkdirChild, setAction } from '../../src/kernel/cgroup-lab.js';
+import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, mkdirChild, setAction } from '../../src/kernel/cgroup-lab.js';
 import { isAlive } from '../../src/kernel/proc.js';
 import type { Action, LabContext, LabSpec } from '../../src/lab/spec.js';
 
@@ -77,6 +77,7 @@ export default {
       id: 'limit',
       kind: 'demo',
       actions: [
+        ...delegation('memory', ['memory']),
         (ctx) => mkdirCgroup(top(ctx)),
         (ctx) => enableAction(top(ctx), ['memory']),
         (ctx) => mkdirChild(hard(ctx)),

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { readFlatKeyed, readMaxValue } from '../../src/host/cgroup.js';
-import { enableAction, inCgroupArgv, labCgroup, mkdirCgroup, setAction } from '../../src/kernel/cgroup-lab.js';
+import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, setAction } from '../../src/kernel/cgroup-lab.js';
 import { readCgroupProcs } from '../../src/kernel/cgroup-path.js';
 import { isAlive, startTime } from '../../src/kernel/proc.js';
 import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
@@ -79,6 +79,7 @@ export default {
       id: 'limit',
       kind: 'demo',
       actions: [
+        ...delegation('pids', ['pids']),
         (ctx) => mkdirCgroup(top(ctx)),
         (ctx) => enableAction(top(ctx), ['pids']),
         // Two leaves, both removed with the run's cgroup: box for the lab shell, bomb for the bomb.

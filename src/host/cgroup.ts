@@ -157,7 +157,9 @@ export function requireV2Controllers(
 }
 
 function fail(operation: string, mode: CgroupMode, list: string, heldByV1: string[], v2Path?: string): never {
-  throw new LabError({ operation, code: 'cgroup-v2-missing', meaning: MODE_MEANING[mode](list, heldByV1, v2Path ?? ''), fix: GET_V2 });
+  // On a v2-only host, booting into cgroup v2 is no answer: the kernel itself does not offer the controller.
+  const fix = mode === 'unified' ? NOT_OFFERED(list) : GET_V2;
+  throw new LabError({ operation, code: 'cgroup-v2-missing', meaning: MODE_MEANING[mode](list, heldByV1, v2Path ?? ''), fix });
 }
 
 /** How long teardown waits for killed processes to leave and for rmdir to stop failing with EBUSY. */
@@ -253,6 +255,11 @@ const GET_V2: Text = {
   en: 'Get cgroup v2: boot with `systemd.unified_cgroup_hierarchy=1` on the kernel command line (add it to GRUB_CMDLINE_LINUX in /etc/default/grub, run `sudo update-grub`, reboot), or use the project\'s Vagrant VM (`vagrant up`), or the test VM (`npm run vm`).',
   zh: '获得 cgroup v2：在内核命令行加上 `systemd.unified_cgroup_hierarchy=1` 启动（加到 /etc/default/grub 的 GRUB_CMDLINE_LINUX，运行 `sudo update-grub` 后重启），或使用项目的 Vagrant 虚拟机（`vagrant up`），或测试虚拟机（`npm run vm`）。',
 };
+
+const NOT_OFFERED = (missing: string): Text => ({
+  en: `Remove \`cgroup_disable=\` for ${missing} from the kernel command line if it is there; in a container, the runtime that started it must delegate ${missing}; or use the project's Vagrant VM (\`vagrant up\`) or the test VM (\`npm run vm\`).`,
+  zh: `如果内核命令行里有针对 ${missing} 的 \`cgroup_disable=\`，去掉它；在容器里，需要启动该容器的运行时把 ${missing} 委派（delegate）进来；或者使用项目的 Vagrant 虚拟机（\`vagrant up\`）或测试虚拟机（\`npm run vm\`）。`,
+});
 
 const MODE_MEANING: Record<CgroupMode, (missing: string, heldByV1: string[], v2Path: string) => Text> = {
   hybrid: (missing, heldByV1, v2Path) => ({

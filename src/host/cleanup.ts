@@ -1,16 +1,20 @@
 // Removing what a run created: newest first, each removal journaled, and only what the journal names.
 import { existsSync, rmSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { loopDevicesOf } from '../kernel/loop.js';
 import { environValue, isAlive, listPids } from '../kernel/proc.js';
 import { renderCommand } from '../kernel/shell.js';
 import { IPCRM_FLAG, readSysvipc } from '../kernel/sysvipc.js';
-import { teardown } from './cgroup.js';
-import { killProcess } from './wait.js';
+import { stopScopeArgv } from '../kernel/systemd.js';
+import { teardown, writeCgroupFile } from './cgroup.js';
+import { killProcess, waitFor } from './wait.js';
 import { RUN_MARKER, runCommand } from './exec.js';
 import { appendRecord, type FoundRun, type Resource } from './journal.js';
 
 export { killProcess, waitFor } from './wait.js';
+
+/** How long systemd may take to remove a stopped scope's cgroup before the harness removes it itself. */
+const SCOPE_GONE_MS = 3000;
 
 /** Whether a name is one the harness could have given (it never touches anything else). */
 export function isLabName(path: string): boolean {
@@ -27,6 +31,7 @@ export function resourceExists(resource: Resource): boolean {
     case 'netns':
       return existsSync(`/run/netns/${resource.name}`);
     case 'cgroup':
+    case 'scope':
     case 'path':
       return existsSync(resource.path);
     case 'sysv':
@@ -45,6 +50,8 @@ export function removalCommand(resource: Resource): string[] | undefined {
       return ['ip', 'netns', 'del', resource.name];
     case 'sysv':
       return resource.id === undefined ? undefined : ['ipcrm', IPCRM_FLAG[resource.type], String(resource.id)];
+    case 'scope':
+      return stopScopeArgv(resource.unit);
     default:
       return undefined;
   }
@@ -82,6 +89,25 @@ async function removeCgroup(path: string): Promise<boolean> {
   return !existsSync(path);
 }
 
+/**
+ * Stop a systemd scope the run was handed: every process left in its subtree is killed first (cgroup.kill, so
+ * systemd's stop does not wait out a process that ignores SIGTERM), then `systemctl stop` ends the unit and
+ * systemd removes its cgroup, as the owner of that part of the tree. Should systemd be gone, the cgroup is removed
+ * here.
+ */
+async function removeScope(unit: string, path: string): Promise<boolean> {
+  if (existsSync(join(path, 'cgroup.kill'))) {
+    try {
+      writeCgroupFile(join(path, 'cgroup.kill'), '1');
+    } catch {
+      // Gone meanwhile, or an old kernel: systemctl stop kills what is left.
+    }
+  }
+  await runCommand(stopScopeArgv(unit));
+  if (await waitFor(() => !existsSync(path), SCOPE_GONE_MS, 20)) return true;
+  return removeCgroup(path);
+}
+
 /** Remove one journaled resource. Returns false when it could not be removed. */
 export async function removeResource(resource: Resource): Promise<boolean> {
   switch (resource.kind) {
@@ -104,6 +130,9 @@ export async function removeResource(resource: Resource): Promise<boolean> {
     case 'cgroup':
       if (!isLabName(resource.path) || !resource.path.startsWith('/sys/fs/cgroup/')) return false;
       return !existsSync(resource.path) || removeCgroup(resource.path);
+    case 'scope':
+      if (!isLabName(resource.unit) || !isLabName(resource.path) || !resource.path.startsWith('/sys/fs/cgroup/')) return false;
+      return removeScope(resource.unit, resource.path);
     case 'loop': {
       if (!isLabName(resource.file)) return false;
       for (const loop of loopDevicesOf(resource.file)) await runCommand(['losetup', '-d', loop.device]);

@@ -30,6 +30,13 @@ export type Resource =
   | { kind: 'netns'; name: string }
   | { kind: 'cgroup'; path: string }
   | {
+      kind: 'scope';
+      /** The systemd unit (`lab-<lab>-<run>.scope`). */
+      unit: string;
+      /** Its cgroup directory. */
+      path: string;
+    }
+  | {
       kind: 'loop';
       /** The backing file: every loop device attached to it is the run's. */
       file: string;

@@ -4,6 +4,7 @@ import { accessSync, constants, existsSync, readFileSync, readdirSync } from 'no
 import { release } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { unshareArgv } from '../kernel/namespaces.js';
+import { delegatedScopeArgv, scopeUnit } from '../kernel/systemd.js';
 import type { NamespaceType } from '../lab/spec.js';
 import { errnoOf } from './errors.js';
 import { runCommand } from './exec.js';
@@ -119,4 +120,26 @@ export function probeKvm(): { present: boolean; usable: boolean } {
   } catch {
     return { present, usable: false };
   }
+}
+
+/** What a delegated systemd scope gets: the controllers in its cgroup.controllers, or why none could be had. */
+export interface DelegationProbe {
+  /** The command that was run, exactly. */
+  argv: string[];
+  controllers?: string[];
+  /** systemd-run's message, when the scope could not be made. */
+  message?: string;
+}
+
+/**
+ * Ask systemd for a delegated scope as the cgroup labs do, and read the controllers it gets. The scope lives as long
+ * as its one command, which prints the scope's cgroup.controllers (found through its own /proc/self/cgroup).
+ */
+export async function probeDelegation(v2Root: string): Promise<DelegationProbe> {
+  const unit = scopeUnit(`lab-doctor-${process.pid}-${Date.now()}`);
+  const read = `cat "${v2Root}$(sed -n 's/^0:://p' /proc/self/cgroup)/cgroup.controllers"`;
+  const argv = delegatedScopeArgv(unit, ['sh', '-c', read]);
+  const result = await runCommand(argv, { timeoutMs: 20_000 });
+  if (result.exitCode !== 0) return { argv, message: result.stderr.trim() || `exit ${result.exitCode}` };
+  return { argv, controllers: result.stdout.split(/\s+/).filter(Boolean) };
 }

@@ -1,11 +1,14 @@
-// What the cgroup labs share: where a run's cgroups live, the actions that make them, and the argv that starts a
-// program inside one. Pure builders (argv and paths); the session runs them and journals what they create.
+// What the cgroup labs share: where a run's cgroups live (a scope systemd delegates to the run, or the v2 root on a
+// host without systemd), the actions that make them, and the argv that starts a program inside one. Builders of
+// argv and paths; the session runs them and journals what they create.
 import { join } from 'node:path';
-import type { Action, LabContext } from '../lab/spec.js';
+import type { Action, ActionSpec, LabContext } from '../lab/spec.js';
 import { readCgroupLayout } from './cgroup-mode.js';
 import { readProcCgroup, v2PathOf } from './cgroup-path.js';
+import { readInitSystem } from './init-system.js';
 import { dieWithHarness } from './namespaces.js';
 import { quoteWord, renderCommand } from './shell.js';
+import { delegatedScopeArgv, scopeCgroup, scopeUnit } from './systemd.js';
 
 /** Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup on a v2 host (/sys/fs/cgroup/unified on a hybrid one). */
 export function v2Root(): string {
@@ -17,9 +20,69 @@ export function runSuffix(ctx: LabContext): string {
   return ctx.runId.split('-').slice(-2).join('-');
 }
 
-/** The run's own cgroup, right under the v2 root: `/sys/fs/cgroup/lab-<short>-<pid>-<time>`. */
+/** Whether this host's cgroups come from systemd (a delegated scope) rather than straight from the v2 root. */
+export function fromSystemd(): boolean {
+  return readInitSystem().manager === 'systemd';
+}
+
+/** The systemd scope a run gets its cgroups from: `lab-<short>-<pid>-<time>.scope`. */
+export function labScopeUnit(ctx: LabContext, short: string): string {
+  return scopeUnit(`lab-${short}-${runSuffix(ctx)}`);
+}
+
+/**
+ * The cgroup that hands the run's cgroup its controllers: on a systemd host the run's delegated scope,
+ * `/sys/fs/cgroup/system.slice/lab-<short>-<pid>-<time>.scope`; elsewhere the v2 root.
+ */
+export function labParent(ctx: LabContext, short: string): string {
+  return fromSystemd() ? scopeCgroup(v2Root(), labScopeUnit(ctx, short)) : v2Root();
+}
+
+/**
+ * The run's own cgroup: inside its delegated scope on a systemd host (`.../lab-<short>-<pid>-<time>.scope/lab-<short>`),
+ * right under the v2 root elsewhere (`/sys/fs/cgroup/lab-<short>-<pid>-<time>`).
+ */
 export function labCgroup(ctx: LabContext, short: string): string {
-  return join(v2Root(), `lab-${short}-${runSuffix(ctx)}`);
+  return fromSystemd() ? join(labParent(ctx, short), `lab-${short}`) : join(v2Root(), `lab-${short}-${runSuffix(ctx)}`);
+}
+
+/** The leaf of the scope where the process that keeps the scope alive waits (a cgroup with children holds no process). */
+export const KEEPER = 'lab-keeper';
+
+/** The lab process that keeps the run's scope alive: systemd ends a scope once no process is left in it. */
+export const SCOPE_PROCESS = 'scope';
+
+/**
+ * How a run gets its cgroups on a systemd host, as actions to put before the first `mkdirCgroup` of the lab
+ * (each gives nothing on a host without systemd, where the lab's cgroups go right under the v2 root):
+ * 1. `systemd-run --scope --property=Delegate=yes`: systemd makes the scope, with `controllers` (and every other
+ *    controller it delegates) enabled on the path from the root; the scope, and the cgroups below it, are ours.
+ * 2. The process that keeps the scope alive moves into a leaf of its own (`lab-keeper`): by the no-internal-process
+ *    rule, the scope can pass controllers to its children only once it holds no process itself.
+ * 3. `+controller` in the scope's cgroup.subtree_control, for the lab's cgroup.
+ * Nothing is written above the scope: the part of the tree systemd owns stays systemd's.
+ */
+export function delegation(short: string, controllers: readonly string[]): ActionSpec[] {
+  const onSystemd =
+    (make: (ctx: LabContext, scope: string) => Action) =>
+    (ctx: LabContext): Action[] =>
+      fromSystemd() ? [make(ctx, labParent(ctx, short))] : [];
+  return [
+    onSystemd((ctx, scope) => {
+      const unit = labScopeUnit(ctx, short);
+      return {
+        kind: 'start',
+        name: SCOPE_PROCESS,
+        argv: delegatedScopeArgv(unit, dieWithHarness(['sleep', 'infinity'])),
+        creates: { kind: 'scope', unit, path: scope },
+        // systemd-run executes the program only once systemd has made the scope and put systemd-run's PID in it.
+        execs: 'sleep',
+      };
+    }),
+    onSystemd((_ctx, scope) => mkdirChild(join(scope, KEEPER))),
+    onSystemd((ctx, scope) => ({ kind: 'write', path: join(scope, KEEPER, 'cgroup.procs'), value: String(ctx.proc(SCOPE_PROCESS).pid) })),
+    ...(controllers.length > 0 ? [onSystemd((_ctx, scope) => enableAction(scope, controllers))] : []),
+  ];
 }
 
 /** `mkdir` a cgroup, declared as the run's: journaled before, removed (processes killed first) at the end. */

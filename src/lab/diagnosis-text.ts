@@ -1,8 +1,11 @@
 // The words of `lab doctor`, in English and Simplified Chinese (terms from GLOSSARY.md): each finding, why a lab
 // needs the thing, and how to get it.
 import type { CgroupMode } from '../kernel/cgroup-mode.js';
-import type { NamespaceProbe, OverlaySource } from '../host/probe.js';
+import type { DelegationProbe, NamespaceProbe, OverlaySource } from '../host/probe.js';
+import type { CgroupManager, InitSystem } from '../kernel/init-system.js';
 import { requirement } from './requirements.js';
+import { blockingUsernsSysctls, type SysctlValue } from '../kernel/userns-sysctl.js';
+import { describeUsernsSysctls, usernsAdvice } from './userns-advice.js';
 import type { NamespaceType, Text } from './spec.js';
 
 const t = (en: string, zh: string): Text => ({ en, zh });
@@ -128,6 +131,23 @@ export const namespace = {
   },
 };
 
+/** Whether an ordinary user may be root in a user namespace of its own, from the sysctls that decide it. */
+export const userns = {
+  allowed: (values: readonly SysctlValue[]): Text => {
+    const found = describeUsernsSysctls(values);
+    return found
+      ? t(`unprivileged user namespaces: allowed (${found})`, `普通用户的用户命名空间：允许（${found}）`)
+      : t('unprivileged user namespaces: allowed (this kernel has none of the sysctls that restrict them)',
+        '普通用户的用户命名空间：允许（这个内核没有限制它的 sysctl）');
+  },
+  blocked: (values: readonly SysctlValue[]): Text => {
+    const names = blockingUsernsSysctls(values).map((v) => v.name).join(', ');
+    const found = describeUsernsSysctls(values) ?? '';
+    return t(`unprivileged user namespaces: forbidden by ${names} (${found})`, `普通用户的用户命名空间：被 ${names} 禁止（${found}）`);
+  },
+  advice: (values: readonly SysctlValue[]): { why: Text; fix: Text } => usernsAdvice(values),
+};
+
 const MODE: Record<CgroupMode, Text> = {
   unified: t('unified (cgroup v2 only)', 'unified（只有 cgroup v2）'),
   hybrid: t('hybrid (cgroup v2 beside cgroup v1 hierarchies)', 'hybrid（cgroup v2 与 cgroup v1 层级并存）'),
@@ -147,19 +167,52 @@ export const cgroup = {
     const found = controllers.length ? list(controllers) : t('(none)', '（没有）');
     return t(`cgroup v2 controllers (${file}): ${found.en}`, `cgroup v2 的控制器（${file}）：${found.zh}`);
   },
-  ready: (v2Path: string): Text =>
-    t(`cgroup v2 labs: memory, cpu, pids and io are on the v2 hierarchy at ${v2Path}`,
-      `cgroup v2 实验：memory、cpu、pids、io 控制器都在 v2 层级（${v2Path}）上`),
-  notReady: (lacking: string[], onV1: string[]): Text => {
-    const absent = lacking.filter((c) => !onV1.includes(c));
+  init: (init: InitSystem): Text => {
+    const pid1 = init.pid1 ?? t('(unreadable)', '（读不到）').en;
+    if (init.manager === 'systemd') {
+      return t(`init system: systemd (PID 1: ${pid1}) owns the cgroup tree; the labs ask it for a delegated scope (systemd-run --scope --property=Delegate=yes) and write only below it`,
+        `init 系统：systemd（1 号进程：${pid1}）管理整棵 cgroup 树；实验向它申请一个委派（delegation）的 scope（systemd-run --scope --property=Delegate=yes），只在 scope 之下写入`);
+    }
+    const why = init.systemdBooted
+      ? t('systemd runs, but systemd-run is not installed', '有 systemd，但没有安装 systemd-run')
+      : t('no systemd', '没有 systemd');
+    return t(`init system: ${pid1} (${why.en}); the labs make their cgroups right under the cgroup v2 root`,
+      `init 系统：${pid1}（${why.zh}）；实验直接在 cgroup v2 的根下创建自己的 cgroup`);
+  },
+  delegated: (controllers: string[]): Text =>
+    t(`a delegated systemd scope gets these controllers: ${list(controllers).en}`,
+      `委派（delegation）给 systemd scope 的控制器：${list(controllers).zh}`),
+  notDelegated: (probe: DelegationProbe, lacking: string[]): Text =>
+    probe.controllers === undefined
+      ? t(`a delegated systemd scope could not be had: ${probe.message ?? '?'}`, `无法得到委派的 systemd scope：${probe.message ?? '?'}`)
+      : t(`a delegated systemd scope gets ${list(probe.controllers).en}, not ${list(lacking).en}`,
+        `委派给 systemd scope 的控制器有 ${list(probe.controllers).zh}，但没有 ${list(lacking).zh}`),
+  delegationWhy: t('On a systemd host the cgroup labs get their cgroups from systemd: a transient scope with Delegate=yes, for which systemd enables the controllers from the root down. A controller the scope does not get is one this systemd does not delegate (cpuset needs systemd 244 or later) or this kernel does not offer.',
+    '在 systemd 主机上，cgroup 实验从 systemd 那里得到自己的 cgroup：一个 Delegate=yes 的临时 scope 单元（transient scope），systemd 会从根往下为它启用控制器。scope 没有得到的控制器，要么是这个 systemd 不委派的（cpuset 需要 systemd 244 或更新版本），要么是这个内核没有提供的。'),
+  delegationFix: t(`Update systemd (Debian 12, Ubuntu 22.04 and later delegate every controller the labs use), or use ${VM.en}. Writing to the root's cgroup.subtree_control by hand does not last: systemd undoes it.`,
+    `升级 systemd（Debian 12、Ubuntu 22.04 及以后的版本会委派实验用到的所有控制器），或使用${VM.zh}。手工写根 cgroup 的 cgroup.subtree_control 不会长久：systemd 会把它改回去。`),
+  ready: (v2Path: string, manager: CgroupManager): Text =>
+    manager === 'systemd'
+      ? t(`cgroup v2 labs: memory, cpu, cpuset, pids and io are on the v2 hierarchy at ${v2Path}, and systemd delegates them to the labs' scopes`,
+        `cgroup v2 实验：memory、cpu、cpuset、pids、io 控制器都在 v2 层级（${v2Path}）上，systemd 会把它们委派给实验的 scope`)
+      : t(`cgroup v2 labs: memory, cpu, cpuset, pids and io are on the v2 hierarchy at ${v2Path}, enabled in the root's cgroup.subtree_control`,
+        `cgroup v2 实验：memory、cpu、cpuset、pids、io 控制器都在 v2 层级（${v2Path}）上，并已在根 cgroup 的 cgroup.subtree_control 中启用`),
+  notReady: (lacking: string[], onV1: string[], notPassed: string[] = []): Text => {
+    const absent = lacking.filter((c) => !onV1.includes(c) && !notPassed.includes(c));
     const parts: Text[] = [];
     if (onV1.length) parts.push(t(`${list(onV1).en} live on cgroup v1 here`, `${list(onV1).zh} 在这里属于 cgroup v1`));
     if (absent.length) parts.push(t(`${list(absent).en} not in the v2 hierarchy`, `v2 层级中没有 ${list(absent).zh}`));
+    if (notPassed.length) parts.push(t(`${list(notPassed).en} not enabled in the root's cgroup.subtree_control`, `根 cgroup 的 cgroup.subtree_control 没有启用 ${list(notPassed).zh}`));
     return t(`cgroup v2 labs cannot run on this host: ${parts.map((p) => p.en).join('; ')}`,
       `cgroup v2 实验无法在这台宿主机上运行：${parts.map((p) => p.zh).join('；')}`);
   },
-  why: t('The cgroup labs set resource limits through memory.max, cpu.max, pids.max and io.max, files that exist only where a cgroup v2 hierarchy holds these controllers.',
-    'cgroup 实验通过 memory.max、cpu.max、pids.max 和 io.max 设置资源限制，这些文件只存在于拥有这些控制器的 cgroup v2 层级中。'),
+  why: t('The cgroup labs set resource limits through memory.max, cpu.max, cpuset.cpus, pids.max and io.max, files that exist only where a cgroup v2 hierarchy holds these controllers.',
+    'cgroup 实验通过 memory.max、cpu.max、cpuset.cpus、pids.max 和 io.max 设置资源限制，这些文件只存在于拥有这些控制器的 cgroup v2 层级中。'),
+  notPassedWhy: t('No systemd manages cgroups here, so the labs make their cgroups right under the root, and a cgroup has a controller\'s files only when its parent enables the controller in cgroup.subtree_control.',
+    '这里没有 systemd 管理 cgroup，所以实验直接在根下创建 cgroup；而只有父 cgroup 在 cgroup.subtree_control 中启用了某个控制器，子 cgroup 里才会有它的文件。'),
+  notPassedFix: (v2Path: string, controllers: string[]): Text =>
+    t(`\`echo "${controllers.map((c) => `+${c}`).join(' ')}" > ${v2Path}/cgroup.subtree_control\` as root (no init system rewrites it here).`,
+      `以 root 身份运行 \`echo "${controllers.map((c) => `+${c}`).join(' ')}" > ${v2Path}/cgroup.subtree_control\`（这里没有 init 系统会改回它）。`),
   fix: t(`Boot with \`systemd.unified_cgroup_hierarchy=1\` on the kernel command line (add it to GRUB_CMDLINE_LINUX in /etc/default/grub, run \`sudo update-grub\`, reboot), or use ${VM.en}.`,
     `在内核命令行加上 \`systemd.unified_cgroup_hierarchy=1\` 启动（加到 /etc/default/grub 的 GRUB_CMDLINE_LINUX，运行 \`sudo update-grub\` 后重启），或使用${VM.zh}。`),
 };

@@ -3,20 +3,22 @@
 import { release } from 'node:os';
 import { CGROUP_ROOT, readCgroupLayout, readV2Controllers, type CgroupLayout } from '../kernel/cgroup-mode.js';
 import {
-  findOnPath, probeKvm, probeNamespaces, probeOverlayfs, probeUtilLinux,
-  type NamespaceProbe, type OverlaySource,
+  findOnPath, probeDelegation, probeKvm, probeNamespaces, probeOverlayfs, probeUtilLinux,
+  type DelegationProbe, type NamespaceProbe, type OverlaySource,
 } from '../host/probe.js';
+import { readInitSystem, type InitSystem } from '../kernel/init-system.js';
 import { LabError } from '../host/errors.js';
 import { listLabIds, loadLab } from './load.js';
-import { allRequirements, unmet } from './requirements.js';
+import { allRequirements, controllerFix, unmet, type Requirement } from './requirements.js';
 import type { RequirementId, Text } from './spec.js';
 import * as say from './diagnosis-text.js';
 import { requireV2Controllers } from '../host/cgroup.js';
+import { blockingUsernsSysctls, readUsernsSysctls, type SysctlValue } from '../kernel/userns-sysctl.js';
 
 const join2 = (a: Text, b: Text): Text => ({ en: `${a.en} ${b.en}`, zh: `${a.zh}${b.zh}` });
 
-/** Controllers the cgroup v2 labs write to (memory.max, cpu.max, pids.max, io.max). */
-export const V2_LAB_CONTROLLERS = ['memory', 'cpu', 'pids', 'io'];
+/** Controllers the cgroup v2 labs write to (memory.max, cpu.max, cpuset.cpus, pids.max, io.max). */
+export const V2_LAB_CONTROLLERS = ['memory', 'cpu', 'cpuset', 'pids', 'io'];
 
 /** Whether one lab can run here. */
 export interface LabStatus {
@@ -40,7 +42,13 @@ export interface HostFacts {
   /** From `unshare --version`; undefined when unshare does not run. */
   utilLinux: string | undefined;
   namespaces: NamespaceProbe[];
+  /** The sysctls that govern unprivileged user namespaces, those this kernel has (under LAB_PROC_SYS if set). */
+  userns: SysctlValue[];
   cgroup: CgroupLayout & { v2Controllers: string[] | undefined };
+  /** PID 1, and whether systemd owns the cgroup tree. */
+  init: InitSystem;
+  /** On a systemd host with cgroup v2: what a delegated scope really gets, asked of systemd. */
+  delegation: DelegationProbe | undefined;
   overlayfs: OverlaySource | undefined;
   busybox: string | undefined;
   qemu: string | undefined;
@@ -87,8 +95,15 @@ async function labStatuses(): Promise<LabStatus[]> {
 
 /** Probe the host: the commands run in parallel, the file reads are instant. */
 export async function gatherFacts(): Promise<HostFacts> {
-  const [utilLinux, namespaces, labs] = await Promise.all([probeUtilLinux(), probeNamespaces(), labStatuses()]);
   const layout = readCgroupLayout();
+  const init = readInitSystem();
+  const v2Root = layout.v2Path;
+  const [utilLinux, namespaces, labs, delegation] = await Promise.all([
+    probeUtilLinux(),
+    probeNamespaces(),
+    labStatuses(),
+    init.manager === 'systemd' && v2Root !== undefined && process.getuid?.() === 0 ? probeDelegation(v2Root) : undefined,
+  ]);
   const uid = process.getuid?.();
   return {
     uid,
@@ -96,7 +111,10 @@ export async function gatherFacts(): Promise<HostFacts> {
     kernel: release(),
     utilLinux,
     namespaces,
+    userns: readUsernsSysctls(),
     cgroup: { ...layout, v2Controllers: layout.v2Path ? readV2Controllers(layout.v2Path) : undefined },
+    init,
+    delegation,
     overlayfs: probeOverlayfs(),
     busybox: findOnPath('busybox'),
     qemu: findOnPath('qemu-system-x86_64'),
@@ -116,7 +134,9 @@ const REQUIREMENT_OF: Record<string, string> = {
   'util-linux': 'unshare',
   'ns-pid': 'ns-pid',
   'ns-mnt': 'ns-mnt',
+  'userns-unprivileged': 'userns-unprivileged',
   'cgroup-v2': 'cgroup2-controllers',
+  'cgroup-delegation': 'cgroup2-controllers',
   overlayfs: 'overlayfs',
   busybox: 'busybox',
 };
@@ -146,6 +166,9 @@ export function findingsOf(facts: HostFacts): Finding[] {
     if (probe.ok) findings.push(item('namespaces', id, 'ok', say.namespace.works(probe)));
     else findings.push(item('namespaces', id, 'missing', say.namespace.fails(probe), say.namespace.advice(probe, facts.root)));
   }
+  findings.push(blockingUsernsSysctls(facts.userns).length
+    ? item('namespaces', 'userns-unprivileged', 'missing', say.userns.blocked(facts.userns), say.userns.advice(facts.userns))
+    : item('namespaces', 'userns-unprivileged', 'ok', say.userns.allowed(facts.userns)));
   findings.push(...cgroupFindings(facts, item));
   findings.push(
     facts.overlayfs
@@ -162,7 +185,7 @@ export function findingsOf(facts: HostFacts): Finding[] {
     const needed = neededBy(req.id);
     findings.push(met
       ? item('requirements', `req-${req.id}`, 'ok', req.what, { neededBy: needed })
-      : item('requirements', `req-${req.id}`, 'missing', req.what, { why: req.why, fix: req.fix, neededBy: needed }));
+      : item('requirements', `req-${req.id}`, 'missing', req.what, { why: req.why, fix: fixOf(req, facts), neededBy: needed }));
   }
   for (const lab of facts.labs) {
     const what = Object.fromEntries(
@@ -177,28 +200,56 @@ export function findingsOf(facts: HostFacts): Finding[] {
   return findings;
 }
 
+/** A requirement's fix for the host the facts describe (a v2 controller's depends on how the host mounts cgroups). */
+function fixOf(req: Requirement, facts: HostFacts): Text {
+  const controller = /^cgroup2-(.+)$/.exec(req.id)?.[1];
+  return controller === undefined ? req.fix : controllerFix(controller, facts.cgroup, facts.cgroup.v2Controllers ?? []);
+}
+
 type Item = (section: Section, id: string, status: Status, text: Text, more?: Partial<Finding>) => Finding;
 
+/**
+ * The cgroup section. Whether the cgroup labs can run is decided by the same requirements the labs declare, so the
+ * report never says ✓ in one line and ✗ in another; the advice fits how this host is set up.
+ */
 function cgroupFindings(facts: HostFacts, item: Item): Finding[] {
   const { mode, v2Path, v2Controllers, v1Controllers } = facts.cgroup;
   const findings = [item('cgroup', 'cgroup-mode', 'info', say.cgroup.mode(mode, v2Path, v1Controllers))];
   if (v2Path !== undefined) {
     findings.push(item('cgroup', 'cgroup-v2-controllers', 'info', say.cgroup.controllers(v2Path, v2Controllers)));
   }
-  const lacking = V2_LAB_CONTROLLERS.filter((c) => !(v2Controllers ?? []).includes(c));
+  findings.push(item('cgroup', 'init-system', 'info', say.cgroup.init(facts.init)));
+  const { delegation } = facts;
+  if (delegation !== undefined) {
+    // Only what the kernel offers can be delegated: a controller missing at the root is reported below.
+    const wanted = V2_LAB_CONTROLLERS.filter((c) => (v2Controllers ?? []).includes(c));
+    const missing = wanted.filter((c) => !(delegation.controllers ?? []).includes(c));
+    findings.push(delegation.controllers !== undefined && missing.length === 0
+      ? item('cgroup', 'cgroup-delegation', 'ok', say.cgroup.delegated(delegation.controllers))
+      : item('cgroup', 'cgroup-delegation', 'missing', say.cgroup.notDelegated(delegation, missing), { why: say.cgroup.delegationWhy, fix: say.cgroup.delegationFix }));
+  }
+  const met = (c: string): boolean => facts.requirements.find((r) => r.id === `cgroup2-${c}`)?.met ?? false;
+  const lacking = V2_LAB_CONTROLLERS.filter((c) => !met(c));
   if (lacking.length === 0) {
-    findings.push(item('cgroup', 'cgroup-v2', 'ok', say.cgroup.ready(v2Path ?? CGROUP_ROOT)));
-  } else {
-    const onV1 = lacking.filter((c) => v1Controllers.includes(c));
+    findings.push(item('cgroup', 'cgroup-v2', 'ok', say.cgroup.ready(v2Path ?? CGROUP_ROOT, facts.init.manager)));
+    return findings;
+  }
+  const onV1 = lacking.filter((c) => v1Controllers.includes(c));
+  // Offered by the v2 root but not passed down: only where no systemd hands out cgroups.
+  const notPassed = lacking.filter((c) => (v2Controllers ?? []).includes(c));
+  const notOffered = lacking.filter((c) => !notPassed.includes(c));
+  let explained: { why: Text; fix: Text } = { why: say.cgroup.why, fix: say.cgroup.fix };
+  if (notOffered.length > 0) {
     // The same explanation a lab gives when it stops for a missing controller (how this host mounts cgroups).
-    let explained: { why: Text; fix: Text } = { why: say.cgroup.why, fix: say.cgroup.fix };
     try {
-      requireV2Controllers(lacking, facts.cgroup, v2Controllers);
+      requireV2Controllers(notOffered, facts.cgroup, v2Controllers);
     } catch (error) {
       if (error instanceof LabError) explained = { why: join2(say.cgroup.why, error.meaning), fix: error.fix };
     }
-    findings.push(item('cgroup', 'cgroup-v2', 'missing', say.cgroup.notReady(lacking, onV1), explained));
+  } else {
+    explained = { why: say.cgroup.notPassedWhy, fix: say.cgroup.notPassedFix(v2Path ?? CGROUP_ROOT, notPassed) };
   }
+  findings.push(item('cgroup', 'cgroup-v2', 'missing', say.cgroup.notReady(lacking, onV1, notPassed), explained));
   return findings;
 }
 

@@ -2,8 +2,11 @@
 // needs it and how to get it.
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { readCgroupLayout } from '../kernel/cgroup-mode.js';
+import { readInitSystem, type CgroupManager } from '../kernel/init-system.js';
+import { blockingUsernsSysctls, readUsernsSysctls } from '../kernel/userns-sysctl.js';
 import { delimiter, join } from 'node:path';
 import type { RequirementId, Text } from './spec.js';
+import { usernsAdvice } from './userns-advice.js';
 
 export interface Requirement {
   id: RequirementId;
@@ -34,15 +37,6 @@ const UTIL_LINUX: Text = {
   zh: '安装 util-linux：`sudo apt-get install util-linux`（或运行 `sudo scripts/provision.sh`）。',
 };
 
-/** A number from a /proc/sys file, or undefined when the file does not exist. */
-function sysctl(path: string): number | undefined {
-  try {
-    return Number(readFileSync(path, 'utf8').trim());
-  } catch {
-    return undefined;
-  }
-}
-
 const DISTRO_KERNEL: Text = {
   en: 'Use a distribution kernel (Debian, Ubuntu) or the Vagrant VM.',
   zh: '使用发行版内核（Debian、Ubuntu）或 Vagrant 虚拟机。',
@@ -67,24 +61,70 @@ function rootList(v2: string, file: string): string[] {
 }
 
 /**
- * A controller the cgroup v2 hierarchy must really have, enabled for the root's children: the labs make their
- * cgroups right under the root, and only a controller in the root's cgroup.subtree_control gives them its files.
+ * How to get a v2 controller on this host, said for the host as it is: a hybrid or legacy host needs cgroup v2 first;
+ * a v2 host whose kernel does not offer the controller needs another kernel or VM; a v2 host without systemd needs the
+ * root to pass it down (nobody else writes there, so it stays). A systemd host never needs a hand on the root: systemd
+ * enables the controller itself for the lab's delegated scope. The layout and the root's controllers are this host's
+ * unless given (`lab doctor` passes the facts it reports).
+ */
+export function controllerFix(
+  controller: string,
+  { mode, v2Path }: { mode: string; v2Path?: string | undefined } = cgroupLayout(),
+  offered: readonly string[] = v2Path === undefined ? [] : rootList(v2Path, 'cgroup.controllers'),
+): Text {
+  const vm = { en: 'the Vagrant VM (`vagrant up`) or the test VM (`npm run vm`)', zh: 'Vagrant 虚拟机（`vagrant up`）或测试虚拟机（`npm run vm`）' };
+  if (mode !== 'unified' || v2Path === undefined) {
+    return {
+      en: `Boot with \`systemd.unified_cgroup_hierarchy=1\` on the kernel command line (cgroup v2 only), or use ${vm.en}.`,
+      zh: `在内核命令行加上 \`systemd.unified_cgroup_hierarchy=1\` 后重启（只用 cgroup v2），或使用${vm.zh}。`,
+    };
+  }
+  if (!offered.includes(controller)) {
+    return {
+      en: `This kernel's cgroup v2 does not offer ${controller} (${v2Path}/cgroup.controllers lacks it): remove \`cgroup_disable=${controller}\` from the kernel command line if it is there; in a container, the runtime that started it must delegate ${controller}; or use ${vm.en}.`,
+      zh: `这个内核的 cgroup v2 没有提供 ${controller}（${v2Path}/cgroup.controllers 里没有）：如果内核命令行里有 \`cgroup_disable=${controller}\`，去掉它；在容器里，需要启动该容器的运行时把 ${controller} 委派（delegate）进来；或者使用${vm.zh}。`,
+    };
+  }
+  return {
+    en: `No init system manages cgroups on this host, so the root passes controllers down only when told: \`echo +${controller} > ${v2Path}/cgroup.subtree_control\` (as root).`,
+    zh: `这台宿主机上没有 init 系统管理 cgroup，根 cgroup 只有在被要求时才把控制器传下去：\`echo +${controller} > ${v2Path}/cgroup.subtree_control\`（以 root 身份）。`,
+  };
+}
+
+/**
+ * Whether the lab's cgroup can get `controller` (pure): the v2 root must offer it (cgroup.controllers); systemd then
+ * enables it down to the lab's delegated scope, while without systemd the root must already pass it down
+ * (cgroup.subtree_control).
+ */
+export function controllerAvailable(
+  controller: string,
+  root: { offered: readonly string[]; passed: readonly string[] },
+  manager: CgroupManager,
+): boolean {
+  return root.offered.includes(controller) && (manager === 'systemd' || root.passed.includes(controller));
+}
+
+/**
+ * A controller the cgroup v2 hierarchy must really have, and hand to the lab's cgroup. On a systemd host it is enough
+ * that the kernel offers it at the root (cgroup.controllers): systemd enables it down to the lab's delegated scope.
+ * Without systemd the labs make their cgroups under the root, so the root must enable it in cgroup.subtree_control.
  */
 function v2ControllerRequirement(controller: 'memory' | 'cpu' | 'pids' | 'io' | 'cpuset', files: Text): Requirement {
   return {
     id: `cgroup2-${controller}`,
     what: { en: `the ${controller} controller on cgroup v2`, zh: `cgroup v2 上的 ${controller} 控制器（controller）` },
     why: {
-      en: `The lab sets and reads ${files.en}, which a cgroup has only where the cgroup v2 hierarchy holds this controller (on hybrid hosts cgroup v1 holds it instead) and its root enables it for its children in cgroup.subtree_control.`,
-      zh: `实验要设置和读取 ${files.zh}。只有 cgroup v2 层级持有这个控制器（混合模式（hybrid）的主机上它由 cgroup v1 持有），并且根 cgroup 在 cgroup.subtree_control 里为子 cgroup 启用了它，cgroup 里才会有这些文件。`,
+      en: `The lab sets and reads ${files.en}, which a cgroup has only where the cgroup v2 hierarchy holds this controller (on hybrid hosts cgroup v1 holds it instead) and the lab's cgroup is given it: by systemd through a delegated scope, or by the root's cgroup.subtree_control where no systemd runs.`,
+      zh: `实验要设置和读取 ${files.zh}。只有 cgroup v2 层级持有这个控制器（混合模式（hybrid）的主机上它由 cgroup v1 持有），并且实验的 cgroup 得到了它，cgroup 里才会有这些文件：在 systemd 主机上由 systemd 通过委派（delegation）的 scope 交给实验，没有 systemd 时由根 cgroup 的 cgroup.subtree_control 传下来。`,
     },
-    fix: {
-      en: `Boot with \`systemd.unified_cgroup_hierarchy=1\` on the kernel command line, or use the Vagrant VM (\`vagrant up\`) or the test VM (\`npm run vm\`). If \`cat /sys/fs/cgroup/cgroup.controllers\` lists ${controller} but cgroup.subtree_control does not: \`echo +${controller} | sudo tee /sys/fs/cgroup/cgroup.subtree_control\`.`,
-      zh: `在内核命令行加上 \`systemd.unified_cgroup_hierarchy=1\` 后重启，或使用 Vagrant 虚拟机（\`vagrant up\`）或测试虚拟机（\`npm run vm\`）。如果 \`cat /sys/fs/cgroup/cgroup.controllers\` 里有 ${controller} 而 cgroup.subtree_control 里没有：\`echo +${controller} | sudo tee /sys/fs/cgroup/cgroup.subtree_control\`。`,
+    get fix() {
+      return controllerFix(controller);
     },
     met: () => {
       const v2 = cgroupLayout().v2Path;
-      return v2 !== undefined && rootList(v2, 'cgroup.controllers').includes(controller) && rootList(v2, 'cgroup.subtree_control').includes(controller);
+      if (v2 === undefined) return false;
+      const root = { offered: rootList(v2, 'cgroup.controllers'), passed: rootList(v2, 'cgroup.subtree_control') };
+      return controllerAvailable(controller, root, readInitSystem().manager);
     },
   };
 }
@@ -214,18 +254,14 @@ const REQUIREMENTS: Requirement[] = [
   {
     id: 'userns-unprivileged',
     what: { en: 'user namespaces for unprivileged users', zh: '允许普通用户创建用户命名空间' },
-    why: {
-      en: 'The lab shows an ordinary user becoming root inside a user namespace; some distributions switch that off (Ubuntu 24.04 through AppArmor, older Debian through a sysctl).',
-      zh: '实验要演示普通用户在用户命名空间里变成 root；有些发行版关闭了这个功能（Ubuntu 24.04 通过 AppArmor，较老的 Debian 通过 sysctl）。',
+    // Read when asked: the message names the setting that forbids it here, with its value.
+    get why(): Text {
+      return usernsAdvice(readUsernsSysctls()).why;
     },
-    fix: {
-      en: 'For the lab only: `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0` (Ubuntu) or `sudo sysctl kernel.unprivileged_userns_clone=1` (Debian); it is reset at reboot.',
-      zh: '仅为做实验临时打开：`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`（Ubuntu）或 `sudo sysctl kernel.unprivileged_userns_clone=1`（Debian）；重启后恢复。',
+    get fix(): Text {
+      return usernsAdvice(readUsernsSysctls()).fix;
     },
-    met: () =>
-      (sysctl('/proc/sys/user/max_user_namespaces') ?? 1) > 0 &&
-      (sysctl('/proc/sys/kernel/unprivileged_userns_clone') ?? 1) !== 0 &&
-      (sysctl('/proc/sys/kernel/apparmor_restrict_unprivileged_userns') ?? 0) === 0,
+    met: () => blockingUsernsSysctls(readUsernsSysctls()).length === 0,
   },
 ];
 

@@ -4,7 +4,7 @@ import { commandError, LabError } from '../host/errors.js';
 import { renderCommand } from '../kernel/shell.js';
 import type { LabEvent, LabOutcome, Listener, StepStatus } from './events.js';
 import type { LoadedLab, LoadedStep } from './load.js';
-import type { Check, Lang, ShellSpec, Verdict } from './spec.js';
+import type { Action, Check, Lang, ShellSpec, Verdict } from './spec.js';
 import { renderAction, Session } from './session.js';
 import { nsenterArgv } from '../kernel/namespaces.js';
 import { cgroupDirOf, joinCgroupArgv } from '../kernel/cgroup-lab.js';
@@ -131,25 +131,27 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
     const spec = step.spec;
     const actions = spec.kind === 'demo' ? spec.actions : spec.solution;
     if (role === 'solution') emit({ type: 'solution', step: spec.id });
+    const expand = (item: (typeof actions)[number]): Action[] => [typeof item === 'function' ? item(session) : item].flat();
     for (const item of actions) {
-      throwIfAborted();
-      const action = typeof item === 'function' ? item(session) : item;
-      const { ok, stderr } = await session.perform(action, role);
-      throwIfAborted();
-      if (ok) continue;
-      const operation = `run \`${renderAction(action)}\``;
-      if (action.kind !== 'start' && action.expect === 'fail') {
-        throw new LabError({
-          operation,
-          code: 'unexpected-success',
-          meaning: { en: 'The command was expected to fail, and it succeeded.', zh: '这条命令本应失败，却成功了。' },
+      for (const action of expand(item)) {
+        throwIfAborted();
+        const { ok, stderr } = await session.perform(action, role);
+        throwIfAborted();
+        if (ok) continue;
+        const operation = `run \`${renderAction(action)}\``;
+        if (action.kind !== 'start' && action.expect === 'fail') {
+          throw new LabError({
+            operation,
+            code: 'unexpected-success',
+            meaning: { en: 'The command was expected to fail, and it succeeded.', zh: '这条命令本应失败，却成功了。' },
+            fix: { en: 'Run `lab doctor`, then `lab clean`, and try again.', zh: '运行 `lab doctor`，再运行 `lab clean`，然后重试。' },
+          });
+        }
+        throw commandError(operation, stderr, {
+          meaning: { en: 'The command failed; its output says why.', zh: '命令执行失败，原因见它的输出。' },
           fix: { en: 'Run `lab doctor`, then `lab clean`, and try again.', zh: '运行 `lab doctor`，再运行 `lab clean`，然后重试。' },
         });
       }
-      throw commandError(operation, stderr, {
-        meaning: { en: 'The command failed; its output is above.', zh: '命令执行失败，输出见上方。' },
-        fix: { en: 'Run `lab doctor`, then `lab clean`, and try again.', zh: '运行 `lab doctor`，再运行 `lab clean`，然后重试。' },
-      });
     }
   };
 

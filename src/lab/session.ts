@@ -22,6 +22,9 @@ interface Held {
 /** How long a forked namespace init may take to exec its program. */
 const CHILD_TIMEOUT_MS = 5000;
 
+/** How long a started process may take to reach its program (systemd-run waits for systemd to make the scope). */
+const EXEC_TIMEOUT_MS = 15000;
+
 export class Session implements CheckContext {
   readonly journal: Journal;
   private readonly emit: Listener;
@@ -104,7 +107,8 @@ export class Session implements CheckContext {
     this.emit({ type: 'command', step: this.step, role, command: renderAction(action), background });
     if (action.kind === 'write') return this.writeValue(action);
     if (action.kind === 'start') {
-      await this.start(action.name, action.argv, action.pidOf ?? 'self');
+      if (action.creates) this.intendHostResource(action.creates, action.argv);
+      await this.start(action.name, action.argv, action.pidOf ?? 'self', action.execs);
       return { ok: true, stderr: '' };
     }
     const created = action.creates ? this.intendHostResource(action.creates, action.argv) : undefined;
@@ -125,6 +129,7 @@ export class Session implements CheckContext {
   private intendHostResource(wanted: HostResource, argv: string[]): (() => void) | undefined {
     const resource: Resource = { ...wanted };
     if ('name' in resource && !isLabName(resource.name)) throw new Error(`a lab resource name must start with lab-: ${resource.name}`);
+    if ('unit' in resource && !isLabName(resource.unit)) throw new Error(`a lab unit name must start with lab-: ${resource.unit}`);
     if ('path' in resource && !isLabName(resource.path)) throw new Error(`a lab path must start with lab-: ${resource.path}`);
     if ('file' in resource && !isLabName(resource.file)) throw new Error(`a loop device's backing file must start with lab-: ${resource.file}`);
     if (resource.kind !== 'sysv' && resourceExists(resource)) {
@@ -154,7 +159,7 @@ export class Session implements CheckContext {
   }
 
   /** Start a long-lived process: journal first, then spawn, then journal its PID and start time. */
-  private async start(name: string, argv: string[], pidOf: 'self' | 'child'): Promise<void> {
+  private async start(name: string, argv: string[], pidOf: 'self' | 'child', execs?: string): Promise<void> {
     const resource: Resource = { kind: 'process', name, argv };
     const id = this.journal.intend(resource);
     const held: Held = { id, resource };
@@ -172,6 +177,7 @@ export class Session implements CheckContext {
     resource.start = started.start;
     this.journal.update(id, resource);
     let target = started.pid;
+    if (execs !== undefined) await this.execed(started.pid, execs, argv, () => stderr);
     if (pidOf === 'child') {
       target = await this.execedChild(started.pid, argv, () => stderr);
       resource.target = target;
@@ -203,13 +209,27 @@ export class Session implements CheckContext {
       await new Promise((resolve) => setTimeout(resolve, 20));
       throw commandError(`start \`${renderCommand(argv)}\``, stderr(), {
         meaning: {
-          en: 'The command ended, or did not start the process the lab needs (the namespace\'s init) within 5 s; its output is above.',
-          zh: '命令已经退出，或没有在 5 秒内创建出实验需要的子进程（命名空间的 init 进程）；输出见上方。',
+          en: 'The command ended, or did not start the process the lab needs (the namespace\'s init) within 5 s; its output says why.',
+          zh: '命令已经退出，或没有在 5 秒内创建出实验需要的子进程（命名空间的 init 进程）；原因见它的输出。',
         },
         fix: { en: 'Run `lab doctor` to check namespace support.', zh: '运行 `lab doctor` 检查命名空间支持情况。' },
       });
     }
     return child;
+  }
+
+  /** Wait until a started process runs `program`; fail with its output, explained, when it ends or takes too long. */
+  private async execed(pid: number, program: string, argv: string[], stderr: () => string): Promise<void> {
+    const ran = await waitFor(() => comm(pid) === program || !isAlive(pid), EXEC_TIMEOUT_MS);
+    if (ran && comm(pid) === program) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    throw commandError(`start \`${renderCommand(argv)}\``, stderr(), {
+      meaning: {
+        en: `The command ended, or had not started \`${program}\` after ${EXEC_TIMEOUT_MS / 1000} s; its output says why.`,
+        zh: `命令已经退出，或 ${EXEC_TIMEOUT_MS / 1000} 秒后仍未启动 \`${program}\`；原因见它的输出。`,
+      },
+      fix: { en: 'Run `lab doctor`, then `lab clean`, and try again.', zh: '运行 `lab doctor`，再运行 `lab clean`，然后重试。' },
+    });
   }
 
   /** Remove everything this run created, newest first; reports each removal. */

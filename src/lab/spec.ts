@@ -78,6 +78,16 @@ export type HostResource =
     }
   | {
       /**
+       * A systemd transient scope (`systemd-run --scope`) and its cgroup, which systemd made for the run: the
+       * cgroup subtree systemd hands over with `Delegate=yes`. Stopped with `systemctl stop` at the end (systemd
+       * then removes its cgroup). Unit name and path basename start with `lab-`.
+       */
+      kind: 'scope';
+      unit: string;
+      path: string;
+    }
+  | {
+      /**
        * A System V IPC object the action makes in the host's IPC namespace; it is found by comparing
        * /proc/sysvipc/<type> before and after the action (`ipcrm`).
        */
@@ -126,6 +136,13 @@ export type Action =
       /** Name later actions and checks use to find it: `ctx.pid(name)`. */
       name: string;
       argv: string[];
+      /** What starting it creates on the host besides the process (a systemd scope): journaled before it starts. */
+      creates?: HostResource;
+      /**
+       * Wait until the started process runs this program (its comm), as when `systemd-run --scope` executes its
+       * command only once systemd has made the scope: later actions may then rely on what it did first.
+       */
+      execs?: string;
       /**
        * Which process the name stands for. `self`: the started process. `child`: its first child, once that
        * child has executed its own program (for `unshare --fork`, the namespace's PID 1).
@@ -135,9 +152,10 @@ export type Action =
 
 /**
  * An action, or a function that makes it from the context when its turn comes (so that it can use the PID of a
- * process an earlier action started).
+ * process an earlier action started). A function may return several actions, or none, where what the host
+ * needs differs (a systemd host hands a lab its cgroups through a delegated scope; a host without systemd does not).
  */
-export type ActionSpec = Action | ((ctx: LabContext) => Action);
+export type ActionSpec = Action | ((ctx: LabContext) => Action | Action[]);
 
 /** A process the lab started, as the host sees it. */
 export interface LabProcess {

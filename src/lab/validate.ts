@@ -23,7 +23,7 @@ function checkText(value: unknown, where: string, problems: string[]): void {
   }
 }
 
-const RESOURCE_KINDS = ['link', 'netns', 'cgroup', 'path', 'loop', 'sysv'];
+const RESOURCE_KINDS = ['link', 'netns', 'cgroup', 'scope', 'path', 'loop', 'sysv'];
 
 /** A host resource an action declares it creates: a known kind, named with the lab- prefix. */
 function checkCreates(value: unknown, where: string, problems: string[]): void {

@@ -5,10 +5,13 @@ import type { Lang } from '../lab/spec.js';
 /** The lines shown for a LabError in the learner's language. */
 export function formatError(error: LabError, lang: Lang): string {
   const label = lang === 'zh' ? { failed: '失败', fix: '解决办法' } : { failed: 'failed', fix: 'fix' };
+  // A fix may be a list, one item a line (a lab's unmet requirements): its lines are indented like the meaning's.
+  const [first = '', ...more] = error.fix[lang].split('\n');
   return [
     `✗ ${error.operation}: ${error.code} (${label.failed})`,
     ...error.meaning[lang].split('\n').map((line) => `  ${line}`),
-    `  ${label.fix}: ${error.fix[lang]}`,
+    `  ${label.fix}: ${first}`.trimEnd(),
+    ...more.map((line) => `  ${line}`),
   ].join('\n');
 }
 

@@ -5,6 +5,22 @@ import type { Lang } from '../lab/spec.js';
 const yamlString = (text: string): string => JSON.stringify(text);
 const escape = (text: string): string => text.replace(/#/g, '\\#').replace(/\n/g, ' ');
 
+/** How many lines of a failed command's output the diagnostic of its error carries. */
+export const OUTPUT_TAIL_LINES = 20;
+/** How much of a command's output is kept while it runs: enough for the tail, bounded whatever the command prints. */
+const OUTPUT_KEPT_CHARS = 16_384;
+
+/** The last `lines` lines of `text`, without its final newline. */
+export function tailLines(text: string, lines: number): string {
+  const body = text.endsWith('\n') ? text.slice(0, -1) : text;
+  let at = body.length;
+  for (let i = 0; i < lines; i++) {
+    at = body.lastIndexOf('\n', at - 1);
+    if (at < 0) return body;
+  }
+  return body.slice(at + 1);
+}
+
 /** Writes a TAP 14 document: begin, one subtest per lab (or a skip), end. */
 export class TapWriter {
   private labs = 0;
@@ -23,6 +39,9 @@ export class TapWriter {
     let point = 0;
     let id = '';
     let ok = true;
+    // The output of the command that ran last (stdout and stderr as they came): TAP has no place for output as it
+    // streams, so an error after a command carries its tail in its diagnostic.
+    let output = '';
     const out = (text: string): void => this.write(`    ${text}\n`);
     return (event: LabEvent) => {
       switch (event.type) {
@@ -31,10 +50,15 @@ export class TapWriter {
           this.write(`# Subtest: ${id}\n`);
           break;
         case 'step-start':
+          output = '';
           out(`# ${event.step.spec.id}: ${escape(event.step.prose[this.lang].title)}`);
           break;
         case 'command':
+          output = '';
           out(`# ${event.role === 'check' ? '?' : '$'} ${escape(event.command)}`);
+          break;
+        case 'output':
+          output = (output + event.text).slice(-OUTPUT_KEPT_CHARS);
           break;
         case 'check':
           point++;
@@ -50,6 +74,7 @@ export class TapWriter {
           out(`not ok ${point} - ${event.step ?? id}: ${escape(`${event.error.operation}: ${event.error.code}`)}`);
           out('  ---');
           out(`  message: ${yamlString(event.error.meaning[this.lang])}`);
+          if (output.trim()) out(`  output: ${yamlString(tailLines(output, OUTPUT_TAIL_LINES))}`);
           out(`  fix: ${yamlString(event.error.fix[this.lang])}`);
           out('  ...');
           break;
@@ -66,10 +91,15 @@ export class TapWriter {
     };
   }
 
-  /** A lab that could not run on this host, with the reason. */
-  skip(id: string, reason: string): void {
+  /**
+   * A lab that could not run on this host: a test point with a SKIP directive and the reason, then, when given,
+   * what is missing and how to get it as its diagnostic.
+   */
+  skip(id: string, reason: string, details?: { message: string; fix: string }): void {
     this.labs++;
     this.write(`ok ${this.labs} - ${id} # SKIP ${escape(reason)}\n`);
+    if (!details) return;
+    this.write(`  ---\n  message: ${yamlString(details.message)}\n  fix: ${yamlString(details.fix)}\n  ...\n`);
   }
 
   end(): void {

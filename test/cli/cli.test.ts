@@ -1,8 +1,46 @@
 // The CLI from outside, as a learner or a script uses it: exit codes, messages, languages, reporters.
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import t from 'tap';
-import { FIXTURES, cli, needsRoot, useTempState } from '../helpers.js';
+import { FIXTURES, cli, hostSnapshot, needsRoot, parseTap, tempDir, useTempState } from '../helpers.js';
 
 const fixtures = { LAB_LABS_DIR: FIXTURES };
+
+/** One private directory for the fixture labs, fake /proc/sys trees and state directories below; removed at exit. */
+let scratchDir: string | undefined;
+const scratch = (prefix: string): string => mkdtempSync(join((scratchDir ??= tempDir('lab-test-cli-')), prefix));
+
+/** A fake /proc/sys (for LAB_PROC_SYS) with Ubuntu's AppArmor restriction of unprivileged user namespaces on. */
+function restrictedProcSys(): string {
+  const dir = scratch('proc-sys-');
+  mkdirSync(join(dir, 'kernel'));
+  writeFileSync(join(dir, 'kernel', 'apparmor_restrict_unprivileged_userns'), '1\n');
+  return dir;
+}
+
+/** Write a fixture lab into `dir` (a LAB_LABS_DIR): one demo step that runs `argv`, with a check that passes. */
+function writeLab(dir: string, id: string, requires: string[], argv: string[] = ['true']): void {
+  mkdirSync(join(dir, id));
+  writeFileSync(join(dir, id, 'lab.js'), `// A fixture lab written by test/cli/cli.test.ts.
+export default {
+  format: 1,
+  id: ${JSON.stringify(id)},
+  order: 99,
+  requires: ${JSON.stringify(requires)},
+  shell: { target: 'none', namespaces: ['mnt'] },
+  steps: [{
+    id: 'only',
+    kind: 'demo',
+    actions: [{ kind: 'run', argv: ${JSON.stringify(argv)} }],
+    checks: [{ id: 'ran', title: { en: 'the step ran', zh: '步骤运行了' }, verify: () => ({ ok: true, found: 'it ran' }) }],
+  }],
+};
+`);
+  writeFileSync(join(dir, id, 'en.md'), `# Fixture ${id}\n\nA fixture lab for the tests.\n\n## only: Step only\n\nWhat the step does.\n\n### Hints\n- A hint.\n`);
+  writeFileSync(join(dir, id, 'zh.md'), `# 测试用实验 ${id}\n\n测试用的实验。\n\n## only: 步骤 only\n\n这一步做什么。\n\n### 提示\n- 一条提示。\n`);
+}
+
+const USERNS_REASON = 'needs user namespaces for unprivileged users';
 
 t.test('lab list --json: every lab with requirements and progress', async (t) => {
   const r = cli(['list', '--json']);
@@ -146,4 +184,86 @@ t.test('a write action: shown as echo > file, a refusal on purpose, an unexpecte
   t.match(r.stdout, 'No such file or directory');
   t.notMatch(r.stdout + r.stderr, /\n\s+at /, 'no stack trace');
   t.same(hostSnapshot(state), before, 'the lab\'s /run directory was removed');
+});
+
+t.test('lab verify --tap, a lab whose requirement is unmet: a plan and a SKIP point with the reason, exit 1', async (t) => {
+  const labs = scratch('labs-');
+  writeLab(labs, 'fixture-unmet', ['linux', 'userns-unprivileged']);
+  const env = { LAB_LABS_DIR: labs, LAB_PROC_SYS: restrictedProcSys(), LAB_STATE_DIR: scratch('state-') };
+  const r = cli(['verify', 'fixture-unmet', '--tap'], env);
+  t.equal(r.status, 1, 'a lab asked for by name and not run is not a pass');
+  const { results } = await parseTap(r.stdout);
+  t.same([results.plan.start, results.plan.end], [1, 1], 'a plan');
+  t.equal(results.count, 1);
+  t.equal(results.skips.length, 1, 'one skip');
+  const skip = results.skips[0];
+  t.equal(skip?.name, 'fixture-unmet');
+  t.equal(skip?.skip, USERNS_REASON, 'with the reason');
+  t.match(skip?.diag?.message, 'kernel.apparmor_restrict_unprivileged_userns = 1', 'its diagnostic says why');
+  t.match(skip?.diag?.fix, 'sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0', 'and how to fix it');
+  t.notMatch(r.stdout, /Subtest/, 'the lab did not start');
+  t.match(r.stderr, '# 1 lab: 0 passed, 0 failed, 1 skipped');
+});
+
+t.test('lab verify --all: every skipped lab named with its reason, in TAP and at the end of the plain text', { skip: needsRoot() }, async (t) => {
+  const labs = scratch('labs-');
+  cpSync(join(FIXTURES, 'fixture-pass'), join(labs, 'fixture-pass'), { recursive: true });
+  writeLab(labs, 'fixture-unmet-a', ['linux', 'userns-unprivileged']);
+  writeLab(labs, 'fixture-unmet-b', ['userns-unprivileged']);
+  const env = { LAB_LABS_DIR: labs, LAB_PROC_SYS: restrictedProcSys(), LAB_STATE_DIR: scratch('state-') };
+  const r = cli(['verify', '--all', '--tap'], env);
+  t.equal(r.status, 0, 'labs this host cannot run leave --all passing when every lab that ran passed');
+  const { results, points } = await parseTap(r.stdout);
+  t.ok(results.ok);
+  t.same([results.plan.start, results.plan.end], [1, 3]);
+  t.ok(points.find((p) => p.name === 'fixture-pass' && p.ok && !p.skip), 'the lab that can run ran and passed');
+  t.same(results.skips.map((s) => [s.name, s.skip]), [['fixture-unmet-a', USERNS_REASON], ['fixture-unmet-b', USERNS_REASON]]);
+  for (const s of results.skips) t.match(s.diag?.message, 'kernel.apparmor_restrict_unprivileged_userns = 1', `${s.name}: why`);
+
+  const plain = cli(['verify', '--all'], env);
+  t.equal(plain.status, 0);
+  t.match(plain.stdout, /3 labs: 1 passed, 0 failed, 2 skipped\n  skipped: fixture-unmet-a \(missing: user namespaces for unprivileged users\)\n  skipped: fixture-unmet-b \(missing: user namespaces for unprivileged users\)\n$/);
+});
+
+t.test('a command that fails mid-lab: the tail of its output in the TAP diagnostic, the whole above the error in text', { skip: needsRoot() }, async (t) => {
+  const labs = scratch('labs-');
+  // Its stderr comes last, after a pause, so that the order of the two streams is known.
+  writeLab(labs, 'fixture-boom', ['linux'], ['sh', '-c', 'for i in $(seq 1 25); do echo "line $i"; done; sleep 0.2; echo "boom: out of luck" >&2; exit 3']);
+  const env = { LAB_LABS_DIR: labs, LAB_STATE_DIR: scratch('state-') };
+  const r = cli(['verify', 'fixture-boom', '--tap'], env);
+  t.equal(r.status, 1);
+  const { points } = await parseTap(r.stdout);
+  const failed = points.filter((p) => !p.ok);
+  const error = failed.find((p) => p.name.startsWith('only:'));
+  t.ok(error, 'the error is a failing point');
+  t.match(error?.name, 'command-failed');
+  const tail = [...Array.from({ length: 19 }, (_, i) => `line ${i + 7}`), 'boom: out of luck'].join('\n');
+  t.equal(error?.diag?.output, tail, 'its diagnostic holds the last 20 lines of the command\'s output');
+  t.equal(error?.diag?.message, 'The command failed; its output says why.');
+
+  const plain = cli(['verify', 'fixture-boom'], env);
+  t.equal(plain.status, 1);
+  t.match(plain.stdout, /    line 1\n[^]*    line 25\n    boom: out of luck\n    \(exit status 3\)\n  ✗ run `sh -c [^\n]*`: command-failed \(failed\)\n    The command failed; its output says why\./);
+});
+
+t.test('lab verify user-namespace under Ubuntu\'s AppArmor restriction stops before its first step, says why and how to fix it', async (t) => {
+  const state = scratch('state-');
+  const before = hostSnapshot(state);
+  const env = { LAB_PROC_SYS: restrictedProcSys(), LAB_STATE_DIR: state };
+  const r = cli(['verify', 'user-namespace'], env);
+  t.equal(r.status, 1);
+  t.notMatch(r.stdout, /\[1\/\d+\]/, 'no step started');
+  t.notMatch(r.stdout, /\$ /, 'no command ran');
+  t.match(r.stderr, 'kernel.apparmor_restrict_unprivileged_userns = 1', 'the setting and its value');
+  t.match(r.stderr, '`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`, which lasts until the next reboot');
+  t.match(r.stderr, '`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=1`', 'how to put it back');
+  t.match(r.stderr, 'grants `userns` to one program through an AppArmor profile', 'the alternative: a profile granting userns');
+  t.notMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  t.same(hostSnapshot(state), before, 'nothing was created');
+
+  const zh = cli(['verify', 'user-namespace', '--lang', 'zh'], env);
+  t.equal(zh.status, 1);
+  t.match(zh.stderr, '效果持续到下次重启');
+  t.match(zh.stderr, '`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=1` 恢复限制');
+  t.match(zh.stderr, '用 AppArmor 配置文件只给某一个程序授予 `userns` 权限');
 });

@@ -1,6 +1,6 @@
 // `lab doctor` from outside: spawn the built CLI and check what it reports against the kernel, read here directly.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -139,10 +139,16 @@ t.test('findingsOf: a host without root and an old kernel, explained in both lan
       probe('time', 'unshare: unrecognized option \'--time\''),
       { type: 'user', argv: ['unshare', '--user', 'true'], ok: true },
     ],
+    userns: [{ name: 'kernel.apparmor_restrict_unprivileged_userns', value: 1 }, { name: 'user.max_user_namespaces', value: 15000 }],
     cgroup: { mode: 'legacy', v1Controllers: ['cpu', 'memory', 'pids'], v1Named: ['systemd'], v2Controllers: undefined },
+    init: { pid1: 'systemd', systemdBooted: true, systemdRun: true, manager: 'systemd' },
+    delegation: undefined,
     overlayfs: undefined, busybox: undefined, qemu: undefined, kvm: { present: false, usable: false },
     requirements: [{ id: 'root', met: false }, { id: 'linux', met: true }],
-    labs: [{ id: 'demo', ready: false, requires: ['linux', 'root'], unmet: ['root'] }],
+    labs: [
+      { id: 'demo', ready: false, requires: ['linux', 'root'], unmet: ['root'] },
+      { id: 'userns-demo', ready: false, requires: ['userns-unprivileged'], unmet: ['userns-unprivileged'] },
+    ],
   };
   const findings = findingsOf(facts);
   const byId = (id: string) => findings.find((f) => f.id === id);
@@ -151,6 +157,9 @@ t.test('findingsOf: a host without root and an old kernel, explained in both lan
   t.match(byId('ns-uts')?.why?.en, /EPERM/);
   t.match(byId('ns-time')?.why?.en, /util-linux 2\.36/);
   t.equal(byId('ns-user')?.status, 'ok');
+  t.equal(byId('userns-unprivileged')?.status, 'missing', 'Ubuntu\'s AppArmor restriction blocks the user-namespace lab');
+  t.match(byId('userns-unprivileged')?.text.en, 'kernel.apparmor_restrict_unprivileged_userns = 1, user.max_user_namespaces = 15000');
+  t.same(byId('userns-unprivileged')?.neededBy, ['userns-demo']);
   t.match(byId('cgroup-v2')?.text.en, /memory, cpu, pids live on cgroup v1/);
   t.same(byId('busybox')?.neededBy, [], 'no lab needs busybox yet');
   t.equal(byId('demo')?.status, 'missing');
@@ -159,4 +168,35 @@ t.test('findingsOf: a host without root and an old kernel, explained in both lan
     if (finding.why) t.match(finding.why.zh, CJK, `${finding.id}: why in Chinese`);
     if (finding.fix) t.match(finding.fix.zh, CJK, `${finding.id}: fix in Chinese`);
   }
+});
+
+t.test('doctor --json with a fake /proc/sys (LAB_PROC_SYS): Ubuntu\'s restriction of user namespaces on, off, absent', async (t) => {
+  const root = tempDir('lab-test-proc-sys-');
+  mkdirSync(join(root, 'kernel'));
+  const file = join(root, 'kernel', 'apparmor_restrict_unprivileged_userns');
+  const finding = (report: Report) => report.findings.find((f) => f.id === 'userns-unprivileged');
+  const userLab = (report: Report) => report.labs.find((lab) => lab.id === 'user-namespace');
+
+  writeFileSync(file, '1\n');
+  const on = doctor([], { LAB_PROC_SYS: root }).report;
+  t.equal(finding(on)?.status, 'missing', 'restricted: ✗');
+  t.match(finding(on)?.text, 'kernel.apparmor_restrict_unprivileged_userns = 1', 'the setting with its value');
+  t.match(finding(on)?.why, 'AppArmor');
+  t.match(finding(on)?.fix, 'sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0');
+  t.ok(finding(on)?.neededBy.includes('user-namespace'), 'the user-namespace lab needs it');
+  t.same(userLab(on)?.unmet.includes('userns-unprivileged'), true, 'and cannot run');
+  t.equal(on.ok, false);
+  const text = cli(['doctor'], { LAB_PROC_SYS: root }).stdout;
+  t.match(text, /✗ unprivileged user namespaces: forbidden by kernel\.apparmor_restrict_unprivileged_userns \(kernel\.apparmor_restrict_unprivileged_userns = 1\) \(needed by: [^)]*user-namespace/);
+  t.match(cli(['doctor', '--lang', 'zh'], { LAB_PROC_SYS: root }).stdout, /✗ 普通用户的用户命名空间：被 kernel\.apparmor_restrict_unprivileged_userns 禁止/);
+
+  writeFileSync(file, '0\n');
+  const off = doctor([], { LAB_PROC_SYS: root }).report;
+  t.equal(finding(off)?.status, 'ok', 'restriction off: ✓');
+  t.match(finding(off)?.text, 'kernel.apparmor_restrict_unprivileged_userns = 0');
+  t.notOk(userLab(off)?.unmet.includes('userns-unprivileged'));
+
+  const absent = doctor([], { LAB_PROC_SYS: tempDir('lab-test-proc-sys-') }).report;
+  t.equal(finding(absent)?.status, 'ok', 'no such setting: ✓');
+  t.notMatch(finding(absent)?.text, 'apparmor', 'and it is not named');
 });

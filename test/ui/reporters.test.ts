@@ -6,6 +6,7 @@ import { LabError } from '../../src/host/errors.js';
 import { eventToJson, jsonReporter } from '../../src/ui/json.js';
 import { plainReporter } from '../../src/ui/plain.js';
 import { TapWriter } from '../../src/ui/tap.js';
+import { parseTap } from '../helpers.js';
 
 const step = {
   spec: { id: 'one', kind: 'demo' as const, actions: [], checks: [] },
@@ -90,4 +91,72 @@ t.test('plain: output split across chunks is shown as whole lines', async (t) =>
   listen({ type: 'output', step: 'one', stream: 'stderr', text: ': Read-only file system\nnext' });
   listen({ type: 'command-end', step: 'one', exitCode: 1, expected: 'fail', ok: true });
   t.equal(out, '    touch: setting times: Read-only file system\n    next\n    (exit status 1: failed, as expected)\n');
+});
+
+t.test('TAP: an error after a failed command carries the last 20 lines of its output in the YAML diagnostic', async (t) => {
+  const lines = Array.from({ length: 25 }, (_, i) => `line ${i + 1}`);
+  const error = new LabError({
+    operation: 'run `sh -c boom`', code: 'command-failed',
+    meaning: { en: 'The command failed; its output says why.', zh: '命令执行失败，原因见它的输出。' },
+    fix: { en: 'Run `lab doctor`.', zh: '运行 `lab doctor`。' },
+  });
+  const failing: LabEvent[] = [
+    { type: 'lab-start', lab, lang: 'en', mode: 'verify', runId: 'lab-fake-2-x' },
+    { type: 'step-start', step: step as LoadedLab['steps'][number], index: 0, total: 1 },
+    { type: 'command', step: 'one', role: 'action', command: 'echo earlier', background: false },
+    { type: 'output', step: 'one', stream: 'stdout', text: 'output of an earlier command\n' },
+    { type: 'command-end', step: 'one', exitCode: 0, expected: 'ok', ok: true },
+    { type: 'command', step: 'one', role: 'action', command: 'sh -c boom', background: false },
+    // In chunks that split lines, stdout and stderr as they came.
+    { type: 'output', step: 'one', stream: 'stdout', text: `${lines.slice(0, 12).join('\n')}\nline ` },
+    { type: 'output', step: 'one', stream: 'stdout', text: `13\n${lines.slice(13).join('\n')}\n` },
+    { type: 'output', step: 'one', stream: 'stderr', text: 'sh: boom: not found\n' },
+    { type: 'command-end', step: 'one', exitCode: 127, expected: 'ok', ok: false },
+    { type: 'error', step: 'one', error },
+    { type: 'step-done', step: 'one', status: 'error' },
+    { type: 'cleanup', what: 'process init (42)', ok: true },
+    { type: 'lab-done', lab: 'fake', outcome: { status: 'error', checksPassed: 0, checksFailed: 0, stepsPassed: 0, steps: 1 } },
+  ];
+  const tapOf = (events: LabEvent[]): string => {
+    let out = '';
+    const tap = new TapWriter('en', (s) => (out += s));
+    tap.begin();
+    events.forEach(tap.lab());
+    tap.end();
+    return out;
+  };
+  const out = tapOf(failing);
+  const { points } = await parseTap(out);
+  const failed = points.filter((p) => !p.ok && p.name.startsWith('one:'));
+  t.equal(failed.length, 1, 'one failing point: the error');
+  t.equal(failed[0]?.diag?.output, [...lines.slice(6), 'sh: boom: not found'].join('\n'), 'its diagnostic holds the last 20 lines, stdout and stderr as they came');
+  t.equal(failed[0]?.diag?.message, 'The command failed; its output says why.');
+  t.equal(failed[0]?.diag?.fix, 'Run `lab doctor`.');
+  t.notMatch(out, /line 6\\n/, 'nothing before the tail');
+  t.notMatch(out, 'earlier command\\n', 'nor the output of an earlier command');
+
+  // An error after a command that printed nothing (a write the kernel refused) has no output to carry.
+  const quiet = await parseTap(tapOf(failing.filter((e) => e.type !== 'output')));
+  t.notOk(quiet.points.find((p) => !p.ok && p.name.startsWith('one:'))?.diag?.output, 'no output, no output field');
+
+  // The plain reporter shows the output as it comes, above the error, and only there.
+  let plain = '';
+  failing.forEach(plainReporter({ lang: 'en', explain: false, color: false, write: (s) => (plain += s) }));
+  t.match(plain, /line 25\n {4}sh: boom: not found\n {4}\(exit status 127\)\n {2}✗ run `sh -c boom`: command-failed/);
+  t.equal(plain.split('line 25').length, 2, 'the output once');
+});
+
+t.test('TAP: a skipped lab is a SKIP point with the reason, and what is missing and the fix as its diagnostic', async (t) => {
+  let out = '';
+  const tap = new TapWriter('en', (s) => (out += s));
+  tap.begin();
+  tap.skip('other', 'needs the # memory controller', { message: 'cgroup v1 holds memory', fix: 'boot with\nsystemd.unified_cgroup_hierarchy=1' });
+  tap.end();
+  const { results } = await parseTap(out);
+  t.ok(results.ok);
+  t.same([results.plan.start, results.plan.end], [1, 1]);
+  t.equal(results.skips.length, 1);
+  t.equal(results.skips[0]?.name, 'other');
+  t.equal(results.skips[0]?.skip, 'needs the # memory controller', 'the reason, its # escaped');
+  t.same(results.skips[0]?.diag, { message: 'cgroup v1 holds memory', fix: 'boot with\nsystemd.unified_cgroup_hierarchy=1' });
 });

@@ -62,6 +62,7 @@ export default {
   order: 9,
   requires: ['linux', 'root', 'setpriv', 'procps', 'cgroup2', 'cgroup2-memory'],
   shell: { target: 'box', namespaces: [], cgroup: true },
+  cgroup: 'basics',
   steps: [
     {
       id: 'hierarchy',

@@ -118,6 +118,7 @@ export default {
   order: 11,
   requires: ['linux', 'root', 'setpriv', 'procps', 'cgroup2', 'cgroup2-cpu', 'cgroup2-cpuset'],
   shell: { target: 'box', namespaces: [], cgroup: true },
+  cgroup: 'cpu',
   steps: [
     {
       id: 'quota',

@@ -119,6 +119,7 @@ export default {
   order: 13,
   requires: ['linux', 'root', 'setpriv', 'procps', 'cgroup2', 'cgroup2-io', 'loop'],
   shell: { target: 'box', namespaces: [], cgroup: true },
+  cgroup: 'io',
   steps: [
     {
       id: 'device',

@@ -72,6 +72,7 @@ export default {
   order: 10,
   requires: ['linux', 'root', 'setpriv', 'procps', 'perl', 'cgroup2', 'cgroup2-memory'],
   shell: { target: 'box', namespaces: [], cgroup: true },
+  cgroup: 'memory',
   steps: [
     {
       id: 'limit',

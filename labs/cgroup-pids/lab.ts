@@ -74,6 +74,7 @@ export default {
   order: 12,
   requires: ['linux', 'root', 'setpriv', 'procps', 'perl', 'cgroup2', 'cgroup2-pids'],
   shell: { target: 'box', namespaces: [], cgroup: true },
+  cgroup: 'pids',
   steps: [
     {
       id: 'limit',

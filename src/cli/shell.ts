@@ -5,7 +5,7 @@ import { findRuns, type FoundRun } from '../host/journal.js';
 import { isAlive } from '../kernel/proc.js';
 import { renderCommand } from '../kernel/shell.js';
 import { loadLab } from '../lab/load.js';
-import { shellArgvFor } from '../lab/runner.js';
+import { labCgroupOf, shellArgvFor } from '../lab/runner.js';
 import type { Lang } from '../lab/spec.js';
 import { parse, resolveLabId } from './args.js';
 
@@ -55,7 +55,7 @@ export async function run(args: string[], lang: Lang): Promise<number> {
       },
     });
   }
-  const argv = shellArgvFor(id, lab.spec.shell, found.pid);
+  const argv = shellArgvFor(id, lab.spec.shell, found.pid, labCgroupOf(lab.spec, found.run.runId));
   process.stderr.write(`$ ${renderCommand(argv)}\n`);
   return runInteractive(argv, { runId: found.run.runId });
 }

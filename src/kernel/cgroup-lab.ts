@@ -10,13 +10,16 @@ import { dieWithHarness } from './namespaces.js';
 import { quoteWord, renderCommand } from './shell.js';
 import { delegatedScopeArgv, scopeCgroup, scopeUnit } from './systemd.js';
 
+/** What naming a run's cgroups needs of its context: the run's id. */
+type RunOf = Pick<LabContext, 'runId'>;
+
 /** Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup on a v2 host (/sys/fs/cgroup/unified on a hybrid one). */
 export function v2Root(): string {
   return readCgroupLayout().v2Path ?? '/sys/fs/cgroup';
 }
 
 /** The end of the run's id (`<pid>-<time>`): unique on this host, so a crashed run's leftovers never clash. */
-export function runSuffix(ctx: LabContext): string {
+export function runSuffix(ctx: RunOf): string {
   return ctx.runId.split('-').slice(-2).join('-');
 }
 
@@ -26,7 +29,7 @@ export function fromSystemd(): boolean {
 }
 
 /** The systemd scope a run gets its cgroups from: `lab-<short>-<pid>-<time>.scope`. */
-export function labScopeUnit(ctx: LabContext, short: string): string {
+export function labScopeUnit(ctx: RunOf, short: string): string {
   return scopeUnit(`lab-${short}-${runSuffix(ctx)}`);
 }
 
@@ -34,7 +37,7 @@ export function labScopeUnit(ctx: LabContext, short: string): string {
  * The cgroup that hands the run's cgroup its controllers: on a systemd host the run's delegated scope,
  * `/sys/fs/cgroup/system.slice/lab-<short>-<pid>-<time>.scope`; elsewhere the v2 root.
  */
-export function labParent(ctx: LabContext, short: string): string {
+export function labParent(ctx: RunOf, short: string): string {
   return fromSystemd() ? scopeCgroup(v2Root(), labScopeUnit(ctx, short)) : v2Root();
 }
 
@@ -42,7 +45,7 @@ export function labParent(ctx: LabContext, short: string): string {
  * The run's own cgroup: inside its delegated scope on a systemd host (`.../lab-<short>-<pid>-<time>.scope/lab-<short>`),
  * right under the v2 root elsewhere (`/sys/fs/cgroup/lab-<short>-<pid>-<time>`).
  */
-export function labCgroup(ctx: LabContext, short: string): string {
+export function labCgroup(ctx: RunOf, short: string): string {
   return fromSystemd() ? join(labParent(ctx, short), `lab-${short}`) : join(v2Root(), `lab-${short}-${runSuffix(ctx)}`);
 }
 

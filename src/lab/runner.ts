@@ -4,10 +4,10 @@ import { commandError, LabError } from '../host/errors.js';
 import { renderCommand } from '../kernel/shell.js';
 import type { LabEvent, LabOutcome, Listener, StepStatus } from './events.js';
 import type { LoadedLab, LoadedStep } from './load.js';
-import type { Action, Check, Lang, ShellSpec, Verdict } from './spec.js';
+import type { Action, Check, LabSpec, Lang, ShellSpec, Verdict } from './spec.js';
 import { renderAction, Session } from './session.js';
 import { nsenterArgv } from '../kernel/namespaces.js';
-import { cgroupDirOf, joinCgroupArgv } from '../kernel/cgroup-lab.js';
+import { cgroupDirOf, joinCgroupArgv, labCgroup } from '../kernel/cgroup-lab.js';
 
 /** What a task step offers whoever waits for the learner. */
 export interface TaskSession {
@@ -59,20 +59,33 @@ const SETTLE_INTERVAL_MS = 20;
 
 /** The shell a learner gets for this lab: an interactive shell joined to the lab's namespaces (and cgroup). */
 export function labShellArgv(lab: LoadedLab, session: Session): string[] {
-  return shellArgvFor(lab.spec.id, lab.spec.shell, session.proc(lab.spec.shell.target).pid);
+  return shellArgvFor(lab.spec.id, lab.spec.shell, session.proc(lab.spec.shell.target).pid, labCgroupOf(lab.spec, session.runId));
 }
 
 /** The argv of a lab's shell, given the host PID of its target process (for `lab run` and `lab shell`). */
-export function shellArgvFor(id: string, shell: ShellSpec, target: number): string[] {
-  const command = shellCommand(id);
+export function shellArgvFor(id: string, shell: ShellSpec, target: number, cgroup?: string): string[] {
+  const command = shellCommand(id, cgroup);
   const entered = shell.namespaces.length ? nsenterArgv(target, shell.namespaces, command) : command;
   if (!shell.cgroup) return entered;
   return joinCgroupArgv(cgroupDirOf(target), entered);
 }
 
 /** An interactive shell with a prompt that names the lab. */
-export function shellCommand(id: string): string[] {
-  return ['env', `PS1=[lab:${id}] \\w # `, 'bash', '--norc', '-i'];
+export function shellCommand(id: string, cgroup?: string): string[] {
+  return ['env', `PS1=[lab:${id}] \\w # `, ...cgroupVariable(cgroup), 'bash', '--norc', '-i'];
+}
+
+/**
+ * `LAB_CGROUP=<path>` for the shells of a lab that has a cgroup of its own: its place in the tree depends on the host
+ * (inside a delegated scope on systemd, under the v2 root elsewhere), so hints can say `$LAB_CGROUP/...`.
+ */
+function cgroupVariable(cgroup: string | undefined): string[] {
+  return cgroup === undefined ? [] : [`LAB_CGROUP=${cgroup}`];
+}
+
+/** The path of a lab's own cgroup in this run (`spec.cgroup`), or undefined for a lab without one. */
+export function labCgroupOf(spec: LabSpec, runId: string): string | undefined {
+  return spec.cgroup === undefined ? undefined : labCgroup({ runId }, spec.cgroup);
 }
 
 /** Run a check until it passes or its settle time (unless `once`) is over. */
@@ -166,7 +179,10 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
       const taskSession: TaskSession = {
         runId: session.runId,
         check: () => runChecks(step),
-        shellArgv: () => (spec.shell === 'lab' ? labShellArgv(lab, session) : ['env', `PS1=[host] \\w # `, 'bash', '--norc', '-i']),
+        shellArgv: () =>
+          spec.shell === 'lab'
+            ? labShellArgv(lab, session)
+            : ['env', `PS1=[host] \\w # `, ...cgroupVariable(labCgroupOf(lab.spec, session.runId)), 'bash', '--norc', '-i'],
       };
       const shell = renderCommand(taskSession.shellArgv());
       emit({ type: 'task-wait', step, shell });

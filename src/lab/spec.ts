@@ -264,5 +264,11 @@ export interface LabSpec {
   requires: RequirementId[];
   /** The shell `lab shell` and task steps open. */
   shell: ShellSpec;
+  /**
+   * For a lab with a cgroup of its own: the short name its cgroup is made with (`labCgroup(ctx, name)`). Where that
+   * cgroup is depends on the host (a delegated systemd scope, or the v2 root), so every shell the lab opens gets its
+   * path as `$LAB_CGROUP`, and the prose can use it.
+   */
+  cgroup?: string;
   steps: Step[];
 }

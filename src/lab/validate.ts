@@ -77,6 +77,7 @@ export function validateLab(dirName: string, spec: unknown, prose: Record<Lang, 
     for (const ns of spec.shell.namespaces) if (!NAMESPACES.includes(ns as string)) problems.push(`field "shell.namespaces": unknown namespace ${JSON.stringify(ns)}`);
     if (spec.shell.cgroup !== undefined && typeof spec.shell.cgroup !== 'boolean') problems.push('field "shell.cgroup" must be true or false');
   }
+  if (spec.cgroup !== undefined && (typeof spec.cgroup !== 'string' || !KEBAB.test(spec.cgroup))) problems.push('field "cgroup" must be a kebab-case name');
   const stepIds = new Set<string>();
   if (!Array.isArray(spec.steps) || spec.steps.length === 0) {
     problems.push('field "steps" must list at least one step');

@@ -1,16 +1,19 @@
 // The cgroup-namespace lab: a process in a cgroup of the lab's own, whose /proc/<pid>/cgroup says `/` inside and
 // the real path on the host; a cgroup2 mount made inside that shows only the lab's subtree, as a container's
 // /sys/fs/cgroup does; a child cgroup made from inside; and why a cgroup with processes cannot be removed.
-// The lab writes under the cgroup v2 hierarchy only inside its own cgroup (declared, removed at the end); its
-// cgroup2 mount is made in its own private mount namespace, so the host's cgroup mounts are never touched.
+// The lab writes under the cgroup v2 hierarchy only inside its own cgroup (declared, removed at the end); it
+// unmounts the inherited /sys/fs/cgroup and mounts its cgroup2 there only in its own private mount namespace, so
+// the host's cgroup mounts are never touched.
 import { existsSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { labCgroup } from '../../src/kernel/cgroup-lab.js';
+import { join } from 'node:path';
+import { delegation, labCgroup, v2Root } from '../../src/kernel/cgroup-lab.js';
 import { parseProcCgroup, readCgroupProcs, readProcCgroup, v2PathOf } from '../../src/kernel/cgroup-path.js';
-import { readMountinfo } from '../../src/kernel/mountinfo.js';
+import { propagationOf, readMountinfo } from '../../src/kernel/mountinfo.js';
 import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
 import { renderCommand } from '../../src/kernel/shell.js';
-import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
+import { nsInode } from '../../src/kernel/proc.js';
+import { LabError } from '../../src/host/errors.js';
+import type { Action, CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
 import { ownNamespace } from '../../src/lab/checks.js';
 
 /** Where the lab mounts cgroup2 inside its mount namespace, as container runtimes do. */
@@ -19,9 +22,12 @@ const INSIDE_MOUNT = '/sys/fs/cgroup';
 /** The child cgroup made from inside in the task (named lab-… so that the runner may remove it). */
 const CHILD = 'lab-child';
 
-/** The lab's cgroup on the host (`<v2 root>/lab-cgns-<pid>-<time>`), and as the host's cgroup namespace names it. */
+/**
+ * The lab's cgroup on the host (`<v2 root>/lab-cgns-<pid>-<time>`, or inside the run's delegated scope on a systemd
+ * host), and as the host's cgroup namespace names it (its path below the v2 root).
+ */
 const labDir = (ctx: LabContext): string => labCgroup(ctx, 'cgns');
-const hostPath = (ctx: LabContext): string => `/${basename(labDir(ctx))}`;
+const hostPath = (ctx: LabContext): string => labDir(ctx).slice(v2Root().length);
 const childDir = (ctx: LabContext): string => join(labDir(ctx), CHILD);
 
 /** Run a command in the lab's cgroup and mount namespaces, the way `lab shell` does. */
@@ -32,6 +38,38 @@ async function pathInside(ctx: CheckContext): Promise<string> {
   const pid = ctx.proc('init').pid;
   const result = await ctx.probe(nsenterArgv(pid, ['cgroup'], ['cat', `/proc/${pid}/cgroup`]));
   return (result.exitCode === 0 && v2PathOf(parseProcCgroup(result.stdout))) || `(${result.stderr.trim() || 'no 0:: line'})`;
+}
+
+/** init's mounts at /sys/fs/cgroup or below it, as the host reads them. */
+const cgroupMounts = (ctx: LabContext) =>
+  (readMountinfo(ctx.proc('init').pid) ?? []).filter((m) => m.mountPoint === INSIDE_MOUNT || m.mountPoint.startsWith(`${INSIDE_MOUNT}/`));
+
+/**
+ * Unmount the view of the cgroup hierarchies that init's mount namespace copied from the host: the cgroup2 mount at
+ * /sys/fs/cgroup on a v2 host, the tmpfs there with the v1 and v2 mounts under it on a hybrid one (`--recursive`).
+ * The namespace's own mount replaces it, and mount(2) refuses to put cgroup2 on top of cgroup2 at the same place
+ * (EBUSY, "already mounted"; util-linux from 2.39 on mounts through fsmount(2) and move_mount(2), which allow it).
+ * Nothing to unmount when nothing is mounted at /sys/fs/cgroup itself. Refused unless init has a mount namespace
+ * of its own whose mounts there are all private: from a shared or slave mount the unmount would reach the host.
+ */
+function unmountInherited(ctx: LabContext): Action[] {
+  const pid = ctx.proc('init').pid;
+  const mounts = cgroupMounts(ctx);
+  if (!mounts.some((m) => m.mountPoint === INSIDE_MOUNT)) return [];
+  const own = nsInode(pid, 'mnt') !== undefined && nsInode(pid, 'mnt') !== nsInode('self', 'mnt');
+  const shared = mounts.filter((m) => propagationOf(m) !== 'private').map((m) => `${m.mountPoint} (${propagationOf(m)})`);
+  if (!own || shared.length > 0) {
+    throw new LabError({
+      operation: `read \`/proc/${pid}/mountinfo\``,
+      code: 'not-private',
+      meaning: {
+        en: `The lab's mounts at ${INSIDE_MOUNT} are not private to its own mount namespace (${own ? shared.join(', ') : 'it shares the host\'s'}): unmounting them would unmount the host's too.`,
+        zh: `实验在 ${INSIDE_MOUNT} 的挂载不是它自己挂载命名空间里的私有挂载（${own ? shared.join('、') : '它和宿主机共用一个挂载命名空间'}）：卸载它们也会卸载宿主机的。`,
+      },
+      fix: { en: 'Nothing was unmounted. Run `lab clean`, then `lab doctor`.', zh: '什么都没有卸载。运行 `lab clean`，然后运行 `lab doctor`。' },
+    });
+  }
+  return [{ kind: 'run', argv: inside(ctx, ['umount', '--recursive', INSIDE_MOUNT]) }];
 }
 
 /** The v2 path of init's cgroup as the host sees it. */
@@ -50,6 +88,7 @@ export default {
       id: 'create',
       kind: 'demo',
       actions: [
+        ...delegation('cgns', []),
         (ctx) => ({ kind: 'run', argv: ['mkdir', labDir(ctx)], creates: { kind: 'cgroup', path: labDir(ctx) } }),
         (ctx) => ({
           kind: 'start',
@@ -70,8 +109,8 @@ export default {
         {
           id: 'in-lab-cgroup',
           title: {
-            en: 'init is in the lab\'s cgroup: its cgroup.procs lists it, and the host reads 0::/lab-cgns-… for it',
-            zh: 'init 在实验的 cgroup 里：该 cgroup 的 cgroup.procs 列出了它，宿主机读到的是 0::/lab-cgns-…',
+            en: 'init is in the lab\'s cgroup: its cgroup.procs lists it, and the host reads its real path for it, 0::/…lab-cgns…',
+            zh: 'init 在实验的 cgroup 里：该 cgroup 的 cgroup.procs 列出了它，宿主机读到的是它的真实路径 0::/…lab-cgns…',
           },
           verify: (ctx) => {
             const pid = ctx.proc('init').pid;
@@ -104,6 +143,8 @@ export default {
       id: 'cgroupfs',
       kind: 'demo',
       actions: [
+        // The inherited view goes first: the namespace's own mount takes its place (see unmountInherited).
+        unmountInherited,
         (ctx) => ({ kind: 'run', argv: inside(ctx, ['mount', '-t', 'cgroup2', 'cgroup2', INSIDE_MOUNT]) }),
         (ctx) => ({ kind: 'run', argv: inside(ctx, ['ls', INSIDE_MOUNT]) }),
         (ctx) => ({ kind: 'run', argv: inside(ctx, ['cat', `${INSIDE_MOUNT}/cgroup.procs`]) }),
@@ -113,18 +154,18 @@ export default {
         {
           id: 'mounted-at-namespace-root',
           title: {
-            en: 'the lab\'s mount table has a cgroup2 mount at /sys/fs/cgroup whose root is the lab\'s cgroup',
-            zh: '实验的挂载表里有一个挂载在 /sys/fs/cgroup 的 cgroup2，它的根是实验的 cgroup',
+            en: 'the lab\'s mount table has one mount at /sys/fs/cgroup and below, a cgroup2 whose root is the lab\'s cgroup: the view copied from the host is gone',
+            zh: '实验的挂载表在 /sys/fs/cgroup 及其下面只有一个挂载：一个根是实验 cgroup 的 cgroup2；从宿主机复制来的视图已经不在了',
           },
           verify: (ctx) => {
-            const mounts = readMountinfo(ctx.proc('init').pid) ?? [];
-            const here = mounts.filter((m) => m.fsType === 'cgroup2' && m.mountPoint === INSIDE_MOUNT);
-            const roots = here.map((m) => m.root);
+            const here = cgroupMounts(ctx);
+            const [mount] = here;
+            const listed = here.map((m) => `${m.mountPoint} ${m.fsType} root ${m.root}`).join('; ');
             return {
-              ok: roots.includes(hostPath(ctx)),
-              found: roots.length
-                ? { en: `cgroup2 at ${INSIDE_MOUNT}, root: ${roots.join(', ')}`, zh: `${INSIDE_MOUNT} 上的 cgroup2，根：${roots.join(', ')}` }
-                : { en: `no cgroup2 mount at ${INSIDE_MOUNT}`, zh: `${INSIDE_MOUNT} 上没有 cgroup2 挂载` },
+              ok: here.length === 1 && mount?.fsType === 'cgroup2' && mount.mountPoint === INSIDE_MOUNT && mount.root === hostPath(ctx),
+              found: here.length
+                ? { en: `mounts at ${INSIDE_MOUNT} and below: ${listed}`, zh: `${INSIDE_MOUNT} 及其下面的挂载：${listed}` }
+                : { en: `nothing mounted at ${INSIDE_MOUNT}`, zh: `${INSIDE_MOUNT} 上没有任何挂载` },
             };
           },
         },
@@ -179,8 +220,8 @@ export default {
         {
           id: 'moved-both-views',
           title: {
-            en: `init is in the child: 0::/${CHILD} inside, 0::/lab-cgns-…/${CHILD} on the host`,
-            zh: `init 在子 cgroup 里：内部看是 0::/${CHILD}，宿主机上看是 0::/lab-cgns-…/${CHILD}`,
+            en: `init is in the child: 0::/${CHILD} inside, 0::/…lab-cgns…/${CHILD} on the host`,
+            zh: `init 在子 cgroup 里：内部看是 0::/${CHILD}，宿主机上看是 0::/…lab-cgns…/${CHILD}`,
           },
           verify: async (ctx) => {
             const inner = await pathInside(ctx);

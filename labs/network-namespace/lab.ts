@@ -25,9 +25,11 @@ import {
   readLocalAddresses,
   readNetDev,
   readSysNet,
+  readSysNetView,
   routeDevice,
   socketInodes,
   type IpLink,
+  type SysNetView,
   type TcpSocket,
 } from '../../src/kernel/net.js';
 import { isAlive, nsInode, pidsInNamespace } from '../../src/kernel/proc.js';
@@ -135,9 +137,9 @@ export default {
         (ctx) => run(['readlink', '/proc/self/ns/net', `/proc/${pidOf(ctx, 'c1')}/ns/net`]),
         (ctx) => run(inNet(ctx, 'c1', ['ip', 'link'])),
         (ctx) => run(inNet(ctx, 'c1', pingArgv('127.0.0.1')), 'fail'),
-        (ctx) => run(inNet(ctx, 'c1', ['ls', '/sys/class/net'])),
+        (ctx) => run(inNet(ctx, 'c1', ['ls', '-i', '/sys/class/net'])),
         (ctx) => run(nsenterArgv(pidOf(ctx, 'c1'), ['net', 'mnt'], ['mount', '-t', 'sysfs', 'sysfs', '/sys'])),
-        (ctx) => run(nsenterArgv(pidOf(ctx, 'c1'), ['net', 'mnt'], ['ls', '/sys/class/net'])),
+        (ctx) => run(nsenterArgv(pidOf(ctx, 'c1'), ['net', 'mnt'], ['ls', '-i', '/sys/class/net'])),
       ],
       checks: [
         {
@@ -164,16 +166,31 @@ export default {
         {
           id: 'own-sysfs',
           title: {
-            en: '/sys/class/net inside c1 lists c1\'s interfaces, not the host\'s',
-            zh: 'c1 里的 /sys/class/net 列出的是 c1 自己的网卡，而不是宿主机的',
+            en: '/sys/class/net inside c1 is another sysfs, listing c1\'s interfaces: each entry, lo included, has another inode than the host\'s entry of that name',
+            zh: 'c1 里的 /sys/class/net 是另一个 sysfs，列出的是 c1 的网卡：每一项（包括 lo）的 inode 都与宿主机上同名的那一项不同',
           },
           verify: (ctx) => {
-            const inside = listSysNet(c1Root(ctx));
-            const kernel = readNetDev(pidOf(ctx, 'c1'))?.sort();
-            const host = listSysNet();
+            const c1 = pidOf(ctx, 'c1');
+            const inside = readSysNetView(c1Root(ctx));
+            const host = readSysNetView();
+            const kernel = readNetDev(c1)?.sort();
+            // Names alone prove nothing on a machine whose only interface is lo: the same name, and ifindex 1, on both
+            // sides. What differs is the object: sysfs numbers each node once for all its mounts.
+            const shared = inside?.entries.filter((e) => host?.entries.some((h) => h.name === e.name && h.inode === e.inode)) ?? [];
+            const view = (v: SysNetView | undefined): string =>
+              v === undefined ? '?' : `${v.entries.map((e) => `${e.name} (inode ${e.inode})`).join(' ') || '-'}, sysfs ${v.device}`;
+            const ok =
+              inside !== undefined &&
+              host !== undefined &&
+              same(inside.entries.map((e) => e.name), kernel) &&
+              inside.device !== host.device &&
+              shared.length === 0;
             return {
-              ok: same(inside, kernel) && !same(inside, host),
-              found: { en: `inside: ${names(inside)}; host: ${names(host)}`, zh: `c1 里：${names(inside)}；宿主机：${names(host)}` },
+              ok,
+              found: {
+                en: `inside c1 (net:[${nsInode(c1, 'net')}]): ${view(inside)}; host (net:[${nsInode('self', 'net')}]): ${view(host)}; /proc/${c1}/net/dev: ${names(kernel)}`,
+                zh: `c1 里（net:[${nsInode(c1, 'net')}]）：${view(inside)}；宿主机（net:[${nsInode('self', 'net')}]）：${view(host)}；/proc/${c1}/net/dev：${names(kernel)}`,
+              },
             };
           },
         },

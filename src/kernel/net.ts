@@ -2,7 +2,7 @@
 // always describe the namespace of <pid>), /sys/class/net (which describes the namespace of whoever mounted that
 // sysfs), /proc/<pid>/fd, and the JSON that `ip -j` prints from netlink. Pure reads; a reader returns undefined
 // when the process is gone.
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import type { PidRef } from './proc.js';
 
 function read(path: string): string | undefined {
@@ -42,6 +42,43 @@ export function rxPackets(text: string, name: string): number | undefined {
 export function listSysNet(root = ''): string[] | undefined {
   try {
     return readdirSync(`${root}/sys/class/net`).sort();
+  } catch {
+    return undefined;
+  }
+}
+
+/** One interface as a sysfs view of /sys/class/net shows it: its name and the inode number of its entry. */
+export interface SysNetEntry {
+  name: string;
+  /** sysfs (kernfs) numbers each of its nodes once, for every mount of it: the same name under another inode is
+   * another interface, e.g. the `lo` of another network namespace. */
+  inode: number;
+}
+
+/** A view of `<root>/sys/class/net`: the sysfs it belongs to and its interfaces. */
+export interface SysNetView {
+  /** `major:minor` of the sysfs superblock, as mountinfo shows it: one superblock per network namespace sysfs was
+   * mounted from, so a sysfs mounted in another namespace has another device. */
+  device: string;
+  entries: SysNetEntry[];
+}
+
+/** `major:minor` of a device number as stat(2) returns it (glibc's encoding of dev_t). */
+export function majorMinor(dev: bigint): string {
+  const major = ((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn);
+  const minor = (dev & 0xffn) | ((dev >> 12n) & ~0xffn);
+  return `${major}:${minor}`;
+}
+
+/** The interfaces of `<root>/sys/class/net` with their inode numbers, and the sysfs they belong to (lstat: the
+ * entries are symlinks into /sys/devices, and their own inodes are what differs between namespaces). */
+export function readSysNetView(root = ''): SysNetView | undefined {
+  const dir = `${root}/sys/class/net`;
+  try {
+    const entries = readdirSync(dir)
+      .sort()
+      .map((name) => ({ name, inode: Number(lstatSync(`${dir}/${name}`, { bigint: true }).ino) }));
+    return { device: majorMinor(statSync(dir, { bigint: true }).dev), entries };
   } catch {
     return undefined;
   }

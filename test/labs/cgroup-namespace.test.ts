@@ -9,7 +9,7 @@ import { loadLab } from '../../src/lab/load.js';
 import { runLab } from '../../src/lab/runner.js';
 import type { Session } from '../../src/lab/session.js';
 import { readCgroupLayout } from '../../src/kernel/cgroup-mode.js';
-import { readMountinfo } from '../../src/kernel/mountinfo.js';
+import { propagationOf, readMountinfo } from '../../src/kernel/mountinfo.js';
 import { hostSnapshot, needsRoot, useTempState, verifyWithFacts } from '../helpers.js';
 
 const layout = readCgroupLayout();
@@ -40,10 +40,15 @@ t.test('cgroup-namespace, verified step by step against the kernel', { skip }, a
       t.equal(onHost(init()), `0::/${name()}`, 'the host sees the real path');
       t.equal(fromInside(init()), '0::/', 'inside, the same cgroup is the root');
       t.not(readlinkSync(`/proc/${init()}/ns/cgroup`), readlinkSync('/proc/self/ns/cgroup'), 'in a cgroup namespace of its own');
+      t.not(readlinkSync(`/proc/${init()}/ns/mnt`), readlinkSync('/proc/self/ns/mnt'), 'and a mount namespace of its own');
+      // The next step unmounts /sys/fs/cgroup in it: with a shared or slave mount that would reach the host.
+      t.same(readMountinfo(init())!.filter((m) => propagationOf(m) !== 'private').map((m) => m.mountPoint), [], 'every mount in it is private');
     },
     cgroupfs: () => {
       const mount = readMountinfo(init())!.filter((m) => m.fsType === 'cgroup2' && m.mountPoint === '/sys/fs/cgroup').at(-1);
       t.equal(mount?.root, `/${name()}`, 'the lab\'s cgroup2 mount is rooted at the lab\'s cgroup');
+      const below = readMountinfo(init())!.filter((m) => m.mountPoint === '/sys/fs/cgroup' || m.mountPoint.startsWith('/sys/fs/cgroup/'));
+      t.same(below.map((m) => `${m.fsType} ${m.root}`), [`cgroup2 /${name()}`], 'and the only mount at /sys/fs/cgroup and below: the copy of the host\'s is gone');
       t.equal(readFileSync('/proc/self/mountinfo', 'utf8'), hostMounts, 'the host\'s mount table is unchanged');
       const seen = readdirSync(`/proc/${init()}/root/sys/fs/cgroup`);
       t.ok(seen.includes('cgroup.procs'), 'inside, /sys/fs/cgroup is a cgroup directory');

@@ -3,7 +3,8 @@
 // is exactly as before: links, named network namespaces, addresses, routes and listening sockets included.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { loadLab } from '../../src/lab/load.js';
 import { runLab } from '../../src/lab/runner.js';
 import type { Session } from '../../src/lab/session.js';
@@ -18,7 +19,7 @@ import {
   rxPackets,
 } from '../../src/kernel/net.js';
 import { isAlive, nsInode, pidsInNamespace } from '../../src/kernel/proc.js';
-import { hostSnapshot, needsRoot, useTempState, verifyWithFacts } from '../helpers.js';
+import { BIN, cleanEnv, hostSnapshot, needsRoot, tempDir, useTempState, verifyWithFacts } from '../helpers.js';
 
 /** The host's network state a lab could change: the snapshot of the helpers plus addresses, routes and listeners. */
 function hostNetwork(state: string) {
@@ -51,6 +52,8 @@ t.test('network-namespace, verified step by step against the kernel', { skip: ne
       t.not(nsInode(c1, 'net'), hostNet, 'c1 has a network namespace of its own');
       t.same(readNetDev(c1), ['lo'], 'the kernel lists only lo in it');
       t.same(listSysNet(`/proc/${c1}/root`), ['lo'], 'and so does the sysfs mounted inside');
+      // On a host with only lo the names match either way: the entry itself must be another kernel object.
+      t.not(lstatSync(`/proc/${c1}/root/sys/class/net/lo`).ino, lstatSync('/sys/class/net/lo').ino, 'its lo is another sysfs node than the host\'s');
       t.notOk(flagsUp(readSysNet('lo', 'flags', `/proc/${c1}/root`)), 'lo is down');
       t.notOk(readLocalAddresses(c1)?.includes('127.0.0.1'), 'no local route for 127.0.0.1 yet');
     },
@@ -118,4 +121,44 @@ t.test('stopped after the bridge step, the lab still removes everything', { skip
   t.equal(outcome.stepsPassed, 5);
   for (const [name, p] of session!.allProcesses()) t.notOk(isAlive(p.pid), `${name} was killed in cleanup`);
   t.same(hostNetwork(state), before);
+});
+
+// A VM without a network card, or a container, has only lo: the same name, and ifindex 1, as in any new namespace.
+// The test makes such a machine: a network namespace with only lo (up, as on a running machine), and a private mount
+// namespace with a sysfs mounted from it, so that /sys/class/net shows it. The lab's host side (lab-veth0, the
+// host's 127.0.0.1 server) then lives in that namespace, which goes away with the test's shell.
+t.test('on a machine whose only interface is lo, lab verify passes and leaves nothing', { skip: needsRoot() }, (t) => {
+  const state = useTempState();
+  const before = hostNetwork(state);
+  const dir = tempDir('lab-test-lo-only-');
+  const script = [
+    'set -e',
+    'mount -t sysfs sysfs /sys',
+    'ip link set lo up',
+    `ls /sys/class/net > ${dir}/links-before`,
+    `cut -d' ' -f5,9 /proc/self/mountinfo > ${dir}/mounts-before`,
+    `"${process.execPath}" "${BIN}" verify network-namespace > ${dir}/output 2>&1 || echo $? > ${dir}/status`,
+    `ls /sys/class/net > ${dir}/links-after`,
+    `cut -d' ' -f5,9 /proc/self/mountinfo > ${dir}/mounts-after`,
+  ].join('\n');
+  const shell = spawnSync('unshare', ['--net', '--mount', '--propagation', 'private', 'sh', '-c', script], {
+    encoding: 'utf8',
+    env: cleanEnv(),
+    timeout: 120_000,
+  });
+  const file = (name: string): string => {
+    try {
+      return readFileSync(join(dir, name), 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  t.equal(shell.status, 0, `the test namespace was made: ${shell.stderr.trim()}`);
+  t.equal(file('links-before'), 'lo\n', 'the test namespace has only lo, and its /sys/class/net shows it');
+  if (!t.equal(file('status'), '', 'lab verify exits 0')) t.comment(file('output'));
+  t.match(file('output'), /1 lab: 1 passed, 0 failed/, 'and says the lab passed');
+  t.equal(file('links-after'), 'lo\n', 'only lo is left in the test namespace');
+  t.equal(file('mounts-after'), file('mounts-before'), 'its mount table is as before');
+  t.same(hostNetwork(state), before, 'the host is as before');
+  t.end();
 });

@@ -2,7 +2,8 @@
 // without a limit, then held to io.max wbps = 4 MiB/s, measured again from io.stat; the limit lifted while the writer
 // runs; and a read limit (rbps) set by the learner, measured the same way. Every rate is the growth of an io.stat
 // counter over time, read from the kernel while the process runs, so process start-up never counts.
-// Layout: /sys/fs/cgroup/lab-io-<run>/ enables io for its children; box/ is the leaf every process runs in (the
+// Layout: the lab's cgroup (labCgroup: inside a delegated scope on systemd hosts, /sys/fs/cgroup/lab-io-<run> elsewhere)
+// enables io for its children; box/ is the leaf every process runs in (the
 // "container": `sleep infinity`, the writers, the lab shell). The file and the loop device are declared resources:
 // cleanup, newest first, detaches the device before it removes the file.
 import { existsSync } from 'node:fs';

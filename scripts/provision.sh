@@ -7,7 +7,8 @@
 #   sudo scripts/provision.sh                      # provision
 #   sudo scripts/provision.sh --run pid-namespace  # ... then start a lab
 #   scripts/provision.sh --no-npm                  # skip npm ci (the caller runs it)
-#   scripts/provision.sh --with-vm                 # also install qemu for the cgroup v2 test VM
+#   scripts/provision.sh --with-vm                 # also install what the test VMs need (qemu, mmdebstrap...)
+#   scripts/provision.sh --print-packages          # list the Debian packages it installs, then exit
 set -euo pipefail
 
 SCRIPT="$(readlink -f "${BASH_SOURCE[0]}")"
@@ -30,18 +31,35 @@ BASE_PACKAGES=(
   kmod            # modprobe, lsmod (overlay, veth)
 )
 
+# Packages of the test VMs (--with-vm), and why. Neither VM's kernel or root filesystem is ever installed on
+# this host: scripts/vm.mjs unpacks Debian's kernel package into /var/cache/lab-vm, scripts/systemd-vm.mjs
+# builds a whole Debian root filesystem into /var/cache/lab-systemd-vm.
+VM_PACKAGES=(
+  qemu-system-x86        # runs both test VMs
+  busybox-static         # the cgroup v2 test VM's initramfs
+  xz-utils               # unpacks that VM's kernel package
+  mmdebstrap             # the systemd test VM's Debian root filesystem
+  debian-archive-keyring # ... checked against Debian's signing keys
+  e2fsprogs              # mkfs.ext4 -d makes its disks from directories, debugfs reads its results back
+)
+
 log() { printf '==> %s\n' "$*"; }
 die() { printf 'provision.sh: %s\n' "$*" >&2; exit 1; }
 
 usage() {
   cat <<'EOF'
-Usage: scripts/provision.sh [--run <lab-id>] [--no-npm] [--with-vm]
+Usage: scripts/provision.sh [--run <lab-id>] [--no-npm] [--with-vm] [--print-packages]
 
-  --run <lab-id>  when done, start that lab: `lab run <lab-id>`
-  --no-npm        skip `npm ci` (for callers that install the npm dependencies themselves)
-  --with-vm       also install qemu-system-x86, busybox-static and xz-utils for the test VM
-                  (its Debian kernel is downloaded into /var/cache/lab-vm, never installed)
-  -h, --help      show this help
+  --run <lab-id>    when done, start that lab: `lab run <lab-id>`
+  --no-npm          skip `npm ci` (for callers that install the npm dependencies themselves)
+  --with-vm         also install what the test VMs need: qemu-system-x86, busybox-static, xz-utils,
+                    mmdebstrap, debian-archive-keyring, e2fsprogs (their Debian kernel and root
+                    filesystem go to /var/cache, never onto this host)
+  --print-packages  print the Debian packages this script installs, one per line (with --with-vm,
+                    the test VMs' too), and exit: nothing is installed, root is not needed
+  -h, --help        show this help
+
+Packages already installed are left as they are: when all are, apt-get is not run at all.
 EOF
 }
 
@@ -50,6 +68,7 @@ ORIG_ARGS=("$@")
 RUN_ID=""
 DO_NPM=1
 WITH_VM=0
+PRINT_PACKAGES=0
 while (($#)); do
   case "$1" in
     --run)
@@ -60,10 +79,18 @@ while (($#)); do
     --run=*) RUN_ID="${1#--run=}"; shift ;;
     --no-npm) DO_NPM=0; shift ;;
     --with-vm) WITH_VM=1; shift ;;
+    --print-packages) PRINT_PACKAGES=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option: $1" ;;
   esac
 done
+
+# The package list alone (scripts/systemd-vm.mjs puts these packages into its image): no root, no apt.
+if ((PRINT_PACKAGES)); then
+  printf '%s\n' "${BASE_PACKAGES[@]}"
+  if ((WITH_VM)); then printf '%s\n' "${VM_PACKAGES[@]}"; fi
+  exit 0
+fi
 
 # --- root -------------------------------------------------------------------------------------
 # apt-get, the symlink in /usr/local/bin and the labs themselves need root.
@@ -80,18 +107,48 @@ export DEBIAN_FRONTEND=noninteractive
 # Fresh VMs often run unattended-upgrades at boot: wait for the dpkg lock instead of failing.
 APT_OPTS=(-q -y -o DPkg::Lock::Timeout=300 -o Dpkg::Use-Pty=0)
 
+APT_UPDATED=0
+# apt-get update, at most once per run: a fresh machine may have no package lists at all.
+apt_update_once() {
+  ((APT_UPDATED)) && return 0
+  log "apt-get update"
+  apt-get "${APT_OPTS[@]}" update
+  APT_UPDATED=1
+}
+
 apt_install() {
+  apt_update_once
   apt-get "${APT_OPTS[@]}" install --no-install-recommends "$@"
+}
+
+# The packages among the arguments that dpkg does not have installed, one per line.
+missing_packages() {
+  local pkg
+  for pkg in "$@"; do
+    [[ "$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null)" == "ii " ]] || echo "$pkg"
+  done
+}
+
+# Install what is missing of a package list. When nothing is, apt-get is not run at all: no
+# network needed, nothing upgraded behind the learner's back, and a machine built with these
+# packages (the systemd test VM, which has no network) provisions as it is.
+ensure_packages() {
+  local what=$1 missing
+  shift
+  mapfile -t missing < <(missing_packages "$@")
+  if ((${#missing[@]} == 0)); then
+    log "$what: all installed: ok"
+    return
+  fi
+  log "installing $what: ${missing[*]}"
+  apt_install "${missing[@]}"
 }
 
 # --- steps ------------------------------------------------------------------------------------
 
 # The system tools the labs and the build use.
 install_base_packages() {
-  log "apt-get update"
-  apt-get "${APT_OPTS[@]}" update
-  log "installing system packages: ${BASE_PACKAGES[*]}"
-  apt_install "${BASE_PACKAGES[@]}"
+  ensure_packages "system packages" "${BASE_PACKAGES[@]}"
 }
 
 # The major version of the `node` on the PATH, or 0 if there is none.
@@ -172,14 +229,12 @@ link_lab() {
     log "warning: $REPO/dist/src/cli/main.js is missing: run \`npm ci\` or \`npm run build\` before \`lab\`"
 }
 
-# The test VM (not installed by default, see --with-vm): qemu to run it, busybox-static for its initramfs,
-# xz-utils to unpack its kernel. scripts/vm.mjs downloads Debian's kernel package into /var/cache/lab-vm
-# and never installs it (installing would run the host's initramfs and boot loader hooks).
+# The test VMs (not installed by default, see --with-vm): VM_PACKAGES above.
 install_vm_packages() {
-  log "installing test VM packages: qemu-system-x86 busybox-static xz-utils"
-  apt_install qemu-system-x86 busybox-static xz-utils
+  ensure_packages "test VM packages" "${VM_PACKAGES[@]}"
 }
 
+install_base_packages
 if ((WITH_VM)); then install_vm_packages; fi
 ensure_node
 if ((DO_NPM)); then

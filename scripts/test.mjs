@@ -6,9 +6,12 @@
 // Usage: node scripts/test.mjs [tap args...] [test files...]
 //   With no file argument it runs every test/**/*.test.ts on this host except test/vm/, then
 //   the VM suite, test/vm/, in the test VM (`node scripts/vm.mjs test`: cgroup v2 with every
-//   controller), and adds its counts to the summary. Without qemu the VM suite is skipped, each
-//   of its files counted as one skip, with the reason. Any argument that does not start with
-//   `-` is taken as a file (or glob) filter and replaces the default list (and no VM suite runs).
+//   controller), then the systemd suite, every lab on a stock Debian systemd host as a logged-in
+//   learner runs them (`node scripts/systemd-vm.mjs test`), and adds their counts to the summary.
+//   A VM suite this host cannot run (no qemu; for the systemd suite also no mmdebstrap or
+//   debugfs, or not root) is skipped, each of its files or labs counted as one skip, with the
+//   reason. Any argument that does not start with `-` is taken as a file (or glob) filter and
+//   replaces the default list (and no VM suite runs).
 //   Options such as `--grep=name` or `--bail` are passed to tap as they are.
 //   Inside the test VM (LAB_IN_VM is set) it runs only what it is given, never another VM; given
 //   compiled .js files there (scripts/vm.mjs compiles the VM tests), it runs them all in one node
@@ -160,51 +163,76 @@ const status = await new Promise((resolve) => {
 });
 parser.end();
 
-// The VM suite: scripts/vm.mjs streams the TAP of scripts/test.mjs run inside the VM (with that
-// run's own summary after it), and exits with the suite's status; 3 when the VM did not boot or
-// died, 77 when this host cannot run it (the reason on its stderr). Its TAP goes through a parser
-// of its own into the same counts, so the summary below covers both suites.
+// The VM suites run after the host's, each a script that streams TAP on stdout and exits with its
+// suite's status; 3 when its VM did not boot or died, 77 when this host cannot run it (the reason
+// on its stderr, after `<prefix>: cannot run ...: `). Each one's TAP goes through a parser of its
+// own into the same counts, so the summary below covers every suite.
+//   scripts/vm.mjs test: test/vm/ in the cgroup v2 test VM (with its own run's summary after it);
+//   scripts/systemd-vm.mjs test: every lab on a stock Debian systemd host, the learner logged in.
 const VM_EXIT_BOOT = 3;
 const VM_EXIT_MISSING = 77;
 let vmStatus = 0;
 const vmLines = [];
-if (vmFiles.length && !interrupted && !bailout) {
-  console.log('\n# ---- VM suite: node scripts/vm.mjs test (test/vm/ in the test VM) ----');
+
+/**
+ * Run one VM suite and fold its results into the counts.
+ * @param {{ name: string, script: string, prefix: string, skipped: string[] }} suite
+ *   name: for the summary; script: under scripts/; prefix: what its stderr lines start with;
+ *   skipped: the names counted as skipped, one each, when the host cannot run it
+ */
+async function runVmSuite(suite) {
+  console.log(`\n# ---- ${suite.name}: node scripts/${suite.script} test ----`);
   const vmParser = new Parser();
   watch(vmParser);
-  const vm = spawn(process.execPath, [join(root, 'scripts', 'vm.mjs'), 'test'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const vm = spawn(process.execPath, [join(root, 'scripts', suite.script), 'test'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
   current = vm;
   let missing = '';
+  const missingLine = new RegExp(`^${suite.prefix}: cannot run the [^:]*: (.*)$`, 'm');
   vm.stdout.on('data', (chunk) => {
     process.stdout.write(chunk);
     vmParser.write(chunk);
   });
   vm.stderr.on('data', (chunk) => {
     process.stderr.write(chunk);
-    missing ||= /^lab-vm: cannot run the test VM: (.*)$/m.exec(String(chunk))?.[1] ?? '';
+    missing ||= missingLine.exec(String(chunk))?.[1] ?? '';
   });
-  vmStatus = await new Promise((resolve) => {
+  let status = await new Promise((resolve) => {
     vm.on('error', (err) => {
-      console.error(`scripts/test.mjs: spawn \`${process.execPath} scripts/vm.mjs test\`: ${err.message}`);
+      console.error(`scripts/test.mjs: spawn \`${process.execPath} scripts/${suite.script} test\`: ${err.message}`);
       resolve(1);
     });
     vm.on('close', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
   vmParser.end();
-  if (vmStatus === VM_EXIT_MISSING) {
-    // Not run at all: each file counts as one skipped point, as a skipped file does on the host.
-    const reason = `the test VM cannot run here: ${missing || 'see lab-vm: above'}`;
-    counts.skipped += vmFiles.length;
-    skipsByReason.set(reason, [...vmFiles]);
-    vmLines.push(`# VM suite: not run, ${vmFiles.length} file(s) skipped: ${reason}`);
-    vmStatus = 0;
-  } else if (vmStatus === VM_EXIT_BOOT) {
+  if (status === VM_EXIT_MISSING) {
+    // Not run at all: each name counts as one skipped point, as a skipped file does on the host.
+    const reason = `${suite.name} cannot run here: ${missing || `see ${suite.prefix}: above`}`;
+    counts.skipped += suite.skipped.length;
+    skipsByReason.set(reason, [...suite.skipped]);
+    vmLines.push(`# ${suite.name}: not run, ${suite.skipped.length} skipped: ${reason}`);
+    status = 0;
+  } else if (status === VM_EXIT_BOOT) {
     counts.failed++;
-    failures.push('the test VM: it did not boot or died, so no VM test ran (not a test failure: see lab-vm: above)');
-    vmLines.push('# VM suite: THE TEST VM FAILED (see lab-vm: above)');
-  } else if (vmStatus !== 0) {
-    vmLines.push(`# VM suite: exited with status ${vmStatus}`);
+    failures.push(`${suite.name}: its VM did not boot or died, so none of its tests ran (not a test failure: see ${suite.prefix}: above)`);
+    vmLines.push(`# ${suite.name}: THE VM FAILED (see ${suite.prefix}: above)`);
+  } else if (status !== 0) {
+    vmLines.push(`# ${suite.name}: exited with status ${status}`);
   }
+  vmStatus ||= status;
+}
+
+if (vmFiles.length && !interrupted && !bailout) {
+  await runVmSuite({ name: 'VM suite', script: 'vm.mjs', prefix: 'lab-vm', skipped: vmFiles });
+}
+if (!hasFileFilter && !inVm && !interrupted && !bailout) {
+  // Without the VM, one skip per lab (and one for the machine's own checks), named as its TAP names them.
+  const labs = readdirSync(join(root, 'labs'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  await runVmSuite({
+    name: 'systemd suite',
+    script: 'systemd-vm.mjs',
+    prefix: 'lab-systemd-vm',
+    skipped: ['a stock systemd host, the learner logged in', ...labs.map((id) => `systemd host: ${id}`)],
+  });
 }
 
 // The summary, after tap's own output.

@@ -22,8 +22,10 @@ const TAIL_CHARS = 16 * 1024;
  */
 
 /**
+ * `bootMarker`: the console line that means the guest has booted (default: BOOTED, which the test VM's
+ * /init prints; the systemd test VM prints its own once the learner is logged in).
  * @typedef {{ qemu: string, args: string[], interactive: boolean, bootTimeoutMs: number,
- *   totalTimeoutMs: number | undefined, signal: AbortSignal,
+ *   totalTimeoutMs: number | undefined, signal: AbortSignal, bootMarker?: string, env?: NodeJS.ProcessEnv,
  *   onBooted: (ms: number) => void, onOutput: (text: string) => void }} BootOptions
  */
 
@@ -42,7 +44,9 @@ export function bootOnce(o) {
     // input and a process group of its own, so that a Ctrl-C reaches only us and we stop it.
     stdio: [o.interactive ? 'inherit' : 'ignore', 'pipe', 'pipe'],
     detached: !o.interactive,
+    env: o.env ?? process.env,
   });
+  const marker = o.bootMarker ?? BOOTED;
 
   let early = '';
   let tail = '';
@@ -67,7 +71,7 @@ export function bootOnce(o) {
   child.stdout.on('data', (chunk) => {
     if (booted) return forward(chunk);
     early += chunk;
-    const at = early.indexOf(BOOTED);
+    const at = early.indexOf(marker);
     const eol = at < 0 ? -1 : early.indexOf('\n', at);
     if (eol < 0) return;
     booted = true;

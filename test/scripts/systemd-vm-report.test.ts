@@ -1,0 +1,105 @@
+// The systemd test VM's report: the guest's results in, TAP out. Each way a lab can go wrong on a learner's machine
+// (refused to start, a check skipped, a non-zero exit, the host changed, never run) must come out as a failure.
+import t from 'tap';
+import { parseTap } from '../helpers.js';
+
+interface Lab {
+  id: string;
+  tap?: string;
+  stderr?: string;
+  status?: number;
+  seconds?: number;
+  diff?: string;
+  settleSeconds?: number;
+}
+interface Report {
+  systemdTap(r: unknown, meta: { wanted: string[]; header: string[]; vm: { ok: boolean; what: string } }): string;
+}
+// A script, not part of the build: loaded by path so that the type checker does not look for its declarations.
+const script: string = '../../scripts/systemd-vm/report.mjs';
+const { systemdTap } = (await import(script)) as Report;
+
+const labTap = (id: string, points: string[]): string =>
+  ['TAP version 14', `# Subtest: ${id}`, `    # step: A step`, ...points.map((p) => `    ${p}`), `    1..${points.length}`, `ok 1 - ${id}`, '1..1', ''].join('\n');
+
+function results(labs: Lab[], over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    done: true,
+    selfCgroup: '0::/user.slice/user-1000.slice/session-1.scope',
+    systemState: 'running',
+    facts: '/: ext4   shared\n/sys/fs/cgroup: cgroup2 shared\n',
+    control: { stable: '', changed: '> sysvm-ctl0: <NOARP>\n> ./sysvm-control\n> 835 sleep 600\n', restored: '' },
+    provision: { status: 0, seconds: 200, log: '==> system packages: all installed: ok\n' },
+    list: { status: 0, labs: labs.map((l) => ({ id: l.id, ready: true, missing: [] })) },
+    doctor: { status: 0, output: 'All labs can run.\n' },
+    labs,
+    ...over,
+  };
+}
+
+const meta = { wanted: [], header: ['a header'], vm: { ok: true, what: 'qemu exited with status 0' } };
+const good: Lab = { id: 'good', tap: labTap('good', ['ok 1 - a: one', 'ok 2 - a: two']), stderr: '', status: 0, seconds: 4.2, diff: '' };
+
+t.test('a passing lab: its own points renumbered, then the host, and its time', async (t) => {
+  const tap = systemdTap(results([good]), meta);
+  const { results: final, points } = await parseTap(tap);
+  t.equal(final.ok, true);
+  t.match(tap, '# Subtest: good\n    # sudo lab verify good --tap: exit status 0, 4.2 s\n    # step: A step\n    ok 1 - a: one\n    ok 2 - a: two\n    ok 3 - host left as it was\n    1..3\nok 2 - good # time=4200ms');
+  t.ok(points.some((p) => p.name === 'the test runs in a logind session scope, as a learner logged in' && p.ok));
+});
+
+t.test('every kind of failure is a failing point', async (t) => {
+  const refused: Lab = { id: 'refused', tap: 'TAP version 14\n', stderr: 'lab: the cpuset controller is not enabled\n', status: 1, seconds: 1 };
+  const skipped: Lab = { id: 'skipped', tap: labTap('skipped', ['ok 1 - a: one # SKIP needs io']), status: 0, seconds: 1, diff: '' };
+  const skippedLab: Lab = {
+    id: 'unmet',
+    tap: 'TAP version 14\nok 1 - unmet # SKIP the io controller\n  ---\n  message: "not delegated"\n  fix: "enable it"\n  ...\n1..1\n',
+    status: 1,
+    seconds: 1,
+    diff: '',
+  };
+  const exited: Lab = { id: 'exited', tap: labTap('exited', ['ok 1 - a: one']), stderr: 'boom\n', status: 2, seconds: 1, diff: '' };
+  const leaked: Lab = { id: 'leaked', tap: labTap('leaked', ['ok 1 - a: one']), status: 0, seconds: 1, diff: '> lab-veth0: <BROADCAST>\n' };
+  const timedOut: Lab = { id: 'slow', tap: labTap('slow', ['ok 1 - a: one']), status: 124, seconds: 300, diff: '' };
+  const tap = systemdTap(results([good, refused, skipped, skippedLab, exited, leaked, timedOut]), {
+    ...meta,
+    wanted: ['good', 'refused', 'skipped', 'unmet', 'exited', 'leaked', 'slow', 'never'],
+  });
+  const { results: final, points } = await parseTap(tap);
+  t.equal(final.ok, false);
+  const failed = (name: string): boolean => points.some((p) => !p.ok && p.name === name);
+  t.ok(failed('sudo lab verify refused --tap ran the lab'), 'a lab that refused to start');
+  t.match(tap, 'lab: the cpuset controller is not enabled', 'with what it said');
+  t.ok(failed('a: one (skipped: needs io; this VM meets every requirement)'), 'a skipped check');
+  t.ok(failed('unmet was skipped: the io controller'), 'a lab skipped for a missing requirement');
+  t.match(tap, '        message: "not delegated"', 'with what lab said is missing and the fix');
+  t.ok(failed('sudo lab verify exited --tap exits 0'), 'a non-zero exit with every check passed');
+  t.ok(failed('sudo lab verify slow --tap exits 0'), 'a lab stopped at the time limit');
+  t.match(tap, 'killed after the per-lab time limit');
+  t.ok(failed('host left as it was'), 'a host that changed');
+  t.match(tap, '      diff: |-\n        > lab-veth0: <BROADCAST>', 'with the diff in the YAML block');
+  t.ok(failed('never'), 'a lab asked for that never ran');
+  for (const id of ['refused', 'skipped', 'unmet', 'exited', 'leaked', 'slow']) t.ok(failed(id), `${id} fails as a whole`);
+  t.notOk(failed('good'));
+});
+
+t.test('the machine: a test outside a session scope, a changed snapshot control, a VM that stopped early', async (t) => {
+  const tap = systemdTap(results([good], { selfCgroup: '0::/system.slice/serial-getty@ttyS0.service', done: false, control: { stable: '> x\n', changed: '', restored: '' } }), {
+    ...meta,
+    vm: { ok: false, what: 'stopped after the time limit' },
+  });
+  const { points } = await parseTap(tap);
+  const failed = (name: string): boolean => points.some((p) => !p.ok && p.name === name);
+  t.ok(failed('the test runs in a logind session scope, as a learner logged in'));
+  t.ok(failed('two host snapshots in a row are equal'));
+  t.ok(failed('the host snapshot sees a dummy link, a cgroup and a sleep made on purpose'));
+  t.ok(failed('the VM booted, logged the learner in, ran the test to its end and powered off'));
+});
+
+t.test('no results at all: the machine and every lab asked for fail, in a valid document', async (t) => {
+  const tap = systemdTap(undefined, { ...meta, wanted: ['one', 'two'], vm: { ok: false, what: 'the data disk could not be read' } });
+  const { results: final } = await parseTap(tap);
+  t.equal(final.ok, false);
+  t.equal(final.count, 3);
+  t.equal(final.fail, 3);
+});

@@ -12,10 +12,11 @@ import { parse, resolveLabId, usage } from './args.js';
 import { endAfterHangup, loadRunnable, missingError, unmetReason, withInterrupts } from './start-lab.js';
 
 export const help: Record<Lang, string> = {
-  en: `Usage: lab verify <id>... | --all [--tap | --json | --plain] [--lang en|zh]
+  en: `Usage: lab verify <id>... | --all [--tap | --json | --plain] [--prove-checks] [--lang en|zh]
 
 Runs each lab without pauses, doing every task with its reference solution, and checks every step by reading
-kernel state.
+kernel state. With --prove-checks each step's checks are also read before its commands run, where every one
+must fail (a check that passes before its step proves nothing, and counts as a failed check).
 A lab whose requirements this host lacks is not run but skipped, with what is missing, why and how to get it
 (in TAP: a test point with a SKIP directive and the reason, the rest as its diagnostic); the summary at the end
 lists every skipped lab with the reason.
@@ -23,9 +24,10 @@ lists every skipped lab with the reason.
 Exit status: 0 when every lab that ran passed every check; 1 when a check failed or a lab stopped on an error,
 and also when a lab named explicitly was skipped (what was asked for was not verified). With --all, labs this
 host cannot run are skipped without changing the exit status. 130 after Ctrl-C.`,
-  zh: `用法：lab verify <id>... | --all [--tap | --json | --plain] [--lang en|zh]
+  zh: `用法：lab verify <id>... | --all [--tap | --json | --plain] [--prove-checks] [--lang en|zh]
 
-不停顿地运行每个实验，用参考答案完成每个动手任务，并通过读取内核状态检查每一步。
+不停顿地运行每个实验，用参考答案完成每个动手任务，并通过读取内核状态检查每一步。加上 --prove-checks 时，每一步的检查
+还会在该步骤的命令运行之前先读一次，这时每一项都必须失败（在步骤之前就通过的检查什么也证明不了，算作检查失败）。
 本机不满足条件的实验不会运行，而是被跳过，并说明缺少什么、为什么需要、怎样获得（TAP 中是一个带 SKIP 指令和原因的
 测试点，其余写在它的诊断信息里）；最后的汇总列出每个跳过的实验及原因。
 
@@ -47,6 +49,7 @@ export async function run(args: string[], lang: Lang): Promise<number> {
     plain: { type: 'boolean' },
     tap: { type: 'boolean' },
     json: { type: 'boolean' },
+    'prove-checks': { type: 'boolean' },
   });
   if (!values.all && positionals.length === 0) {
     throw usage('lab verify', { en: 'Name one or more labs, or use --all.', zh: '请指定一个或多个实验，或使用 --all。' });
@@ -76,7 +79,7 @@ export async function run(args: string[], lang: Lang): Promise<number> {
     }
     const runnable = await loadRunnable(lab.spec.id, lang);
     const reporter = tap?.lab() ?? json ?? plainReporter({ lang, explain: false, color: wantsColor(process.stdout) });
-    const result = await withInterrupts((signal) => runLab(runnable, { mode: 'verify', lang, signal }, reporter));
+    const result = await withInterrupts((signal) => runLab(runnable, { mode: 'verify', lang, signal, precheck: Boolean(values['prove-checks']) }, reporter));
     endAfterHangup(result.by);
     (result.value.status === 'passed' ? tally.passed : tally.failed).push(lab.spec.id);
     if (result.interrupted) {

@@ -131,13 +131,18 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
     return all;
   };
 
-  const precheck = async (step: LoadedStep): Promise<void> => {
+  /** Whether every check of the step fails before its actions; one that passes already counts as a failed check. */
+  const precheck = async (step: LoadedStep): Promise<boolean> => {
+    let proven = true;
     for (const check of step.spec.checks) {
       throwIfAborted();
       const verdict = await verifyCheck(check, session, true);
       const found = typeof verdict.found === 'string' ? { en: verdict.found, zh: verdict.found } : verdict.found;
       emit({ type: 'precheck', step: step.spec.id, check: check.id, ok: verdict.ok, found });
+      if (verdict.ok) outcome.checksFailed++;
+      proven &&= !verdict.ok;
     }
+    return proven;
   };
 
   const perform = async (step: LoadedStep, role: 'action' | 'solution'): Promise<void> => {
@@ -173,7 +178,7 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
     session.step = spec.id;
     session.journal.step(spec.id);
     emit({ type: 'step-start', step, index: step.index, total: lab.steps.length });
-    if (options.precheck) await precheck(step);
+    const proven = options.precheck ? await precheck(step) : true;
     const skip = options.skipActionsOf === spec.id;
     if (spec.kind === 'task' && options.driver?.task && !skip) {
       const taskSession: TaskSession = {
@@ -190,7 +195,7 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
       return result === 'passed' ? 'passed' : 'quit';
     }
     if (!skip) await perform(step, spec.kind === 'demo' ? 'action' : 'solution');
-    return (await runChecks(step)) ? 'passed' : 'failed';
+    return (await runChecks(step)) && proven ? 'passed' : 'failed';
   };
 
   // The driver's word after a passed step; 'again' re-reads the kernel through the step's checks only.

@@ -5,6 +5,7 @@ export const MSG = {
   step: { en: 'Step', zh: '步骤' },
   yourTurn: { en: 'Your turn', zh: '动手任务' },
   found: { en: 'found', zh: '实际读到' },
+  precheck: { en: 'fails before its step', zh: '在步骤之前失败' },
   expectedFail: { en: 'failed, as expected', zh: '按预期失败' },
   exitStatus: { en: 'exit status', zh: '退出状态' },
   solution: { en: 'Applying the reference solution:', zh: '应用参考答案：' },

@@ -99,6 +99,17 @@ export function plainReporter(options: PlainOptions): Listener {
       case 'task-wait':
         line(`  ${MSG.taskShell[lang]} ${bold(event.shell)}`);
         break;
+      case 'precheck': {
+        // Before the step's actions the check must fail; one that passes already proves nothing.
+        const mark = event.ok ? red('✗') : green('✓');
+        line(dim(`  ${mark} ${MSG.precheck[lang]}: ${event.check}`));
+        if (event.ok) {
+          line(dim(`      ${MSG.found[lang]}: ${event.found[lang]}`));
+          failedStep = currentStep;
+          failedChecks++;
+        }
+        break;
+      }
       case 'check': {
         const mark = event.ok ? green('✓') : red('✗');
         line(`  ${mark} ${event.title[lang]}`);

@@ -5,6 +5,12 @@ import type { Lang } from '../lab/spec.js';
 const yamlString = (text: string): string => JSON.stringify(text);
 const escape = (text: string): string => text.replace(/#/g, '\\#').replace(/\n/g, ' ');
 
+/** The test point of a check read before its step (`lab verify --prove-checks`). */
+const PRECHECK_TITLE: Record<Lang, string> = {
+  en: 'fails before its step, as it must (read before the step\'s commands)',
+  zh: '在它的步骤之前失败，理应如此（在该步骤的命令之前读取）',
+};
+
 /** How many lines of a failed command's output the diagnostic of its error carries. */
 export const OUTPUT_TAIL_LINES = 20;
 /** How much of a command's output is kept while it runs: enough for the tail, bounded whatever the command prints. */
@@ -59,6 +65,15 @@ export class TapWriter {
           break;
         case 'output':
           output = (output + event.text).slice(-OUTPUT_KEPT_CHARS);
+          break;
+        case 'precheck':
+          // Read before the step's actions: the check must fail here, or it proves nothing.
+          point++;
+          ok &&= !event.ok;
+          out(`${event.ok ? 'not ok' : 'ok'} ${point} - ${event.step}/${event.check}: ${escape(PRECHECK_TITLE[this.lang])}`);
+          out('  ---');
+          out(`  found: ${yamlString(event.found[this.lang])}`);
+          out('  ...');
           break;
         case 'check':
           point++;

@@ -267,3 +267,24 @@ t.test('lab verify user-namespace under Ubuntu\'s AppArmor restriction stops bef
   t.match(zh.stderr, '`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=1` 恢复限制');
   t.match(zh.stderr, '用 AppArmor 配置文件只给某一个程序授予 `userns` 权限');
 });
+
+t.test('lab verify --prove-checks: every check is read before its step too, where it must fail', { skip: needsRoot() }, async (t) => {
+  const r = cli(['verify', 'pid-namespace', '--tap', '--prove-checks'], { LAB_STATE_DIR: scratch('state-') });
+  t.equal(r.status, 0, r.stderr);
+  t.equal((r.stdout.match(/^ {4}ok \d+ - [a-z-]+\/[a-z-]+: fails before its step/gm) ?? []).length, 11, 'each of the eleven checks failed before its step');
+  t.equal((r.stdout.match(/^ {4}ok \d+ - /gm) ?? []).length, 22, 'and passed after it');
+  t.notMatch(r.stdout, /not ok/);
+
+  // writeLab's check says ok whatever the kernel holds: it cannot fail, so it proves nothing.
+  const labs = scratch('labs-');
+  writeLab(labs, 'fixture-vacuous', ['linux']);
+  const env = { LAB_LABS_DIR: labs, LAB_STATE_DIR: scratch('state-') };
+  t.equal(cli(['verify', 'fixture-vacuous', '--tap'], env).status, 0, 'without --prove-checks it passes');
+  const v = cli(['verify', 'fixture-vacuous', '--tap', '--prove-checks'], env);
+  t.equal(v.status, 1, 'with it, a check that passes before its step fails the lab');
+  t.match(v.stdout, /^ {4}not ok 1 - only\/ran: fails before its step/m);
+  t.match(v.stdout, /^not ok 1 - fixture-vacuous$/m);
+  const plain = cli(['verify', 'fixture-vacuous', '--prove-checks'], env);
+  t.equal(plain.status, 1);
+  t.match(plain.stdout, /✗ fails before its step: ran/);
+});

@@ -5,12 +5,16 @@
 # between two snapshots of the host's state. Everything it finds goes to results/ on the data disk, which
 # scripts/systemd-vm.mjs reads back after power-off and turns into TAP; the console gets one line per stage.
 # Copied onto the data disk by scripts/systemd-vm.mjs, with config (LABS: ids to run, all when empty;
-# LAB_TIMEOUT: seconds one lab may take) beside it.
+# LAB_TIMEOUT: seconds one lab may take) beside it. With MODE=bench in config (scripts/bench-systemd.mjs), the
+# same machine, session and provisioning, then scripts/systemd-vm/guest-bench.mjs times commands (BENCH_RUNS
+# runs of each after a warm-up, the labs of LABS) into results/bench.json instead of the labs' test.
 set -u
 DATA="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
 R="$DATA/results"
 LABS=""
 LAB_TIMEOUT=300
+MODE=test
+BENCH_RUNS=3
 # shellcheck source=/dev/null
 . "$DATA/config"
 mkdir -p "$R/labs"
@@ -82,6 +86,18 @@ cp "$(ls -t "$DATA"/npm-cache/_logs/*-debug-0.log 2>/dev/null | head -1)" "$R/np
 say "provision.sh: exit $(cat "$R/provision.status") in $(cat "$R/provision.seconds") s"
 
 cd ~/lab || exit 1
+if [[ $MODE == bench ]]; then
+  if [[ $(cat "$R/provision.status") == 0 ]]; then
+    # shellcheck disable=SC2046 # LABS is a comma-separated list of lab ids
+    sudo node scripts/systemd-vm/guest-bench.mjs "$R/bench.json" "$BENCH_RUNS" "$LAB_TIMEOUT" $(tr , ' ' <<<"$LABS") </dev/null 2>"$R/bench.stderr"
+    echo $? >"$R/bench.status"
+  fi
+  cut -d' ' -f1 /proc/uptime >"$R/end-uptime"
+  touch "$R/done"
+  sync
+  say "done"
+  exit 0
+fi
 lab list --json >"$R/labs.json" 2>"$R/list.stderr"
 echo $? >"$R/list.status"
 sudo lab doctor </dev/null >"$R/doctor.txt" 2>&1

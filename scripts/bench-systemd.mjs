@@ -27,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { minimist } from 'zx';
 import { makeDataDisk, readResults } from './systemd-vm/data-disk.mjs';
 import { cacheRoot, ensureImage, SUITES } from './systemd-vm/image.mjs';
-import { systemdQemuArgs } from './systemd-vm/qemu.mjs';
+import { CPUS, LOGIN_MARKER, LOGIN_TIMEOUT_MS, MEMORY_MIB, systemdQemuArgs } from './systemd-vm/qemu.mjs';
 import { readGuestResults } from './systemd-vm/report.mjs';
 import { bootOnce } from './vm/boot.mjs';
 import { EXIT, VmError } from './vm/errors.mjs';
@@ -35,11 +35,6 @@ import { QEMU } from './vm/qemu.mjs';
 import { removeDeadRunDirs } from './vm/stale.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-// The machine of scripts/systemd-vm.mjs, and the line its guest prints once the learner is logged in.
-const CPUS = 2;
-const MEMORY_MIB = 3072;
-const LOGIN_MARKER = 'LAB_SYSTEMD_VM_LOGGED_IN';
-const LOGIN_TIMEOUT_MS = 300_000;
 const KEEP_RUNS = 5;
 const USAGE = 'usage: sudo node scripts/bench-systemd.mjs [--runs N] [lab ids...] | --report <dir>';
 

@@ -31,7 +31,7 @@ import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeDataDisk, readResults } from './systemd-vm/data-disk.mjs';
 import { cacheRoot, ensureImage, SUITES } from './systemd-vm/image.mjs';
-import { systemdQemuArgs } from './systemd-vm/qemu.mjs';
+import { CPUS, LOGIN_MARKER, LOGIN_TIMEOUT_MS, MEMORY_MIB, systemdQemuArgs } from './systemd-vm/qemu.mjs';
 import { readGuestResults, systemdTap } from './systemd-vm/report.mjs';
 import { bootOnce } from './vm/boot.mjs';
 import { EXIT, VmError } from './vm/errors.mjs';
@@ -39,12 +39,6 @@ import { QEMU } from './vm/qemu.mjs';
 import { removeDeadRunDirs } from './vm/stale.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const CPUS = 2;
-const MEMORY_MIB = 3072;
-// The guest prints this once the learner's login shell has started the test (scripts/systemd-vm/guest-test.sh).
-const LOGIN_MARKER = 'LAB_SYSTEMD_VM_LOGGED_IN';
-// systemd's boot under TCG takes 15 to 30 s; no login within this long means the VM is stuck.
-const LOGIN_TIMEOUT_MS = 300_000;
 const DEFAULT_TIMEOUT_S = 1500;
 const DEFAULT_LAB_TIMEOUT_S = 300;
 // Result directories kept in <cache>/runs.
@@ -235,7 +229,7 @@ async function run({ cmd, wanted, suite, timeoutS, labTimeoutS, accel, signal, i
     ];
     // Every lab is accounted for in the TAP, also those the guest never reached (provisioning failed, time ran out).
     const expected = wanted.length ? wanted : readdirSync(join(root, 'labs'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-    const tap = systemdTap(results, { wanted: expected, header, vm });
+    const tap = systemdTap(results, { wanted: expected, whole: wanted.length === 0, header, vm });
     writeFileSync(join(runDir, 'systemd.tap'), tap);
     writeFileSync(join(runDir, 'timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
     process.stdout.write(tap);

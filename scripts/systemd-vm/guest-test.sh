@@ -112,17 +112,11 @@ IDS=$(node -e '
 echo "$IDS" >"$R/labs.run"
 
 # --- every lab, between two snapshots ------------------------------------------------------------------------
-for id in $IDS; do
-  f="$R/labs/$id"
-  snap >"$f.before"
-  t0=$(now)
-  # --foreground: sudo stays in the terminal's foreground process group, as when a learner types the command;
-  # at the time limit sudo gets SIGTERM and passes it on to lab, which cleans up.
-  timeout --foreground --kill-after=10 "$LAB_TIMEOUT" sudo lab verify "$id" --tap </dev/null >"$f.tap" 2>"$f.stderr"
-  echo $? >"$f.status"
-  since "$t0" >"$f.seconds"
-  # A change gets a few seconds to go away (the kernel frees some things after the last process exits);
-  # what is still there then is what the lab left behind.
+# The host against <f>.before: a change gets a few seconds to go away (the kernel frees some things after the last
+# process exits); what is still there then is what the run left behind. Writes <f>.after, <f>.diff (and
+# <f>.first-diff, <f>.settle when it took a while).
+compare() {
+  local f=$1 t0
   t0=$(now)
   snap >"$f.after"
   for _ in 1 2 3 4 5; do
@@ -133,8 +127,79 @@ for id in $IDS; do
   done
   diff "$f.before" "$f.after" >"$f.diff"
   [[ -s $f.first-diff ]] && since "$t0" >"$f.settle"
+}
+
+for id in $IDS; do
+  f="$R/labs/$id"
+  snap >"$f.before"
+  t0=$(now)
+  # --foreground: sudo stays in the terminal's foreground process group, as when a learner types the command;
+  # at the time limit sudo gets SIGTERM and passes it on to lab, which cleans up. --prove-checks: every check is
+  # also read before its step, where it must fail, so the checks are proven able to fail on this host too.
+  timeout --foreground --kill-after=10 "$LAB_TIMEOUT" sudo lab verify "$id" --tap --prove-checks </dev/null >"$f.tap" 2>"$f.stderr"
+  echo $? >"$f.status"
+  since "$t0" >"$f.seconds"
+  compare "$f"
   say "$id: exit $(cat "$f.status") in $(cat "$f.seconds") s, host $([[ -s $f.diff ]] && echo CHANGED || echo 'as it was')"
 done
+
+# --- systemd at work while a lab runs (a whole run only) -----------------------------------------------------
+# Wait (up to 30 s) for the scope systemd made for a run of the lab whose cgroup is `lab-<short>`, then 2 s more.
+scope_of() { ls -d /sys/fs/cgroup/system.slice/lab-"$1"-*.scope 2>/dev/null | head -1; }
+await_scope() {
+  for _ in $(seq 150); do [[ -n $(scope_of "$1") ]] && { sleep 2; return 0; }; sleep 0.2; done
+  return 1
+}
+if [[ -z $LABS ]]; then
+  S="$R/scenarios"
+  mkdir -p "$S"
+  # 1. apt runs daemon-reload after installing a unit, and services start at any time: systemd then writes the
+  # tree again. The delegated scope must keep its controllers, and the lab pass.
+  f="$S/reload"
+  snap >"$f.before"
+  t0=$(now)
+  timeout --foreground --kill-after=10 "$LAB_TIMEOUT" sudo lab verify cgroup-cpu --tap </dev/null >"$f.tap" 2>"$f.stderr" &
+  LABPID=$!
+  if await_scope cpu; then
+    scope=$(scope_of cpu)
+    {
+      echo "scope: ${scope#/sys/fs/cgroup}"
+      echo "before: controllers $(cat "$scope/cgroup.controllers"); subtree_control $(cat "$scope/cgroup.subtree_control")"
+      sudo systemctl daemon-reload
+      sudo systemd-run --wait --quiet true
+      echo "after: controllers $(cat "$scope/cgroup.controllers"); subtree_control $(cat "$scope/cgroup.subtree_control")"
+    } >"$f.facts" 2>&1
+  else
+    echo "no lab-cpu scope appeared within 30 s" >"$f.facts"
+  fi
+  wait "$LABPID"
+  echo $? >"$f.status"
+  since "$t0" >"$f.seconds"
+  compare "$f"
+  say "cgroup-cpu with daemon-reload and a unit started mid-lab: exit $(cat "$f.status"), host $([[ -s $f.diff ]] && echo CHANGED || echo 'as it was')"
+
+  # 2. The harness killed with SIGKILL mid-lab (no cleanup of its own), then `lab clean` from the journal.
+  f="$S/kill"
+  snap >"$f.before"
+  t0=$(now)
+  sudo lab verify cgroup-memory </dev/null >"$f.out" 2>&1 &
+  LABPID=$!
+  if await_scope memory; then
+    victim=$(pgrep -f '^node .*lab(\.js)? verify cgroup-memory' | head -1)
+    echo "killed: ${victim:-none found}" >"$f.facts"
+    [[ -n $victim ]] && sudo kill -KILL "$victim"
+    wait "$LABPID" 2>/dev/null
+    echo "right after: lab-* cgroups $(find /sys/fs/cgroup -name 'lab-*' | wc -l), journals $(sudo ls /var/lib/lab/runs | wc -l)" >>"$f.facts"
+  else
+    echo "no lab-memory scope appeared within 30 s" >"$f.facts"
+    wait "$LABPID"
+  fi
+  sudo lab clean </dev/null >"$f.clean" 2>&1
+  echo $? >"$f.status"
+  since "$t0" >"$f.seconds"
+  compare "$f"
+  say "kill -9 mid cgroup-memory, then lab clean: exit $(cat "$f.status"), host $([[ -s $f.diff ]] && echo CHANGED || echo 'as it was')"
+fi
 
 sudo journalctl -b --no-pager >"$R/journal.txt" 2>&1
 sudo dmesg >"$R/dmesg.txt" 2>&1

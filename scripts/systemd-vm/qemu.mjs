@@ -2,6 +2,14 @@
 // guest's writes go to a temporary overlay qemu deletes itself, so the cached image is never changed and one
 // image serves any number of runs. The data disk is the run's own and written for real.
 
+/** The machine: its vCPUs and memory, as the test and the bench boot it. */
+export const CPUS = 2;
+export const MEMORY_MIB = 3072;
+/** The guest prints this once the learner's login shell has started its script (scripts/systemd-vm/guest-test.sh). */
+export const LOGIN_MARKER = 'LAB_SYSTEMD_VM_LOGGED_IN';
+/** systemd's boot under TCG takes 15 to 30 s; no login within this long means the VM is stuck. */
+export const LOGIN_TIMEOUT_MS = 300_000;
+
 /**
  * @typedef {{ accel: 'tcg' | 'kvm', kernel: string, initrd: string, rootImage: string, dataImage: string,
  *   cpus: number, memoryMiB: number }} SystemdQemuPlan

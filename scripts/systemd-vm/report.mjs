@@ -33,6 +33,19 @@ function num(dir, name) {
   return t === undefined || t === '' || Number.isNaN(Number(t)) ? undefined : Number(t);
 }
 
+/** One run of a lab while something else happens (results/scenarios/<name>.*). */
+function scenario(dir, name) {
+  return {
+    status: num(dir, `${name}.status`),
+    seconds: num(dir, `${name}.seconds`),
+    facts: text(dir, `${name}.facts`),
+    tap: text(dir, `${name}.tap`),
+    output: text(dir, `${name}.out`) ?? text(dir, `${name}.stderr`),
+    clean: text(dir, `${name}.clean`),
+    diff: text(dir, `${name}.diff`),
+  };
+}
+
 /** Read the guest's results/ directory. */
 export function readGuestResults(dir) {
   let labsJson;
@@ -62,6 +75,9 @@ export function readGuestResults(dir) {
     list: { status: num(dir, 'list.status'), stderr: text(dir, 'list.stderr'), labs: Array.isArray(labsJson) ? labsJson : undefined },
     doctor: { status: num(dir, 'doctor.status'), output: text(dir, 'doctor.txt') },
     labsRun,
+    scenarios: existsSync(join(dir, 'scenarios'))
+      ? Object.fromEntries(['reload', 'kill'].map((name) => [name, scenario(join(dir, 'scenarios'), name)]))
+      : undefined,
     labs: ids.map((id) => ({
       id,
       tap: text(labDir, `${id}.tap`),
@@ -190,7 +206,7 @@ export function labTapBody(tap, id) {
 /** One lab: its own points, then the host. */
 function labSubtest(lab, listed, number) {
   const p = new Points();
-  const command = `sudo lab verify ${lab.id} --tap`;
+  const command = `sudo lab verify ${lab.id} --tap --prove-checks`;
   p.comment(`${command}: ${lab.status === undefined ? 'did not finish' : `exit status ${lab.status}`}, ${lab.seconds ?? '?'} s`);
   const { found, body, skip } = labTapBody(lab.tap, lab.id);
   let innerFailed = 0;
@@ -238,10 +254,34 @@ function labSubtest(lab, listed, number) {
 }
 
 /**
+ * systemd at work while labs run: cgroup-cpu through a daemon-reload and a unit started mid-lab (the delegated scope
+ * keeps its controllers), and cgroup-memory's harness killed with SIGKILL mid-lab, then `lab clean`.
+ */
+function scenarioPoints(sc, p) {
+  const { reload, kill } = sc;
+  p.point(reload.status === 0, 'sudo lab verify cgroup-cpu passes while systemd reloads (daemon-reload) and starts a unit mid-lab', {
+    found: `exit status ${reload.status ?? '(did not finish)'}`,
+    facts: reload.facts?.trimEnd(),
+    tap: reload.status === 0 ? undefined : lastLines(reload.tap, 20) || undefined,
+  });
+  const before = /^before: controllers (.*); subtree_control (.*)$/m.exec(reload.facts ?? '');
+  const after = /^after: controllers (.*); subtree_control (.*)$/m.exec(reload.facts ?? '');
+  const kept = (m) => Boolean(m) && ['cpu', 'cpuset'].every((c) => m[1].split(' ').includes(c) && m[2].split(' ').includes(c));
+  p.point(kept(before) && kept(after), 'the lab\'s delegated scope keeps cpu and cpuset, in cgroup.controllers and in its own subtree_control, through the reload', {
+    facts: reload.facts?.trimEnd() ?? '(no facts)',
+  });
+  p.point(reload.diff === '', 'host left as it was after it', { diff: reload.diff || undefined });
+  p.point(/^killed: \d+$/m.test(kill.facts ?? ''), 'the harness running cgroup-memory was killed with SIGKILL once its scope existed', { facts: kill.facts?.trimEnd() });
+  p.point(kill.status === 0, 'sudo lab clean then exits 0', { found: `exit status ${kill.status ?? '(did not run)'}`, output: kill.clean?.trimEnd() || undefined });
+  p.point(kill.diff === '', 'host left as it was after lab clean', { diff: kill.diff || undefined });
+}
+
+/**
  * The TAP of a whole run.
  * @param {GuestResults | undefined} r the guest's results, undefined when none came back
- * @param {{ wanted: string[], header: string[], vm: { ok: boolean, what: string, console?: string } }} meta
- *   wanted: the labs that must each have a result (when empty, those `lab list` named); header: comment lines;
+ * @param {{ wanted: string[], whole?: boolean, header: string[], vm: { ok: boolean, what: string, console?: string } }} meta
+ *   wanted: the labs that must each have a result (when empty, those `lab list` named); whole: a run of every lab,
+ *   which also has the mid-lab runs (default: when wanted is empty); header: comment lines;
  *   vm: whether the VM ran the test to its end
  */
 export function systemdTap(r, meta) {
@@ -257,6 +297,13 @@ export function systemdTap(r, meta) {
   if (r) {
     const listed = new Map((r.list.labs ?? []).map((l) => [l.id, l]));
     for (const lab of r.labs) out.push(...labSubtest(lab, listed.get(lab.id), ++n));
+  }
+  if (r && (meta.whole ?? meta.wanted.length === 0)) {
+    // A whole run also puts systemd to work while labs run.
+    const p = new Points();
+    if (r.scenarios) scenarioPoints(r.scenarios, p);
+    else p.point(false, 'the mid-lab runs took place', { found: 'no results/scenarios: the test stopped before them' });
+    out.push(...p.close(++n, 'systemd at work while a lab runs'));
   }
   const expected = new Set([...meta.wanted, ...(meta.wanted.length ? [] : (r?.list.labs ?? []).map((l) => l.id))]);
   for (const id of [...expected].filter((id) => !r?.labs.some((l) => l.id === id))) {

@@ -22,6 +22,13 @@ const { systemdTap } = (await import(script)) as Report;
 const labTap = (id: string, points: string[]): string =>
   ['TAP version 14', `# Subtest: ${id}`, `    # step: A step`, ...points.map((p) => `    ${p}`), `    1..${points.length}`, `ok 1 - ${id}`, '1..1', ''].join('\n');
 
+const RELOAD = {
+  status: 0,
+  facts: 'scope: /system.slice/lab-cpu-1-2.scope\nbefore: controllers cpuset cpu io memory pids; subtree_control cpu cpuset\nafter: controllers cpuset cpu io memory pids; subtree_control cpu cpuset\n',
+  diff: '',
+};
+const KILL = { status: 0, facts: 'killed: 812\nright after: lab-* cgroups 3, journals 1\n', clean: 'removed 4\n', diff: '' };
+
 function results(labs: Lab[], over: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     done: true,
@@ -32,6 +39,7 @@ function results(labs: Lab[], over: Record<string, unknown> = {}): Record<string
     provision: { status: 0, seconds: 200, log: '==> system packages: all installed: ok\n' },
     list: { status: 0, labs: labs.map((l) => ({ id: l.id, ready: true, missing: [] })) },
     doctor: { status: 0, output: 'All labs can run.\n' },
+    scenarios: { reload: RELOAD, kill: KILL },
     labs,
     ...over,
   };
@@ -44,7 +52,7 @@ t.test('a passing lab: its own points renumbered, then the host, and its time', 
   const tap = systemdTap(results([good]), meta);
   const { results: final, points } = await parseTap(tap);
   t.equal(final.ok, true);
-  t.match(tap, '# Subtest: good\n    # sudo lab verify good --tap: exit status 0, 4.2 s\n    # step: A step\n    ok 1 - a: one\n    ok 2 - a: two\n    ok 3 - host left as it was\n    1..3\nok 2 - good # time=4200ms');
+  t.match(tap, '# Subtest: good\n    # sudo lab verify good --tap --prove-checks: exit status 0, 4.2 s\n    # step: A step\n    ok 1 - a: one\n    ok 2 - a: two\n    ok 3 - host left as it was\n    1..3\nok 2 - good # time=4200ms');
   t.ok(points.some((p) => p.name === 'the test runs in a logind session scope, as a learner logged in' && p.ok));
 });
 
@@ -68,13 +76,13 @@ t.test('every kind of failure is a failing point', async (t) => {
   const { results: final, points } = await parseTap(tap);
   t.equal(final.ok, false);
   const failed = (name: string): boolean => points.some((p) => !p.ok && p.name === name);
-  t.ok(failed('sudo lab verify refused --tap ran the lab'), 'a lab that refused to start');
+  t.ok(failed('sudo lab verify refused --tap --prove-checks ran the lab'), 'a lab that refused to start');
   t.match(tap, 'lab: the cpuset controller is not enabled', 'with what it said');
   t.ok(failed('a: one (skipped: needs io; this VM meets every requirement)'), 'a skipped check');
   t.ok(failed('unmet was skipped: the io controller'), 'a lab skipped for a missing requirement');
   t.match(tap, '        message: "not delegated"', 'with what lab said is missing and the fix');
-  t.ok(failed('sudo lab verify exited --tap exits 0'), 'a non-zero exit with every check passed');
-  t.ok(failed('sudo lab verify slow --tap exits 0'), 'a lab stopped at the time limit');
+  t.ok(failed('sudo lab verify exited --tap --prove-checks exits 0'), 'a non-zero exit with every check passed');
+  t.ok(failed('sudo lab verify slow --tap --prove-checks exits 0'), 'a lab stopped at the time limit');
   t.match(tap, 'killed after the per-lab time limit');
   t.ok(failed('host left as it was'), 'a host that changed');
   t.match(tap, '      diff: |-\n        > lab-veth0: <BROADCAST>', 'with the diff in the YAML block');
@@ -102,4 +110,22 @@ t.test('no results at all: the machine and every lab asked for fail, in a valid 
   t.equal(final.ok, false);
   t.equal(final.count, 3);
   t.equal(final.fail, 3);
+});
+
+t.test('systemd at work mid-lab: a whole run passes only when the scope kept its controllers and lab clean left nothing', async (t) => {
+  const pass = await parseTap(systemdTap(results([good]), meta));
+  t.equal(pass.results.ok, true);
+  t.ok(pass.points.some((p) => p.ok && p.name === 'systemd at work while a lab runs'));
+  const lost = { ...RELOAD, facts: RELOAD.facts.replace('after: controllers cpuset cpu io memory pids; subtree_control cpu cpuset', 'after: controllers cpu memory pids; subtree_control cpu') };
+  const leftover = { ...KILL, diff: '> /sys/fs/cgroup/system.slice/lab-memory-3-4.scope\n' };
+  const tap = systemdTap(results([good], { scenarios: { reload: lost, kill: leftover } }), meta);
+  const { results: final, points } = await parseTap(tap);
+  t.equal(final.ok, false);
+  const failed = (name: string): boolean => points.some((p) => !p.ok && p.name === name);
+  t.ok(failed('the lab\'s delegated scope keeps cpu and cpuset, in cgroup.controllers and in its own subtree_control, through the reload'));
+  t.ok(failed('host left as it was after lab clean'));
+  const none = await parseTap(systemdTap(results([good], { scenarios: undefined }), meta));
+  t.ok(none.points.some((p) => !p.ok && p.name === 'the mid-lab runs took place'), 'a whole run without them fails');
+  const some = await parseTap(systemdTap(results([good], { scenarios: undefined }), { ...meta, wanted: ['good'] }));
+  t.equal(some.results.ok, true, 'a run of chosen labs has none');
 });

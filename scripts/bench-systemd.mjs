@@ -31,6 +31,7 @@ import { CPUS, LOGIN_MARKER, LOGIN_TIMEOUT_MS, MEMORY_MIB, systemdQemuArgs } fro
 import { readGuestResults } from './systemd-vm/report.mjs';
 import { bootOnce } from './vm/boot.mjs';
 import { EXIT, VmError } from './vm/errors.mjs';
+import { abortOnSignals, signalStatus } from './vm/interrupt.mjs';
 import { QEMU } from './vm/qemu.mjs';
 import { removeDeadRunDirs } from './vm/stale.mjs';
 
@@ -121,20 +122,13 @@ const missing = [QEMU, 'mmdebstrap', 'mkfs.ext4', 'debugfs', 'e2fsck'].filter((t
 if (missing.length) fail(77, `${missing.join(', ')} not found: \`sudo scripts/provision.sh --with-vm\``);
 
 // Interrupted: stop the image build or qemu (bootOnce kills it by its PID), clean up, then exit.
-const abort = new AbortController();
-let interruptedBy;
-for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(s, () => {
-    interruptedBy ??= s;
-    abort.abort();
-  });
-}
-const interrupted = () => new Stop(interruptedBy === 'SIGINT' ? 130 : interruptedBy === 'SIGHUP' ? 129 : 143, `interrupted (${interruptedBy}): stopped and cleaned up`);
+const interrupts = abortOnSignals();
+const interrupted = () => new Stop(signalStatus(interrupts.by()), `interrupted (${interrupts.by()}): stopped and cleaned up`);
 
 const load = () => os.loadavg()[0].toFixed(1);
 const loadBefore = load();
 const started = Date.now();
-const image = await ensureImage(suite, log, abort.signal).catch((err) => {
+const image = await ensureImage(suite, log, interrupts.signal).catch((err) => {
   if (err instanceof VmError) fail(EXIT[err.kind], err.message);
   throw err;
 });
@@ -168,7 +162,7 @@ try {
     bootMarker: LOGIN_MARKER,
     bootTimeoutMs: LOGIN_TIMEOUT_MS,
     totalTimeoutMs: timeoutS * 1000,
-    signal: abort.signal,
+    signal: interrupts.signal,
     // qemu's snapshot=on overlay goes to TMPDIR: into this run's directory, removed with it.
     env: { ...process.env, TMPDIR: work },
     onBooted: (ms) => {

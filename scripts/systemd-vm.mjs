@@ -35,6 +35,7 @@ import { CPUS, LOGIN_MARKER, LOGIN_TIMEOUT_MS, MEMORY_MIB, systemdQemuArgs } fro
 import { readGuestResults, systemdTap } from './systemd-vm/report.mjs';
 import { bootOnce } from './vm/boot.mjs';
 import { EXIT, VmError } from './vm/errors.mjs';
+import { abortOnSignals, signalStatus } from './vm/interrupt.mjs';
 import { QEMU } from './vm/qemu.mjs';
 import { removeDeadRunDirs } from './vm/stale.mjs';
 
@@ -115,21 +116,14 @@ async function main(argv) {
   if (missing) throw new VmError('missing', missing);
 
   // Interrupted (Ctrl-C, SIGTERM, the terminal gone): stop the build or qemu, clean up, then exit.
-  const abort = new AbortController();
-  let interruptedBy;
-  const onSignal = (signal) => {
-    interruptedBy ??= signal;
-    abort.abort();
-  };
-  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, onSignal);
+  const interrupts = abortOnSignals();
   try {
-    return await run({ cmd, wanted, suite, timeoutS, labTimeoutS, accel, signal: abort.signal, interruptedBy: () => interruptedBy });
+    return await run({ cmd, wanted, suite, timeoutS, labTimeoutS, accel, signal: interrupts.signal, interruptedBy: interrupts.by });
   } finally {
-    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.off(s, onSignal);
+    interrupts.release();
   }
 }
 
-const statusFor = (signal) => (signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143);
 
 // Build (or find) the image; for `test`, make the data disk, boot, read the results back and print the TAP.
 async function run({ cmd, wanted, suite, timeoutS, labTimeoutS, accel, signal, interruptedBy }) {
@@ -138,7 +132,7 @@ async function run({ cmd, wanted, suite, timeoutS, labTimeoutS, accel, signal, i
   const imageMs = Date.now() - started;
   if (!image) {
     log(`interrupted (${interruptedBy()}): the image build was stopped and its files removed`);
-    return statusFor(interruptedBy());
+    return signalStatus(interruptedBy());
   }
   if (cmd === 'build') {
     log(`${image.cached ? 'cached' : 'built'}: ${image.dir}`);
@@ -193,7 +187,7 @@ async function run({ cmd, wanted, suite, timeoutS, labTimeoutS, accel, signal, i
     writeFileSync(join(runDir, 'console.log'), early + consoleLines.join(''));
     if (outcome.kind === 'interrupted') {
       log(`interrupted (${interruptedBy()}): the VM was stopped; its console is in ${runDir}`);
-      return statusFor(interruptedBy());
+      return signalStatus(interruptedBy());
     }
     if (outcome.kind === 'no-progress' || !outcome.booted) {
       const tail = early.replace(/\r/g, '').trimEnd().split('\n').slice(-20).map((l) => `    ${l}`).join('\n');

@@ -31,6 +31,7 @@ import { fileURLToPath } from 'node:url';
 import { bootOnce } from './vm/boot.mjs';
 import { commandScript } from './vm/command.mjs';
 import { EXIT, VmError } from './vm/errors.mjs';
+import { abortOnSignals, signalStatus } from './vm/interrupt.mjs';
 import { COMMAND_FILE, CWD_FILE, FAIL, STATUS_FILE } from './vm/init.mjs';
 import { ensureInitramfs, findStaticBusybox } from './vm/initramfs.mjs';
 import { cacheRoot, ensureKernel } from './vm/kernel.mjs';
@@ -201,13 +202,7 @@ async function main(argv) {
   if (!Number.isFinite(timeoutS) || timeoutS < 0) throw new VmError('usage', `LAB_VM_TIMEOUT must be a number of seconds, not \`${process.env.LAB_VM_TIMEOUT}\``);
 
   // Interrupted (Ctrl-C, SIGTERM, the terminal gone): stop qemu, clean up, then exit.
-  const abort = new AbortController();
-  let interruptedBy;
-  const onSignal = (signal) => {
-    interruptedBy ??= signal;
-    abort.abort();
-  };
-  for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(s, onSignal);
+  const interrupts = abortOnSignals();
 
   removeDeadRunDirs(tmpdir(), 'lab-vm-');
   const ioDir = mkdtempSync(join(tmpdir(), `lab-vm-${process.pid}-`));
@@ -236,7 +231,7 @@ async function main(argv) {
         interactive,
         bootTimeoutMs: BOOT_TIMEOUT_MS[accel],
         totalTimeoutMs: interactive || timeoutS === 0 ? undefined : timeoutS * 1000,
-        signal: abort.signal,
+        signal: interrupts.signal,
         onBooted: (ms) => log(`booted in ${seconds(ms)} (${accel.toUpperCase()})${interactive ? '' : `; running ${cmd === 'run' ? rest.join(' ') : `${files.length} test file(s)`}`}`),
         onOutput: (text) => {
           process.stdout.write(text);
@@ -251,9 +246,9 @@ async function main(argv) {
       writeAccelNote(cacheDir, qemu, outcome.kind === 'no-progress' ? 'hangs' : 'fails');
     }
     if (accel === 'kvm' && outcome?.kind === 'exited' && outcome.booted) writeAccelNote(cacheDir, qemu, 'works');
-    return report(outcome, { cmd, accel, ioDir, outTail, totalMs: Date.now() - started, interruptedBy });
+    return report(outcome, { cmd, accel, ioDir, outTail, totalMs: Date.now() - started, interruptedBy: interrupts.by() });
   } finally {
-    for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.off(s, onSignal);
+    interrupts.release();
     rmSync(ioDir, { recursive: true, force: true });
     if (savedTty) spawnSync('stty', [savedTty], { stdio: ['inherit', 'ignore', 'ignore'] });
   }
@@ -264,7 +259,7 @@ function report(outcome, { cmd, accel, ioDir, outTail, totalMs, interruptedBy })
   const name = accel.toUpperCase();
   if (outcome.kind === 'interrupted') {
     log(`interrupted (${interruptedBy}): the VM was stopped`);
-    return interruptedBy === 'SIGINT' ? 130 : interruptedBy === 'SIGHUP' ? 129 : 143;
+    return signalStatus(interruptedBy);
   }
   if (outcome.kind === 'no-progress') {
     throw new VmError('boot', `the VM did not boot: no sign of /init after ${seconds(outcome.afterMs)} under ${name}. Console:\n${lastLines(outcome.early)}`);

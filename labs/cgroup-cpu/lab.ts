@@ -153,7 +153,7 @@ export default {
           id: 'throttled',
           title: {
             en: 'the kernel throttled it: cpu.stat counts nr_throttled > 0 periods and throttled_usec > 0',
-            zh: '内核对它进行了限流（节流）：cpu.stat 中 nr_throttled > 0 个周期，throttled_usec > 0',
+            zh: '内核对它进行了限流：cpu.stat 中 nr_throttled > 0 个周期，throttled_usec > 0',
           },
           verify: (ctx) => {
             const { periods, throttled, throttledUs } = throttling(capped(ctx));

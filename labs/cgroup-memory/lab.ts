@@ -1,10 +1,15 @@
 // The cgroup-memory lab: memory.max is a hard limit (with memory.swap.max 0 a hog that passes it is OOM-killed:
-// memory.events oom_kill goes up and the hog dies of SIGKILL), memory.high a soft one (the hog is throttled and
-// lives), and memory.current shows the charge as it grows. The hog is a few lines of perl that allocate 1 MiB at
-// a time up to a size given on its command line. Every cgroup is under the run's own (declared, removed at the end).
+// memory.events oom_kill goes up and the hog dies of SIGKILL, while box beside it lives), memory.oom.group 1 makes
+// the OOM killer take a whole cgroup (a main process and its worker die together, as in a Kubernetes container on
+// cgroup v2), memory.high is a soft limit (the hog is throttled and lives), and memory.min / memory.low with
+// oom_score_adj are what Kubernetes' requests and QoS classes become. memory.current shows the charge as it grows.
+// The hog is a few lines of perl that allocate 1 MiB at a time up to a size given on its command line. Every cgroup
+// is under the run's own (declared, removed at the end).
 import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { readCgroupFile, readFlatKeyed, readMaxValue } from '../../src/host/cgroup.js';
 import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, mkdirChild, setAction } from '../../src/kernel/cgroup-lab.js';
+import { dieWithHarness } from '../../src/kernel/namespaces.js';
 import { isAlive } from '../../src/kernel/proc.js';
 import type { Action, LabContext, LabSpec } from '../../src/lab/spec.js';
 
@@ -19,6 +24,52 @@ const top = (ctx: LabContext): string => labCgroup(ctx, 'memory');
 const hard = (ctx: LabContext): string => join(top(ctx), 'hard');
 /** The leaf with the soft limit (memory.high). */
 const soft = (ctx: LabContext): string => join(top(ctx), 'soft');
+/** The leaf with memory.oom.group 1: a container's cgroup, its main process and a worker. */
+const app = (ctx: LabContext): string => join(top(ctx), 'app');
+/** The leaves of the three Kubernetes QoS classes, each with a `sleep infinity`. */
+const QOS = ['guaranteed', 'burstable', 'besteffort'] as const;
+type Qos = (typeof QOS)[number];
+const qosDir = (ctx: LabContext, qos: Qos): string => join(top(ctx), qos);
+/** The memory request of the Guaranteed and Burstable examples (the Guaranteed one's limit too). */
+const REQUEST = 16 * MIB;
+
+/**
+ * Two processes in one cgroup, and a parent outside it that reports how each ended (argument: the cgroup, then the
+ * MiB the worker wants). The main process (`sleep infinity`) joins first; once cgroup.procs lists it, the worker
+ * joins and allocates 1 MiB at a time. The parent waits for both with wait(2), prints each one's end, and exits with
+ * the number of them that SIGKILL ended; after 20 s it sends SIGTERM to any still there, so it never hangs.
+ */
+const PAIR =
+  'my ($cg, $mib) = @ARGV; sub enter { my $p; open($p, ">", "$cg/cgroup.procs") && print($p $$) && close($p) or die "join $cg: $!\\n" } ' +
+  'my $main = fork // die "fork: $!\\n"; if (!$main) { enter(); exec("sleep", "infinity") or die "exec: $!\\n" } ' +
+  'for (1 .. 500) { open(my $c, "<", "$cg/cgroup.procs") or last; last if grep { $_ == $main } <$c>; select(undef, undef, undef, 0.01) } ' +
+  'my $worker = fork // die "fork: $!\\n"; if (!$worker) { enter(); my @a; for (1 .. $mib) { push @a, "x" x 1048576; select(undef, undef, undef, 0.01) } exit 0 } ' +
+  'my %name = ($main => "main (sleep)", $worker => "worker (perl)"); $SIG{ALRM} = sub { kill "TERM", $main, $worker }; alarm 20; my $killed = 0; ' +
+  'while ((my $pid = wait) > 0) { my $sig = $? & 127; print "$name{$pid}: ", ($sig ? "killed by signal $sig" : "exit " . ($? >> 8)), "\\n"; $killed++ if $sig == 9 } ' +
+  'exit $killed';
+
+/** MemTotal of /proc/meminfo in bytes: the machine's memory, as the kubelet reads it. */
+function memTotal(): number {
+  const kib = /^MemTotal:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1];
+  if (kib === undefined) throw new Error('no MemTotal line in /proc/meminfo');
+  return Number(kib) * 1024;
+}
+
+/** The oom_score_adj the kubelet gives a container of each QoS class (a Burstable one's from its memory request). */
+function kubeletAdj(qos: Qos, request: number, capacity: number): number {
+  if (qos === 'guaranteed') return -997;
+  if (qos === 'besteffort') return 1000;
+  return Math.min(Math.max(3, 1000 - Math.floor((1000 * request) / capacity)), 999);
+}
+
+/** A number from a file of /proc (oom_score_adj, oom_score), or undefined when the process is gone. */
+function procNumber(pid: number, file: 'oom_score_adj' | 'oom_score'): number | undefined {
+  try {
+    return Number(readFileSync(`/proc/${pid}/${file}`, 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
 
 /** Watch memory.current a few times while a hog grows, as the learner would with `watch`. */
 const watchCurrent = (cgroup: string): Action => ({
@@ -46,9 +97,11 @@ function current(cgroup: string): number | undefined {
 const mib = (bytes: number | undefined): string => (bytes === undefined ? '(unreadable)' : `${(bytes / MIB).toFixed(1)} MiB`);
 const eventsText = (e: Record<string, number> | undefined): string =>
   e ? `oom ${e.oom ?? 0}, oom_kill ${e.oom_kill ?? 0}, max ${e.max ?? 0}, high ${e.high ?? 0}` : '(unreadable)';
+const groupText = (e: Record<string, number> | undefined): string =>
+  e ? `oom ${e.oom ?? 0}, oom_kill ${e.oom_kill ?? 0}, oom_group_kill ${e.oom_group_kill ?? '(no such line)'}` : '(unreadable)';
 
 /** memory.max of a cgroup in bytes ('max' when unlimited), or a note. */
-function limit(cgroup: string, file: 'memory.max' | 'memory.swap.max' | 'memory.high'): number | 'max' | 'missing' {
+function limit(cgroup: string, file: 'memory.max' | 'memory.swap.max' | 'memory.high' | 'memory.min' | 'memory.low'): number | 'max' | 'missing' {
   try {
     return readMaxValue(cgroup, file);
   } catch {
@@ -148,14 +201,15 @@ export default {
         {
           id: 'oom-killed',
           title: {
-            en: 'the kernel\'s OOM killer fired in the leaf: memory.events counts an oom_kill, after allocations hit memory.max',
-            zh: '内核的 OOM killer 在叶子 cgroup 里出手了：memory.events 记下了一次 oom_kill，此前分配撞上了 memory.max',
+            en: 'the kernel\'s OOM killer fired in the leaf: memory.events counts an oom_kill after allocations hit memory.max, and box, the small process beside the hog, still lives',
+            zh: '内核的 OOM killer 在叶子 cgroup 里出手了：分配撞上 memory.max 之后，memory.events 记下了一次 oom_kill，而吃内存程序旁边的小进程 box 还活着',
           },
           verify: (ctx) => {
             const e = events(hard(ctx));
+            const box = isAlive(ctx.proc('box').pid);
             return {
-              ok: (e?.oom_kill ?? 0) >= 1 && (e?.max ?? 0) >= 1,
-              found: `${hard(ctx)}/memory.events: ${eventsText(e)}; memory.current ${mib(current(hard(ctx)))}`,
+              ok: (e?.oom_kill ?? 0) >= 1 && (e?.max ?? 0) >= 1 && box,
+              found: `${hard(ctx)}/memory.events: ${eventsText(e)}; memory.current ${mib(current(hard(ctx)))}; box ${box ? 'alive' : 'gone'}`,
             };
           },
         },
@@ -168,6 +222,56 @@ export default {
           verify: (ctx) => {
             const end = ctx.get('big-hog');
             return { ok: end === 'SIGKILL', found: `perl … 200: ${end}` };
+          },
+        },
+      ],
+    },
+    {
+      id: 'oom-group',
+      kind: 'demo',
+      actions: [
+        (ctx) => mkdirChild(app(ctx)),
+        (ctx) => setAction(app(ctx), 'memory.max', '20M'),
+        (ctx) => setAction(app(ctx), 'memory.swap.max', '0'),
+        (ctx) => setAction(app(ctx), 'memory.oom.group', '1'),
+        // The parent stays outside the cgroup, so that it lives to report both ends; its exit status is their count.
+        (ctx) => ({ kind: 'run', argv: dieWithHarness(['perl', '-e', PAIR, app(ctx), '100']), expect: 'fail', record: 'pair' }),
+        (ctx) => ({ kind: 'run', argv: ['cat', join(app(ctx), 'memory.events'), join(app(ctx), 'cgroup.events')] }),
+      ],
+      checks: [
+        {
+          id: 'group-killed',
+          title: {
+            en: 'with memory.oom.group 1 the OOM killer took the whole cgroup: memory.events counts an oom_group_kill and 2 oom_kill, and cgroup.events says populated 0',
+            zh: 'memory.oom.group 为 1 时，OOM killer 拿下了整个 cgroup：memory.events 记下一次 oom_group_kill 和 2 次 oom_kill，cgroup.events 显示 populated 0',
+          },
+          settle: 3000,
+          verify: (ctx) => {
+            const e = events(app(ctx));
+            let populated: number | undefined;
+            try {
+              populated = readFlatKeyed(app(ctx), 'cgroup.events').populated;
+            } catch {
+              // unreadable
+            }
+            return {
+              ok: (e?.oom_group_kill ?? 0) >= 1 && (e?.oom_kill ?? 0) >= 2 && populated === 0,
+              found: `${app(ctx)}/memory.events: ${groupText(e)}; cgroup.events populated ${populated ?? '(unreadable)'}`,
+            };
+          },
+        },
+        {
+          id: 'both-sigkill',
+          title: {
+            en: 'wait(2) reported SIGKILL for both, the main process and the worker: their parent exited with 2, its count of them',
+            zh: 'wait(2) 对两个进程（主进程和工作进程）报告的都是 SIGKILL：它们的父进程以 2 退出，这是它数出的个数',
+          },
+          verify: (ctx) => {
+            const end = ctx.get('pair');
+            return {
+              ok: end === 'exit 2',
+              found: { en: `the parent's end: ${end} (processes of the pair that SIGKILL ended)`, zh: `父进程的结局：${end}（这一对进程中死于 SIGKILL 的个数）` },
+            };
           },
         },
       ],
@@ -188,7 +292,7 @@ export default {
           id: 'throttled-alive',
           title: {
             en: 'over memory.high the hog is throttled, not killed: memory.events counts `high` events, no oom_kill, and it still runs',
-            zh: '超过 memory.high 后，吃内存程序被限流（节流）而不是被杀：memory.events 记下了 `high` 事件，没有 oom_kill，它还活着',
+            zh: '超过 memory.high 后，吃内存程序被限流而不是被杀：memory.events 记下了 `high` 事件，没有 oom_kill，它还活着',
           },
           verify: (ctx) => {
             const e = events(soft(ctx));
@@ -213,6 +317,68 @@ export default {
             return {
               ok: now !== undefined && now > 25 * MIB && now < 45 * MIB && isAlive(ctx.proc('slow').pid),
               found: `${soft(ctx)}: memory.current ${mib(now)}; ${stalled(soft(ctx))}`,
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'qos',
+      kind: 'demo',
+      actions: [
+        ...QOS.map((qos) => (ctx: LabContext) => mkdirChild(qosDir(ctx, qos))),
+        // Guaranteed: request = limit, protected by memory.min. Burstable: a limit above the request, protected by
+        // memory.low. BestEffort: neither. What the kubelet writes with memoryReservationPolicy: TieredReservation.
+        (ctx) => setAction(qosDir(ctx, 'guaranteed'), 'memory.max', '16M'),
+        (ctx) => setAction(qosDir(ctx, 'guaranteed'), 'memory.min', '16M'),
+        (ctx) => setAction(qosDir(ctx, 'burstable'), 'memory.max', '32M'),
+        (ctx) => setAction(qosDir(ctx, 'burstable'), 'memory.low', '16M'),
+        ...QOS.map((qos) => (ctx: LabContext): Action => ({ kind: 'start', name: qos, argv: inCgroupArgv(qosDir(ctx, qos), ['sleep', 'infinity']), execs: 'sleep' })),
+        ...QOS.map((qos) => (ctx: LabContext): Action => ({
+          kind: 'write',
+          path: `/proc/${ctx.proc(qos).pid}/oom_score_adj`,
+          value: String(kubeletAdj(qos, REQUEST, memTotal())),
+        })),
+        (ctx) => ({
+          kind: 'run',
+          argv: ['cat', join(qosDir(ctx, 'guaranteed'), 'memory.min'), join(qosDir(ctx, 'burstable'), 'memory.low'), ...QOS.map((qos) => `/proc/${ctx.proc(qos).pid}/oom_score`)],
+        }),
+      ],
+      checks: [
+        {
+          id: 'protection-set',
+          title: {
+            en: 'guaranteed has memory.min = memory.max = 16M; burstable has memory.low 16M under a memory.max of 32M (16777216 and 33554432 bytes)',
+            zh: 'guaranteed 的 memory.min = memory.max = 16M；burstable 的 memory.low 是 16M，memory.max 是 32M（16777216 和 33554432 字节）',
+          },
+          verify: (ctx) => {
+            const g = qosDir(ctx, 'guaranteed');
+            const b = qosDir(ctx, 'burstable');
+            const got = { gmin: limit(g, 'memory.min'), gmax: limit(g, 'memory.max'), blow: limit(b, 'memory.low'), bmax: limit(b, 'memory.max') };
+            return {
+              ok: got.gmin === REQUEST && got.gmax === REQUEST && got.blow === REQUEST && got.bmax === 2 * REQUEST,
+              found: `guaranteed: memory.min ${got.gmin}, memory.max ${got.gmax}; burstable: memory.low ${got.blow}, memory.max ${got.bmax}`,
+            };
+          },
+        },
+        {
+          id: 'oom-score',
+          title: {
+            en: 'each sleep has its class\'s oom_score_adj (-997, the Burstable formula, 1000), and the kernel\'s oom_score puts guaranteed far below the other two',
+            zh: '每个 sleep 都有它所属类别的 oom_score_adj（-997、Burstable 公式的结果、1000），内核算出的 oom_score 让 guaranteed 远低于另外两个',
+          },
+          verify: (ctx) => {
+            const capacity = memTotal();
+            const rows = QOS.map((qos) => {
+              const pid = ctx.proc(qos).pid;
+              return { qos, want: kubeletAdj(qos, REQUEST, capacity), adj: procNumber(pid, 'oom_score_adj'), score: procNumber(pid, 'oom_score') };
+            });
+            const [g, b, be] = rows as [(typeof rows)[number], (typeof rows)[number], (typeof rows)[number]];
+            const adjOk = rows.every((r) => r.adj === r.want);
+            const scoreOk = g.score !== undefined && b.score !== undefined && be.score !== undefined && g.score < b.score && g.score < be.score;
+            return {
+              ok: adjOk && scoreOk,
+              found: rows.map((r) => `${r.qos}: oom_score_adj ${r.adj ?? 'gone'} (kubelet: ${r.want}), oom_score ${r.score ?? 'gone'}`).join('; '),
             };
           },
         },

@@ -143,7 +143,7 @@ export default {
           id: 'held-at-limit',
           title: {
             en: `the bomb is held at the limit: pids.current is ${LIMIT} and cgroup.procs lists ${LIMIT} processes`,
-            zh: `炸弹被挡在上限：pids.current 是 ${LIMIT}，cgroup.procs 里正好 ${LIMIT} 个进程`,
+            zh: `炸弹被限制在上限：pids.current 是 ${LIMIT}，cgroup.procs 里正好 ${LIMIT} 个进程`,
           },
           settle: 2000,
           verify: (ctx) => {

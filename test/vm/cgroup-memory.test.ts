@@ -1,6 +1,7 @@
 // Runs the cgroup-memory lab in the test VM and asserts the kernel facts after each step independently of the
-// lab's own checks: the limits read back, the hog's charge, the OOM kill in memory.events, the throttled hog alive
-// and below its goal, the learner's limit; then that the run's cgroup is gone and the host is as before.
+// lab's own checks: the limits read back, the hog's charge, the OOM kill in memory.events (box beside it alive), the
+// group kill of memory.oom.group, the throttled hog alive and below its goal, the QoS classes' memory.min / memory.low
+// and oom_score_adj, the learner's limit; then that the run's cgroup is gone and the host is as before.
 import t from 'tap';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -37,6 +38,16 @@ t.test('cgroup-memory, verified step by step against the kernel', { skip }, asyn
     'oom-kill': () => {
       t.ok(events(join(top, 'hard')).oom_kill! >= 1, 'memory.events: oom_kill >= 1');
       t.ok(Number(read(join(top, 'hard', 'memory.current'))) <= 50 * MIB, 'memory.current never passes memory.max');
+      t.ok(isAlive(session!.proc('box').pid), 'box, beside the hog, was not killed (memory.oom.group 0)');
+    },
+    'oom-group': () => {
+      const app = join(top, 'app');
+      t.equal(read(join(app, 'memory.oom.group')), '1', 'memory.oom.group 1');
+      t.equal(read(join(app, 'memory.max')), String(20 * MIB), 'memory.max 20971520');
+      t.ok(events(app).oom_group_kill! >= 1, 'memory.events: oom_group_kill >= 1');
+      t.ok(events(app).oom_kill! >= 2, 'memory.events: oom_kill >= 2, the main process and the worker');
+      t.equal(read(join(app, 'cgroup.procs')), '', 'no process is left in app');
+      t.equal(session!.get('pair'), 'exit 2', 'the parent outside app saw two children end by SIGKILL');
     },
     high: () => {
       const soft = join(top, 'soft');
@@ -46,6 +57,20 @@ t.test('cgroup-memory, verified step by step against the kernel', { skip }, asyn
       t.equal(events(soft).oom_kill, 0, 'no OOM kill there');
       t.ok(isAlive(session!.proc('slow').pid), 'the throttled hog is alive');
       t.ok(Number(read(join(soft, 'memory.current'))) < 45 * MIB, 'and far below the 60 MiB it wants');
+    },
+    qos: () => {
+      const memTotal = Number(/^MemTotal:\s+(\d+) kB/m.exec(read('/proc/meminfo'))![1]) * 1024;
+      const burstable = Math.min(Math.max(3, 1000 - Math.floor((1000 * 16 * MIB) / memTotal)), 999);
+      t.equal(read(join(top, 'guaranteed', 'memory.min')), String(16 * MIB), 'guaranteed: memory.min 16777216');
+      t.equal(read(join(top, 'burstable', 'memory.low')), String(16 * MIB), 'burstable: memory.low 16777216');
+      t.equal(read(join(top, 'besteffort', 'memory.min')), '0', 'besteffort: no memory.min');
+      t.equal(read(join(top, 'besteffort', 'memory.low')), '0', 'besteffort: no memory.low');
+      const adj = (name: string): number => Number(read(`/proc/${session!.proc(name).pid}/oom_score_adj`));
+      const score = (name: string): number => Number(read(`/proc/${session!.proc(name).pid}/oom_score`));
+      t.equal(adj('guaranteed'), -997, 'guaranteed: oom_score_adj -997');
+      t.equal(adj('burstable'), burstable, `burstable: oom_score_adj ${burstable} from the kubelet's formula`);
+      t.equal(adj('besteffort'), 1000, 'besteffort: oom_score_adj 1000');
+      t.ok(score('guaranteed') < score('burstable') && score('burstable') <= score('besteffort'), 'oom_score: guaranteed < burstable <= besteffort');
     },
     'your-limit': () => {
       t.equal(read(join(top, 'hard', 'memory.max')), String(20 * MIB), 'memory.max 20971520');

@@ -4,7 +4,7 @@
 import { dieWithHarness, nsenterArgv } from '../../src/kernel/namespaces.js';
 import { listPids, nsInode } from '../../src/kernel/proc.js';
 import { parseUptime, readTimensOffsets, readUptime, unshareTimeArgv, type ClockOffsets } from '../../src/kernel/timens.js';
-import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
+import type { Action, CheckContext, LabContext, LabSpec, Verdict } from '../../src/lab/spec.js';
 import { ownNamespace } from '../../src/lab/checks.js';
 
 /** The offsets of the lab's namespace: boot time ten days ago, the monotonic clock five days ahead. */
@@ -19,9 +19,14 @@ const SLACK = 2;
 const inside = (ctx: LabContext, name: string, command: string[]): string[] =>
   nsenterArgv(ctx.proc(name).pid, ['time'], command);
 
-/** Write one line to a process's timens_offsets, as a learner would type it in bash. */
-const writeOffsets = (ctx: LabContext, line: string): string[] =>
-  ['bash', '-c', `echo ${line} > /proc/${ctx.proc('box').pid}/timens_offsets`];
+/** A write(2) of one line to box's timens_offsets that the kernel must refuse; its errno is stored under `key`. */
+const refusedOffsets = (ctx: LabContext, line: string, key: string): Action => ({
+  kind: 'write',
+  path: `/proc/${ctx.proc('box').pid}/timens_offsets`,
+  value: line,
+  expect: 'fail',
+  record: key,
+});
 
 /** The uptime as the time namespace of process `pid` sees it, read from /proc/uptime through `nsenter --time`. */
 async function uptimeOf(ctx: CheckContext, pid: number): Promise<number | undefined> {
@@ -39,6 +44,17 @@ async function wallClock(ctx: CheckContext, pid?: number): Promise<number | unde
 
 const fmt = (seconds: number | undefined): string => (seconds === undefined ? '?' : seconds.toFixed(0));
 const fmtOffsets = (o: ClockOffsets | undefined): string => (o ? `monotonic ${o.monotonic}, boottime ${o.boottime}` : '?');
+
+/** Whether the kernel answered a refused write with `errno`, and box's offsets are still the ones it started with. */
+function refusedWith(ctx: CheckContext, key: string, errno: string): Verdict {
+  const answer = ctx.get(key);
+  const offsets = readTimensOffsets(ctx.proc('box').pid);
+  const kept = offsets?.boottime === BOOT_OFFSET && offsets.monotonic === MONO_OFFSET;
+  return {
+    ok: answer === errno && kept,
+    found: { en: `write(2): ${answer}; box: ${fmtOffsets(offsets)}`, zh: `write(2)：${answer}；box：${fmtOffsets(offsets)}` },
+  };
+}
 
 /** Processes in a time namespace other than the host's whose boottime offset is at least a year. */
 function yearOldNamespaces(): { pid: number; inode: number; offsets: ClockOffsets }[] {
@@ -75,7 +91,7 @@ export default {
         { kind: 'run', argv: ['cat', '/proc/uptime'] },
         (ctx) => ({ kind: 'run', argv: inside(ctx, 'box', ['cat', '/proc/uptime']) }),
         (ctx) => ({ kind: 'run', argv: inside(ctx, 'box', ['uptime']) }),
-        (ctx) => ({ kind: 'run', argv: writeOffsets(ctx, 'boottime 0 0'), expect: 'fail' }),
+        (ctx) => refusedOffsets(ctx, 'boottime 0 0', 'frozen-write'),
       ],
       checks: [
         ownNamespace('time', 'box', {
@@ -96,6 +112,14 @@ export default {
               found: { en: `box: ${fmtOffsets(lab)}; host: ${fmtOffsets(host)}`, zh: `box：${fmtOffsets(lab)}；宿主机：${fmtOffsets(host)}` },
             };
           },
+        },
+        {
+          id: 'offsets-frozen',
+          title: {
+            en: 'writing new offsets for box, which has a process in it, is refused with EACCES, and its offsets stay',
+            zh: '给已有进程的 box 写入新的偏移量被拒绝，错误是 EACCES，偏移量保持不变',
+          },
+          verify: (ctx) => refusedWith(ctx, 'frozen-write', 'EACCES'),
         },
         {
           id: 'uptime-shifted',
@@ -136,7 +160,7 @@ export default {
         (ctx) => ({ kind: 'run', argv: inside(ctx, 'fresh', ['date']) }),
         (ctx) => ({ kind: 'run', argv: inside(ctx, 'box', ['date']) }),
         { kind: 'run', argv: ['date'] },
-        (ctx) => ({ kind: 'run', argv: writeOffsets(ctx, 'realtime 3600 0'), expect: 'fail' }),
+        (ctx) => refusedOffsets(ctx, 'realtime 3600 0', 'realtime-write'),
       ],
       checks: [
         {
@@ -159,6 +183,14 @@ export default {
               },
             };
           },
+        },
+        {
+          id: 'no-realtime-offset',
+          title: {
+            en: 'a realtime offset is refused with EINVAL: timens_offsets knows only monotonic and boottime',
+            zh: 'realtime 偏移量被拒绝，错误是 EINVAL：timens_offsets 只认 monotonic 和 boottime',
+          },
+          verify: (ctx) => refusedWith(ctx, 'realtime-write', 'EINVAL'),
         },
         {
           id: 'one-wall-clock',

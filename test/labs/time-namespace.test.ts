@@ -2,12 +2,23 @@
 // checks (timens_offsets, /proc/uptime read through nsenter --time, date), then that the host is as before.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { loadLab } from '../../src/lab/load.js';
 import { runLab } from '../../src/lab/runner.js';
 import type { Session } from '../../src/lab/session.js';
 import { nsInode, pidsInNamespace } from '../../src/kernel/proc.js';
 import { parseTimensOffsets, parseUptime, readTimensOffsets, readUptime, unshareTimeArgv } from '../../src/kernel/timens.js';
 import { hostSnapshot, needsRoot, useTempState } from '../helpers.js';
+
+/** The errno of writing one line to a process's timens_offsets (our own write(2), not the lab's), or 'ok'. */
+function writeError(pid: number, line: string): string {
+  try {
+    writeFileSync(`/proc/${pid}/timens_offsets`, line);
+    return 'ok';
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? String(error);
+  }
+}
 
 t.test('time namespace helpers', async (t) => {
   t.same(parseTimensOffsets('monotonic      432000         0\nboottime       -864000 500000000\n'), { monotonic: 432000, boottime: -863999.5 });
@@ -42,6 +53,7 @@ t.test('time-namespace, verified step by step against the kernel', { skip: needs
       t.same(readTimensOffsets('self'), { monotonic: 0, boottime: 0 }, 'the host has none');
       const ahead = parseUptime(inTime(box, ['cat', '/proc/uptime']))! - readUptime()!;
       t.ok(Math.abs(ahead - 864000) < 2, `uptime inside is ten days ahead (${ahead.toFixed(2)} s)`);
+      t.equal(writeError(box, 'monotonic 0 0'), 'EACCES', 'the kernel refuses new offsets once a process is inside');
     },
     'wall-clock': () => {
       const fresh = session!.proc('fresh').pid;
@@ -53,6 +65,8 @@ t.test('time-namespace, verified step by step against the kernel', { skip: needs
         const inside = Number(inTime(session!.proc(name).pid, ['date', '+%s']));
         t.ok(Math.abs(inside - now) <= 1, `${name}'s wall clock is the host's (${inside} vs ${now})`);
       }
+      t.equal(writeError(session!.proc('box').pid, 'realtime 1 0'), 'EINVAL', 'a realtime offset is refused with EINVAL');
+      t.same(readTimensOffsets(session!.proc('box').pid), { monotonic: 432000, boottime: 864000 }, 'box\'s offsets are unchanged');
     },
     'a-year-up': () => {
       const learner = session!.proc('learner').pid;

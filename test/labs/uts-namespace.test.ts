@@ -2,7 +2,7 @@
 // checks (hostnames read with nsenter and /proc/sys/kernel), then that the host, its hostname included, is as before.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { loadLab } from '../../src/lab/load.js';
 import { runLab } from '../../src/lab/runner.js';
 import type { Session } from '../../src/lab/session.js';
@@ -17,6 +17,53 @@ function nameIn(pid: number, file: 'hostname' | 'domainname'): string {
 }
 
 const hostName = (file: 'hostname' | 'domainname'): string => readFileSync(`/proc/sys/kernel/${file}`, 'utf8').trim();
+
+/** The hostname of the UTS namespace a file refers to (a bind-mounted or open namespace file), through nsenter. */
+function nameVia(path: string): string {
+  const r = spawnSync('nsenter', [`--uts=${path}`, 'cat', '/proc/sys/kernel/hostname'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : `(nsenter failed: ${r.stderr.trim()})`;
+}
+
+/** Mount points of nsfs mounts of `name` (`uts:[inode]`) in the mount namespace of `pid`, from its mountinfo. */
+function nsfsMounts(pid: number | 'self', name: string): string[] {
+  return readFileSync(`/proc/${pid}/mountinfo`, 'utf8')
+    .split('\n')
+    .map((line) => line.split(' '))
+    .filter((f) => f[3] === name && f[f.indexOf('-') + 1] === 'nsfs')
+    .map((f) => f[4]!);
+}
+
+/** Every place /proc shows a reference to `name`: ns links of processes, open fds, nsfs mounts (any mount namespace). */
+function referencesTo(name: string): string[] {
+  const found: string[] = [];
+  const seen = new Set<string>();
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    const link = (path: string): string | undefined => {
+      try {
+        return readlinkSync(path);
+      } catch {
+        return undefined;
+      }
+    };
+    if (link(`/proc/${pid}/ns/uts`) === name) found.push(`process ${pid}`);
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      // gone
+    }
+    for (const fd of fds) if (link(`/proc/${pid}/fd/${fd}`) === name) found.push(`fd ${pid}/${fd}`);
+    const mnt = link(`/proc/${pid}/ns/mnt`);
+    if (mnt === undefined || seen.has(mnt)) continue;
+    seen.add(mnt);
+    try {
+      for (const point of nsfsMounts(Number(pid), name)) found.push(`mount ${pid}:${point}`);
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}
 
 t.test('utsNameArgv reads hostname with hostname(1) and the domain name from /proc', async (t) => {
   t.same(utsNameArgv(42, 'hostname'), ['nsenter', '--target', '42', '--uts', '--', 'hostname']);
@@ -53,6 +100,27 @@ t.test('uts-namespace, verified step by step against the kernel', { skip: needsR
       t.equal(nameIn(box, 'hostname'), 'box-a', 'box is still box-a');
       t.equal(nameIn(sibling, 'domainname'), hostBefore.domainname, 'the sibling copied the host\'s domain name, not box\'s');
     },
+    pin: () => {
+      const sibling = session!.proc('sibling');
+      const pins = session!.proc('pins').pid;
+      const holder = session!.proc('holder').pid;
+      pids.push(pins, holder);
+      const name = `uts:[${sibling.ns.uts}]`;
+      t.ok(!isAlive(sibling.pid) && !isAlive(sibling.leader), 'box-b\'s processes are dead');
+      t.notOk(referencesTo(name).some((r) => r.startsWith('process ')), 'no process is in box-b\'s namespace');
+      t.same(nsfsMounts(pins, name), ['/mnt/uts'], 'the lab\'s mount namespace has it bind-mounted on /mnt/uts');
+      t.same(nsfsMounts('self', name), [], 'the host\'s mount namespace has no such mount');
+      t.equal(Number(statSync(`/proc/${pins}/root/mnt/uts`).ino), sibling.ns.uts, 'the pinned file has the namespace\'s inode');
+      t.equal(readlinkSync(`/proc/${holder}/fd/3`), name, 'the holder has it open on fd 3');
+      t.equal(nameVia(`/proc/${pins}/root/mnt/uts`), 'box-b', 'through the bind mount it is still box-b');
+      t.equal(nameVia(`/proc/${holder}/fd/3`), 'box-b', 'through the fd it is still box-b');
+    },
+    unpin: () => {
+      const name = `uts:[${session!.proc('sibling').ns.uts}]`;
+      t.same(nsfsMounts(session!.proc('pins').pid, name), [], 'the bind mount is gone');
+      t.notOk(isAlive(session!.proc('holder').pid), 'the holder is dead');
+      t.same(referencesTo(name), [], 'nothing refers to box-b\'s namespace any more');
+    },
     'name-it': () => {
       t.equal(nameIn(session!.proc('box').pid, 'hostname'), 'web-1', 'the reference solution named the container web-1');
       t.equal(hostName('hostname'), hostBefore.hostname, 'the host is still itself');
@@ -66,7 +134,7 @@ t.test('uts-namespace, verified step by step against the kernel', { skip: needsR
   });
   t.equal(outcome.status, 'passed');
   t.equal(outcome.checksPassed, lab.steps.reduce((n, s) => n + s.spec.checks.length, 0), 'every check ran and passed');
-  t.ok(pids.length === 2 && pids.every((pid) => !isAlive(pid)), 'both namespace holders were killed');
+  t.ok(pids.length === 4 && pids.every((pid) => !isAlive(pid)), 'the namespace holders and both pins were killed');
   t.same({ hostname: hostName('hostname'), domainname: hostName('domainname') }, hostBefore, 'hostname and domain name as before');
   t.same(hostSnapshot(state), before, 'mounts, marked processes, journals and names are as before');
 });

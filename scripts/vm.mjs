@@ -22,7 +22,8 @@
 //                         booted here before, with TCG as the fallback)
 //   LAB_VM_TIMEOUT=1200   seconds before `test` stops the VM (0: no limit)
 //   LAB_VM_CACHE=dir      the cache (default /var/cache/lab-vm as root, ~/.cache/lab-vm otherwise)
-//   LAB_TEST_LABS=id,...  passed to the guest: test/vm/cgroup-labs.test.ts runs only these labs
+//   LAB_TEST_LABS=id,...  passed to the guest: test/vm/cgroup-labs.test.ts runs only these labs, and
+//                         test/vm/network-namespace.test.ts runs only if network-namespace is one of them
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { release as hostRelease, tmpdir } from 'node:os';
@@ -104,8 +105,10 @@ function compileVmTests(files) {
   });
 }
 
-// The guest's environment: what the brief of the VM promises a command, and nothing else.
-function guestEnv(mode) {
+// The guest's environment: what the brief of the VM promises a command, and nothing else. LAB_VM_KERNEL_DIR is
+// the cached kernel's directory, seen through the read-only host root: its kernel.json lists the modules a test
+// may load itself (`extraModules`).
+function guestEnv(mode, kernel) {
   const nodeDir = dirname(process.execPath);
   const path = process.env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
   const env = {
@@ -114,6 +117,7 @@ function guestEnv(mode) {
     LANG: 'C.UTF-8',
     TERM: mode === 'shell' ? process.env.TERM || 'vt100' : 'dumb',
     LAB_IN_VM: '1',
+    LAB_VM_KERNEL_DIR: kernel.dir,
   };
   for (const name of ['CI', 'LAB_TEST_LABS']) if (process.env[name] !== undefined) env[name] = process.env[name];
   return env;
@@ -209,7 +213,7 @@ async function main(argv) {
   // A shell restores the terminal when qemu dies without doing it (SIGKILL).
   const savedTty = interactive && process.stdin.isTTY ? spawnSync('stty', ['-g'], { stdio: ['inherit', 'pipe', 'ignore'], encoding: 'utf8' }).stdout.trim() : '';
   try {
-    const env = guestEnv(cmd);
+    const env = guestEnv(cmd, kernel);
     const script = interactive
       ? commandScript({ mode: 'shell', cwd: root, env, shell: process.env.SHELL || '/bin/bash', rows: process.stdout.rows, cols: process.stdout.columns })
       : commandScript({ mode: 'run', cwd: root, env, argv: cmd === 'run' ? rest : [process.execPath, join('scripts', 'test.mjs'), ...args, ...files] });

@@ -1,5 +1,6 @@
-// The network-namespace lab: a namespace with nothing but a loopback that is down, a veth pair to the host, a
-// 127.0.0.1 of its own, a bridge (the lab's docker0) joining two containers, the learner's `docker network
+// The network-namespace lab: a namespace with nothing but a loopback that is down (and the fallback devices of any
+// tunnel modules the host has loaded), lo brought up (the kernel then gives it 127.0.0.1/8), a veth pair to the host,
+// ports and a 127.0.0.1 of its own, a bridge (the lab's docker0) joining two containers, the learner's `docker network
 // connect` by hand, Docker's four network modes as namespace inodes, and what stopping a container does to its
 // links. Addresses come from documentation ranges only: 198.51.100.0/30 (TEST-NET-2) on the one link the host
 // has, 203.0.113.0/24 (TEST-NET-3) behind the bridge, which lives in a namespace of its own, not on the host.
@@ -32,8 +33,9 @@ import {
   type SysNetView,
   type TcpSocket,
 } from '../../src/kernel/net.js';
+import { describeFallback, onlyLoAndFallback, sortNewNamespaceLinks, type NewNamespaceLinks } from '../../src/kernel/fallback-tunnels.js';
 import { isAlive, nsInode, pidsInNamespace } from '../../src/kernel/proc.js';
-import type { Action, CheckContext, LabContext, LabSpec, ProbeResult, Verdict } from '../../src/lab/spec.js';
+import type { Action, CheckContext, LabContext, LabSpec, ProbeResult, Text, Verdict } from '../../src/lab/spec.js';
 
 /** The host's end of the one link between the host and c1, and its peer's name until it is renamed eth0. */
 const HOST_VETH = 'lab-veth0';
@@ -77,6 +79,29 @@ async function ipJson(ctx: CheckContext, where: string, args: string[]): Promise
   const argv = ['ip', '-j', ...args];
   const result = await ctx.probe(where === 'host' ? argv : inNet(ctx, where, argv));
   return result.exitCode === 0 ? parseIpJson(result.stdout) : [];
+}
+
+/**
+ * The interfaces of a lab process's namespace that should hold only its loopback: the names from
+ * /proc/<pid>/net/dev, their flags and kinds over rtnetlink inside it (`ip -j -d link`), sorted into lo, the
+ * fallback tunnel devices of loaded tunnel modules (down), and anything else. sysfs is no source here: a process
+ * sees the /sys/class/net of the namespace that mounted it, and `none` has no mount namespace of its own.
+ */
+async function newNamespaceLinks(ctx: CheckContext, name: string): Promise<{ netDev?: string[]; links: NewNamespaceLinks }> {
+  const netDev = readNetDev(pidOf(ctx, name));
+  const links = sortNewNamespaceLinks(netDev ?? [], await ipJson(ctx, name, ['-d', 'link', 'show']));
+  return { ...(netDev ? { netDev } : {}), links };
+}
+
+/** What newNamespaceLinks found, in the check's words. */
+function describeLinks(pid: number, found: { netDev?: string[]; links: NewNamespaceLinks }): Text {
+  const { netDev, links } = found;
+  const lo = `lo <${links.lo?.flags.join(',') ?? '?'}>`;
+  const other = links.other.join(' ') || '-';
+  return {
+    en: `/proc/${pid}/net/dev: ${names(netDev)}; ${lo}; fallback tunnels, down: ${describeFallback(links)}; anything else: ${other}`,
+    zh: `/proc/${pid}/net/dev：${names(netDev)}；${lo}；回退隧道设备（未启用）：${describeFallback(links)}；其他：${other}`,
+  };
 }
 
 const same = (a: readonly string[] | undefined, b: readonly string[] | undefined): boolean =>
@@ -153,14 +178,13 @@ export default {
         },
         {
           id: 'only-lo-down',
-          title: { en: 'the new namespace has one interface, lo, and it is down', zh: '新命名空间里只有一个网卡 lo，而且它是关闭（DOWN）的' },
+          title: {
+            en: 'the new namespace has lo, down, and no other interface but the fallback tunnel devices of loaded tunnel modules, also down',
+            zh: '新命名空间里有 lo，处于关闭（DOWN）状态；除了已加载的隧道模块的回退隧道设备（同样关闭）之外，没有别的网卡',
+          },
           verify: async (ctx) => {
-            const kernel = readNetDev(pidOf(ctx, 'c1'));
-            const lo = (await ipJson(ctx, 'c1', ['link', 'show', 'lo']))[0];
-            return {
-              ok: same(kernel, ['lo']) && lo !== undefined && !isUp(lo),
-              found: `/proc/${pidOf(ctx, 'c1')}/net/dev: ${names(kernel)}; lo <${lo?.flags.join(',') ?? '?'}>`,
-            };
+            const found = await newNamespaceLinks(ctx, 'c1');
+            return { ok: onlyLoAndFallback(found.links, 'down'), found: describeLinks(pidOf(ctx, 'c1'), found) };
           },
         },
         {
@@ -200,6 +224,7 @@ export default {
       id: 'loopback',
       kind: 'demo',
       actions: [
+        (ctx) => run(inNet(ctx, 'c1', ['ip', 'addr', 'show', 'lo'])),
         (ctx) => run(inNet(ctx, 'c1', linkUpArgv('lo'))),
         (ctx) => run(inNet(ctx, 'c1', ['ip', 'addr', 'show', 'lo'])),
         (ctx) => run(inNet(ctx, 'c1', pingArgv('127.0.0.1'))),
@@ -211,6 +236,26 @@ export default {
           verify: (ctx) => {
             const flags = readSysNet('lo', 'flags', c1Root(ctx));
             return { ok: flagsUp(flags), found: `lo flags ${flags ?? '?'} (IFF_UP = 0x1)` };
+          },
+        },
+        {
+          id: 'lo-address',
+          title: {
+            en: 'lo inside c1 now has 127.0.0.1/8: the kernel added it when lo came up',
+            zh: 'c1 里的 lo 现在有了 127.0.0.1/8：这是内核在 lo 启用时加上的',
+          },
+          verify: async (ctx) => {
+            const lo = (await ipJson(ctx, 'c1', ['addr', 'show', 'dev', 'lo']))[0];
+            const v4 = ipv4Of(lo);
+            // ::1 comes with it unless IPv6 is disabled on this host: shown, not required.
+            const v6 = (lo?.addr_info ?? []).filter((a) => a.family === 'inet6').map((a) => `${a.local}/${a.prefixlen}`);
+            return {
+              ok: v4.includes('127.0.0.1/8'),
+              found: {
+                en: `c1 lo <${lo?.flags.join(',') ?? '?'}>: IPv4 ${names(v4)}, IPv6 ${names(v6)}`,
+                zh: `c1 的 lo <${lo?.flags.join(',') ?? '?'}>：IPv4 ${names(v4)}，IPv6 ${names(v6)}`,
+              },
+            };
           },
         },
         {
@@ -515,20 +560,17 @@ export default {
         {
           id: 'none-mode',
           title: {
-            en: '--network none: a namespace of its own with only lo, up',
-            zh: '--network none：自己的命名空间，里面只有 lo，已启用',
+            en: '--network none: a namespace of its own with lo, up, and nothing else but fallback tunnel devices, down',
+            zh: '--network none：自己的命名空间，里面有已启用的 lo，除了未启用的回退隧道设备之外别无其他',
           },
           verify: async (ctx) => {
             const pid = pidOf(ctx, 'none');
             const inode = nsInode(pid, 'net');
-            const kernel = readNetDev(pid);
-            const lo = (await ipJson(ctx, 'none', ['link', 'show', 'lo']))[0];
+            const found = await newNamespaceLinks(ctx, 'none');
+            const links = describeLinks(pid, found);
             return {
-              ok: inode !== undefined && inode !== nsInode('self', 'net') && same(kernel, ['lo']) && isUp(lo),
-              found: {
-                en: `none net:[${inode}]; interfaces: ${names(kernel)}; lo <${lo?.flags.join(',') ?? '?'}>`,
-                zh: `none net:[${inode}]；网卡：${names(kernel)}；lo <${lo?.flags.join(',') ?? '?'}>`,
-              },
+              ok: inode !== undefined && inode !== nsInode('self', 'net') && onlyLoAndFallback(found.links, 'up'),
+              found: { en: `none net:[${inode}]; ${links.en}`, zh: `none net:[${inode}]；${links.zh}` },
             };
           },
         },

@@ -29,10 +29,21 @@ export const VM_MODULES = Object.freeze([
 ]);
 
 /**
+ * Modules cached beside those, never loaded at boot: a test that needs one loads it itself, from the directory the
+ * guest gets as $LAB_VM_KERNEL_DIR (kernel.json lists them in load order as `extraModules`), and unloads it after,
+ * so that the other tests see the VM as /init left it. veth and bridge (the network-namespace lab), then the tunnel
+ * modules whose fallback devices appear in every new network namespace (test/vm/network-namespace.test.ts).
+ */
+export const VM_EXTRA_MODULES = Object.freeze([
+  'veth', 'bridge', 'ipip', 'ip_gre', 'ip_vti', 'sit', 'ip6_tunnel', 'ip6_gre', 'ip6_vti',
+]);
+
+/**
  * A kernel ready to boot, as kept in the cache. `image` is what qemu's -kernel gets: the
  * vmlinux when it has a PVH entry point, else the vmlinuz (`imageNote` says why).
  * @typedef {{ release: string, package: string, version: string, dir: string, image: string,
- *   imageNote: string, modules: { name: string, file: string }[], builtin: string[] }} Kernel
+ *   imageNote: string, modules: { name: string, file: string }[], builtin: string[],
+ *   extraModules: { name: string, file: string }[] }} Kernel
  */
 
 /** The cache directory: $LAB_VM_CACHE, else /var/cache/lab-vm for root, else ~/.cache/lab-vm. */
@@ -76,7 +87,8 @@ function readCached(dir) {
   try {
     const kernel = JSON.parse(readFileSync(join(dir, 'kernel.json'), 'utf8'));
     if (JSON.stringify(kernel.wanted) !== JSON.stringify(VM_MODULES)) return undefined;
-    if (!existsSync(kernel.image) || !kernel.modules.every((m) => existsSync(m.file))) return undefined;
+    if (JSON.stringify(kernel.wantedExtra) !== JSON.stringify(VM_EXTRA_MODULES)) return undefined;
+    if (!existsSync(kernel.image) || ![...kernel.modules, ...kernel.extraModules].every((m) => existsSync(m.file))) return undefined;
     return kernel;
   } catch {
     return undefined;
@@ -159,16 +171,20 @@ function collect(tree, pkg, version, out, finalDir) {
     order.push({ name, data });
   };
   for (const name of VM_MODULES) visit(name);
+  // The extra modules after the boot ones: their dependencies already loaded at boot are not repeated.
+  const booted = order.length;
+  for (const name of VM_EXTRA_MODULES) visit(name);
 
   mkdirSync(join(out, 'modules'), { recursive: true });
   const bzImage = readFileSync(vmlinuzSrc);
   const extracted = extractVmlinux(bzImage);
   const imageName = 'vmlinux' in extracted ? 'vmlinux' : 'vmlinuz';
   writeFileSync(join(out, imageName), 'vmlinux' in extracted ? extracted.vmlinux : bzImage);
-  const modules = order.map(({ name, data }) => {
+  const all = order.map(({ name, data }) => {
     writeFileSync(join(out, 'modules', `${name}.ko`), data);
     return { name, file: join(finalDir, 'modules', `${name}.ko`) };
   });
+  const modules = all.slice(0, booted);
   /** @type {Kernel} */
   const kernel = {
     release: pkg.release,
@@ -179,8 +195,9 @@ function collect(tree, pkg, version, out, finalDir) {
     imageNote: 'vmlinux' in extracted ? 'vmlinux, PVH entry' : `vmlinuz (${extracted.reason})`,
     modules,
     builtin: VM_MODULES.filter((m) => builtin.has(m)),
+    extraModules: all.slice(booted),
   };
-  writeFileSync(join(out, 'kernel.json'), `${JSON.stringify({ ...kernel, wanted: VM_MODULES }, null, 2)}\n`);
+  writeFileSync(join(out, 'kernel.json'), `${JSON.stringify({ ...kernel, wanted: VM_MODULES, wantedExtra: VM_EXTRA_MODULES }, null, 2)}\n`);
   return kernel;
 }
 

@@ -1,5 +1,5 @@
 // The mount-namespace lab: a mount table of one's own (a tmpfs the host never sees), a read-only /proc that is
-// read-only only here, and mount propagation between two lab namespaces: shared peers, private, slave.
+// read-only only here, and mount propagation between two lab namespaces: shared peers, private, slave, unbindable.
 // Everything happens in the lab's namespaces: namespace A is private from the host, its scratch space is a
 // tmpfs over /mnt (nothing is created on the host's disk), and namespace B is made from inside A.
 import { accessSync, constants } from 'node:fs';
@@ -7,7 +7,18 @@ import { readMountinfo, type MountEntry } from '../../src/kernel/mountinfo.js';
 import { describeMount, mountAt, mountsFrom, propagationLink, propagationTags } from '../../src/kernel/mount-propagation.js';
 import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
 import { nsInode } from '../../src/kernel/proc.js';
+import { bindMountProbeArgv, errnoOfExit, openForWriteProbeArgv } from '../../src/kernel/syscall-probe.js';
 import type { CheckContext, LabContext, LabSpec, Verdict } from '../../src/lab/spec.js';
+
+/** The file the lab tries to open for writing through /proc: the hostname, which nothing here writes. */
+const HOSTNAME_FILE = '/proc/sys/kernel/hostname';
+
+/** The unbindable step's directories in A's tmpfs: a small tree of two mounts, and where copies of it are tried. */
+const TREE = '/mnt/tree';
+const UNBINDABLE = `${TREE}/unbindable`;
+const BINDABLE = `${TREE}/bindable`;
+const TREE_COPY = '/mnt/tree-copy';
+const ONE_COPY = '/mnt/one-copy';
 
 /** Run a command in namespace A, the way `lab shell mount-namespace` does. */
 const inA = (ctx: LabContext, command: string[]): string[] => nsenterArgv(ctx.proc('ns-a').pid, ['mnt'], command);
@@ -60,7 +71,7 @@ export default {
   format: 1,
   id: 'mount-namespace',
   order: 3,
-  requires: ['linux', 'root', 'unshare', 'nsenter', 'setpriv', 'ns-mnt'],
+  requires: ['linux', 'root', 'unshare', 'nsenter', 'setpriv', 'perl', 'ns-mnt'],
   shell: { target: 'ns-a', namespaces: ['mnt'] },
   steps: [
     {
@@ -148,7 +159,7 @@ export default {
       actions: [
         (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '-o', 'remount,bind,ro', '/proc']) }),
         (ctx) => ({ kind: 'run', argv: ['grep', ' /proc ', '/proc/self/mountinfo', `/proc/${ctx.proc('ns-a').pid}/mountinfo`] }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['touch', '-c', '/proc/sys/kernel/hostname']), expect: 'fail' }),
+        (ctx) => ({ kind: 'run', argv: inA(ctx, openForWriteProbeArgv(HOSTNAME_FILE)), expect: 'fail', record: 'proc-write' }),
       ],
       checks: [
         {
@@ -175,23 +186,23 @@ export default {
         {
           id: 'write-refused',
           title: {
-            en: 'the kernel refuses writes through A\'s /proc (access(2) says EROFS), while the host may still write there',
-            zh: '内核拒绝通过 A 的 /proc 写入（access(2) 返回 EROFS），而宿主机仍然可以写',
+            en: 'opening a file for writing through A\'s /proc failed with EROFS (the probe\'s exit status is the errno), while the host may still write there',
+            zh: '通过 A 的 /proc 以写方式打开文件失败，错误是 EROFS（探针的退出状态就是 errno），而宿主机仍然可以写',
           },
-          verify: async (ctx) => {
-            const file = '/proc/sys/kernel/hostname';
-            const inside = await ctx.probe(inA(ctx, ['test', '-w', file]));
-            let hostWritable = true;
+          verify: (ctx) => {
+            const status = ctx.get('proc-write');
+            const errno = errnoOfExit(status);
+            let host = 'ok';
             try {
-              accessSync(file, constants.W_OK);
-            } catch {
-              hostWritable = false;
+              accessSync(HOSTNAME_FILE, constants.W_OK);
+            } catch (error) {
+              host = (error as { code?: string }).code ?? 'error';
             }
             return {
-              ok: inside.exitCode !== 0 && hostWritable,
+              ok: errno === 'EROFS' && host === 'ok',
               found: {
-                en: `test -w ${file} in A: exit status ${inside.exitCode}; on the host: ${hostWritable ? 'writable' : 'not writable'}`,
-                zh: `在 A 中 test -w ${file}：退出状态 ${inside.exitCode}；在宿主机上：${hostWritable ? '可写' : '不可写'}`,
+                en: `open ${HOSTNAME_FILE} for writing in A: ${status} (${errno ?? 'no errno'}); access(2) W_OK on the host: ${host}`,
+                zh: `在 A 中以写方式打开 ${HOSTNAME_FILE}：${status}（${errno ?? '没有 errno'}）；宿主机上 access(2) W_OK：${host}`,
               },
             };
           },
@@ -311,6 +322,85 @@ export default {
             zh: 'B 在它的 /mnt/shared 下的挂载没有传到 A',
           },
           verify: (ctx) => propagated(ctx, 'lab-from-b', 'ns-b', 'none'),
+        },
+      ],
+    },
+    {
+      id: 'unbindable',
+      kind: 'demo',
+      actions: [
+        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mkdir', TREE, UNBINDABLE, BINDABLE, TREE_COPY, ONE_COPY]) }),
+        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '-t', 'tmpfs', 'lab-unbindable', UNBINDABLE]) }),
+        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '--make-unbindable', UNBINDABLE]) }),
+        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '-t', 'tmpfs', 'lab-bindable', BINDABLE]) }),
+        (ctx) => ({ kind: 'run', argv: ['grep', 'bindable', `/proc/${ctx.proc('ns-a').pid}/mountinfo`] }),
+        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '--bind', UNBINDABLE, ONE_COPY]), expect: 'fail' }),
+        (ctx) => ({ kind: 'run', argv: inA(ctx, bindMountProbeArgv(UNBINDABLE, ONE_COPY)), expect: 'fail', record: 'bind-unbindable' }),
+        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '--rbind', TREE, TREE_COPY]) }),
+        (ctx) => ({ kind: 'run', argv: ['grep', 'bindable', `/proc/${ctx.proc('ns-a').pid}/mountinfo`] }),
+      ],
+      checks: [
+        {
+          id: 'is-unbindable',
+          title: {
+            en: `A's mountinfo tags the tmpfs at ${UNBINDABLE} unbindable, and the one at ${BINDABLE} private`,
+            zh: `A 的 mountinfo 把 ${UNBINDABLE} 上的 tmpfs 标为 unbindable，把 ${BINDABLE} 上的标为私有`,
+          },
+          verify: (ctx) => {
+            const table = tableOf(ctx, 'ns-a');
+            const unbindable = mountAt(table, UNBINDABLE);
+            const bindable = mountAt(table, BINDABLE);
+            return {
+              ok: unbindable?.source === 'lab-unbindable' && propagationTags(unbindable) === 'unbindable'
+                && bindable?.source === 'lab-bindable' && propagationTags(bindable) === 'private',
+              found: {
+                en: `A: ${shown(unbindable, `${UNBINDABLE} not a mount`)}; ${shown(bindable, `${BINDABLE} not a mount`)}`,
+                zh: `A：${shown(unbindable, `${UNBINDABLE} 不是挂载点`)}；${shown(bindable, `${BINDABLE} 不是挂载点`)}`,
+              },
+            };
+          },
+        },
+        {
+          id: 'bind-refused',
+          title: {
+            en: `the kernel refused to bind-mount the unbindable mount: mount(2) failed with EINVAL (the probe's exit status is the errno), and nothing is mounted at ${ONE_COPY}`,
+            zh: `内核拒绝绑定挂载这个 unbindable 挂载：mount(2) 以 EINVAL 失败（探针的退出状态就是 errno），${ONE_COPY} 上什么也没有挂载`,
+          },
+          verify: (ctx) => {
+            const status = ctx.get('bind-unbindable');
+            const errno = errnoOfExit(status);
+            const copy = mountAt(tableOf(ctx, 'ns-a'), ONE_COPY);
+            return {
+              ok: errno === 'EINVAL' && copy === undefined,
+              found: {
+                en: `mount(2) MS_BIND ${UNBINDABLE} ${ONE_COPY}: ${status} (${errno ?? 'no errno'}); ${ONE_COPY}: ${copy ? `${copy.source} mounted` : 'no mount'}`,
+                zh: `mount(2) MS_BIND ${UNBINDABLE} ${ONE_COPY}：${status}（${errno ?? '没有 errno'}）；${ONE_COPY}：${copy ? `挂着 ${copy.source}` : '没有挂载'}`,
+              },
+            };
+          },
+        },
+        {
+          id: 'rbind-prunes',
+          title: {
+            en: `the recursive bind of ${TREE} copied the private mount under it and left out the unbindable one`,
+            zh: `对 ${TREE} 的递归绑定挂载复制了它下面的私有挂载，却略过了那个 unbindable 挂载`,
+          },
+          verify: (ctx) => {
+            const table = tableOf(ctx, 'ns-a');
+            const root = mountAt(table, TREE_COPY);
+            const bindable = mountAt(table, `${TREE_COPY}/bindable`);
+            const unbindable = mountAt(table, `${TREE_COPY}/unbindable`);
+            const copies = mountsFrom(table, 'lab-unbindable').length;
+            const none = { en: 'no mount', zh: '没有挂载' };
+            const at = (lang: 'en' | 'zh', m: MountEntry | undefined): string => (m ? m.source : none[lang]);
+            return {
+              ok: root !== undefined && bindable?.source === 'lab-bindable' && unbindable === undefined && copies === 1,
+              found: {
+                en: `${TREE_COPY}: ${at('en', root)}; ${TREE_COPY}/bindable: ${at('en', bindable)}; ${TREE_COPY}/unbindable: ${at('en', unbindable)}; mounts of lab-unbindable in A: ${copies}`,
+                zh: `${TREE_COPY}：${at('zh', root)}；${TREE_COPY}/bindable：${at('zh', bindable)}；${TREE_COPY}/unbindable：${at('zh', unbindable)}；A 中 lab-unbindable 的挂载：${copies} 个`,
+              },
+            };
+          },
         },
       ],
     },

@@ -1,12 +1,17 @@
 // The user-namespace lab: an ordinary user (nobody, 65534) becomes root inside a user namespace; the ID maps say
 // who that root is on the host; the files it makes belong to nobody; it cannot touch what the host's root owns,
-// yet holds every capability over namespaces of its own; and a mapping that is not root, as runAsUser picks.
-// Nothing is made on the host but two paths under /run, both declared and removed at the end.
+// yet holds every capability over namespaces of its own; a mount namespace it owns receives the mounts of a more
+// privileged one as slaves, locked, and may mount a tmpfs of its own; and a mapping that is not root, as runAsUser
+// picks. Nothing is made on the host but two paths under /run, both declared and removed at the end; the mounts live
+// in the lab's own mount namespaces, the first of them private from the host.
 import { readFileSync, statSync, type Stats } from 'node:fs';
 import { allCapabilities, countCapabilities, readCapabilities, readLastCap } from '../../src/kernel/capabilities.js';
 import { formatIdMap, isSingleRange, readIdMap } from '../../src/kernel/id-map.js';
+import { readMountinfo, type MountEntry } from '../../src/kernel/mountinfo.js';
+import { describeMount, mountAt, mountsFrom, peerGroupOf, propagationLink } from '../../src/kernel/mount-propagation.js';
 import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
 import { comm, listPids, nsInode, readStatus } from '../../src/kernel/proc.js';
+import { errnoOfExit, openForWriteProbeArgv, umountProbeArgv } from '../../src/kernel/syscall-probe.js';
 import { asUserArgv, NOBODY, unshareUserArgv } from '../../src/kernel/user-namespace.js';
 import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
 import { ownNamespace } from '../../src/lab/checks.js';
@@ -27,6 +32,28 @@ const HOSTNAME = 'lab-userns';
 
 /** The IDs the learner maps in the task, as `runAsUser: 1000` / `runAsGroup: 1000` would pick. */
 const TASK_ID = 1000;
+
+/** The mounts step: a tmpfs the parent mount namespace shares at /mnt, and the child's own tmpfs under it. */
+const SHARED_SOURCE = 'lab-userns-mnt';
+const SHARED_AT = '/mnt';
+const OWN_SOURCE = 'lab-userns-own';
+const OWN_AT = '/mnt/own';
+
+/** Run a command in the parent mount namespace (owned by the host's user namespace), as the host's root. */
+const inParent = (ctx: LabContext, command: string[]): string[] => nsenterArgv(ctx.proc('mnt-parent').pid, ['mnt'], command);
+
+/** Run a command as root of the child's user namespace, in the mount namespace that user namespace owns. */
+const asChildRoot = (ctx: LabContext, command: string[]): string[] => nsenterArgv(ctx.proc('mnt-child').pid, ['user', 'mnt'], command);
+
+/** The mount table of a lab process's mount namespace, as the kernel lists it. */
+function tableOf(ctx: LabContext, name: 'mnt-parent' | 'mnt-child'): MountEntry[] {
+  const pid = ctx.proc(name).pid;
+  const table = readMountinfo(pid);
+  if (!table) throw new Error(`/proc/${pid}/mountinfo cannot be read: the lab's process ${name} is gone`);
+  return table;
+}
+
+const shownMount = (entry: MountEntry | undefined, none: string): string => (entry ? `${entry.source} ${describeMount(entry)}` : none);
 
 /** Run a command as the root of the lab's user namespace (nobody on the host), the way `lab shell` does. */
 const asInsideRoot = (ctx: LabContext, command: string[]): string[] => nsenterArgv(ctx.proc('init').pid, ['user'], command);
@@ -77,7 +104,7 @@ export default {
   format: 1,
   id: 'user-namespace',
   order: 6,
-  requires: ['linux', 'root', 'unshare', 'nsenter', 'setpriv', 'ns-user', 'ns-uts', 'userns-unprivileged'],
+  requires: ['linux', 'root', 'unshare', 'nsenter', 'setpriv', 'perl', 'ns-user', 'ns-uts', 'ns-mnt', 'userns-unprivileged'],
   shell: { target: 'init', namespaces: ['user'] },
   steps: [
     {
@@ -219,6 +246,7 @@ export default {
         (ctx) => ({ kind: 'run', argv: ['ls', '-ln', hostFile(ctx)] }),
         (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, ['ls', '-ln', hostFile(ctx)]) }),
         (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, ['sh', '-c', `echo changed > ${hostFile(ctx)}`]), expect: 'fail' }),
+        (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, openForWriteProbeArgv(hostFile(ctx))), expect: 'fail', record: 'host-write' }),
         (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, ['chown', '0:0', hostFile(ctx)]), expect: 'fail' }),
         (ctx) => ({ kind: 'run', argv: ['cat', hostFile(ctx)] }),
       ],
@@ -245,21 +273,22 @@ export default {
         {
           id: 'host-file-intact',
           title: {
-            en: 'the root inside cannot write the host root\'s file: the write is refused and the file is unchanged',
-            zh: '内部的 root 写不了宿主机 root 的文件：写入被拒绝，文件原样未变',
+            en: 'the root inside cannot write the host root\'s file: opening it for writing failed with EACCES (the probe\'s exit status is the errno), and the file is unchanged',
+            zh: '内部的 root 写不了宿主机 root 的文件：以写方式打开它失败，错误是 EACCES（探针的退出状态就是 errno），文件原样未变',
           },
-          verify: async (ctx) => {
+          verify: (ctx) => {
             const path = hostFile(ctx);
-            const attempt = await ctx.probe(asInsideRoot(ctx, ['sh', '-c', `echo changed > ${path}`]));
+            const status = ctx.get('host-write');
+            const errno = errnoOfExit(status);
             const text = textOf(path);
             const st = statOf(path);
             const intact = text === `${HOST_FILE_TEXT}\n` && st?.uid === 0 && st.gid === 0;
             const shown = text === undefined ? '(none)' : JSON.stringify(text.trimEnd());
             return {
-              ok: attempt.exitCode !== 0 && intact,
+              ok: errno === 'EACCES' && intact,
               found: {
-                en: `write exit status ${attempt.exitCode} (${attempt.stderr.trim() || 'no error'}); file: ${shown}, owner ${st ? `${st.uid}:${st.gid}` : '?'}`,
-                zh: `写入的退出状态 ${attempt.exitCode}（${attempt.stderr.trim() || '没有报错'}）；文件内容：${shown}，属主 ${st ? `${st.uid}:${st.gid}` : '?'}`,
+                en: `open for writing from inside: ${status} (${errno ?? 'no errno'}); file: ${shown}, owner ${st ? `${st.uid}:${st.gid}` : '?'}`,
+                zh: `从内部以写方式打开：${status}（${errno ?? '没有 errno'}）；文件内容：${shown}，属主 ${st ? `${st.uid}:${st.gid}` : '?'}`,
               },
             };
           },
@@ -325,6 +354,102 @@ export default {
               found: {
                 en: `uts:[${uts}] (host uts:[${hostUts}]) is owned by user:[${owner || '?'}]; the lab's user namespace is user:[${labUser}]`,
                 zh: `uts:[${uts}]（宿主机 uts:[${hostUts}]）的所有者是 user:[${owner || '?'}]；实验的用户命名空间是 user:[${labUser}]`,
+              },
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'mounts',
+      kind: 'demo',
+      actions: [
+        {
+          kind: 'start',
+          name: 'mnt-parent',
+          argv: dieWithHarness(unshareArgv({ namespaces: ['mnt'], fork: true }, ['sleep', 'infinity'])),
+          pidOf: 'child',
+        },
+        // Shared inside the parent only (it is private from the host): what systemd does to the host's / at boot.
+        (ctx) => ({ kind: 'run', argv: inParent(ctx, ['mount', '--make-rshared', '/']) }),
+        (ctx) => ({ kind: 'run', argv: inParent(ctx, ['mount', '-t', 'tmpfs', SHARED_SOURCE, SHARED_AT]) }),
+        (ctx) => ({ kind: 'run', argv: inParent(ctx, ['mkdir', OWN_AT]) }),
+        (ctx) => ({
+          kind: 'start',
+          name: 'mnt-child',
+          // As in the first step, the parent-death signal is set after the switch to nobody, which would clear it.
+          argv: inParent(ctx, asUserArgv(NOBODY, NOBODY, dieWithHarness([
+            'unshare', '--user', '--map-root-user', '--mount', '--propagation', 'unchanged', '--fork', '--kill-child', 'sleep', 'infinity',
+          ]))),
+          pidOf: 'child',
+        }),
+        (ctx) => ({ kind: 'run', argv: ['grep', SHARED_SOURCE, `/proc/${ctx.proc('mnt-parent').pid}/mountinfo`, `/proc/${ctx.proc('mnt-child').pid}/mountinfo`] }),
+        (ctx) => ({ kind: 'run', argv: asChildRoot(ctx, ['umount', SHARED_AT]), expect: 'fail' }),
+        (ctx) => ({ kind: 'run', argv: asChildRoot(ctx, umountProbeArgv(SHARED_AT)), expect: 'fail', record: 'umount-locked' }),
+        (ctx) => ({ kind: 'run', argv: asChildRoot(ctx, ['mount', '-t', 'tmpfs', OWN_SOURCE, OWN_AT]) }),
+        (ctx) => ({ kind: 'run', argv: ['grep', 'lab-userns-', `/proc/${ctx.proc('mnt-parent').pid}/mountinfo`, `/proc/${ctx.proc('mnt-child').pid}/mountinfo`] }),
+      ],
+      checks: [
+        {
+          id: 'shared-became-slave',
+          title: {
+            en: `the child mount namespace belongs to nobody's user namespace, and its copy of the shared ${SHARED_AT} is a slave: master:N where the parent says shared:N`,
+            zh: `子挂载命名空间属于 nobody 的用户命名空间，它复制来的共享 ${SHARED_AT} 成了从属：父命名空间写 shared:N 的地方，它写 master:N`,
+          },
+          verify: (ctx) => {
+            const parentPid = ctx.proc('mnt-parent').pid;
+            const childPid = ctx.proc('mnt-child').pid;
+            const parent = mountsFrom(tableOf(ctx, 'mnt-parent'), SHARED_SOURCE)[0];
+            const child = mountsFrom(tableOf(ctx, 'mnt-child'), SHARED_SOURCE)[0];
+            const hostUser = nsInode('self', 'user');
+            const parentUser = nsInode(parentPid, 'user');
+            const childUser = nsInode(childPid, 'user');
+            const lessPrivileged = parentUser === hostUser && childUser !== undefined && childUser !== hostUser
+              && nsInode(childPid, 'mnt') !== nsInode(parentPid, 'mnt');
+            const slave = parent !== undefined && child !== undefined && propagationLink(parent, child) === 'slave' && peerGroupOf(child) === undefined;
+            return {
+              ok: lessPrivileged && slave,
+              found: {
+                en: `parent: user:[${parentUser}] (host user:[${hostUser}]), ${shownMount(parent, `no ${SHARED_SOURCE}`)}; child: user:[${childUser}], ${shownMount(child, `no ${SHARED_SOURCE}`)}`,
+                zh: `父：user:[${parentUser}]（宿主机 user:[${hostUser}]），${shownMount(parent, `没有 ${SHARED_SOURCE}`)}；子：user:[${childUser}]，${shownMount(child, `没有 ${SHARED_SOURCE}`)}`,
+              },
+            };
+          },
+        },
+        {
+          id: 'inherited-locked',
+          title: {
+            en: `root of the child's user namespace cannot unmount the inherited ${SHARED_AT}: umount2(2) failed with EINVAL (the probe's exit status is the errno), and the mount is still there`,
+            zh: `子用户命名空间的 root 卸载不了继承来的 ${SHARED_AT}：umount2(2) 以 EINVAL 失败（探针的退出状态就是 errno），挂载仍在原处`,
+          },
+          verify: (ctx) => {
+            const status = ctx.get('umount-locked');
+            const errno = errnoOfExit(status);
+            const still = mountAt(tableOf(ctx, 'mnt-child'), SHARED_AT);
+            return {
+              ok: errno === 'EINVAL' && still?.source === SHARED_SOURCE,
+              found: {
+                en: `umount2 ${SHARED_AT} in the child: ${status} (${errno ?? 'no errno'}); the child's ${SHARED_AT}: ${shownMount(still, 'no mount')}`,
+                zh: `在子命名空间里 umount2 ${SHARED_AT}：${status}（${errno ?? '没有 errno'}）；子命名空间的 ${SHARED_AT}：${shownMount(still, '没有挂载')}`,
+              },
+            };
+          },
+        },
+        {
+          id: 'own-tmpfs',
+          title: {
+            en: `root of the child's user namespace mounted a tmpfs of its own at ${OWN_AT}, which stays in the child: neither the parent nor the host lists it`,
+            zh: `子用户命名空间的 root 在 ${OWN_AT} 挂上了自己的 tmpfs，它只留在子命名空间里：父命名空间和宿主机都没有它`,
+          },
+          verify: (ctx) => {
+            const own = mountAt(tableOf(ctx, 'mnt-child'), OWN_AT);
+            const parentCount = mountsFrom(tableOf(ctx, 'mnt-parent'), OWN_SOURCE).length;
+            const onHost = mountsFrom(readMountinfo('self') ?? [], OWN_SOURCE).length;
+            return {
+              ok: own?.source === OWN_SOURCE && own.fsType === 'tmpfs' && parentCount === 0 && onHost === 0,
+              found: {
+                en: `child ${OWN_AT}: ${own ? `${own.fsType} ${own.source}` : 'no mount'}; mounts of ${OWN_SOURCE} in the parent: ${parentCount}, on the host: ${onHost}`,
+                zh: `子命名空间的 ${OWN_AT}：${own ? `${own.fsType} ${own.source}` : '没有挂载'}；${OWN_SOURCE} 在父命名空间里的挂载：${parentCount} 个，在宿主机上：${onHost} 个`,
               },
             };
           },

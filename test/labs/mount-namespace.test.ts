@@ -11,6 +11,7 @@ import { runLab } from '../../src/lab/runner.js';
 import type { Session } from '../../src/lab/session.js';
 import { mountFingerprint, parseMountinfo, propagationOf, readMountinfo, type MountEntry } from '../../src/kernel/mountinfo.js';
 import { isAlive, nsInode } from '../../src/kernel/proc.js';
+import { bindMountProbeArgv, errnoNumber } from '../../src/kernel/syscall-probe.js';
 import { BIN, cleanEnv, hostSnapshot, needsRoot, tempDir, useTempState } from '../helpers.js';
 
 /** The mountinfo of a process, parsed (empty when the process is gone). */
@@ -90,6 +91,22 @@ t.test('mount-namespace, verified step by step against the kernel', { skip: need
       t.equal(bySource(a, 'lab-from-b').length, 0, 'and not in A');
       t.ok(readdirSync(`/proc/${pidA()}/root/mnt/shared`).includes('from-b'), 'A sees the directory B made');
     },
+    unbindable: () => {
+      const a = table(pidA());
+      const [unbindable] = bySource(a, 'lab-unbindable');
+      t.equal(unbindable?.mountPoint, '/mnt/tree/unbindable', 'the unbindable tmpfs is mounted once, where A put it');
+      t.same(unbindable?.tags, ['unbindable'], 'its only optional field is unbindable');
+      t.same(bySource(a, 'lab-bindable').map((m) => m.mountPoint).sort(), ['/mnt/tree-copy/bindable', '/mnt/tree/bindable'],
+        'the private tmpfs is mounted twice: the recursive bind copied it');
+      t.equal(at(a, '/mnt/tree-copy/unbindable'), undefined, 'and left the unbindable one out');
+      t.equal(at(a, '/mnt/one-copy'), undefined, 'the plain bind mounted nothing');
+      // Our own attempt, with the kernel's errno as the exit status.
+      const [cmd, ...args] = ['nsenter', '--target', String(pidA()), '--mount', '--', ...bindMountProbeArgv('/mnt/tree/unbindable', '/mnt/one-copy')];
+      const bind = spawnSync(cmd!, args, { encoding: 'utf8' });
+      t.equal(bind.status, errnoNumber('EINVAL'), `mount(2) MS_BIND of it: EINVAL (${bind.stderr.trim()})`);
+      t.equal(at(table(pidA()), '/mnt/one-copy'), undefined, 'still nothing mounted there');
+      t.equal(lab2host('lab-unbindable') + lab2host('lab-bindable'), 0, 'the host has neither');
+    },
     propagate: () => {
       const [mine] = bySource(table(pidA()), 'lab-task');
       const [copy] = bySource(table(pidB()), 'lab-task');
@@ -136,7 +153,7 @@ t.test('with / mounted shared, the lab leaves the mount table exactly as it was'
     .filter((e) => e.type === 'check');
   const received = checks.find((e) => e.check === 'received-by-b');
   t.ok(received?.ok, `the propagation task passed there too: ${received?.found}`);
-  t.equal(checks.filter((e) => e.ok).length, 13, 'all 13 checks passed');
+  t.equal(checks.filter((e) => e.ok).length, 16, 'all 16 checks passed');
   t.same(mountFingerprint(read('after')), mountFingerprint(read('before')), 'the lab added or removed no mount');
   t.notOk(read('after').some((m) => m.source.startsWith('lab-')), 'no lab mount reached the shared namespace');
   t.ok(read('control').some((m) => m.source === 'lab-leak-probe'), 'control: a non-private namespace does leak back');

@@ -7,12 +7,17 @@ import { loadLab } from '../../src/lab/load.js';
 import { runLab } from '../../src/lab/runner.js';
 import type { Session } from '../../src/lab/session.js';
 import { isAlive } from '../../src/kernel/proc.js';
+import { parseMountinfo, type MountEntry } from '../../src/kernel/mountinfo.js';
+import { errnoNumber, openForWriteProbeArgv, umountProbeArgv } from '../../src/kernel/syscall-probe.js';
 import { hostSnapshot, needsRoot, useTempState, verifyWithFacts } from '../helpers.js';
 
 const status = (pid: number, field: string): string[] =>
   (new RegExp(`^${field}:\\s*(.*)$`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? '').trim().split(/\s+/);
 const map = (pid: number, kind: 'uid' | 'gid'): string => readFileSync(`/proc/${pid}/${kind}_map`, 'utf8').trim().split(/\s+/).join(' ');
 const ns = (pid: number | 'self', type: string): string => readlinkSync(`/proc/${pid}/ns/${type}`);
+const mounts = (pid: number): MountEntry[] => parseMountinfo(readFileSync(`/proc/${pid}/mountinfo`, 'utf8'));
+const tagOf = (m: MountEntry | undefined, name: 'shared' | 'master'): string | undefined =>
+  m?.tags.find((x) => x.startsWith(`${name}:`))?.slice(name.length + 1);
 const labPaths = (): string[] => readdirSync('/run').filter((name) => name.startsWith('lab-userns-')).sort();
 const lastCap = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
 const allCaps = ((1n << BigInt(lastCap + 1)) - 1n).toString(16).padStart(16, '0');
@@ -53,6 +58,8 @@ t.test('user-namespace, verified step by step against the kernel', { skip: needs
       t.not(write.status, 0, 'truncating it from inside fails too');
       t.match(write.stderr, /Permission denied/);
       t.equal(statSync(path).size, 25, 'nothing was truncated');
+      const open = spawnSync('nsenter', ['--target', String(init), '--user', '--', ...openForWriteProbeArgv(path)], { encoding: 'utf8' });
+      t.equal(open.status, errnoNumber('EACCES'), `open(2) for writing from inside: EACCES (${open.stderr.trim()})`);
     },
     'own-namespaces': () => {
       const own = session!.proc('own-uts').pid;
@@ -61,6 +68,26 @@ t.test('user-namespace, verified step by step against the kernel', { skip: needs
       const name = spawnSync('nsenter', ['--target', String(own), '--uts', '--', 'cat', '/proc/sys/kernel/hostname'], { encoding: 'utf8' });
       t.equal(name.stdout.trim(), 'lab-userns', 'it has the name root inside gave it');
       t.equal(readFileSync('/proc/sys/kernel/hostname', 'utf8'), hostname, 'the host\'s hostname is unchanged');
+    },
+    mounts: () => {
+      const parent = session!.proc('mnt-parent').pid;
+      const child = session!.proc('mnt-child').pid;
+      t.not(ns(parent, 'mnt'), ns('self', 'mnt'), 'the parent mount namespace is not the host\'s');
+      t.equal(ns(parent, 'user'), ns('self', 'user'), 'and belongs to the host\'s user namespace');
+      t.not(ns(child, 'user'), ns('self', 'user'), 'the child is in another user namespace');
+      t.equal(map(child, 'uid'), '0 65534 1', 'made by nobody, who is root there');
+      const inParent = mounts(parent).find((m) => m.source === 'lab-userns-mnt');
+      const inChild = mounts(child).find((m) => m.source === 'lab-userns-mnt');
+      const group = tagOf(inParent, 'shared');
+      t.ok(group, `the parent's /mnt is shared:${group}`);
+      t.equal(tagOf(inChild, 'master'), group, 'the child\'s copy is its slave');
+      t.equal(tagOf(inChild, 'shared'), undefined, 'and in no peer group');
+      const umount = spawnSync('nsenter', ['--target', String(child), '--user', '--mount', '--', ...umountProbeArgv('/mnt')], { encoding: 'utf8' });
+      t.equal(umount.status, errnoNumber('EINVAL'), `umount2 of the inherited /mnt from inside: EINVAL (${umount.stderr.trim()})`);
+      t.ok(mounts(child).some((m) => m.source === 'lab-userns-mnt' && m.mountPoint === '/mnt'), 'it is still mounted');
+      t.same(mounts(child).filter((m) => m.source === 'lab-userns-own').map((m) => `${m.mountPoint} ${m.fsType}`), ['/mnt/own tmpfs'], 'the child\'s own tmpfs');
+      t.notOk(mounts(parent).some((m) => m.source === 'lab-userns-own'), 'did not reach the parent');
+      t.notOk(mounts(process.pid).some((m) => m.source.startsWith('lab-userns-')), 'the host has none of these mounts');
     },
     'map-user': () => {
       const mapped = session!.proc('mapped').pid;

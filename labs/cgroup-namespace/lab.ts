@@ -1,11 +1,12 @@
 // The cgroup-namespace lab: a process in a cgroup of the lab's own, whose /proc/<pid>/cgroup says `/` inside and
-// the real path on the host; a cgroup2 mount made inside that shows only the lab's subtree, as a container's
+// the real path on the host; a process that joins the namespace with setns(2) and stays in its cgroup, shown as
+// `/..` from inside; a cgroup2 mount made inside that shows only the lab's subtree, as a container's
 // /sys/fs/cgroup does; a child cgroup made from inside; and why a cgroup with processes cannot be removed.
 // The lab writes under the cgroup v2 hierarchy only inside its own cgroup (declared, removed at the end); it
 // unmounts the inherited /sys/fs/cgroup and mounts its cgroup2 there only in its own private mount namespace, so
 // the host's cgroup mounts are never touched.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
 import { delegation, labCgroup, v2Root } from '../../src/kernel/cgroup-lab.js';
 import { parseProcCgroup, readCgroupProcs, readProcCgroup, v2PathOf } from '../../src/kernel/cgroup-path.js';
 import { propagationOf, readMountinfo } from '../../src/kernel/mountinfo.js';
@@ -75,6 +76,15 @@ function unmountInherited(ctx: LabContext): Action[] {
 /** The v2 path of init's cgroup as the host sees it. */
 const pathOnHost = (ctx: LabContext): string => v2PathOf(readProcCgroup(ctx.proc('init').pid)) ?? '(no 0:: line)';
 
+/** The v2 path of a process's cgroup as the host sees it; undefined when it is gone. */
+const hostPathOf = (pid: number): string | undefined => v2PathOf(readProcCgroup(pid));
+
+/**
+ * How a reader in the lab's cgroup namespace names a host cgroup path: relative to the namespace's root (the lab's
+ * cgroup), with one `..` per level above it (cgroup_namespaces(7)): `/` for the root itself, `/..` for its parent.
+ */
+const relativeToLab = (ctx: LabContext, path: string): string => `/${posix.relative(hostPath(ctx), path)}`;
+
 const list = (pids: number[] | undefined): string => (pids === undefined ? '(unreadable)' : pids.length ? pids.join(' ') : '(empty)');
 
 export default {
@@ -135,6 +145,75 @@ export default {
           verify: async (ctx) => {
             const path = await pathInside(ctx);
             return { ok: path === '/', found: { en: `inside: 0::${path}; on the host: 0::${pathOnHost(ctx)}`, zh: `内部：0::${path}；宿主机上：0::${pathOnHost(ctx)}` } };
+          },
+        },
+      ],
+    },
+    {
+      id: 'join',
+      kind: 'demo',
+      actions: [
+        // nsenter --cgroup calls setns(2) and executes sleep itself (only a PID namespace needs a fork); `execs`
+        // waits for that exec, which comes after the setns(2).
+        (ctx) => ({ kind: 'start', name: 'joined', argv: nsenterArgv(ctx.proc('init').pid, ['cgroup'], ['sleep', 'infinity']), execs: 'sleep' }),
+        (ctx) => ({ kind: 'run', argv: ['grep', '^0::', `/proc/${ctx.proc('joined').pid}/cgroup`] }),
+        (ctx) => ({ kind: 'run', argv: nsenterArgv(ctx.proc('init').pid, ['cgroup'], ['grep', '^0::', `/proc/${ctx.proc('joined').pid}/cgroup`]) }),
+        (ctx) => {
+          const pid = ctx.proc('joined').pid;
+          return { kind: 'run', argv: ['grep', '-x', String(pid), join(v2Root(), hostPathOf(pid) ?? '/', 'cgroup.procs')] };
+        },
+      ],
+      checks: [
+        {
+          id: 'joined-namespace',
+          title: {
+            en: 'the process that called setns(2) is in the lab\'s cgroup namespace',
+            zh: '调用 setns(2) 的进程在实验的 cgroup 命名空间里',
+          },
+          verify: (ctx) => {
+            const pid = ctx.proc('joined').pid;
+            const ns = nsInode(pid, 'cgroup');
+            const lab = ctx.proc('init').ns.cgroup;
+            return { ok: ns !== undefined && ns === lab, found: `/proc/${pid}/ns/cgroup: cgroup:[${ns ?? '?'}]; init: cgroup:[${lab ?? '?'}]` };
+          },
+        },
+        {
+          id: 'not-moved',
+          title: {
+            en: 'it did not move: it is still in the cgroup it was started in, whose cgroup.procs lists it, not in the lab\'s',
+            zh: '它没有被移动：它仍在启动时所在的 cgroup 里，那里的 cgroup.procs 列出了它，而不在实验的 cgroup 里',
+          },
+          verify: (ctx) => {
+            const pid = ctx.proc('joined').pid;
+            const path = hostPathOf(pid);
+            const harness = hostPathOf(process.pid);
+            const procs = path === undefined ? undefined : readCgroupProcs(join(v2Root(), path));
+            const inLab = readCgroupProcs(labDir(ctx))?.includes(pid) ?? false;
+            return {
+              ok: path !== undefined && path === harness && path !== hostPath(ctx) && procs?.includes(pid) === true && !inLab,
+              found: {
+                en: `0::${path ?? '?'} (lab itself: 0::${harness ?? '?'}); listed in that cgroup.procs: ${procs?.includes(pid) ? 'yes' : 'no'}; in the lab cgroup's: ${inLab ? 'yes' : 'no'}`,
+                zh: `0::${path ?? '?'}（\`lab\` 自己：0::${harness ?? '?'}）；那个 cgroup.procs 列出了它：${procs?.includes(pid) ? '是' : '否'}；实验 cgroup 的 cgroup.procs 列出了它：${inLab ? '是' : '否'}`,
+              },
+            };
+          },
+        },
+        {
+          id: 'outside-root',
+          title: {
+            en: 'read from inside the namespace, its path is relative to the lab\'s cgroup and starts with /..',
+            zh: '从命名空间内部读取，它的路径相对于实验的 cgroup，以 /.. 开头',
+          },
+          verify: async (ctx) => {
+            const pid = ctx.proc('joined').pid;
+            const result = await ctx.probe(nsenterArgv(ctx.proc('init').pid, ['cgroup'], ['cat', `/proc/${pid}/cgroup`]));
+            const inner = result.exitCode === 0 ? v2PathOf(parseProcCgroup(result.stdout)) : undefined;
+            const outer = hostPathOf(pid);
+            const expected = outer === undefined ? undefined : relativeToLab(ctx, outer);
+            return {
+              ok: inner !== undefined && inner === expected && inner.startsWith('/..'),
+              found: { en: `inside: 0::${inner ?? '?'}; on the host: 0::${outer ?? '?'}`, zh: `内部：0::${inner ?? '?'}；宿主机上：0::${outer ?? '?'}` },
+            };
           },
         },
       ],

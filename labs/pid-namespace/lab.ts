@@ -1,9 +1,11 @@
 // The pid-namespace lab: one process with two PIDs, a /proc of its own, isolation in one direction only,
-// `docker exec` by hand, orphans adopted by PID 1, and the end of everything when PID 1 dies.
-import { existsSync, readdirSync } from 'node:fs';
+// `docker exec` by hand, what setns(2) changes (the children only), namespaces nested down to the kernel's limit,
+// orphans adopted by PID 1, and the end of everything when PID 1 dies.
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { constants } from 'node:os';
 import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
 import { readMountinfo, propagationOf } from '../../src/kernel/mountinfo.js';
-import { cmdline, isAlive, nspid, pidsInNamespace, ppid, readStatusFile } from '../../src/kernel/proc.js';
+import { childrenOf, cmdline, comm, isAlive, nsInode, nspid, pidsInNamespace, ppid, readStatusFile } from '../../src/kernel/proc.js';
 import type { LabContext, LabSpec } from '../../src/lab/spec.js';
 import { ownNamespace } from '../../src/lab/checks.js';
 
@@ -27,11 +29,50 @@ const procInside = (ctx: LabContext): number[] =>
 
 const list = (pids: number[]): string => (pids.length ? pids.join(' ') : '(none)');
 
+/** ESRCH, the errno kill(2) returns for a PID that does not exist in the caller's PID namespace (3 on Linux). */
+const ESRCH = constants.errno.ESRCH;
+
+/**
+ * kill(2) with SIGKILL, straight from perl: when the kernel refuses, `die` exits with the errno as its status, so
+ * the wait status a `record` action stores is the kernel's answer (`exit 3`), not a message.
+ */
+const KILL_PROBE = 'kill("KILL", $ARGV[0]) or die "kill: $!\\n"';
+
+/**
+ * The inode a /proc/<pid>/ns link names. `pid_for_children` is not a namespace type of its own (it is the PID
+ * namespace the process's next children go to), so it is read here rather than through nsInode.
+ */
+function nsLink(pid: number, file: 'pid' | 'pid_for_children'): number | undefined {
+  try {
+    const m = /\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/ns/${file}`));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The first child of a process running `program`, by host PID. */
+const childRunning = (pid: number, program: string): number | undefined => childrenOf(pid).find((child) => comm(child) === program);
+
+/**
+ * The kernel's limit on nested PID namespaces: the initial namespace is level 0, and create_pid_namespace() refuses
+ * a namespace deeper than MAX_PID_NS_LEVEL (32) with ENOSPC.
+ */
+const MAX_LEVEL = 32;
+
+/**
+ * A shell that learns its level from its own NSpid line (one PID per level, so the word count minus the `NSpid:`
+ * label minus one), then starts itself again in a new PID namespace. When unshare(2) refuses (unshare exits 1), the
+ * deepest shell exits with its level, and every unshare above passes that status on: the wait status is the depth
+ * the kernel allowed. It reads the host's /proc, which shows every level.
+ */
+const NEST = 'level=$(($(grep NSpid /proc/self/status | wc -w) - 2)); unshare --pid --fork sh -c "$NEST"; status=$?; [ $status = 1 ] && status=$level; exit $status';
+
 export default {
   format: 1,
   id: 'pid-namespace',
   order: 1,
-  requires: ['linux', 'root', 'unshare', 'nsenter', 'setpriv', 'procps', 'ns-pid', 'ns-mnt'],
+  requires: ['linux', 'root', 'unshare', 'nsenter', 'setpriv', 'procps', 'perl', 'ns-pid', 'ns-mnt'],
   shell: { target: 'init', namespaces: ['pid', 'mnt'] },
   steps: [
     {
@@ -125,7 +166,12 @@ export default {
       actions: [
         { kind: 'start', name: 'host-sleeper', argv: dieWithHarness(['sleep', '3600']) },
         (ctx) => ({ kind: 'run', argv: inside(ctx, ['ls', '-d', `/proc/${ctx.proc('host-sleeper').pid}`]), expect: 'fail' }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['kill', '-KILL', String(ctx.proc('host-sleeper').pid)]), expect: 'fail' }),
+        (ctx) => ({
+          kind: 'run',
+          argv: inside(ctx, ['perl', '-e', KILL_PROBE, String(ctx.proc('host-sleeper').pid)]),
+          expect: 'fail',
+          record: 'kill-from-inside',
+        }),
         (ctx) => ({ kind: 'run', argv: ['ps', '-o', 'pid,stat,args', '-p', String(ctx.proc('host-sleeper').pid)] }),
       ],
       checks: [
@@ -151,18 +197,18 @@ export default {
         {
           id: 'cannot-signal',
           title: {
-            en: 'SIGKILL sent from inside cannot reach the host process, which stays alive',
-            zh: '从命名空间内发送的 SIGKILL 到达不了宿主机进程，它依然活着',
+            en: `kill(2) from inside failed with ESRCH (the probe's exit status ${ESRCH}), and the host process stays alive`,
+            zh: `从命名空间内调用的 kill(2) 以 ESRCH 失败（探针的退出状态为 ${ESRCH}），宿主机进程依然活着`,
           },
-          verify: async (ctx) => {
+          verify: (ctx) => {
             const host = ctx.proc('host-sleeper').pid;
-            const result = await ctx.probe(inside(ctx, ['kill', '-KILL', String(host)]));
+            const status = ctx.get('kill-from-inside');
             const alive = isAlive(host);
             return {
-              ok: result.exitCode !== 0 && alive,
+              ok: status === `exit ${ESRCH}` && alive,
               found: {
-                en: `kill exit status ${result.exitCode}; host process ${host} ${alive ? 'alive' : 'gone'}`,
-                zh: `kill 退出状态 ${result.exitCode}；宿主机进程 ${host} ${alive ? '仍然活着' : '已经不在'}`,
+                en: `wait status of the probe: ${status} (errno ${ESRCH} is ESRCH); host process ${host} ${alive ? 'alive' : 'gone'}`,
+                zh: `探针的等待状态：${status}（errno ${ESRCH} 即 ESRCH）；宿主机进程 ${host} ${alive ? '仍然活着' : '已经不在'}`,
               },
             };
           },
@@ -195,6 +241,132 @@ export default {
                 en: `in the namespace (host/inside PID:command): ${shown.join(', ') || '(none)'}`,
                 zh: `命名空间里的进程（宿主机/命名空间内 PID:命令）：${shown.join(', ') || '（无）'}`,
               },
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'setns',
+      kind: 'demo',
+      actions: [
+        // `--no-fork`: nsenter calls setns(2) and then executes the shell itself, so the shell is the caller; `execs`
+        // waits for that exec, which comes after the setns(2). The shell must `wait`: a dying init waits until every
+        // process of its namespace is reaped, also a child whose parent is outside (zap_pid_ns_processes()), so a
+        // parent that never reaped `sleep 900` would keep the init of the last step from ending.
+        (ctx) => ({
+          kind: 'start',
+          name: 'no-fork',
+          argv: ['nsenter', '--target', String(ctx.proc('init').pid), '--pid', '--no-fork', '--', 'sh', '-c', 'sleep 900 & wait'],
+          execs: 'sh',
+        }),
+        (ctx) => {
+          const pid = ctx.proc('no-fork').pid;
+          return { kind: 'run', argv: ['readlink', '/proc/self/ns/pid', `/proc/${pid}/ns/pid`, `/proc/${pid}/ns/pid_for_children`] };
+        },
+        (ctx) => ({ kind: 'run', argv: ['ps', '-o', 'pid,ppid,args', '--ppid', String(ctx.proc('no-fork').pid)] }),
+      ],
+      checks: [
+        {
+          id: 'caller-stays',
+          title: {
+            en: 'the process that called setns(2) is still in the host\'s PID namespace',
+            zh: '调用 setns(2) 的进程仍在宿主机的 PID 命名空间里',
+          },
+          verify: (ctx) => {
+            const pid = ctx.proc('no-fork').pid;
+            const own = nsLink(pid, 'pid');
+            const host = nsInode('self', 'pid');
+            return { ok: own !== undefined && own === host, found: `/proc/${pid}/ns/pid: pid:[${own ?? '?'}]; host: pid:[${host ?? '?'}]` };
+          },
+        },
+        {
+          id: 'children-ns',
+          title: {
+            en: 'its pid_for_children names the lab\'s PID namespace',
+            zh: '它的 pid_for_children 指向实验的 PID 命名空间',
+          },
+          verify: (ctx) => {
+            const pid = ctx.proc('no-fork').pid;
+            const next = nsLink(pid, 'pid_for_children');
+            return {
+              ok: next === labPidNs(ctx),
+              found: `/proc/${pid}/ns/pid_for_children: pid:[${next ?? '?'}]; the lab: pid:[${labPidNs(ctx)}]`,
+            };
+          },
+        },
+        {
+          id: 'child-inside',
+          title: {
+            en: 'the child it forked after setns(2), `sleep 900`, is in the lab\'s PID namespace, with two PIDs',
+            zh: '它在 setns(2) 之后 fork 出的子进程 `sleep 900` 在实验的 PID 命名空间里，有两个 PID',
+          },
+          settle: 500,
+          verify: (ctx) => {
+            const pid = ctx.proc('no-fork').pid;
+            const child = childRunning(pid, 'sleep');
+            const ids = child === undefined ? undefined : nspid(child);
+            const ns = child === undefined ? undefined : nsLink(child, 'pid');
+            return {
+              ok: ns === labPidNs(ctx) && ids?.length === 2,
+              found:
+                child === undefined
+                  ? { en: `no \`sleep\` child of ${pid}`, zh: `${pid} 没有 \`sleep\` 子进程` }
+                  : `${child}: pid:[${ns ?? '?'}], NSpid: ${ids?.join(' ') ?? '?'}`,
+            };
+          },
+        },
+      ],
+    },
+    {
+      id: 'nesting',
+      kind: 'demo',
+      actions: [
+        // A PID namespace made from inside the lab's: nsenter forks into the lab's namespace, unshare from there.
+        (ctx) => ({
+          kind: 'start',
+          name: 'inner',
+          argv: nsenterArgv(ctx.proc('init').pid, ['pid'], unshareArgv({ namespaces: ['pid'] }, ['sleep', 'infinity'])),
+          pidOf: 'child',
+        }),
+        // The same, once, with a command that prints its own NSpid: the host's /proc (no --mount) shows every level.
+        (ctx) => ({ kind: 'run', argv: nsenterArgv(ctx.proc('init').pid, ['pid'], ['unshare', '--pid', '--fork', 'grep', 'NSpid', '/proc/self/status']) }),
+        { kind: 'run', argv: ['env', `NEST=${NEST}`, 'sh', '-c', 'eval "$NEST"'], expect: 'fail', record: 'deepest' },
+      ],
+      checks: [
+        {
+          id: 'three-pids',
+          title: {
+            en: 'the init of the inner namespace has three PIDs in NSpid: the host\'s, the lab namespace\'s, and 1',
+            zh: '内层命名空间的 init 在 NSpid 里有三个 PID：宿主机的、实验命名空间里的，以及 1',
+          },
+          settle: 500,
+          verify: (ctx) => {
+            const unshare = ctx.proc('inner').pid;
+            const init = childRunning(unshare, 'sleep');
+            const ids = init === undefined ? undefined : nspid(init);
+            const ns = init === undefined ? undefined : nsLink(init, 'pid');
+            if (ns !== undefined) ctx.set('inner-ns', String(ns));
+            return {
+              ok: ids?.length === 3 && ids[0] === init && ids[2] === 1 && ns !== undefined && ns !== labPidNs(ctx),
+              found:
+                init === undefined
+                  ? { en: `no \`sleep\` child of unshare ${unshare}`, zh: `unshare ${unshare} 没有 \`sleep\` 子进程` }
+                  : `${init}: pid:[${ns ?? '?'}], NSpid: ${ids?.join(' ') ?? '?'}`,
+            };
+          },
+        },
+        {
+          id: 'depth-limit',
+          title: {
+            en: `namespaces nested from the host went down to level ${MAX_LEVEL}, and no further: unshare(2) refused level ${MAX_LEVEL + 1}`,
+            zh: `从宿主机开始一层层嵌套的命名空间到第 ${MAX_LEVEL} 层为止：unshare(2) 拒绝了第 ${MAX_LEVEL + 1} 层`,
+          },
+          verify: (ctx) => {
+            const status = ctx.get('deepest');
+            return {
+              ok: status === `exit ${MAX_LEVEL}`,
+              found: { en: `wait status of the chain: ${status} (the level of the deepest shell)`, zh: `整条链的等待状态：${status}（最深一层 shell 所在的层级）` },
             };
           },
         },
@@ -262,15 +434,20 @@ export default {
         {
           id: 'namespace-empty',
           title: {
-            en: 'the kernel killed every other process of the namespace: none is left',
-            zh: '内核杀死了命名空间里的所有其他进程：一个也不剩',
+            en: 'the kernel killed every other process of the namespace, and of the namespace nested in it: none is left',
+            zh: '内核杀死了命名空间里的所有其他进程，连嵌套在其中的命名空间里的也一样：一个也不剩',
           },
           settle: 2000,
           verify: (ctx) => {
+            const inner = Number(ctx.get('inner-ns'));
             const left = pidsInNamespace('pid', labPidNs(ctx));
+            const leftInner = pidsInNamespace('pid', inner);
             return {
-              ok: left.length === 0,
-              found: { en: `processes left in pid:[${labPidNs(ctx)}]: ${list(left)}`, zh: `pid:[${labPidNs(ctx)}] 中剩下的进程：${list(left)}` },
+              ok: left.length === 0 && leftInner.length === 0,
+              found: {
+                en: `processes left in pid:[${labPidNs(ctx)}]: ${list(left)}; in the nested pid:[${inner}]: ${list(leftInner)}`,
+                zh: `pid:[${labPidNs(ctx)}] 中剩下的进程：${list(left)}；嵌套的 pid:[${inner}] 中：${list(leftInner)}`,
+              },
             };
           },
         },

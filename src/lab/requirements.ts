@@ -203,8 +203,8 @@ const REQUIREMENTS: Requirement[] = [
     id: 'perl',
     what: { en: 'perl', zh: 'perl 解释器' },
     why: {
-      en: 'The memory lab\'s memory hog and the pids lab\'s fork bomb and probe are short perl programs; every Debian and Ubuntu system has perl (perl-base).',
-      zh: '内存实验里吃内存的程序、pids 实验里的 fork 炸弹和探测程序都是简短的 perl 程序；每个 Debian 和 Ubuntu 系统都自带 perl（perl-base）。',
+      en: 'Some commands of the labs are short perl programs: the memory lab\'s memory hog, the pids lab\'s fork bomb, and the one-line probes that make a single system call (kill, open, mount, umount) and exit with the errno the kernel returned; every Debian and Ubuntu system has perl (perl-base).',
+      zh: '实验里有些命令是简短的 perl 程序：内存实验里吃内存的程序、pids 实验里的 fork 炸弹，以及只做一次系统调用（kill、open、mount、umount）并以内核返回的 errno 作为退出状态的单行探测程序；每个 Debian 和 Ubuntu 系统都自带 perl（perl-base）。',
     },
     fix: { en: 'Install it: `sudo apt-get install perl-base`.', zh: '安装它：`sudo apt-get install perl-base`。' },
     met: () => onPath('perl'),

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { loadLab } from '../../src/lab/load.js';
 import { runLab } from '../../src/lab/runner.js';
 import type { Session } from '../../src/lab/session.js';
@@ -43,6 +43,17 @@ t.test('cgroup-namespace, verified step by step against the kernel', { skip }, a
       t.not(readlinkSync(`/proc/${init()}/ns/mnt`), readlinkSync('/proc/self/ns/mnt'), 'and a mount namespace of its own');
       // The next step unmounts /sys/fs/cgroup in it: with a shared or slave mount that would reach the host.
       t.same(readMountinfo(init())!.filter((m) => propagationOf(m) !== 'private').map((m) => m.mountPoint), [], 'every mount in it is private');
+    },
+    join: () => {
+      const joined = session!.proc('joined').pid;
+      t.equal(readlinkSync(`/proc/${joined}/ns/cgroup`), readlinkSync(`/proc/${init()}/ns/cgroup`), 'the joined process is in the lab\'s cgroup namespace');
+      const own = onHost(process.pid)!;
+      t.equal(onHost(joined), own, 'and still in the cgroup it was started in, this test\'s');
+      t.ok(procs(join(v2, own.slice('0::'.length))).includes(String(joined)), 'whose cgroup.procs lists it');
+      t.notOk(procs(dir()).includes(String(joined)), 'the lab\'s cgroup.procs does not');
+      const up = `/${relative(`/${name()}`, own.slice('0::'.length))}`;
+      t.ok(up.startsWith('/..'), 'its cgroup lies outside the namespace\'s root');
+      t.equal(fromInside(joined), `0::${up}`, 'and inside it is named relative to that root');
     },
     cgroupfs: () => {
       const mount = readMountinfo(init())!.filter((m) => m.fsType === 'cgroup2' && m.mountPoint === '/sys/fs/cgroup').at(-1);
@@ -85,7 +96,7 @@ t.test('stopped with init in the child cgroup, the run removes the child, then i
       t.ok(existsSync(child), 'the child cgroup exists when the run stops');
     }
   });
-  t.equal(outcome.stepsPassed, 3);
+  t.equal(outcome.stepsPassed, 4);
   t.notOk(existsSync(child), 'cleanup removed it');
   t.same(labCgroups(), cgroupsBefore, 'and the lab\'s cgroup');
   t.same(hostSnapshot(state), before);

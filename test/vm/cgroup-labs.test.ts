@@ -19,7 +19,9 @@ const labs = (only ? await Promise.all(only.map((id) => loadLab(id))) : await lo
 
 if (skip) t.test('the cgroup v2 labs', { skip }, () => {});
 else {
-  t.ok(labs.length > 0, `cgroup v2 labs found: ${labs.map((lab) => lab.spec.id).join(', ')}`);
+  // Narrowed to labs none of which needs a cgroup v2 controller (LAB_TEST_LABS=cgroup-namespace), there is nothing
+  // for this file to run; unnarrowed, finding none would mean the catalogue lost them.
+  if (!only) t.ok(labs.length > 0, `cgroup v2 labs found: ${labs.map((lab) => lab.spec.id).join(', ')}`);
   for (const lab of labs) {
     labContract(lab);
     if (!existsSync(join(ROOT, 'test', 'vm', `${lab.spec.id}.test.ts`))) checksCanFail(lab);

@@ -3,6 +3,12 @@ import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { FIXTURES, cli, hostSnapshot, needsRoot, parseTap, tempDir, useTempState } from '../helpers.js';
+import { loadLab } from '../../src/lab/load.js';
+
+// pid-namespace's size, from its spec: the CLI must report one point per check and progress per step.
+const pidLab = await loadLab('pid-namespace');
+const PID_STEPS = pidLab.steps.length;
+const PID_CHECKS = pidLab.steps.reduce((n, step) => n + step.spec.checks.length, 0);
 
 const fixtures = { LAB_LABS_DIR: FIXTURES };
 
@@ -48,7 +54,7 @@ t.test('lab list --json: every lab with requirements and progress', async (t) =>
   const rows = JSON.parse(r.stdout) as { id: string; ready: boolean; steps: number; passed: number; missing: string[] }[];
   const pid = rows.find((row) => row.id === 'pid-namespace');
   t.ok(pid, 'pid-namespace is listed');
-  t.equal(pid?.steps, 6);
+  t.equal(pid?.steps, PID_STEPS);
   t.equal(pid?.ready, process.getuid?.() === 0, 'ready exactly when root (this host has util-linux)');
 });
 
@@ -105,7 +111,7 @@ t.test('lab verify --tap: TAP 14, exit 0, one point per check', { skip: needsRoo
   const r = cli(['verify', 'pid-namespace', '--tap'], { LAB_STATE_DIR: state });
   t.equal(r.status, 0, r.stderr);
   t.match(r.stdout, /^TAP version 14\n/);
-  t.equal((r.stdout.match(/^ {4}ok \d+ - /gm) ?? []).length, 11, 'eleven checks passed');
+  t.equal((r.stdout.match(/^ {4}ok \d+ - /gm) ?? []).length, PID_CHECKS, 'one point per check, each passed');
   t.notMatch(r.stdout, /not ok/);
   t.match(r.stdout, /^ok 1 - pid-namespace$/m);
   t.match(r.stdout, /^1\.\.1$/m);
@@ -126,10 +132,10 @@ t.test('lab run --yes --json: one JSON event per line, through to lab-done', { s
   const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; ok?: boolean });
   t.equal(events[0]?.type, 'lab-start');
   t.equal(events.at(-1)?.type, 'lab-done');
-  t.equal(events.filter((e) => e.type === 'check' && e.ok).length, 11);
+  t.equal(events.filter((e) => e.type === 'check' && e.ok).length, PID_CHECKS);
   const list = JSON.parse(cli(['list', '--json'], { LAB_STATE_DIR: state }).stdout) as { id: string; passed: number; completed: string | null }[];
   const row = list.find((l) => l.id === 'pid-namespace');
-  t.equal(row?.passed, 6, 'progress recorded every step');
+  t.equal(row?.passed, PID_STEPS, 'progress recorded every step');
   t.ok(row?.completed, 'and the lab as completed');
   t.equal(cli(['reset', 'pid-namespace'], { LAB_STATE_DIR: state }).status, 0);
   const after = JSON.parse(cli(['list', '--json'], { LAB_STATE_DIR: state }).stdout) as { id: string; passed: number }[];
@@ -271,8 +277,8 @@ t.test('lab verify user-namespace under Ubuntu\'s AppArmor restriction stops bef
 t.test('lab verify --prove-checks: every check is read before its step too, where it must fail', { skip: needsRoot() }, async (t) => {
   const r = cli(['verify', 'pid-namespace', '--tap', '--prove-checks'], { LAB_STATE_DIR: scratch('state-') });
   t.equal(r.status, 0, r.stderr);
-  t.equal((r.stdout.match(/^ {4}ok \d+ - [a-z-]+\/[a-z-]+: fails before its step/gm) ?? []).length, 11, 'each of the eleven checks failed before its step');
-  t.equal((r.stdout.match(/^ {4}ok \d+ - /gm) ?? []).length, 22, 'and passed after it');
+  t.equal((r.stdout.match(/^ {4}ok \d+ - [a-z-]+\/[a-z-]+: fails before its step/gm) ?? []).length, PID_CHECKS, 'each check failed before its step');
+  t.equal((r.stdout.match(/^ {4}ok \d+ - /gm) ?? []).length, 2 * PID_CHECKS, 'and passed after it');
   t.notMatch(r.stdout, /not ok/);
 
   // writeLab's check says ok whatever the kernel holds: it cannot fail, so it proves nothing.

@@ -58,6 +58,11 @@ t.test('a learner runs pid-namespace from start to end', { skip }, async (t) => 
   term.keys('c', 'Enter');
   t.ok(await term.waitText('[Enter] next step', 4), 'the check passed and the lab moved on');
   term.keys('Enter');
+  // Two demos (setns, nesting) before the next task.
+  for (let pause = 5; pause <= 6; pause++) {
+    t.ok(await term.waitText('[Enter] next step', pause), `pause ${pause}`);
+    term.keys('Enter');
+  }
 
   // Task 2, from "another terminal": lab shell, whose shell is inside the lab's namespaces.
   t.ok(await term.waitText('[Enter] open the shell', 3), 'the orphans task waits');
@@ -71,7 +76,7 @@ t.test('a learner runs pid-namespace from start to end', { skip }, async (t) => 
   t.match(shell.stdout, `pid:[${labNs}]`, 'the lab shell was inside the lab\'s PID namespace');
   t.ok(pidsInNamespace('pid', labNs!).some((p) => p !== init && ppid(p) === init), 'the orphan was adopted by init');
   term.keys('c', 'Enter');
-  t.ok(await term.waitText('[Enter] next step', 5), 'the second check passed');
+  t.ok(await term.waitText('[Enter] next step', 7), 'the second check passed');
   term.keys('Enter');
 
   t.ok(await term.waitText('Lab passed'), 'the last step ran');
@@ -79,7 +84,7 @@ t.test('a learner runs pid-namespace from start to end', { skip }, async (t) => 
   t.same(pidsInNamespace('pid', labNs!), [], 'the namespace is empty');
   t.same(hostSnapshot(state), before, 'the host is as before');
   const progress = JSON.parse(readFileSync(join(state, 'progress.json'), 'utf8')) as Record<string, { passed: string[] }>;
-  t.equal(progress['pid-namespace']?.passed.length, 6, 'progress has every step');
+  t.equal(progress['pid-namespace']?.passed.length, 8, 'progress has every step');
 });
 
 t.test('Ctrl-C at a pause stops the lab and removes everything', { skip }, async (t) => {

@@ -9,6 +9,10 @@ import { waitFor } from '../../src/host/cleanup.js';
 import { parseJournal, replay } from '../../src/host/journal.js';
 import { cmdline, isAlive, nsInode, pidsInNamespace } from '../../src/kernel/proc.js';
 import { BIN, hostSnapshot, needsRoot, useTempState } from '../helpers.js';
+import { loadLab } from '../../src/lab/load.js';
+
+// pid-namespace's number of steps, from its spec (the UI shows it as `Step N/STEPS`).
+const STEPS = (await loadLab('pid-namespace')).steps.length;
 
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const skip = needsRoot() || (!hasTmux && 'needs tmux');
@@ -46,7 +50,7 @@ t.test('a learner goes through pid-namespace in the terminal UI', { skip }, asyn
   const labPidNs = nsInode(init, 'pid')!;
   let screen = term.screen();
   t.match(screen, 'PID namespaces', 'the lab title is in the header');
-  t.match(screen, 'Step 1/6', 'the step number');
+  t.match(screen, `Step 1/${STEPS}`, 'the step number');
   t.match(screen, '✓ 1. A process that is PID 1', 'the first step is marked passed');
   t.match(screen, '· 2. A /proc that shows only', 'the second is pending');
   t.match(screen, '✓ init lives in a PID namespace', 'a check with its result');
@@ -64,9 +68,9 @@ t.test('a learner goes through pid-namespace in the terminal UI', { skip }, asyn
 
   // On through two demos to the first task.
   term.keys('n');
-  t.ok(await waitFor(() => term.screen().includes('Step 2/6') && term.screen().includes('Step passed'), 10_000, 50), 'step 2 passed');
+  t.ok(await waitFor(() => term.screen().includes(`Step 2/${STEPS}`) && term.screen().includes('Step passed'), 10_000, 50), 'step 2 passed');
   term.keys('n');
-  t.ok(await waitFor(() => term.screen().includes('Step 3/6') && term.screen().includes('Step passed'), 10_000, 50), 'step 3 passed');
+  t.ok(await waitFor(() => term.screen().includes(`Step 3/${STEPS}`) && term.screen().includes('Step passed'), 10_000, 50), 'step 3 passed');
   term.keys('n');
   t.ok(await term.waitText('[host] '), 'the task opened a shell in its pane');
   t.ok(await term.waitText('Keys go to the shell'), 'the shell has the keys');
@@ -82,20 +86,20 @@ t.test('a learner goes through pid-namespace in the terminal UI', { skip }, asyn
   term.keys('h');
   t.ok(await term.waitText('Hint 1/'), 'h shows the first hint');
   term.keys('c');
-  t.ok(await waitFor(() => term.screen().includes('Step 4/6') && term.screen().includes('Step passed'), 10_000, 50), 'c checked, and the task passed');
+  t.ok(await waitFor(() => term.screen().includes(`Step 4/${STEPS}`) && term.screen().includes('Step passed'), 10_000, 50), 'c checked, and the task passed');
   t.match(term.screen(), '✓ 4. `docker exec` by hand', 'the task is marked passed');
 
   // l switches the whole screen to Chinese and back.
   term.keys('l');
-  t.ok(await term.waitText('已通过 4/6'), 'l switched to Chinese');
+  t.ok(await term.waitText(`已通过 4/${STEPS}`), 'l switched to Chinese');
   t.match(term.screen(), '内核实况');
   term.keys('l');
-  t.ok(await term.waitText('4/6 passed'), 'and back to English');
+  t.ok(await term.waitText(`4/${STEPS} passed`), 'and back to English');
 
   // q quits at once: the lab cleans up, the terminal is given back with the result on it.
   term.keys('q');
   t.ok(await waitFor(() => !isAlive(owner), 15_000, 50), 'the harness exited');
-  t.ok(await term.waitText('Lab stopped after 4 of 6 steps'), 'the result stays on the normal screen');
+  t.ok(await term.waitText(`Lab stopped after 4 of ${STEPS} steps`), 'the result stays on the normal screen');
   t.notMatch(term.screen(), 'Kernel, live', 'the full-screen view is gone');
   t.notOk(isAlive(init), 'init is gone');
   t.ok(await waitFor(() => pidsInNamespace('pid', labPidNs).length === 0, 5000, 50), "the lab's PID namespace is empty");

@@ -173,7 +173,7 @@ export default {
           verify: (ctx) => {
             const host = nsInode('self', 'net');
             const c1 = nsInode(pidOf(ctx, 'c1'), 'net');
-            return { ok: host !== undefined && c1 !== undefined && host !== c1, found: `host net:[${host}], c1 net:[${c1}]` };
+            return { ok: host !== undefined && c1 !== undefined && host !== c1, found: { en: `host net:[${host}], c1 net:[${c1}]`, zh: `宿主机 net:[${host}]，c1 net:[${c1}]` } };
           },
         },
         {
@@ -298,11 +298,12 @@ export default {
             const peerOnHost = listSysNet()?.includes(PEER_VETH) ?? false;
             const crossed = host.index !== undefined && inner.index !== undefined && host.peer === inner.index && inner.peer === host.index;
             const ends = `${HOST_VETH}: ifindex ${host.index ?? '-'}, iflink ${host.peer ?? '-'}; c1 eth0: ifindex ${inner.index ?? '-'}, iflink ${inner.peer ?? '-'}`;
+            const endsZh = `${HOST_VETH}：ifindex ${host.index ?? '-'}，iflink ${host.peer ?? '-'}；c1 eth0：ifindex ${inner.index ?? '-'}，iflink ${inner.peer ?? '-'}`;
             return {
               ok: crossed && !peerOnHost,
               found: {
                 en: `host ${ends}${peerOnHost ? `; ${PEER_VETH} is still on the host` : ''}`,
-                zh: `宿主机 ${ends}${peerOnHost ? `；${PEER_VETH} 还在宿主机上` : ''}`,
+                zh: `宿主机 ${endsZh}${peerOnHost ? `；${PEER_VETH} 还在宿主机上` : ''}`,
               },
             };
           },
@@ -583,7 +584,7 @@ export default {
           verify: (ctx) => {
             const inode = nsInode(pidOf(ctx, 'host-mode'), 'net');
             const host = nsInode('self', 'net');
-            return { ok: inode !== undefined && inode === host, found: `host-mode net:[${inode}], host net:[${host}]` };
+            return { ok: inode !== undefined && inode === host, found: { en: `host-mode net:[${inode}], host net:[${host}]`, zh: `host-mode net:[${inode}]，宿主机 net:[${host}]` } };
           },
         },
         {

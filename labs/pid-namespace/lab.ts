@@ -277,7 +277,11 @@ export default {
             const pid = ctx.proc('no-fork').pid;
             const own = nsLink(pid, 'pid');
             const host = nsInode('self', 'pid');
-            return { ok: own !== undefined && own === host, found: `/proc/${pid}/ns/pid: pid:[${own ?? '?'}]; host: pid:[${host ?? '?'}]` };
+            return { ok: own !== undefined && own === host, found: {
+                en: `/proc/${pid}/ns/pid: pid:[${own ?? '?'}]; host: pid:[${host ?? '?'}]`,
+                zh: `/proc/${pid}/ns/pid：pid:[${own ?? '?'}]；宿主机：pid:[${host ?? '?'}]`,
+              },
+            };
           },
         },
         {
@@ -291,7 +295,10 @@ export default {
             const next = nsLink(pid, 'pid_for_children');
             return {
               ok: next === labPidNs(ctx),
-              found: `/proc/${pid}/ns/pid_for_children: pid:[${next ?? '?'}]; the lab: pid:[${labPidNs(ctx)}]`,
+              found: {
+                en: `/proc/${pid}/ns/pid_for_children: pid:[${next ?? '?'}]; the lab: pid:[${labPidNs(ctx)}]`,
+                zh: `/proc/${pid}/ns/pid_for_children：pid:[${next ?? '?'}]；实验的：pid:[${labPidNs(ctx)}]`,
+              },
             };
           },
         },

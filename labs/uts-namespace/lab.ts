@@ -170,7 +170,11 @@ export default {
           verify: (ctx) => {
             const inodes = [nsInode('self', 'uts'), nsInode(ctx.proc('box').pid, 'uts'), nsInode(ctx.proc('sibling').pid, 'uts')];
             const distinct = new Set(inodes.filter((inode) => inode !== undefined)).size;
-            return { ok: distinct === 3, found: `host uts:[${inodes[0]}], box uts:[${inodes[1]}], sibling uts:[${inodes[2]}]` };
+            return { ok: distinct === 3, found: {
+                en: `host uts:[${inodes[0]}], box uts:[${inodes[1]}], sibling uts:[${inodes[2]}]`,
+                zh: `宿主机 uts:[${inodes[0]}]，box uts:[${inodes[1]}]，sibling uts:[${inodes[2]}]`,
+              },
+            };
           },
         },
         {

@@ -13,18 +13,24 @@ export function shellQuote(s) {
  *   & ({ mode: 'run', argv: string[] } | { mode: 'shell', shell: string, rows?: number, cols?: number })} GuestCommand
  */
 
+/** Where the guest finds `lab`: a directory on the guest's own /run (a tmpfs), first on its PATH. */
+export const GUEST_BIN = '/run/lab-vm-bin';
+
 /** The command script for stage 2. */
 export function commandScript(c) {
+  const bb = '/run/lab-vm-init/busybox';
   const lines = [
     '# Written by scripts/vm.mjs for stage 2 of the lab test VM.',
     ...Object.entries(c.env).map(([k, v]) => `export ${k}=${shellQuote(v)}`),
+    // \`lab\` on the PATH, as after \`npm link\` on a host: this checkout's bin/lab.js, linked in the guest only.
+    `${bb} mkdir -p ${GUEST_BIN} && ${bb} ln -sf ${shellQuote(`${c.cwd}/bin/lab.js`)} ${GUEST_BIN}/lab`,
+    `export PATH=${GUEST_BIN}:"$PATH"`,
     `cd ${shellQuote(c.cwd)} || exit 125`,
   ];
   if (c.mode === 'run') {
     lines.push(`exec ${c.argv.map(shellQuote).join(' ')}`);
     return `${lines.join('\n')}\n`;
   }
-  const bb = '/run/lab-vm-init/busybox';
   const size = c.rows && c.cols ? `stty rows ${c.rows} cols ${c.cols} 2>/dev/null\n` : '';
   lines.push(
     `${size}cat <<EOF`,
@@ -32,7 +38,7 @@ export function commandScript(c) {
     'This is the lab test VM: Linux $(uname -r), cgroup v2 alone at /sys/fs/cgroup with every',
     'controller enabled for child cgroups: $(cat /sys/fs/cgroup/cgroup.subtree_control)',
     'The host\'s / is shared read-only under a tmpfs overlay: $(pwd) is this checkout.',
-    'You may change anything; every change vanishes at poweroff. No network.',
+    'You may change anything; every change vanishes at poweroff. No network. The lab command is on the PATH.',
     'Leave with "exit" or Ctrl-D (Ctrl-A X kills the VM).',
     '',
     'EOF',

@@ -1,5 +1,6 @@
 // The one door to processes. Every command the harness runs goes through here, with the same argv that the
 // learner is shown. execa is loaded on first use so that commands which run nothing (`lab list`) start fast.
+import { constants } from 'node:os';
 import type { ProbeResult } from '../lab/spec.js';
 import { startTime } from '../kernel/proc.js';
 import { LabError, explainSystemError } from './errors.js';
@@ -31,6 +32,11 @@ function environment(runId: string | undefined): Record<string, string> {
   return runId ? { [RUN_MARKER]: runId } : {};
 }
 
+/** The exit status a shell reports for a process ended by `signal`: 128 + its number (SIGKILL: 137). */
+export function signalExitCode(signal: string): number {
+  return 128 + (constants.signals[signal as keyof typeof constants.signals] ?? 0);
+}
+
 function spawnError(argv: readonly string[], error: unknown): unknown {
   return explainSystemError(`run \`${argv[0]}\``, error);
 }
@@ -58,7 +64,7 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   if (result.isCanceled) return { exitCode: 130, stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? '') };
   if (result.failed && result.exitCode === undefined && code && !result.timedOut) throw spawnError(argv, result);
   return {
-    exitCode: result.exitCode ?? (result.timedOut ? 124 : 128),
+    exitCode: result.exitCode ?? (result.timedOut ? 124 : result.signal ? signalExitCode(result.signal) : 128),
     ...(result.signal ? { signal: result.signal } : {}),
     stdout: String(result.stdout ?? ''),
     stderr: String(result.stderr ?? ''),
@@ -130,7 +136,7 @@ export async function runInteractive(argv: readonly string[], options: { runId?:
     return await new Promise<number>((resolve, reject) => {
       const child = spawn(file, args, { stdio: 'inherit', env: { ...process.env, ...environment(options.runId) } });
       child.once('error', (error) => reject(spawnError(argv, error)));
-      child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 0)));
+      child.once('exit', (code, signal) => resolve(code ?? (signal ? signalExitCode(signal) : 0)));
     });
   } finally {
     process.off('SIGINT', ignore);

@@ -13,15 +13,21 @@ export type LabEvent =
   | { type: 'lab-start'; lab: LoadedLab; lang: Lang; mode: 'run' | 'verify'; runId: string }
   | { type: 'step-start'; step: LoadedStep; index: number; total: number }
   | { type: 'command'; step: string; role: CommandRole; command: string; background: boolean }
-  | { type: 'output'; step: string; stream: 'stdout' | 'stderr'; text: string }
-  | { type: 'command-end'; step: string; exitCode: number; expected: 'ok' | 'fail'; ok: boolean }
+  /**
+   * A command's output. `from` names the started (background) process it came from, when it did: such output can
+   * arrive while another command runs, and each of its lines then begins with `[name] `.
+   */
+  | { type: 'output'; step: string; stream: 'stdout' | 'stderr'; text: string; from?: string }
+  /** `exitCode` as a shell reports it: 128 + N when signal N (named in `signal`, `SIGKILL`) ended the command. */
+  | { type: 'command-end'; step: string; exitCode: number; signal?: string; expected: 'ok' | 'fail'; ok: boolean }
   | { type: 'task-wait'; step: LoadedStep; shell: string }
   | { type: 'solution'; step: string }
   | { type: 'check'; step: string; check: string; title: Text; ok: boolean; found: Text }
   /** A check run before its step's actions (RunOptions.precheck), to prove that it can fail. */
   | { type: 'precheck'; step: string; check: string; ok: boolean; found: Text }
   | { type: 'step-done'; step: string; status: StepStatus }
-  | { type: 'cleanup'; what: string; ok: boolean }
+  /** `what` is the removal as a command; `label`, when set, says it in words (`stopped box (host PID 3709)`). */
+  | { type: 'cleanup'; what: string; ok: boolean; label?: Text }
   | { type: 'error'; step?: string; error: LabError }
   | { type: 'lab-done'; lab: string; outcome: LabOutcome };
 

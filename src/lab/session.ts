@@ -9,7 +9,7 @@ import { commandError, errnoOf, LabError } from '../host/errors.js';
 import { runCommand, startProcess, type OutputSink } from '../host/exec.js';
 import { Journal, type Resource } from '../host/journal.js';
 import type { CommandRole, Listener } from './events.js';
-import type { Action, CheckContext, HostResource, LabProcess, NamespaceType, ProbeResult } from './spec.js';
+import type { Action, CheckContext, HostResource, LabProcess, NamespaceType, ProbeResult, Text } from './spec.js';
 
 const NAMESPACE_TYPES: NamespaceType[] = ['pid', 'mnt', 'uts', 'ipc', 'net', 'user', 'cgroup', 'time'];
 
@@ -77,6 +77,25 @@ export class Session implements CheckContext {
     return (stream, text) => this.emit({ type: 'output', step: this.step, stream, text });
   }
 
+  /**
+   * The output of a started process, which keeps running while later commands run: whole lines only, each begun
+   * with `[name] `, and tagged with its name, so that no reporter shows it as the output of whatever runs then.
+   */
+  private labelledSink(name: string): { sink: OutputSink; flush: () => void } {
+    const partial = { stdout: '', stderr: '' };
+    const sink: OutputSink = (stream, text) => {
+      const lines = (partial[stream] + text).split('\n');
+      partial[stream] = lines.pop()!;
+      if (lines.length === 0) return;
+      this.emit({ type: 'output', step: this.step, stream, text: lines.map((l) => `[${name}] ${l}\n`).join(''), from: name });
+    };
+    // A last line without its newline, once the process has ended.
+    const flush = (): void => {
+      for (const stream of ['stdout', 'stderr'] as const) if (partial[stream]) sink(stream, '\n');
+    };
+    return { sink, flush };
+  }
+
   async probe(argv: string[]): Promise<ProbeResult> {
     this.emit({ type: 'command', step: this.step, role: 'check', command: renderCommand(argv), background: false });
     return runCommand(argv, { runId: this.runId, signal: this.signal });
@@ -118,7 +137,7 @@ export class Session implements CheckContext {
     if (action.record) this.set(action.record, result.signal ?? `exit ${result.exitCode}`);
     const expected = action.expect ?? 'ok';
     const ok = expected === 'ok' ? result.exitCode === 0 : result.exitCode !== 0;
-    this.emit({ type: 'command-end', step: this.step, exitCode: result.exitCode, expected, ok });
+    this.emit({ type: 'command-end', step: this.step, exitCode: result.exitCode, ...(result.signal ? { signal: result.signal } : {}), expected, ok });
     return { ok, stderr: result.stderr };
   }
 
@@ -165,7 +184,7 @@ export class Session implements CheckContext {
     const held: Held = { id, resource };
     this.held.push(held);
     let stderr = '';
-    const sink = this.sink();
+    const { sink, flush } = this.labelledSink(name);
     const started = await startProcess(argv, {
       runId: this.runId,
       onOutput: (stream, text) => {
@@ -173,6 +192,7 @@ export class Session implements CheckContext {
         sink(stream, text);
       },
     });
+    void started.exited.then(flush);
     resource.pid = started.pid;
     resource.start = started.start;
     this.journal.update(id, resource);
@@ -240,13 +260,30 @@ export class Session implements CheckContext {
       const removed = await removeResource(held.resource);
       if (removed) this.journal.removed(held.id);
       ok &&= removed;
-      this.emit({ type: 'cleanup', what: describeResource(held.resource), ok: removed });
+      const label = held.resource.kind === 'process' ? stoppedLabel(held.resource) : undefined;
+      this.emit({ type: 'cleanup', what: describeResource(held.resource), ok: removed, ...(label ? { label } : {}) });
     }
     const strays = await killMarked(this.runId);
     if (strays > 0) this.emit({ type: 'cleanup', what: `${strays} stray process(es)`, ok: true });
     if (ok) this.journal.finish();
     return ok;
   }
+}
+
+/**
+ * A stopped lab process in words, by its name and the host PID the commands and the live panel showed for it (the
+ * process the name stands for), with the process that started it when that is another one (`unshare --fork`).
+ */
+export function stoppedLabel(resource: Extract<Resource, { kind: 'process' }>): Text {
+  const pid = resource.target ?? resource.pid;
+  if (pid === undefined) return { en: `stopped ${resource.name}`, zh: `已停止 ${resource.name}` };
+  const leader = resource.pid !== undefined && resource.pid !== pid ? resource.pid : undefined;
+  const program = (resource.argv[0] ?? '').split('/').pop();
+  if (leader === undefined) return { en: `stopped ${resource.name} (host PID ${pid})`, zh: `已停止 ${resource.name}（宿主机 PID ${pid}）` };
+  return {
+    en: `stopped ${resource.name} (host PID ${pid}) and the ${program} that started it (host PID ${leader})`,
+    zh: `已停止 ${resource.name}（宿主机 PID ${pid}）和启动它的 ${program}（宿主机 PID ${leader}）`,
+  };
 }
 
 /** The shell command an action is shown as (a write is `echo VALUE > FILE`). */

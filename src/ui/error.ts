@@ -10,7 +10,7 @@ export function formatError(error: LabError, lang: Lang): string {
   return [
     `✗ ${error.operation}: ${error.code} (${label.failed})`,
     ...error.meaning[lang].split('\n').map((line) => `  ${line}`),
-    `  ${label.fix}: ${first}`.trimEnd(),
+    `  ${label.fix}${lang === 'zh' ? '：' : ': '}${first}`.trimEnd(),
     ...more.map((line) => `  ${line}`),
   ].join('\n');
 }

@@ -7,6 +7,7 @@ import type { Driver } from '../lab/runner.js';
 import type { Lang } from '../lab/spec.js';
 import { fill } from './lang.js';
 import { MSG } from './messages.js';
+import { labelled } from './status-text.js';
 
 /**
  * Ask one line on the terminal; Ctrl-C, Ctrl-D, an abort, or a terminal that went away (SIGHUP, EIO) answer 'q',
@@ -63,7 +64,7 @@ export function plainDriver(lang: Lang, labId: string, signal?: AbortSignal): Dr
         const answer = await ask(`\n${MSG.taskKeys[lang]} `, signal);
         if (answer === 'q') return 'quit';
         if (answer === 'h') {
-          write(shown < hints.length ? `  ${MSG.hint[lang]} ${shown + 1}/${hints.length}: ${hints[shown++]}` : `  ${fill(MSG.noMoreHints[lang], { id: labId })}`);
+          write(shown < hints.length ? `  ${labelled(`${MSG.hint[lang]} ${shown + 1}/${hints.length}`, hints[shown++] ?? '', lang)}` : `  ${fill(MSG.noMoreHints[lang], { id: labId })}`);
         } else if (answer === 'c') {
           if (await session.check()) return 'passed';
           write(`  ${MSG.notYet[lang]}`);

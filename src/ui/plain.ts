@@ -4,6 +4,7 @@ import type { Lang } from '../lab/spec.js';
 import { formatError } from './error.js';
 import { fill } from './lang.js';
 import { MSG } from './messages.js';
+import { cleanupText, exitNote, labelled } from './status-text.js';
 import { reflow } from './text.js';
 
 export interface PlainOptions {
@@ -93,8 +94,10 @@ export function plainReporter(options: PlainOptions): Listener {
         break;
       }
       case 'command-end':
-        if (event.expected === 'fail' && event.ok) line(dim(`    (${MSG.exitStatus[lang]} ${event.exitCode}: ${MSG.expectedFail[lang]})`));
-        else if (!event.ok) line(red(`    (${MSG.exitStatus[lang]} ${event.exitCode})`));
+      {
+        const note = exitNote(event, lang);
+        if (note !== undefined) line(event.ok ? dim(`    ${note}`) : red(`    ${note}`));
+      }
         break;
       case 'task-wait':
         line(`  ${MSG.taskShell[lang]} ${bold(event.shell)}`);
@@ -102,9 +105,9 @@ export function plainReporter(options: PlainOptions): Listener {
       case 'precheck': {
         // Before the step's actions the check must fail; one that passes already proves nothing.
         const mark = event.ok ? red('✗') : green('✓');
-        line(dim(`  ${mark} ${MSG.precheck[lang]}: ${event.check}`));
+        line(dim(`  ${mark} ${labelled(MSG.precheck[lang], event.check, lang)}`));
         if (event.ok) {
-          line(dim(`      ${MSG.found[lang]}: ${event.found[lang]}`));
+          line(dim(`      ${labelled(MSG.found[lang], event.found[lang], lang)}`));
           failedStep = currentStep;
           failedChecks++;
         }
@@ -113,7 +116,7 @@ export function plainReporter(options: PlainOptions): Listener {
       case 'check': {
         const mark = event.ok ? green('✓') : red('✗');
         line(`  ${mark} ${event.title[lang]}`);
-        line(dim(`      ${MSG.found[lang]}: ${event.found[lang]}`));
+        line(dim(`      ${labelled(MSG.found[lang], event.found[lang], lang)}`));
         if (!event.ok) {
           failedStep = currentStep;
           failedChecks++;
@@ -125,7 +128,7 @@ export function plainReporter(options: PlainOptions): Listener {
         failedStep = event.step ?? failedStep;
         break;
       case 'cleanup':
-        line(dim(`  ${MSG.cleanup[lang]}: ${event.ok ? MSG.removed[lang] : red(MSG.notRemoved[lang])} ${event.what}`));
+        line(event.ok ? dim(`  ${cleanupText(event, lang)}`) : red(`  ${cleanupText(event, lang)}`));
         break;
       case 'step-done':
         break;

@@ -56,7 +56,7 @@ t.test('plain in Chinese, without explanations (verify)', async (t) => {
   stream.forEach(listen);
   t.match(out, '[1/1] 第一步');
   t.notMatch(out, '第一步的');
-  t.match(out, '✗ 标题\n      实际读到: 什么也没有');
+  t.match(out, '✗ 标题\n      实际读到：什么也没有');
 });
 
 t.test('TAP 14: a subtest per lab, a point per check, facts as YAML, # escaped', async (t) => {

@@ -1,6 +1,8 @@
 // The terminal UI driven as a learner would, in a real terminal (tmux, 80x24): read the first screen, re-run a
-// step's checks, step on, do the `docker exec` task in the embedded shell, check it, switch language, quit. The
-// screen is asserted at each point; the facts that matter are read from the kernel, and the host must be as before.
+// step's checks, scroll the commands pane back to a step's first command (Home, [, End), step on, do the `docker
+// exec` task in the embedded shell, check it, give the room to a pane (z), resize to 120x35, switch language, quit.
+// The screen is asserted at each point; the facts that matter are read from the kernel, and the host must be as
+// before.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -27,6 +29,7 @@ function terminal(t: { teardown(fn: () => void): void }, command: string) {
   return {
     screen,
     keys: (...keys: string[]) => void tmux('send-keys', '-t', 'lab', ...keys),
+    resize: (cols: number, rows: number) => void tmux('resize-window', '-t', 'lab', '-x', String(cols), '-y', String(rows)),
     waitText: (text: string, ms = 10_000) => waitFor(() => screen().includes(text), ms, 50),
   };
 }
@@ -53,7 +56,14 @@ t.test('a learner goes through pid-namespace in the terminal UI', { skip }, asyn
   t.match(screen, `Step 1/${STEPS}`, 'the step number');
   t.match(screen, '✓ 1. A process that is PID 1', 'the first step is marked passed');
   t.match(screen, '· 2. A /proc that shows only', 'the second is pending');
-  t.match(screen, '✓ init lives in a PID namespace', 'a check with its result');
+  t.match(screen, '✓ NSpid shows two PIDs for init', 'a check with its result');
+  const firstCommand = /\$ (setpriv|unshare) /;
+  t.notMatch(screen, firstCommand, "the commands pane follows the newest lines: the step's first command is above them");
+  term.keys('Home');
+  t.ok(await waitFor(() => firstCommand.test(term.screen()), 5000, 50), "Home scrolls the commands pane to the step's first command");
+  t.match(term.screen(), /Commands and output {2}↓ 1-/, 'its title says there is more below');
+  term.keys('End');
+  t.ok(await waitFor(() => !firstCommand.test(term.screen()), 5000, 50), 'End: the newest lines again');
   t.match(screen, 'Kernel, live', 'the live panel');
   t.match(screen, String(labPidNs), "the live panel shows init's PID namespace inode as the kernel has it");
   t.match(screen, /uts\s+\d+ += host/, 'and that init shares the host UTS namespace');
@@ -71,11 +81,20 @@ t.test('a learner goes through pid-namespace in the terminal UI', { skip }, asyn
   t.ok(await waitFor(() => term.screen().includes(`Step 2/${STEPS}`) && term.screen().includes('Step passed'), 10_000, 50), 'step 2 passed');
   term.keys('n');
   t.ok(await waitFor(() => term.screen().includes(`Step 3/${STEPS}`) && term.screen().includes('Step passed'), 10_000, 50), 'step 3 passed');
+  // Step 3 ran more than the commands pane holds at 80x24: [ scrolls it back to the step's first command.
+  const first = '$ setpriv --pdeathsig KILL -- sleep 3600 &';
+  t.notMatch(term.screen(), first, 'the pane shows the newest lines: the first command is out of sight');
+  t.match(term.screen(), /Commands and output {2}↑ \d+-\d+\/\d+ {2}\[ \] scroll/, 'its title says there is more above');
+  for (let i = 0; i < 10; i++) term.keys('[');
+  t.ok(await term.waitText(first), "[ scrolls the commands pane back to the step's first command");
+  t.ok(await term.waitText('kill: No such process'), 'and the output that follows it');
+  term.keys('End');
+  t.ok(await waitFor(() => !term.screen().includes(first), 5000, 50), 'End follows the newest lines again');
   term.keys('n');
   t.ok(await term.waitText('[host] '), 'the task opened a shell in its pane');
   t.ok(await term.waitText('Keys go to the shell'), 'the shell has the keys');
   screen = term.screen();
-  t.match(screen, '? 4. `docker exec` by hand', 'the task is marked as the learner\'s turn');
+  t.match(screen, '? 4. docker exec by hand', 'the task is marked as the learner\'s turn');
 
   // The task, typed into the embedded shell: join init's namespaces from the host, as docker exec does.
   term.keys("nsenter --target $(lsns --noheadings --type pid --output PID,COMMAND | awk '$2 == \"sleep\" && $3 == \"infinity\" {print $1}') --pid --mount -- sleep 777 &", 'Enter');
@@ -87,7 +106,28 @@ t.test('a learner goes through pid-namespace in the terminal UI', { skip }, asyn
   t.ok(await term.waitText('Hint 1/'), 'h shows the first hint');
   term.keys('c');
   t.ok(await waitFor(() => term.screen().includes(`Step 4/${STEPS}`) && term.screen().includes('Step passed'), 10_000, 50), 'c checked, and the task passed');
-  t.match(term.screen(), '✓ 4. `docker exec` by hand', 'the task is marked passed');
+  t.match(term.screen(), '✓ 4. docker exec by hand', 'the task is marked passed');
+
+  // z gives the explanation the room, then the commands, then both as before.
+  const logRow = (): number => term.screen().split('\n').findIndex((l) => l.includes('Commands and output'));
+  const normal = logRow();
+  term.keys('z');
+  t.ok(await waitFor(() => logRow() > normal + 5, 5000, 50), 'z: the explanation grows, the commands pane moves down');
+  term.keys('z');
+  t.ok(await waitFor(() => logRow() > 0 && logRow() < normal, 5000, 50), 'z again: the commands pane grows');
+  term.keys('z');
+  t.ok(await waitFor(() => logRow() === normal, 5000, 50), 'z a third time: as before');
+
+  // At 120x35 every step name is whole.
+  term.resize(120, 35);
+  t.ok(await waitFor(() => term.screen().split('\n').length >= 35 && term.screen().includes('8. When PID 1 dies, the namespace dies'), 5000, 50), '120x35: the last step name whole');
+  screen = term.screen();
+  for (const line of screen.split('\n')) t.ok([...line].length <= 120, 'no line is wider than the terminal');
+  const list = screen.split('\n').slice(1, screen.split('\n').findIndex((l) => l.startsWith(' Kernel, live')));
+  t.ok(list.length >= 9, 'the step list');
+  t.notOk(list.some((l) => l.split('│')[0]!.includes('…')), 'no step name is cut');
+  term.resize(80, 24);
+  t.ok(await waitFor(() => term.screen().split('\n').length <= 25, 5000, 50), 'back to 80x24');
 
   // l switches the whole screen to Chinese and back.
   term.keys('l');

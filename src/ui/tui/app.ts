@@ -9,18 +9,20 @@ import { MSG } from '../messages.js';
 import { renderExplanation } from './explanation.js';
 import { renderFooter, renderHelp, renderStatus } from './footer.js';
 import { paintFirstFrame } from './first-frame.js';
-import { layout, MIN_COLS, MIN_ROWS, type Layout } from './layout.js';
+import { layout, leftWidthFor, MIN_COLS, MIN_ROWS, type Layout } from './layout.js';
 import { clip, type Line } from './lines.js';
-import { LiveReader, type LiveSnapshot } from './live-data.js';
+import { focusOf, LiveReader, type LiveSnapshot } from './live-data.js';
 import { renderLive } from './live-view.js';
-import { renderLog } from './log-view.js';
+import { renderLogPanel, scrollLog } from './log-view.js';
 import { Screen, type KeyPress } from './screen.js';
 import { ShellPane } from './shell-pane.js';
 import { applyEvent, initialState, nextHint, type TuiState } from './state.js';
-import { renderHeader, renderSteps } from './step-list.js';
+import { renderHeader, renderSteps, stepRows } from './step-list.js';
 
 /** The live panel is read from the kernel this often: more than twice a second. */
 export const LIVE_REFRESH_MS = 400;
+/** Lines the commands pane moves by for each [ or ]. */
+const LOG_STEP = 5;
 /** The byte Ctrl-] sends: the way out of the shell, back to the lab's keys. */
 const LEAVE_SHELL = '\x1d';
 
@@ -28,13 +30,15 @@ const LEAVE_SHELL = '\x1d';
 export function renderPanels(state: TuiState, box: Layout, live: LiveSnapshot | undefined, shell: Line[]): Partial<Record<string, Line[]>> {
   const explanation = renderExplanation(state, box.explanation.width, box.explanation.height);
   state.scroll = explanation.scroll;
+  const log = renderLogPanel(state, box.log.width, box.log.height);
+  state.logTop = log.top;
   const shellTitle: Line = [{ text: ` ${MSG.tuiShell[state.lang]}`, style: 'bold' }, { text: state.shellFocus ? `  (${MSG.tuiShellKeys[state.lang]})` : '', style: 'dim' }];
   return {
     header: renderHeader(state, box.header.width).map((l) => [{ text: '', style: 'inverse' as const }, ...l.map((s) => ({ ...s, style: s.style ?? ('inverse' as const) }))]),
     steps: renderSteps(state, box.steps.width, box.steps.height),
-    live: renderLive(live, state.lang, box.live.width),
+    live: renderLive(live, state.lang, box.live.width, { height: box.live.height, ended: state.phase === 'done' }),
     explanation: explanation.lines,
-    log: renderLog(state, box.log.width, box.log.height),
+    log: log.lines,
     shell: box.shell ? [clip(shellTitle, box.shell.width), ...shell] : [],
     status: renderStatus(state, box.status.width),
     footer: renderFooter(state, box.footer.width),
@@ -42,9 +46,9 @@ export function renderPanels(state: TuiState, box: Layout, live: LiveSnapshot | 
 }
 
 /** The panels' places for a state on a terminal of this size: a task's shell has a panel while it is the task's turn. */
-function layoutOf(state: TuiState, cols: number, rows: number): Layout {
+export function layoutOf(state: TuiState, cols: number, rows: number): Layout {
   const task = state.lab.steps[state.current]!.spec.kind === 'task' && (state.phase === 'task' || state.phase === 'checking');
-  return layout(cols, rows, { stepCount: state.lab.steps.length, task, fullscreen: state.fullscreen });
+  return layout(cols, rows, { stepCount: state.lab.steps.length, stepRows: stepRows(state, leftWidthFor(cols)), task, fullscreen: state.fullscreen, zoom: state.zoom });
 }
 
 type Waiting =
@@ -162,7 +166,7 @@ export class TuiApp {
 
   private refreshLive(): void {
     if (!this.session || this.state.phase === 'done') return;
-    this.live = this.reader.read(this.session.allProcesses());
+    this.live = this.reader.read(this.session.allProcesses(), Date.now(), focusOf(this.state));
     this.schedule();
   }
 
@@ -284,6 +288,22 @@ export class TuiApp {
         break;
       case 'pagedown':
         state.scroll += 5;
+        break;
+      case '[':
+      case ']': {
+        const box = this.layout();
+        scrollLog(state, box.log.width, box.log.height, key.full === '[' ? -LOG_STEP : LOG_STEP);
+        break;
+      }
+      case 'z':
+        // The explanation big, then the commands big, then both as they were.
+        state.zoom = state.zoom === undefined ? 'explanation' : state.zoom === 'explanation' ? 'log' : undefined;
+        break;
+      case 'home':
+        state.logTop = 0;
+        break;
+      case 'end':
+        state.logTop = undefined;
         break;
       default:
         return;

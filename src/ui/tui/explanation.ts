@@ -1,31 +1,120 @@
 // The explanation of the step on screen: its title, whether it is the learner's turn, and its prose reflowed to
-// the panel's width (CJK-aware), scrolled by the learner.
+// the panel's width (CJK-aware), markdown emphasis shown as styles, scrolled by the learner.
+import type { Text } from '../../lab/spec.js';
 import { MSG } from '../messages.js';
 import { reflow } from '../text.js';
-import { clip, type Line } from './lines.js';
+import { clipWords, splitLine, wrapStyled, type Line, type Seg, type Style } from './lines.js';
 import type { TuiState } from './state.js';
 
-/** Every line of the current step's explanation at this width (before scrolling). */
-export function explanationLines(state: TuiState, width: number): Line[] {
-  const step = state.lab.steps[state.current]!;
-  const prose = step.prose[state.lang];
-  const turn = step.spec.kind === 'task' ? ` — ${MSG.yourTurn[state.lang]}` : '';
-  const inner = Math.max(width - 2, 10);
-  const title: Line = [{ text: ` ${step.index + 1}. ${prose.title}`, style: 'bold' }, { text: turn, style: 'yellow' }];
-  const body = reflow(prose.body, inner)
-    .split('\n')
-    .map((text): Line => [{ text: ` ${text}`, style: text.startsWith('    ') ? 'cyan' : undefined }]);
-  return [clip(title, width), ...body.map((l) => clip(l, width))];
+/** Where an emphasis scan is: inside `code`, **bold**, *italic*; carried from line to line within a paragraph. */
+interface Emphasis {
+  code: boolean;
+  bold: boolean;
+  italic: boolean;
 }
 
-/** The panel's visible lines; the title stays while the prose scrolls. Returns the scroll actually used. */
+/** A character a star can sit inside of without being emphasis (`/proc/*\/ns`, `a*b`); CJK text is not. */
+const WORD = /[A-Za-z0-9_/]/;
+
+/** The style of text under these emphases: code shows as code whatever surrounds it. */
+function styleOf(e: Emphasis): Style | undefined {
+  return e.code ? 'cyan' : e.bold ? 'bold' : e.italic ? 'underline' : undefined;
+}
+
+/**
+ * One line of markdown prose as styled segments, the markers dropped: `` `code` ``, `**bold**`, `*italic*`. A star
+ * inside a word or before a space (`/proc/*\/ns`, `a * b`) is text.
+ */
+export function emphasize(text: string, e: Emphasis): Line {
+  const out: Line = [];
+  let run = '';
+  const flush = (): void => {
+    if (run) out.push({ text: run, style: styleOf(e) });
+    run = '';
+  };
+  const chars = [...text];
+  for (let i = 0; i < chars.length; i++) {
+    const char = chars[i]!;
+    const prev = chars[i - 1] ?? ' ';
+    const next = chars[i + 1] ?? ' ';
+    if (char === '`') {
+      flush();
+      e.code = !e.code;
+    } else if (e.code) {
+      run += char;
+    } else if (char === '*' && next === '*' && (e.bold ? prev !== ' ' : chars[i + 2] !== undefined && chars[i + 2] !== ' ')) {
+      flush();
+      e.bold = !e.bold;
+      i++;
+    } else if (char === '*' && (e.italic ? prev !== ' ' && !WORD.test(next) : !WORD.test(prev) && next !== ' ' && next !== '*')) {
+      flush();
+      e.italic = !e.italic;
+    } else run += char;
+  }
+  flush();
+  return out;
+}
+
+/** Other words titles use for "your turn". */
+const ALSO_YOUR_TURN = ['轮到你'];
+
+const MORE: Text = { en: '↓ more below (↑ ↓ scroll, z bigger)', zh: '↓ 下面还有（↑ ↓ 滚动，z 放大）' };
+
+/** The title, on at most two lines: number, title (its markdown shown), and "Your turn" unless the title says it. */
+function titleLines(state: TuiState, width: number): Line[] {
+  const step = state.lab.steps[state.current]!;
+  const title = step.prose[state.lang].title;
+  const says = [MSG.yourTurn.en, MSG.yourTurn.zh, ...ALSO_YOUR_TURN].some((turn) => title.toLowerCase().includes(turn.toLowerCase()));
+  const turn = step.spec.kind === 'task' && !says ? ` — ${MSG.yourTurn[state.lang]}` : '';
+  const number = ` ${step.index + 1}. `;
+  const segs: Line = emphasize(title, { code: false, bold: false, italic: false }).map((s): Seg => ({ text: s.text, style: s.style ?? 'bold' }));
+  if (turn) segs.push({ text: turn, style: 'yellow' });
+  // Continued under the title's first word.
+  const lines = wrapStyled(segs, Math.max(width - number.length, 8)).map((l, i): Line => [{ text: i === 0 ? number : ' '.repeat(number.length), style: 'bold' }, ...l]);
+  if (lines.length <= 2) return lines;
+  return [lines[0]!, clipWords(lines.slice(1).flat(), width)];
+}
+
+/** Every line of the current step's prose at this width (before scrolling); nothing is cut, long lines wrap. */
+export function bodyLines(state: TuiState, width: number): Line[] {
+  const prose = state.lab.steps[state.current]!.prose[state.lang];
+  const inner = Math.max(width - 2, 10);
+  const e: Emphasis = { code: false, bold: false, italic: false };
+  return reflow(prose.body, inner)
+    .split('\n')
+    .flatMap((text): Line[] => {
+      if (text.trim() === '') {
+        // A paragraph ends: an emphasis left open does not run into the next one.
+        Object.assign(e, { code: false, bold: false, italic: false });
+        return [[{ text: '' }]];
+      }
+      if (text.startsWith('    ')) {
+        // A code block: as written, continued further in when longer than the panel.
+        return splitLine([{ text: text.slice(4), style: 'cyan' }], Math.max(inner - 6, 8)).map((l, i) => [{ text: i === 0 ? '     ' : '       ' }, ...l]);
+      }
+      const indent = /^\s*(?:[-*] )?/.exec(text)![0].length;
+      const parts = wrapStyled(emphasize(text, e), Math.max(inner - indent, 8));
+      return parts.map((l, i) => [{ text: i === 0 ? ' ' : ' '.repeat(indent + 1) }, ...l]);
+    });
+}
+
+/** Every line of the current step's explanation at this width (before scrolling): the title, then the prose. */
+export function explanationLines(state: TuiState, width: number): Line[] {
+  return [...titleLines(state, width), ...bodyLines(state, width)];
+}
+
+/**
+ * The panel's visible lines; the title stays while the prose scrolls, and a last line says when there is more
+ * below (it takes a line of its own: it never covers text). Returns the scroll actually used.
+ */
 export function renderExplanation(state: TuiState, width: number, height: number): { lines: Line[]; scroll: number; more: boolean } {
-  const all = explanationLines(state, width);
-  const [title, ...body] = all;
-  const room = Math.max(height - 1, 0);
+  const title = titleLines(state, width).slice(0, Math.max(height - 2, 1));
+  const body = bodyLines(state, width);
+  const room = Math.max(height - title.length, 0);
+  if (body.length <= room) return { lines: [...title, ...body], scroll: 0, more: false };
   const scroll = Math.max(0, Math.min(state.scroll, body.length - room));
-  const shown = body.slice(scroll, scroll + room);
-  const more = scroll + room < body.length;
-  if (more && shown.length > 0) shown[shown.length - 1] = clip([...shown[shown.length - 1]!, { text: '' }], width - 2).concat({ text: ' ↓', style: 'dim' });
-  return { lines: [title!, ...shown], scroll, more };
+  const more = scroll < body.length - room;
+  const shown = body.slice(scroll, scroll + (more ? room - 1 : room));
+  if (more) shown.push(clipWords([{ text: ` ${MORE[state.lang]}`, style: 'dim' }], width));
+  return { lines: [...title, ...shown], scroll, more };
 }

@@ -7,7 +7,7 @@ import { clip, type Line, type Style } from './lines.js';
 import { PANELS, panelLines, panelRect, type PanelName } from './screen.js';
 
 /** The styles as SGR codes, the way blessed shows them (dim is its gray, colour 8). */
-const SGR: Record<Style, string> = { bold: '1', dim: '90', inverse: '7', green: '32', red: '31', yellow: '33', cyan: '36' };
+const SGR: Record<Style, string> = { bold: '1', dim: '90', inverse: '7', underline: '4', green: '32', red: '31', yellow: '33', cyan: '36' };
 
 /** Characters that would move the cursor or change modes; blessed does not draw them either. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
@@ -22,7 +22,7 @@ export function frameBytes(layout: Layout, content: Partial<Record<PanelName, Li
       out += `\x1b[${rect.top + y + 1};${rect.left + 1}H`;
       for (const seg of clip(line, rect.width)) {
         const text = seg.text.replace(CONTROL, '');
-        const style = seg.style && (color || seg.style === 'bold' || seg.style === 'inverse') ? seg.style : undefined;
+        const style = seg.style && (color || seg.style === 'bold' || seg.style === 'inverse' || seg.style === 'underline') ? seg.style : undefined;
         out += style ? `\x1b[${SGR[style]}m${text}\x1b[0m` : text;
       }
     });

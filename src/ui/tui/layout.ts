@@ -36,8 +36,32 @@ export interface Layout {
 export const MIN_COLS = 80;
 export const MIN_ROWS = 24;
 
-/** Panels for a terminal of `cols` x `rows`, for a lab of `stepCount` steps. */
-export function layout(cols: number, rows: number, options: { stepCount: number; task: boolean; fullscreen: boolean }): Layout {
+/** Which right-hand pane the learner gave the room to (z): the explanation, the commands, or neither. */
+export type Zoom = 'explanation' | 'log' | undefined;
+
+/** The left column's width: enough for the namespace table (a name, the host's inode and one lab process at 80
+ * columns, three at 120 and more). */
+export function leftWidthFor(cols: number): number {
+  const width = Math.max(cols, 20);
+  return width >= 120 ? 46 : Math.min(30, Math.floor(width / 2));
+}
+
+/** Rows a collapsed pane keeps: its title and its newest (or first) line. */
+const COLLAPSED = 2;
+
+/** Split `height` rows between the explanation and the commands pane, `share` of it to the explanation (or a zoom). */
+function split(height: number, share: number, zoom: Zoom, min: number): [number, number] {
+  if (zoom === 'explanation') return [Math.max(height - COLLAPSED, 1), Math.min(COLLAPSED, height - 1)];
+  if (zoom === 'log') return [Math.min(COLLAPSED, height - 1), Math.max(height - COLLAPSED, 1)];
+  const explanation = Math.min(Math.max(Math.round(height * share), min), height - 2);
+  return [explanation, height - explanation];
+}
+
+/**
+ * Panels for a terminal of `cols` x `rows`, for a lab of `stepCount` steps (`stepRows`: the rows its list would
+ * like, its title and the step names wrapped; `stepCount + 1` when not given).
+ */
+export function layout(cols: number, rows: number, options: { stepCount: number; stepRows?: number; task: boolean; fullscreen: boolean; zoom?: Zoom }): Layout {
   const width = Math.max(cols, 20);
   const height = Math.max(rows, 8);
   const header: Rect = { left: 0, top: 0, width, height: 1 };
@@ -45,10 +69,8 @@ export function layout(cols: number, rows: number, options: { stepCount: number;
   const status: Rect = { left: 0, top: height - 2, width, height: 1 };
   const bodyTop = 1;
   const bodyHeight = height - 3;
-  // The left column is wide enough for the namespace table: a name, the host's inode and one lab process at 80
-  // columns, three at 120 and more.
-  const leftWidth = width >= 120 ? 46 : Math.min(30, Math.floor(width / 2));
-  const stepsHeight = Math.min(options.stepCount + 1, Math.floor(bodyHeight / 2));
+  const leftWidth = leftWidthFor(width);
+  const stepsHeight = Math.min(Math.max(options.stepRows ?? 0, options.stepCount + 1), Math.floor(bodyHeight / 2));
   const steps: Rect = { left: 0, top: bodyTop, width: leftWidth, height: stepsHeight };
   const live: Rect = { left: 0, top: bodyTop + stepsHeight, width: leftWidth, height: bodyHeight - stepsHeight };
   const divider: Rect = { left: leftWidth, top: bodyTop, width: 1, height: bodyHeight };
@@ -60,14 +82,16 @@ export function layout(cols: number, rows: number, options: { stepCount: number;
     return { header: none, steps: none, live: none, explanation: none, log: none, shell, status: none, footer, divider: none };
   }
   if (!options.task) {
-    const explanationHeight = Math.max(Math.floor(bodyHeight * 0.45), 4);
+    // The explanation first: at 80x24 it gets 10 of the 21 rows (its title and 9 lines of prose).
+    const [explanationHeight, logHeight] = split(bodyHeight, 0.48, options.zoom, 4);
     const explanation: Rect = { left: right, top: bodyTop, width: rightWidth, height: explanationHeight };
-    const log: Rect = { left: right, top: bodyTop + explanationHeight, width: rightWidth, height: bodyHeight - explanationHeight };
+    const log: Rect = { left: right, top: bodyTop + explanationHeight, width: rightWidth, height: logHeight };
     return { header, steps, live, explanation, log, status, footer, divider };
   }
-  const shellHeight = Math.max(Math.floor(bodyHeight * 0.45), 6);
-  const explanationHeight = Math.max(Math.floor((bodyHeight - shellHeight) * 0.6), 3);
-  const logHeight = bodyHeight - shellHeight - explanationHeight;
+  // A task: the shell gets 8 rows at 24 (its title and 7 lines: it scrolls itself), more on taller terminals; the
+  // rest goes to the explanation (the task) before the commands (which scroll).
+  const shellHeight = Math.max(Math.floor(bodyHeight * 0.4), 6);
+  const [explanationHeight, logHeight] = split(bodyHeight - shellHeight, 0.66, options.zoom, 3);
   const explanation: Rect = { left: right, top: bodyTop, width: rightWidth, height: explanationHeight };
   const log: Rect = { left: right, top: bodyTop + explanationHeight, width: rightWidth, height: logHeight };
   const shell: Rect = { left: right, top: bodyTop + explanationHeight + logHeight, width: rightWidth, height: shellHeight };

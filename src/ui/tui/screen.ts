@@ -31,6 +31,14 @@ export interface KeyPress {
   sequence: string | undefined;
 }
 
+/**
+ * Whether this is the copy of an Enter that blessed makes up: for one `\r` it emits a key named `enter` and then
+ * the real one, named `return`, both with the bytes `\r`. Passing both on sent Enter twice to the shell.
+ */
+export function isEnterEcho(key: KeyPress): boolean {
+  return key.name === 'enter' && key.sequence === '\r';
+}
+
 /** The two blessed widgets this UI uses. */
 interface Blessed {
   screen: typeof import('blessed').screen;
@@ -89,11 +97,12 @@ export class Screen {
     return this.screen.height as number;
   }
 
-  /** Every key press, with its raw bytes (for the shell). */
+  /** Every key press, once, with its raw bytes (for the shell). */
   onKey(listener: (key: KeyPress) => void): void {
-    this.screen.on('keypress', (ch: string | undefined, key: Widgets.Events.IKeyEventArg | undefined) =>
-      listener({ ch, name: key?.name, full: key?.full, sequence: key?.sequence }),
-    );
+    this.screen.on('keypress', (ch: string | undefined, key: Widgets.Events.IKeyEventArg | undefined) => {
+      const press: KeyPress = { ch, name: key?.name, full: key?.full, sequence: key?.sequence };
+      if (!isEnterEcho(press)) listener(press);
+    });
   }
 
   onResize(listener: () => void): void {

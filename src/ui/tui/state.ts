@@ -12,14 +12,14 @@ export type StepState = 'pending' | 'running' | 'waiting' | 'passed' | 'failed' 
 export type LogEntry =
   | { kind: 'command'; role: CommandRole; command: string; background: boolean }
   | { kind: 'output'; stream: 'stdout' | 'stderr'; text: string }
-  | { kind: 'exit'; exitCode: number; expected: 'ok' | 'fail'; ok: boolean }
+  | { kind: 'exit'; exitCode: number; signal?: string; expected: 'ok' | 'fail'; ok: boolean }
   | { kind: 'solution' }
   | { kind: 'task'; shell: string }
   | { kind: 'check'; ok: boolean; title: Text; found: Text }
   | { kind: 'hint'; index: number }
   | { kind: 'note'; text: Text }
   | { kind: 'error'; error: LabError }
-  | { kind: 'cleanup'; what: string; ok: boolean };
+  | { kind: 'cleanup'; what: string; ok: boolean; label?: Text };
 
 /** Where the run is, as far as the keys are concerned. */
 export type Phase = 'starting' | 'running' | 'task' | 'checking' | 'after-step' | 'cleanup' | 'done';
@@ -51,6 +51,10 @@ export interface TuiState {
   help: boolean;
   /** Lines the explanation is scrolled down by. */
   scroll: number;
+  /** The first line the commands pane shows; undefined while it follows the newest output. */
+  logTop?: number | undefined;
+  /** The right-hand pane given the room (z), the other collapsed to its title and a line; undefined: both shown. */
+  zoom?: 'explanation' | 'log' | undefined;
 }
 
 /** A fresh state for a lab, before its first event. */
@@ -113,6 +117,7 @@ export function applyEvent(state: TuiState, event: LabEvent): void {
     case 'step-start': {
       state.current = event.index;
       state.scroll = 0;
+      state.logTop = undefined;
       state.phase = 'running';
       state.status = undefined;
       const view = state.steps[event.index]!;
@@ -126,7 +131,7 @@ export function applyEvent(state: TuiState, event: LabEvent): void {
       addOutput(state, logFor(state, event.step), event.stream, event.text);
       break;
     case 'command-end':
-      logFor(state, event.step).push({ kind: 'exit', exitCode: event.exitCode, expected: event.expected, ok: event.ok });
+      logFor(state, event.step).push({ kind: 'exit', exitCode: event.exitCode, ...(event.signal ? { signal: event.signal } : {}), expected: event.expected, ok: event.ok });
       break;
     case 'solution':
       logFor(state, event.step).push({ kind: 'solution' });
@@ -153,7 +158,7 @@ export function applyEvent(state: TuiState, event: LabEvent): void {
     }
     case 'cleanup':
       if (state.phase !== 'done') state.phase = 'cleanup';
-      state.end.push({ kind: 'cleanup', what: event.what, ok: event.ok });
+      state.end.push({ kind: 'cleanup', what: event.what, ok: event.ok, ...(event.label ? { label: event.label } : {}) });
       break;
     case 'lab-done':
       state.phase = 'done';

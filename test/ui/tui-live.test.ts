@@ -132,7 +132,7 @@ t.test('data and view: a hybrid host (v2 tree without controllers) and a unified
       t.match(text, `does not offer the memory, cpu, pids controller here (cgroup mode: hybrid)`);
     } else {
       t.match(text, /CPU 没有 cpu 控制器/);
-      t.match(text.replace(/ /g, ''), '不提供memory,cpu,pids控制器（controller）（cgroup模式：hybrid）');
+      t.match(text.replace(/ /g, ''), '不提供memory,cpu,pids控制器（cgroup模式：hybrid）');
     }
   }
   // The test VM: cgroup v2 with every controller; the lab's cgroup has memory and pids enabled.

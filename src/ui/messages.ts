@@ -54,6 +54,10 @@ export const MSG = {
   tuiNoShell: { en: 'There is a shell only in task steps.', zh: '只有动手任务步骤才有 shell。' },
   tuiDone: { en: 'The lab is over. q closes this screen.', zh: '实验已结束。按 q 关闭此界面。' },
   tuiCleaning: { en: 'Cleaning up…', zh: '正在清理…' },
+  tuiKeysDone: {
+    en: '↑ ↓ explanation  [ ] log  z bigger  l 中文  ? help  q close',
+    zh: '↑ ↓ 讲解  [ ] 命令  z 放大  l English  ? 帮助  q 关闭',
+  },
   tuiKeys: {
     en: 'n next  r re-run  c check  h hint  s shell  [ ] log  l 中文  ? help  q quit',
     zh: 'n 下一步  r 重查  c 检查  h 提示  s 全屏  [ ] 命令  l English  ? 帮助  q 退出',

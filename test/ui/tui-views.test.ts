@@ -7,6 +7,7 @@ import type { LabEvent } from '../../src/lab/events.js';
 import type { LoadedLab, LoadedStep } from '../../src/lab/load.js';
 import { displayWidth } from '../../src/ui/text.js';
 import { layoutOf, renderPanels } from '../../src/ui/tui/app.js';
+import { renderFooter } from '../../src/ui/tui/footer.js';
 import { layout } from '../../src/ui/tui/layout.js';
 import { toTags, toText, type Line } from '../../src/ui/tui/lines.js';
 import type { LiveSnapshot } from '../../src/ui/tui/live-data.js';
@@ -397,3 +398,17 @@ for (const lang of ['en', 'zh'] as const) {
     t.ok(shellRows >= 12, `the shell ${shellRows} rows`);
   });
 }
+
+t.test('once the lab is over, the footer offers only the keys that still do something', async (t) => {
+  for (const lang of ['en', 'zh'] as const) {
+    const state = initialState(lab, lang, false);
+    for (const event of firstStep) applyEvent(state, event);
+    const running = toText(renderFooter(state, 80));
+    t.match(running, lang === 'en' ? 'n next' : 'n 下一步', `${lang}: during the lab, n is offered`);
+    state.phase = 'done';
+    const over = toText(renderFooter(state, 80));
+    t.notMatch(over, /\bn |\bc |\bh |\bs /, `${lang}: after it, n, c, h and s are not`);
+    t.match(over, lang === 'en' ? 'q close' : 'q 关闭', `${lang}: q closes the screen`);
+    t.ok(displayWidth(over) <= 80, `${lang}: the footer fits 80 columns`);
+  }
+});

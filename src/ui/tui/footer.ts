@@ -29,9 +29,10 @@ export function renderStatus(state: TuiState, width: number): Line[] {
   return [clip([{ text: ` ${statusText(state)}`, style: 'yellow' }], width)];
 }
 
-/** The keys line: the lab's keys, or how to leave the shell while it has them. */
+/** The keys line: the lab's keys, how to leave the shell while it has them, or, once the lab is over, the keys that still do something. */
 export function renderFooter(state: TuiState, width: number): Line[] {
-  const text = state.shellFocus ? MSG.tuiShellKeys[state.lang] : MSG.tuiKeys[state.lang];
+  const keys = state.phase === 'done' ? MSG.tuiKeysDone : state.shellFocus ? MSG.tuiShellKeys : MSG.tuiKeys;
+  const text = keys[state.lang];
   return [pad([{ text: ` ${text}`, style: 'inverse' }], width)];
 }
 

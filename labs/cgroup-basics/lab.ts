@@ -17,6 +17,7 @@ import { DELEGATE_SLICE } from '../../src/kernel/systemd.js';
 import { dieWithHarness } from '../../src/kernel/namespaces.js';
 import { childrenOf, cmdline, ppid } from '../../src/kernel/proc.js';
 import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
+import { bilingual, inChinese, inEnglish, type Say } from '../../src/lab/text.js';
 
 /** statfs(2) f_type of a cgroup v2 filesystem. */
 const CGROUP2_SUPER_MAGIC = 0x63677270;
@@ -31,7 +32,8 @@ const relative = (dir: string): string => dir.slice(v2Root().length) || '/';
 /** The v2 path of a process as the host sees it, or a note when it has none (gone). */
 const pathOf = (pid: number): string => v2PathOf(readProcCgroup(pid)) ?? '(no such process)';
 
-const list = (pids: number[] | undefined): string => (pids === undefined ? '(no cgroup)' : pids.length ? pids.join(' ') : '(empty)');
+const list = (pids: number[] | undefined, say: Say): string =>
+  pids === undefined ? say('(no cgroup)', '（没有这个 cgroup）') : pids.length ? pids.join(' ') : say('(empty)', '（空）');
 
 /** A controller list from a cgroup file, sorted; empty when the file is missing. */
 function controllers(dir: string, file: 'cgroup.controllers' | 'cgroup.subtree_control'): string[] {
@@ -42,7 +44,7 @@ function controllers(dir: string, file: 'cgroup.controllers' | 'cgroup.subtree_c
   }
 }
 
-const show = (names: string[]): string => (names.length ? names.join(' ') : '(none)');
+const show = (names: string[], say: Say): string => (names.length ? names.join(' ') : say('(none)', '（无）'));
 
 /** The processes the `family` shell forked (its children), as the host sees them. */
 const family = (ctx: LabContext): number[] => childrenOf(ctx.proc('family').leader);
@@ -92,7 +94,7 @@ export default {
             const procs = readCgroupProcs(top(ctx));
             return {
               ok: type === CGROUP2_SUPER_MAGIC && procs !== undefined,
-              found: `${top(ctx)}: f_type 0x${type.toString(16)}, cgroup.procs: ${list(procs)}`,
+              found: bilingual((say) => `${top(ctx)}: f_type 0x${type.toString(16)}, cgroup.procs: ${list(procs, say)}`),
             };
           },
         },
@@ -108,7 +110,10 @@ export default {
             const passing = controllers(top(ctx), 'cgroup.subtree_control');
             return {
               ok: mine.length > 0 && mine.join() === given.join() && passing.length === 0,
-              found: `${dirname(top(ctx))} subtree_control: ${show(given)}; lab controllers: ${show(mine)}; lab subtree_control: ${show(passing)}`,
+              found: bilingual(
+                (say) =>
+                  `${dirname(top(ctx))} subtree_control: ${show(given, say)}${say('; lab cgroup: cgroup.controllers ', '；实验的 cgroup：cgroup.controllers ')}${show(mine, say)}, subtree_control ${show(passing, say)}`,
+              ),
             };
           },
         },
@@ -120,10 +125,10 @@ export default {
           },
           verify: (ctx) => {
             const here = dirname(top(ctx));
-            if (!existsSync(top(ctx))) return { ok: false, found: `${top(ctx)}: no such cgroup` };
+            if (!existsSync(top(ctx))) return { ok: false, found: { en: `${top(ctx)}: no such cgroup`, zh: `没有 cgroup ${top(ctx)}` } };
             if (!fromSystemd()) {
               const pid1 = readInitSystem().pid1 ?? '?';
-              return { ok: here === v2Root(), found: `PID 1 is ${pid1}, no systemd: ${top(ctx)} is a child of ${here}` };
+              return { ok: here === v2Root(), found: { en: `PID 1 is ${pid1}, no systemd: ${top(ctx)} is a child of ${here}`, zh: `PID 1 是 ${pid1}，没有 systemd：${top(ctx)} 的父 cgroup 是 ${here}` } };
             }
             const scope = labParent(ctx, 'basics');
             let keeper: number | undefined;
@@ -132,7 +137,7 @@ export default {
             } catch {
               // the scope was never asked for
             }
-            const keeperAt = keeper === undefined ? '(no keeper)' : pathOf(keeper);
+            const keeperAt = keeper === undefined ? undefined : pathOf(keeper);
             const passing = controllers(scope, 'cgroup.subtree_control');
             const given = controllers(scope, 'cgroup.controllers');
             return {
@@ -141,7 +146,12 @@ export default {
                 dirname(scope) === join(v2Root(), DELEGATE_SLICE) &&
                 keeperAt === relative(join(scope, KEEPER)) &&
                 ['cpu', 'memory', 'pids'].every((c) => passing.includes(c)),
-              found: `${relative(scope)}: cgroup.controllers ${show(given)}, subtree_control ${show(passing)}; keeper ${keeper ?? '?'} in 0::${keeperAt}; lab cgroup ${relative(top(ctx))}`,
+              found: bilingual(
+                (say) =>
+                  `${relative(scope)}: cgroup.controllers ${show(given, say)}, subtree_control ${show(passing, say)}${say('; keeper ', '；维持进程 ')}` +
+                  (keeper === undefined ? say('(none)', '（无）') : `${keeper} 0::${keeperAt}`) +
+                  `${say('; lab cgroup ', '；实验的 cgroup ')}${relative(top(ctx))}`,
+              ),
             };
           },
         },
@@ -170,7 +180,7 @@ export default {
             const path = pathOf(pid);
             return {
               ok: procs !== undefined && procs.includes(pid) && path === relative(top(ctx)),
-              found: `${top(ctx)}/cgroup.procs: ${list(procs)}; /proc/${pid}/cgroup: 0::${path}`,
+              found: bilingual((say) => `${top(ctx)}/cgroup.procs: ${list(procs, say)}; /proc/${pid}/cgroup: 0::${path}`),
             };
           },
         },
@@ -204,7 +214,9 @@ export default {
             const paths = kids.map((pid) => `${pid} 0::${pathOf(pid)}`);
             return {
               ok: kids.length === 2 && kids.every((pid) => pathOf(pid) === relative(top(ctx))),
-              found: paths.length ? `children of ${ctx.proc('family').leader}: ${paths.join(', ')}` : `no children of ${ctx.proc('family').leader}`,
+              found: paths.length
+                ? { en: `children of ${ctx.proc('family').leader}: ${paths.join(', ')}`, zh: `${ctx.proc('family').leader} 的子进程：${paths.join('，')}` }
+                : { en: `no children of ${ctx.proc('family').leader}`, zh: `${ctx.proc('family').leader} 没有子进程` },
             };
           },
         },
@@ -233,7 +245,7 @@ export default {
           },
           verify: (ctx) => {
             const answer = ctx.get('refused');
-            return { ok: answer === 'EBUSY', found: `write(2) of "+memory" to ${top(ctx)}/cgroup.subtree_control: ${answer}` };
+            return { ok: answer === 'EBUSY', found: { en: `write(2) of "+memory" to ${top(ctx)}/cgroup.subtree_control: ${answer}`, zh: `向 ${top(ctx)}/cgroup.subtree_control write(2) "+memory"：${answer}` } };
           },
         },
         {
@@ -249,7 +261,10 @@ export default {
             const box = ctx.proc('box').pid;
             return {
               ok: inner !== undefined && inner.length === 0 && inLeaf !== undefined && inLeaf.includes(box) && passing.includes('memory'),
-              found: `${top(ctx)}: cgroup.procs ${list(inner)}, subtree_control ${show(passing)}; leaf: cgroup.procs ${list(inLeaf)}`,
+              found: bilingual(
+                (say) =>
+                  `${top(ctx)}: cgroup.procs ${list(inner, say)}, subtree_control ${show(passing, say)}${say('; leaf: ', '；叶子 cgroup：')}cgroup.procs ${list(inLeaf, say)}`,
+              ),
             };
           },
         },
@@ -260,17 +275,20 @@ export default {
             zh: '叶子 cgroup 有了 memory 控制器和它的文件：memory.max 读出来是 `max`，还没有限制',
           },
           verify: (ctx) => {
-            const read = (file: string): string => {
+            const read = (file: string): string | undefined => {
               try {
                 return readCgroupFile(join(leaf(ctx), file)).trim();
               } catch {
-                return 'missing';
+                return undefined;
               }
             };
             const given = controllers(leaf(ctx), 'cgroup.controllers');
             return {
               ok: given.includes('memory') && read('memory.max') === 'max',
-              found: `${leaf(ctx)}: cgroup.controllers ${show(given)}; memory.max ${read('memory.max')}; memory.current ${read('memory.current')}`,
+              found: bilingual((say) => {
+                const value = (file: string): string => read(file) ?? say('(missing)', '（没有这个文件）');
+                return `${leaf(ctx)}: cgroup.controllers ${show(given, say)}; memory.max ${value('memory.max')}; memory.current ${value('memory.current')}`;
+              }),
             };
           },
         },
@@ -296,8 +314,10 @@ export default {
             return {
               ok: found.length > 0,
               found: found.length
-                ? found.map(({ pid, parent }) => `sleep 1000 = ${pid}, its parent ${parent}: both 0::${relative(leaf(ctx))}`).join('; ')
-                : { en: `no \`sleep 1000\` with its parent in ${leaf(ctx)}; cgroup.procs: ${list(readCgroupProcs(leaf(ctx)))}`, zh: `${leaf(ctx)} 里没有父进程也在其中的 \`sleep 1000\`；cgroup.procs：${list(readCgroupProcs(leaf(ctx)))}` },
+                ? bilingual((say) =>
+                    found.map(({ pid, parent }) => `sleep 1000 = ${pid}${say(', its parent ', '，它的父进程 ')}${parent}${say(': both ', '：都在 ')}0::${relative(leaf(ctx))}`).join(say('; ', '；')),
+                  )
+                : { en: `no \`sleep 1000\` with its parent in ${leaf(ctx)}; cgroup.procs: ${list(readCgroupProcs(leaf(ctx)), inEnglish)}`, zh: `${leaf(ctx)} 里没有父进程也在其中的 \`sleep 1000\`；cgroup.procs：${list(readCgroupProcs(leaf(ctx)), inChinese)}` },
             };
           },
         },

@@ -15,7 +15,8 @@ import { ioStatOf, measureRate, mib, timeTransfer, type IoStat, type MeasuredRat
 import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, mkdirChild, runSuffix, setAction } from '../../src/kernel/cgroup-lab.js';
 import { readCgroupProcs } from '../../src/kernel/cgroup-path.js';
 import { loopDevicesOf } from '../../src/kernel/loop.js';
-import type { Action, LabContext, LabSpec, Verdict } from '../../src/lab/spec.js';
+import type { Action, LabContext, LabSpec, Text, Verdict } from '../../src/lab/spec.js';
+import { bilingual } from '../../src/lab/text.js';
 
 const MiB = 1048576;
 /** Size of the backing file (sparse: it takes disk space only as it is written). */
@@ -65,8 +66,10 @@ function boxLimit(ctx: LabContext): { dev: string; line: IoMax | undefined } {
 }
 
 /** `MAJ:MIN rbps=… wbps=… riops=… wiops=…`, or a note that there is no line. */
-const showLimit = (dev: string, line: IoMax | undefined): string =>
-  line ? `io.max: ${dev} rbps=${line.rbps} wbps=${line.wbps} riops=${line.riops} wiops=${line.wiops}` : `io.max: no line for ${dev}`;
+const showLimit = (dev: string, line: IoMax | undefined): Text =>
+  line
+    ? bilingual(() => `io.max: ${dev} rbps=${line.rbps} wbps=${line.wbps} riops=${line.riops} wiops=${line.wiops}`)
+    : { en: `io.max: no line for ${dev}`, zh: `io.max：没有 ${dev} 这一行` };
 
 /** Measure one io.stat counter of box and compare it with `limit` bytes per second. */
 async function measuredAgainst(ctx: LabContext, counter: 'rbytes' | 'wbytes', limit: number): Promise<Verdict> {
@@ -82,12 +85,12 @@ async function measuredAgainst(ctx: LabContext, counter: 'rbytes' | 'wbytes', li
     };
   }
   const ok = Math.abs(rate.perSecond - limit) <= limit * TOLERANCE;
-  const measured = `${dev} ${counter} ${rate.from} → ${rate.to} in ${rate.seconds.toFixed(2)} s`;
+  const change = `${dev} ${counter} ${rate.from} → ${rate.to}`;
   return {
     ok,
     found: {
-      en: `io.stat ${measured}: ${mib(rate.perSecond)} MiB/s (limit ${mib(limit)} MiB/s ± ${TOLERANCE * 100}%)`,
-      zh: `io.stat ${measured}：${mib(rate.perSecond)} MiB/s（限制 ${mib(limit)} MiB/s ± ${TOLERANCE * 100}%）`,
+      en: `io.stat ${change} in ${rate.seconds.toFixed(2)} s: ${mib(rate.perSecond)} MiB/s (limit ${mib(limit)} MiB/s ± ${TOLERANCE * 100}%)`,
+      zh: `io.stat ${change}（${rate.seconds.toFixed(2)} 秒内）：${mib(rate.perSecond)} MiB/s（限制 ${mib(limit)} MiB/s ± ${TOLERANCE * 100}%）`,
     },
   };
 }
@@ -164,7 +167,10 @@ export default {
             const files = ['io.max', 'io.stat'].filter((f) => existsSync(join(boxDir(ctx), f)));
             return {
               ok: enabled && files.length === 2,
-              found: `${labDir(ctx)}/cgroup.subtree_control: ${enabled ? 'io' : '(no io)'}; box: ${files.join(' ') || '(no io.* files)'}`,
+              found: bilingual(
+                (say) =>
+                  `${labDir(ctx)}/cgroup.subtree_control: ${enabled ? 'io' : say('(no io)', '（没有 io）')}; box: ${files.join(' ') || say('(no io.* files)', '（没有 io.* 文件）')}`,
+              ),
             };
           },
         },
@@ -176,7 +182,7 @@ export default {
           verify: (ctx) => {
             const pid = ctx.proc('box').pid;
             const procs = readCgroupProcs(boxDir(ctx));
-            return { ok: procs?.includes(pid) ?? false, found: `${boxDir(ctx)}/cgroup.procs: ${procs?.join(' ') || '(none)'}; box: ${pid}` };
+            return { ok: procs?.includes(pid) ?? false, found: bilingual((say) => `${boxDir(ctx)}/cgroup.procs: ${procs?.join(' ') || say('(none)', '（无）')}; box: ${pid}`) };
           },
         },
       ],
@@ -218,8 +224,8 @@ export default {
               ok,
               found: transfer.done
                 ? {
-                    en: `${showLimit(dev, line)}; io.stat ${dev} wbytes +${transfer.bytes} in ${transfer.seconds.toFixed(2)} s: ${rate} MiB/s (at ${mib(WBPS)} MiB/s: ${(transfer.bytes / WBPS).toFixed(1)} s)`,
-                    zh: `${showLimit(dev, line)}；io.stat ${dev} wbytes 在 ${transfer.seconds.toFixed(2)} 秒内增加 ${transfer.bytes}：${rate} MiB/s（按 ${mib(WBPS)} MiB/s 需要 ${(transfer.bytes / WBPS).toFixed(1)} 秒）`,
+                    en: `${showLimit(dev, line).en}; io.stat ${dev} wbytes +${transfer.bytes} in ${transfer.seconds.toFixed(2)} s: ${rate} MiB/s (at ${mib(WBPS)} MiB/s: ${(transfer.bytes / WBPS).toFixed(1)} s)`,
+                    zh: `${showLimit(dev, line).zh}；io.stat ${dev} wbytes 在 ${transfer.seconds.toFixed(2)} 秒内增加 ${transfer.bytes}：${rate} MiB/s（按 ${mib(WBPS)} MiB/s 需要 ${(transfer.bytes / WBPS).toFixed(1)} 秒）`,
                   }
                 : {
                     en: `io.stat ${dev} wbytes grew by ${transfer.bytes} of ${BASELINE_MIB * MiB} in ${BASELINE_TIMEOUT_MS / 1000} s`,
@@ -352,7 +358,7 @@ export default {
             if (line === undefined || line.rbps === 'max') {
               return {
                 ok: false,
-                found: { en: `${showLimit(dev, line)}: no read limit to measure against`, zh: `${showLimit(dev, line)}：没有可供比较的读取限制` },
+                found: { en: `${showLimit(dev, line).en}: no read limit to measure against`, zh: `${showLimit(dev, line).zh}：没有可供比较的读取限制` },
               };
             }
             return measuredAgainst(ctx, 'rbytes', line.rbps);

@@ -12,6 +12,7 @@ import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, mkdirCh
 import { dieWithHarness } from '../../src/kernel/namespaces.js';
 import { isAlive } from '../../src/kernel/proc.js';
 import type { Action, LabContext, LabSpec } from '../../src/lab/spec.js';
+import { bilingual, inChinese, inEnglish, type Say } from '../../src/lab/text.js';
 
 const MIB = 1024 * 1024;
 
@@ -94,28 +95,34 @@ function current(cgroup: string): number | undefined {
   }
 }
 
-const mib = (bytes: number | undefined): string => (bytes === undefined ? '(unreadable)' : `${(bytes / MIB).toFixed(1)} MiB`);
-const eventsText = (e: Record<string, number> | undefined): string =>
-  e ? `oom ${e.oom ?? 0}, oom_kill ${e.oom_kill ?? 0}, max ${e.max ?? 0}, high ${e.high ?? 0}` : '(unreadable)';
-const groupText = (e: Record<string, number> | undefined): string =>
-  e ? `oom ${e.oom ?? 0}, oom_kill ${e.oom_kill ?? 0}, oom_group_kill ${e.oom_group_kill ?? '(no such line)'}` : '(unreadable)';
+const unreadable = (say: Say): string => say('(unreadable)', '（读不到）');
+const mib = (bytes: number | undefined, say: Say): string => (bytes === undefined ? unreadable(say) : `${(bytes / MIB).toFixed(1)} MiB`);
+const eventsText = (e: Record<string, number> | undefined, say: Say): string =>
+  e ? `oom ${e.oom ?? 0}, oom_kill ${e.oom_kill ?? 0}, max ${e.max ?? 0}, high ${e.high ?? 0}` : unreadable(say);
+const groupText = (e: Record<string, number> | undefined, say: Say): string =>
+  e ? `oom ${e.oom ?? 0}, oom_kill ${e.oom_kill ?? 0}, oom_group_kill ${e.oom_group_kill ?? say('(no such line)', '（没有这一行）')}` : unreadable(say);
 
 /** memory.max of a cgroup in bytes ('max' when unlimited), or a note. */
-function limit(cgroup: string, file: 'memory.max' | 'memory.swap.max' | 'memory.high' | 'memory.min' | 'memory.low'): number | 'max' | 'missing' {
+function limit(cgroup: string, file: 'memory.max' | 'memory.swap.max' | 'memory.high' | 'memory.min' | 'memory.low'): number | 'max' | undefined {
   try {
     return readMaxValue(cgroup, file);
   } catch {
-    return 'missing';
+    return undefined;
   }
 }
 
+/** A limit as the learner reads it: the file's value, or that the file is missing. */
+const shownLimit = (value: number | 'max' | undefined, say: Say): string => (value === undefined ? say('(missing)', '（没有这个文件）') : String(value));
+
 /** The `some` line of a cgroup's memory.pressure (PSI): how long its tasks stalled waiting for memory. */
-function stalled(cgroup: string): string {
+function stalled(cgroup: string, say: Say): string {
   try {
     const total = /^some .*total=(\d+)/m.exec(readCgroupFile(join(cgroup, 'memory.pressure')))?.[1];
-    return total === undefined ? 'no PSI' : `${(Number(total) / 1e6).toFixed(2)} s stalled (memory.pressure)`;
+    if (total === undefined) return say('no PSI', '没有 PSI 数据');
+    const seconds = (Number(total) / 1e6).toFixed(2);
+    return say(`${seconds} s stalled (memory.pressure)`, `停顿了 ${seconds} 秒（memory.pressure）`);
   } catch {
-    return 'no memory.pressure (PSI off)';
+    return say('no memory.pressure (PSI off)', '没有 memory.pressure（PSI 未开启）');
   }
 }
 
@@ -150,7 +157,7 @@ export default {
           verify: (ctx) => {
             const max = limit(hard(ctx), 'memory.max');
             const swap = limit(hard(ctx), 'memory.swap.max');
-            return { ok: max === 50 * MIB && swap === 0, found: `${hard(ctx)}: memory.max ${max}, memory.swap.max ${swap}` };
+            return { ok: max === 50 * MIB && swap === 0, found: bilingual((say) => `${hard(ctx)}: memory.max ${shownLimit(max, say)}, memory.swap.max ${shownLimit(swap, say)}`) };
           },
         },
       ],
@@ -183,7 +190,7 @@ export default {
             }
             return {
               ok: (now ?? 0) >= 25 * MIB && (anon ?? 0) >= 20 * MIB && isAlive(ctx.proc('hog').pid),
-              found: `${hard(ctx)}: memory.current ${mib(now)}, memory.stat anon ${mib(anon)}`,
+              found: bilingual((say) => `${hard(ctx)}: memory.current ${mib(now, say)}, memory.stat anon ${mib(anon, say)}`),
             };
           },
         },
@@ -209,7 +216,10 @@ export default {
             const box = isAlive(ctx.proc('box').pid);
             return {
               ok: (e?.oom_kill ?? 0) >= 1 && (e?.max ?? 0) >= 1 && box,
-              found: `${hard(ctx)}/memory.events: ${eventsText(e)}; memory.current ${mib(current(hard(ctx)))}; box ${box ? 'alive' : 'gone'}`,
+              found: bilingual(
+                (say) =>
+                  `${hard(ctx)}/memory.events: ${eventsText(e, say)}; memory.current ${mib(current(hard(ctx)), say)}${say('; box ', '；box ')}${box ? say('alive', '还活着') : say('gone', '已经不在了')}`,
+              ),
             };
           },
         },
@@ -256,7 +266,7 @@ export default {
             }
             return {
               ok: (e?.oom_group_kill ?? 0) >= 1 && (e?.oom_kill ?? 0) >= 2 && populated === 0,
-              found: `${app(ctx)}/memory.events: ${groupText(e)}; cgroup.events populated ${populated ?? '(unreadable)'}`,
+              found: bilingual((say) => `${app(ctx)}/memory.events: ${groupText(e, say)}; cgroup.events populated ${populated ?? unreadable(say)}`),
             };
           },
         },
@@ -300,8 +310,8 @@ export default {
             return {
               ok: alive && (e?.high ?? 0) > 0 && (e?.oom_kill ?? 0) === 0,
               found: {
-                en: `${soft(ctx)}/memory.events: ${eventsText(e)}; the hog is ${alive ? 'alive' : 'gone'}`,
-                zh: `${soft(ctx)}/memory.events：${eventsText(e)}；吃内存程序${alive ? '还活着' : '已经不在了'}`,
+                en: `${soft(ctx)}/memory.events: ${eventsText(e, inEnglish)}; the hog is ${alive ? 'alive' : 'gone'}`,
+                zh: `${soft(ctx)}/memory.events：${eventsText(e, inChinese)}；吃内存程序${alive ? '还活着' : '已经不在了'}`,
               },
             };
           },
@@ -316,7 +326,7 @@ export default {
             const now = current(soft(ctx));
             return {
               ok: now !== undefined && now > 25 * MIB && now < 45 * MIB && isAlive(ctx.proc('slow').pid),
-              found: `${soft(ctx)}: memory.current ${mib(now)}; ${stalled(soft(ctx))}`,
+              found: bilingual((say) => `${soft(ctx)}: memory.current ${mib(now, say)}${say('; ', '；')}${stalled(soft(ctx), say)}`),
             };
           },
         },
@@ -357,7 +367,10 @@ export default {
             const got = { gmin: limit(g, 'memory.min'), gmax: limit(g, 'memory.max'), blow: limit(b, 'memory.low'), bmax: limit(b, 'memory.max') };
             return {
               ok: got.gmin === REQUEST && got.gmax === REQUEST && got.blow === REQUEST && got.bmax === 2 * REQUEST,
-              found: `guaranteed: memory.min ${got.gmin}, memory.max ${got.gmax}; burstable: memory.low ${got.blow}, memory.max ${got.bmax}`,
+              found: bilingual(
+                (say) =>
+                  `guaranteed: memory.min ${shownLimit(got.gmin, say)}, memory.max ${shownLimit(got.gmax, say)}; burstable: memory.low ${shownLimit(got.blow, say)}, memory.max ${shownLimit(got.bmax, say)}`,
+              ),
             };
           },
         },
@@ -378,7 +391,10 @@ export default {
             const scoreOk = g.score !== undefined && b.score !== undefined && be.score !== undefined && g.score < b.score && g.score < be.score;
             return {
               ok: adjOk && scoreOk,
-              found: rows.map((r) => `${r.qos}: oom_score_adj ${r.adj ?? 'gone'} (kubelet: ${r.want}), oom_score ${r.score ?? 'gone'}`).join('; '),
+              found: bilingual((say) => {
+                const value = (n: number | undefined): string => (n === undefined ? say('(process gone)', '（进程已不在）') : String(n));
+                return rows.map((r) => `${r.qos}: oom_score_adj ${value(r.adj)} (kubelet${say(': ', '：')}${r.want}), oom_score ${value(r.score)}`).join('; ');
+              }),
             };
           },
         },
@@ -398,7 +414,7 @@ export default {
           title: { en: 'memory.max of `hard` is 20M (20971520 bytes)', zh: '`hard` 的 memory.max 是 20M（20971520 字节）' },
           verify: (ctx) => {
             const max = limit(hard(ctx), 'memory.max');
-            return { ok: max === 20 * MIB, found: `${hard(ctx)}/memory.max: ${max}` };
+            return { ok: max === 20 * MIB, found: bilingual((say) => `${hard(ctx)}/memory.max: ${shownLimit(max, say)}`) };
           },
         },
         {
@@ -410,7 +426,7 @@ export default {
           settle: 3000,
           verify: (ctx) => {
             const e = events(hard(ctx));
-            return { ok: (e?.oom_kill ?? 0) >= 2, found: `${hard(ctx)}/memory.events: ${eventsText(e)}` };
+            return { ok: (e?.oom_kill ?? 0) >= 2, found: bilingual((say) => `${hard(ctx)}/memory.events: ${eventsText(e, say)}`) };
           },
         },
       ],

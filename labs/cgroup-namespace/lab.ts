@@ -15,6 +15,7 @@ import { renderCommand } from '../../src/kernel/shell.js';
 import { nsInode } from '../../src/kernel/proc.js';
 import { LabError } from '../../src/host/errors.js';
 import type { Action, CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
+import { bilingual, inChinese, inEnglish, type Say } from '../../src/lab/text.js';
 import { ownNamespace } from '../../src/lab/checks.js';
 
 /** Where the lab mounts cgroup2 inside its mount namespace, as container runtimes do. */
@@ -85,7 +86,8 @@ const hostPathOf = (pid: number): string | undefined => v2PathOf(readProcCgroup(
  */
 const relativeToLab = (ctx: LabContext, path: string): string => `/${posix.relative(hostPath(ctx), path)}`;
 
-const list = (pids: number[] | undefined): string => (pids === undefined ? '(unreadable)' : pids.length ? pids.join(' ') : '(empty)');
+const list = (pids: number[] | undefined, say: Say): string =>
+  pids === undefined ? say('(unreadable)', '（读不到）') : pids.length ? pids.join(' ') : say('(empty)', '（空）');
 
 export default {
   format: 1,
@@ -128,7 +130,7 @@ export default {
             const path = pathOnHost(ctx);
             return {
               ok: procs !== undefined && procs.includes(pid) && path === hostPath(ctx),
-              found: `${labDir(ctx)}/cgroup.procs: ${list(procs)}; /proc/${pid}/cgroup: 0::${path}`,
+              found: bilingual((say) => `${labDir(ctx)}/cgroup.procs: ${list(procs, say)}; /proc/${pid}/cgroup: 0::${path}`),
             };
           },
         },
@@ -263,8 +265,8 @@ export default {
             return {
               ok: same && seen.includes(pid),
               found: {
-                en: `inside ${INSIDE_MOUNT}/cgroup.procs: ${list(seen)}; ${labDir(ctx)}/cgroup.procs: ${list(actual)}`,
-                zh: `内部的 ${INSIDE_MOUNT}/cgroup.procs：${list(seen)}；${labDir(ctx)}/cgroup.procs：${list(actual)}`,
+                en: `inside ${INSIDE_MOUNT}/cgroup.procs: ${list(seen, inEnglish)}; ${labDir(ctx)}/cgroup.procs: ${list(actual, inEnglish)}`,
+                zh: `内部的 ${INSIDE_MOUNT}/cgroup.procs：${list(seen, inChinese)}；${labDir(ctx)}/cgroup.procs：${list(actual, inChinese)}`,
               },
             };
           },
@@ -292,7 +294,7 @@ export default {
             const procs = readCgroupProcs(dir);
             return {
               ok: procs !== undefined,
-              found: procs !== undefined ? `${dir}/cgroup.procs: ${list(procs)}` : { en: `no cgroup ${dir}`, zh: `没有 cgroup ${dir}` },
+              found: procs !== undefined ? bilingual((say) => `${dir}/cgroup.procs: ${list(procs, say)}`) : { en: `no cgroup ${dir}`, zh: `没有 cgroup ${dir}` },
             };
           },
         },

@@ -13,6 +13,7 @@ import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, setActi
 import { readCgroupProcs } from '../../src/kernel/cgroup-path.js';
 import { isAlive, startTime } from '../../src/kernel/proc.js';
 import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
+import { bilingual } from '../../src/lab/text.js';
 
 /** The bomb's limit: what `docker run --pids-limit 20` would write to the container's pids.max. */
 const LIMIT = 20;
@@ -119,7 +120,7 @@ export default {
             const max = pidsMax(dir);
             return {
               ok: procs.includes(ctx.proc('box').pid) && max === 'max',
-              found: `${dir}: cgroup.procs ${procs.join(' ') || '(empty)'}, pids.max ${max}`,
+              found: bilingual((say) => `${dir}: cgroup.procs ${procs.join(' ') || say('(empty)', '（空）')}, pids.max ${max}`),
             };
           },
         },
@@ -152,7 +153,7 @@ export default {
             const procs = readCgroupProcs(dir) ?? [];
             return {
               ok: current === LIMIT && procs.length === LIMIT,
-              found: `${dir}: pids.max ${pidsMax(dir)}, pids.current ${current}, cgroup.procs: ${procs.length} PIDs`,
+              found: bilingual((say) => `${dir}: pids.max ${pidsMax(dir)}, pids.current ${current}, cgroup.procs: ${say(`${procs.length} PIDs`, `${procs.length} 个 PID`)}`),
             };
           },
         },

@@ -9,6 +9,7 @@ import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/names
 import { nsInode } from '../../src/kernel/proc.js';
 import { bindMountProbeArgv, errnoOfExit, openForWriteProbeArgv } from '../../src/kernel/syscall-probe.js';
 import type { CheckContext, LabContext, LabSpec, Verdict } from '../../src/lab/spec.js';
+import { bilingual, inChinese, inEnglish, type Say } from '../../src/lab/text.js';
 
 /** The file the lab tries to open for writing through /proc: the hostname, which nothing here writes. */
 const HOSTNAME_FILE = '/proc/sys/kernel/hostname';
@@ -141,13 +142,13 @@ export default {
             const linked = lab.filter((m) => propagationTags(m) !== 'private');
             const hostRoot = mountAt(hostTable(), '/');
             const labRoot = mountAt(lab, '/');
-            const roots = `${shown(hostRoot, '/ ?')}; A ${shown(labRoot, '/ ?')}`;
+            const roots = (say: Say): string => `${shown(hostRoot, '/ ?')}${say('; A ', '；A ')}${shown(labRoot, '/ ?')}`;
             const notPrivate = linked.map(describeMount).join(', ');
             return {
               ok: linked.length === 0,
               found: linked.length
-                ? { en: `host ${roots}; not private in A: ${notPrivate}`, zh: `宿主机 ${roots}；A 中不是私有的：${notPrivate}` }
-                : { en: `host ${roots}; all ${lab.length} mounts of A private`, zh: `宿主机 ${roots}；A 的 ${lab.length} 个挂载全部私有` },
+                ? { en: `host ${roots(inEnglish)}; not private in A: ${notPrivate}`, zh: `宿主机 ${roots(inChinese)}；A 中不是私有的：${notPrivate}` }
+                : { en: `host ${roots(inEnglish)}; all ${lab.length} mounts of A private`, zh: `宿主机 ${roots(inChinese)}；A 的 ${lab.length} 个挂载全部私有` },
             };
           },
         },
@@ -303,7 +304,10 @@ export default {
             const link = a && b ? propagationLink(a, b) : undefined;
             return {
               ok: link === 'slave' && b !== undefined && propagationTags(b).startsWith('master:'),
-              found: `A: ${shown(a, '/mnt/shared ?')}; B: ${shown(b, '/mnt/shared ?')}`,
+              found: bilingual((say) => {
+                const none = say('no /mnt/shared', '没有 /mnt/shared');
+                return `A${say(': ', '：')}${shown(a, none)}${say('; B: ', '；B：')}${shown(b, none)}`;
+              }),
             };
           },
         },
@@ -441,12 +445,15 @@ export default {
             const original = firstFrom(tableOf(ctx, 'ns-a'), 'lab-task');
             const copy = firstFrom(tableOf(ctx, 'ns-b'), 'lab-task');
             const link = original && copy ? propagationLink(original, copy) : undefined;
-            const facts = (none: string): string => `A: ${shown(original, none)}; B: ${shown(copy, none)}`;
+            const facts = (say: Say): string => {
+              const none = say('no lab-task', '没有 lab-task');
+              return `A${say(': ', '：')}${shown(original, none)}${say('; B: ', '；B：')}${shown(copy, none)}`;
+            };
             return {
               ok: link !== undefined,
               found: link
-                ? { en: `${facts('')} (${link})`, zh: `${facts('')}（${link === 'peer' ? '对等' : '从属'}）` }
-                : { en: `${facts('no lab-task')}: B holds no copy propagated from A`, zh: `${facts('没有 lab-task')}：B 中没有从 A 传播过来的副本` },
+                ? { en: `${facts(inEnglish)} (${link})`, zh: `${facts(inChinese)}（${link === 'peer' ? '对等' : '从属'}）` }
+                : { en: `${facts(inEnglish)}: B holds no copy propagated from A`, zh: `${facts(inChinese)}：B 中没有从 A 传播过来的副本` },
             };
           },
         },

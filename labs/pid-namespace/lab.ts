@@ -7,6 +7,7 @@ import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/names
 import { readMountinfo, propagationOf } from '../../src/kernel/mountinfo.js';
 import { childrenOf, cmdline, comm, isAlive, nsInode, nspid, pidsInNamespace, ppid, readStatusFile } from '../../src/kernel/proc.js';
 import type { LabContext, LabSpec } from '../../src/lab/spec.js';
+import { inChinese, inEnglish, type Say } from '../../src/lab/text.js';
 import { ownNamespace } from '../../src/lab/checks.js';
 
 /** Run a command inside the lab's PID and mount namespaces, the way `docker exec` does. */
@@ -27,7 +28,7 @@ const procInside = (ctx: LabContext): number[] =>
     .map(Number)
     .sort((a, b) => a - b);
 
-const list = (pids: number[]): string => (pids.length ? pids.join(' ') : '(none)');
+const list = (pids: number[], say: Say): string => (pids.length ? pids.join(' ') : say('(none)', '（无）'));
 
 /** ESRCH, the errno kill(2) returns for a PID that does not exist in the caller's PID namespace (3 on Linux). */
 const ESRCH = constants.errno.ESRCH;
@@ -151,10 +152,14 @@ export default {
               .filter((id): id is number => id !== undefined)
               .sort((a, b) => a - b);
             const same = seen.length === members.length && seen.every((id, i) => id === members[i]);
-            const shown = seen.length > 12 ? `${seen.length} PIDs (${seen.slice(0, 6).join(' ')} ...)` : list(seen);
+            const shown = (say: Say): string =>
+              seen.length > 12 ? `${say(`${seen.length} PIDs`, `${seen.length} 个 PID`)} (${seen.slice(0, 6).join(' ')} ...)` : list(seen, say);
             return {
               ok: same && seen.includes(1),
-              found: { en: `/proc inside: ${shown}; namespace holds: ${list(members)}`, zh: `命名空间内的 /proc：${shown}；命名空间里的进程：${list(members)}` },
+              found: {
+                en: `/proc inside: ${shown(inEnglish)}; namespace holds: ${list(members, inEnglish)}`,
+                zh: `命名空间内的 /proc：${shown(inChinese)}；命名空间里的进程：${list(members, inChinese)}`,
+              },
             };
           },
         },
@@ -396,7 +401,7 @@ export default {
             const init = ctx.proc('init').pid;
             const adopted = pidsInNamespace('pid', labPidNs(ctx)).filter((pid) => pid !== init && ppid(pid) === init);
             ctx.set('orphan', String(adopted[0] ?? ''));
-            return { ok: adopted.length > 0, found: { en: `children of init (host PIDs): ${list(adopted)}`, zh: `init 的子进程（宿主机 PID）：${list(adopted)}` } };
+            return { ok: adopted.length > 0, found: { en: `children of init (host PIDs): ${list(adopted, inEnglish)}`, zh: `init 的子进程（宿主机 PID）：${list(adopted, inChinese)}` } };
           },
         },
         {
@@ -452,8 +457,8 @@ export default {
             return {
               ok: left.length === 0 && leftInner.length === 0,
               found: {
-                en: `processes left in pid:[${labPidNs(ctx)}]: ${list(left)}; in the nested pid:[${inner}]: ${list(leftInner)}`,
-                zh: `pid:[${labPidNs(ctx)}] 中剩下的进程：${list(left)}；嵌套的 pid:[${inner}] 中：${list(leftInner)}`,
+                en: `processes left in pid:[${labPidNs(ctx)}]: ${list(left, inEnglish)}; in the nested pid:[${inner}]: ${list(leftInner, inEnglish)}`,
+                zh: `pid:[${labPidNs(ctx)}] 中剩下的进程：${list(left, inChinese)}；嵌套的 pid:[${inner}] 中：${list(leftInner, inChinese)}`,
               },
             };
           },

@@ -8,6 +8,7 @@ import { describeReferences, inodeAt, nsMountsOf, nsName, nsReferences } from '.
 import { isAlive, nsInode, pidsInNamespace } from '../../src/kernel/proc.js';
 import { readUtsName, utsNameArgv, type UtsName } from '../../src/kernel/uts.js';
 import type { Action, CheckContext, LabContext, LabSpec, Verdict } from '../../src/lab/spec.js';
+import { bilingual } from '../../src/lab/text.js';
 import { ownNamespace } from '../../src/lab/checks.js';
 
 /** The names the lab gives its two "containers" and the domain name of the first. */
@@ -272,7 +273,7 @@ export default {
           verify: (ctx) => {
             const wanted = nsName('uts', siblingNs(ctx));
             const link = fdLink(fdPath(ctx));
-            return { ok: link === wanted, found: `${fdPath(ctx)} -> ${link ?? '(not open)'}; box-b was ${wanted}` };
+            return { ok: link === wanted, found: bilingual((say) => `${fdPath(ctx)} -> ${link ?? say('(not open)', '（没有打开）')}${say('; box-b was ', '；box-b 原来的命名空间是 ')}${wanted}`) };
           },
         },
         {

@@ -16,7 +16,7 @@ export const MSG = {
   resultFailed: { en: 'Lab failed at step "{step}": {failed} check(s) failed.', zh: '实验在步骤「{step}」失败：{failed} 项检查未通过。' },
   resultError: { en: 'Lab stopped at step "{step}" by the error above.', zh: '实验在步骤「{step}」因上面的错误而停止。' },
   resultQuit: { en: 'Lab stopped after {steps} of {total} steps; everything it created was removed.', zh: '实验在完成 {total} 步中的 {steps} 步后停止；它创建的一切都已移除。' },
-  taskShell: { en: 'Shell for this task:', zh: '做这个任务用的 shell：' },
+  taskShell: { en: 'Shell for this task', zh: '做这个任务用的 shell' },
   taskAnotherTerminal: { en: 'or, in another terminal:', zh: '或者在另一个终端里运行：' },
   taskHostTerminal: { en: 'or use any other terminal on this host.', zh: '或者使用这台宿主机上的任何其他终端。' },
   taskKeys: { en: '[Enter] open the shell (leave it with `exit`)  [c] check  [h] hint  [q] quit  (a letter, then Enter)', zh: '[回车] 打开 shell（用 `exit` 离开）  [c] 检查  [h] 提示  [q] 退出（输入字母后按回车）' },

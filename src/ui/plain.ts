@@ -100,7 +100,7 @@ export function plainReporter(options: PlainOptions): Listener {
       }
         break;
       case 'task-wait':
-        line(`  ${MSG.taskShell[lang]} ${bold(event.shell)}`);
+        line(`  ${labelled(MSG.taskShell[lang], bold(event.shell), lang)}`);
         break;
       case 'precheck': {
         // Before the step's actions the check must fail; one that passes already proves nothing.

@@ -26,14 +26,19 @@ export function displayWidth(text: string): number {
 const NO_LINE_START = /^[，。、；：！？）》」』】”’,.;:!?)\]]/;
 const NO_LINE_END = /[（《「『【“‘(\[]$/;
 
-/** Join tokens so that a break never falls before closing punctuation or after an opening bracket. */
+/**
+ * Join tokens so that a break never falls before closing punctuation or after an opening bracket, nor inside a
+ * word of inline code (`/sys/fs/cgroup/lab-memory-<pid>-<时间>.scope` breaks at its spaces only, if it has any).
+ */
 function glue(tokens: string[]): string[] {
   const out: string[] = [];
+  let inCode = false;
   for (const token of tokens) {
     const last = out.at(-1);
     const joinable = last !== undefined && !/^\s+$/.test(last) && !/^\s+$/.test(token);
-    if (joinable && (NO_LINE_START.test(token) || NO_LINE_END.test(last))) out[out.length - 1] = last + token;
+    if (joinable && (inCode || NO_LINE_START.test(token) || NO_LINE_END.test(last))) out[out.length - 1] = last + token;
     else out.push(token);
+    if ((token.match(/`/g)?.length ?? 0) % 2 === 1) inCode = !inCode;
   }
   return out;
 }
@@ -61,12 +66,78 @@ export function wrapLine(text: string, width: number): string[] {
   return lines;
 }
 
+/** A break after one of these reads as a phrase ending in Chinese. */
+const PHRASE_END = /[，。、；：！？）》」』】”]$/;
+/** Words a step name must not be broken inside (the glossary's terms and the words the labs use most). */
+const WORDS = [
+  ...['命名空间', '宿主机', '容器', '内核', '控制组', '挂载', '进程', '文件', '任务', '限制', '上限', '对象', '队列', '用户'],
+  ...['主机名', '接口', '网络', '内存', '设备', '控制器', '普通', '回环', '网桥', '炸弹', '时钟', '东西', '里面', '外面'],
+];
+
+/**
+ * Break a short title (a step's name) into as few lines of `width` columns as wrapLine would, but choosing where:
+ * after Chinese punctuation first, never inside a known word, and with lines of even length, so that no line is
+ * left with one or two characters (`什` / `么也不会移动`).
+ */
+export function wrapTitle(text: string, width: number): string[] {
+  const greedy = wrapLine(text, width);
+  if (greedy.length <= 1) return greedy;
+  const tokens = glue(text.match(/[\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffe6]|[^\s\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffe6]+|\s+/g) ?? []);
+  const n = tokens.length;
+  const offsets = tokens.reduce<number[]>((acc, t) => [...acc, acc.at(-1)! + t.length], [0]);
+  const insideWord = (at: number): boolean =>
+    WORDS.some((w) => {
+      for (let i = text.indexOf(w); i >= 0; i = text.indexOf(w, i + 1)) if (i < at && at < i + w.length) return true;
+      return false;
+    });
+  const lineOf = (from: number, to: number): string => tokens.slice(from, to).join('').replace(/\s+/g, ' ').trim();
+  // A break before token i: free after a phrase ending, dear inside a word; a space between Chinese and a Latin
+  // word is no better a place than between two characters.
+  const breakCost = (i: number): number => {
+    if (i >= n) return 0;
+    if (PHRASE_END.test(tokens[i - 1]!)) return 0;
+    return insideWord(offsets[i]!) ? 3000 : 300;
+  };
+  // best[i]: the cheapest setting of tokens[0..i) as lines; every line costs more than any choice of breaks, a
+  // short line costs the square of its slack, and a last line of two columns or fewer costs dear.
+  const best: { cost: number; from: number }[] = [{ cost: 0, from: -1 }];
+  for (let i = 1; i <= n; i++) {
+    best[i] = { cost: Infinity, from: -1 };
+    for (let j = i - 1; j >= 0; j--) {
+      const line = lineOf(j, i);
+      const w = displayWidth(line);
+      if (w > width && i - j > 1) break;
+      if (best[j]!.cost === Infinity || line === '') continue;
+      const slack = Math.max(width - w, 0);
+      const shape = i < n ? slack * slack : w <= 4 ? 5000 : 0;
+      const cost = best[j]!.cost + 100000 + breakCost(i) + shape;
+      if (cost < best[i]!.cost) best[i] = { cost, from: j };
+    }
+  }
+  const lines: string[] = [];
+  for (let i = n; i > 0; i = best[i]!.from) {
+    if (best[i]!.from < 0) return greedy;
+    lines.unshift(lineOf(best[i]!.from, i));
+  }
+  return lines.length <= greedy.length ? lines : greedy;
+}
+
 const CJK_EDGE = /[\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffe6\u3000-\u303f]/;
 
-/** Join two source lines of one paragraph: no space where either side is Chinese (a soft line break in CJK text). */
+/** Chinese punctuation and full-width forms: nothing is put beside them. */
+const CJK_PUNCTUATION = /[\u3000-\u303f\uff00-\uffe6]/;
+
+/**
+ * Join two source lines of one paragraph. A soft line break between two Chinese characters, or beside Chinese
+ * punctuation, is no space; between Chinese and a Latin word or number it is one, as the prose writes them
+ * (`PID 命名空间`); between two Latin words, one.
+ */
 function joinLines(left: string, right: string): string {
   if (!left) return right;
-  return CJK_EDGE.test(left.slice(-1)) || CJK_EDGE.test(right.charAt(0)) ? left + right : `${left} ${right}`;
+  const [a, b] = [left.slice(-1), right.charAt(0)];
+  if (CJK_PUNCTUATION.test(a) || CJK_PUNCTUATION.test(b)) return left + right;
+  if (CJK_EDGE.test(a) && CJK_EDGE.test(b)) return left + right;
+  return `${left} ${right}`;
 }
 
 /**

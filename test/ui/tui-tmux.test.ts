@@ -1,6 +1,8 @@
 // The terminal UI driven as a learner would, in a real terminal (tmux, 80x24): read the first screen, re-run a
 // step's checks, scroll the commands pane back to a step's first command (Home, [, End), step on, do the `docker
 // exec` task in the embedded shell, check it, give the room to a pane (z), resize to 120x35, switch language, quit.
+// Then mount-namespace in Chinese at 120x35: PIDs in the live panel, a mountinfo line whole, the first command
+// reachable, one prompt per Enter in the task shell, the task done, the footer once the lab is over.
 // The screen is asserted at each point; the facts that matter are read from the kernel, and the host must be as
 // before.
 import t from 'tap';
@@ -12,6 +14,7 @@ import { parseJournal, replay } from '../../src/host/journal.js';
 import { cmdline, isAlive, nsInode, pidsInNamespace } from '../../src/kernel/proc.js';
 import { BIN, hostSnapshot, needsRoot, useTempState } from '../helpers.js';
 import { loadLab } from '../../src/lab/load.js';
+import { displayWidth } from '../../src/ui/text.js';
 
 // pid-namespace's number of steps, from its spec (the UI shows it as `Step N/STEPS`).
 const STEPS = (await loadLab('pid-namespace')).steps.length;
@@ -20,11 +23,11 @@ const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const skip = needsRoot() || (!hasTmux && 'needs tmux');
 
 /** A private tmux server (its own socket) running one command; only this server is ever killed. */
-function terminal(t: { teardown(fn: () => void): void }, command: string) {
+function terminal(t: { teardown(fn: () => void): void }, command: string, cols = 80, rows = 24) {
   const socket = `lab-tui-${process.pid}`;
   const tmux = (...args: string[]): string => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' }).stdout ?? '';
   t.teardown(() => void tmux('kill-server'));
-  tmux('new-session', '-d', '-s', 'lab', '-x', '80', '-y', '24', command);
+  tmux('new-session', '-d', '-s', 'lab', '-x', String(cols), '-y', String(rows), command);
   const screen = (): string => tmux('capture-pane', '-p', '-t', 'lab');
   return {
     screen,
@@ -54,7 +57,7 @@ t.test('a learner goes through pid-namespace in the terminal UI', { skip }, asyn
   let screen = term.screen();
   t.match(screen, 'PID namespaces', 'the lab title is in the header');
   t.match(screen, `Step 1/${STEPS}`, 'the step number');
-  t.match(screen, '✓ 1. A process that is PID 1', 'the first step is marked passed');
+  t.match(screen, '✓ 1. A process that is', 'the first step is marked passed');
   t.match(screen, '· 2. A /proc that shows only', 'the second is pending');
   t.match(screen, '✓ NSpid shows two PIDs for init', 'a check with its result');
   const firstCommand = /\$ (setpriv|unshare) /;
@@ -143,6 +146,87 @@ t.test('a learner goes through pid-namespace in the terminal UI', { skip }, asyn
   t.notMatch(term.screen(), 'Kernel, live', 'the full-screen view is gone');
   t.notOk(isAlive(init), 'init is gone');
   t.ok(await waitFor(() => pidsInNamespace('pid', labPidNs).length === 0, 5000, 50), "the lab's PID namespace is empty");
+  t.same(hostSnapshot(state), before, 'the host is as before');
+});
+
+t.test('a learner goes through mount-namespace in Chinese at 120x35', { skip }, async (t) => {
+  const state = useTempState();
+  const before = hostSnapshot(state);
+  const steps = (await loadLab('mount-namespace')).steps.length;
+  const term = terminal(t, `env LAB_STATE_DIR=${state} LANG=C.UTF-8 ${process.execPath} ${BIN} run mount-namespace --lang zh; sleep 60`, 120, 35);
+  const passed = (n: number) => waitFor(() => term.screen().includes(`步骤 ${n}/${steps}`) && term.screen().includes('本步骤通过'), 15_000, 50);
+  /** The right-hand column (explanation, commands, shell) row by row, as the learner reads it. */
+  const right = (): string[] => term.screen().split('\n').map((l) => l.split('│').slice(1).join('│'));
+  const squeeze = (text: string): string => text.replace(/\s+/g, '');
+
+  t.ok(await passed(1), 'the first step ran and waits for n');
+  const pidOf = (name: string): number => {
+    const [file] = readdirSync(join(state, 'runs'));
+    const run = replay(parseJournal(readFileSync(join(state, 'runs', file!), 'utf8')))!;
+    const found = run.live.find((l) => l.resource.kind === 'process' && l.resource.name === name)?.resource;
+    return found?.kind === 'process' ? (found.target ?? 0) : 0;
+  };
+  const a = pidOf('ns-a');
+  let screen = term.screen();
+  t.match(screen, '挂载命名空间', 'the header in Chinese');
+  t.match(screen, '内核实况', 'the live panel in Chinese');
+  t.match(screen, new RegExp(`ns-a +${a} +mnt`), "the live panel names A's process with its host PID, as the journal has it");
+  for (const line of screen.split('\n')) t.ok(displayWidth(line) <= 120, 'no line is wider than the terminal');
+
+  term.keys('n');
+  t.ok(await passed(2), 'step 2 passed');
+  term.keys('n');
+  t.ok(await passed(3), 'step 3 passed');
+  const b = pidOf('ns-b');
+  screen = term.screen();
+  t.match(screen, new RegExp(`ns-b +${b} +mnt`), "B's process appears in the live panel with its host PID when the step starts it");
+  // The newest output: the mountinfo line of the tmpfs that A mounted and the kernel copied into B, whole (wrapped,
+  // never cut), up to the shared:N that is the point of the step and past it.
+  const line = readFileSync(`/proc/${b}/mountinfo`, 'utf8').split('\n').find((l) => l.includes(' lab-shared-new '))!;
+  t.match(line, /shared:\d+/, `the kernel lists B's copy as shared: ${line}`);
+  t.ok(squeeze(right().join('')).includes(squeeze(`/proc/${b}/mountinfo:${line}`)), 'the whole mountinfo line is on screen, wrapped');
+  // Home: the step's first command, though the step printed more than the pane holds.
+  const first = `$ nsenter --target ${a} --mount -- mkdir /mnt/shared /mnt/private`;
+  t.notMatch(term.screen(), first, 'the first command is out of sight at first');
+  term.keys('Home');
+  t.ok(await term.waitText(first), "Home: the step's first command");
+  term.keys('End');
+  t.ok(await waitFor(() => !term.screen().includes(first), 5000, 50), 'End: the newest lines again');
+
+  // On to the task; in its shell one Enter gives one prompt.
+  for (const n of [4, 5]) {
+    term.keys('n');
+    t.ok(await passed(n), `step ${n} passed`);
+  }
+  term.keys('n');
+  const prompt = '[lab:mount-namespace] / #';
+  t.ok(await term.waitText(prompt), 'the task opened the lab shell, in A');
+  t.match(term.screen(), '（按键发给 shell。', 'the shell has the keys, said in Chinese');
+  const prompts = (): number => right().filter((l) => l.trim().startsWith(prompt)).length;
+  const atStart = prompts();
+  for (let i = 0; i < 3; i++) term.keys('true', 'Enter');
+  t.ok(await waitFor(() => prompts() >= atStart + 3, 5000, 50), 'three commands');
+  await new Promise((done) => setTimeout(done, 500));
+  t.equal(prompts(), atStart + 3, 'three Enters, three new prompts: no empty extra prompt');
+  term.keys('mkdir /mnt/shared/task && mount -t tmpfs lab-task /mnt/shared/task', 'Enter');
+  t.ok(
+    await waitFor(() => readFileSync(`/proc/${b}/mountinfo`, 'utf8').includes(' lab-task '), 10_000, 50),
+    "the learner's mount in A reached B: the kernel copied it",
+  );
+  term.keys('C-]');
+  term.keys('c');
+  t.ok(await term.waitText('最后一步通过', 15_000), 'c checked, and the task, the last step, passed');
+  t.match(term.screen(), '✓ 6. 让一个挂载传过去', 'the task is marked passed');
+  for (const line of term.screen().split('\n')) t.ok(displayWidth(line) <= 120, 'no line is wider than the terminal');
+
+  // n after the last step: the lab is over, the footer offers only what still works.
+  term.keys('n');
+  t.ok(await term.waitText('实验已结束', 15_000), 'the lab is over, said in Chinese');
+  t.ok(await term.waitText('q 关闭'), 'the footer offers q to close');
+  t.notMatch(term.screen(), /n 下一步/, 'and no longer n');
+  term.keys('q');
+  t.ok(await waitFor(() => !term.screen().includes('内核实况'), 15_000, 50), 'the full-screen view is gone');
+  t.ok(await waitFor(() => !isAlive(a) && !isAlive(b), 10_000, 50), "A's and B's processes are gone");
   t.same(hostSnapshot(state), before, 'the host is as before');
 });
 

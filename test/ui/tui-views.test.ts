@@ -4,15 +4,15 @@
 // checks, code in prose), markdown emphasis, the layout at 80x24 (z) and 120x35, in both languages.
 import t from 'tap';
 import type { LabEvent } from '../../src/lab/events.js';
-import type { LoadedLab, LoadedStep } from '../../src/lab/load.js';
+import { loadAllLabs, type LoadedLab, type LoadedStep } from '../../src/lab/load.js';
 import { displayWidth } from '../../src/ui/text.js';
 import { layoutOf, renderPanels } from '../../src/ui/tui/app.js';
 import { renderFooter } from '../../src/ui/tui/footer.js';
 import { layout } from '../../src/ui/tui/layout.js';
-import { toTags, toText, type Line } from '../../src/ui/tui/lines.js';
+import { plain, toTags, toText, type Line } from '../../src/ui/tui/lines.js';
 import type { LiveSnapshot } from '../../src/ui/tui/live-data.js';
 import { renderLive } from '../../src/ui/tui/live-view.js';
-import { explanationLines, renderExplanation } from '../../src/ui/tui/explanation.js';
+import { emphasize, explanationLines, renderExplanation } from '../../src/ui/tui/explanation.js';
 import { scrollLog } from '../../src/ui/tui/log-view.js';
 import { applyEvent, initialState, nextHint, type TuiState } from '../../src/ui/tui/state.js';
 
@@ -398,6 +398,38 @@ for (const lang of ['en', 'zh'] as const) {
     t.ok(shellRows >= 12, `the shell ${shellRows} rows`);
   });
 }
+
+t.test("every lab at 80x24, in both languages: the name of the step on screen is always whole", async (t) => {
+  for (const real of await loadAllLabs()) {
+    for (const lang of ['en', 'zh'] as const) {
+      const state = initialState(real, lang, false);
+      for (const step of real.steps) {
+        state.current = step.index;
+        const { lines, width } = panel(state, 'steps');
+        const name = plain(emphasize(step.prose[lang].title, { code: false, bold: false, italic: false }));
+        const number = `${step.index + 1}. `;
+        const at = lines.findIndex((l) => l.slice(3).startsWith(number));
+        const rest = lines.slice(at + 1);
+        const end = rest.findIndex((l) => !l.startsWith(' '.repeat(3 + number.length)));
+        const whole = [lines[at]!, ...(end < 0 ? rest : rest.slice(0, end))].map((l, i) => (i === 0 ? l.slice(3 + number.length) : l.trim())).join('');
+        t.equal(whole.replace(/ /g, ''), name.replace(/ /g, ''), `${real.spec.id} ${lang} step ${step.index + 1}: ${whole}`);
+        t.ok(lines.every((l) => displayWidth(l) <= width), 'fits its panel');
+      }
+    }
+  }
+});
+
+t.test('a list item in the explanation wraps once, at the panel width: no word is left alone on a line', async (t) => {
+  const memory = (await loadAllLabs()).find((l) => l.spec.id === 'cgroup-memory')!;
+  for (const [cols, rows] of [[80, 24], [120, 35]] as const) {
+    const state = initialState(memory, 'zh', false);
+    const { lines, width } = panel(state, 'explanation', cols, rows);
+    const body = explanationLines(state, width).map((l) => toText([l]));
+    t.notOk(body.some((l) => l.trim() === 'Docker'), `${cols}x${rows}: 'Docker' is not alone on a line: ${body.join(' | ')}`);
+    t.ok(body.every((l) => displayWidth(l) <= width), 'every line fits');
+    t.ok(lines.length > 0);
+  }
+});
 
 t.test('once the lab is over, the footer offers only the keys that still do something', async (t) => {
   for (const lang of ['en', 'zh'] as const) {

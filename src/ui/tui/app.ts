@@ -32,7 +32,7 @@ export function renderPanels(state: TuiState, box: Layout, live: LiveSnapshot | 
   state.scroll = explanation.scroll;
   const log = renderLogPanel(state, box.log.width, box.log.height);
   state.logTop = log.top;
-  const shellTitle: Line = [{ text: ` ${MSG.tuiShell[state.lang]}`, style: 'bold' }, { text: state.shellFocus ? `  (${MSG.tuiShellKeys[state.lang]})` : '', style: 'dim' }];
+  const shellTitle: Line = [{ text: ` ${MSG.tuiShell[state.lang]}`, style: 'bold' }, { text: state.shellFocus ? (state.lang === 'zh' ? `  （${MSG.tuiShellKeys.zh}）` : `  (${MSG.tuiShellKeys.en})`) : '', style: 'dim' }];
   return {
     header: renderHeader(state, box.header.width).map((l) => [{ text: '', style: 'inverse' as const }, ...l.map((s) => ({ ...s, style: s.style ?? ('inverse' as const) }))]),
     steps: renderSteps(state, box.steps.width, box.steps.height),

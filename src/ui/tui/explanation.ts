@@ -92,9 +92,10 @@ export function bodyLines(state: TuiState, width: number): Line[] {
         // A code block: as written, continued further in when longer than the panel.
         return splitLine([{ text: text.slice(4), style: 'cyan' }], Math.max(inner - 6, 8)).map((l, i) => [{ text: i === 0 ? '     ' : '       ' }, ...l]);
       }
+      // A list item's marker, or a continued item's indent, stays in front; the words after it wrap under them.
       const indent = /^\s*(?:[-*] )?/.exec(text)![0].length;
-      const parts = wrapStyled(emphasize(text, e), Math.max(inner - indent, 8));
-      return parts.map((l, i) => [{ text: i === 0 ? ' ' : ' '.repeat(indent + 1) }, ...l]);
+      const parts = wrapStyled(emphasize(text.slice(indent), e), Math.max(inner - indent, 8));
+      return parts.map((l, i) => [{ text: i === 0 ? ` ${text.slice(0, indent)}` : ' '.repeat(indent + 1) }, ...l]);
     });
 }
 

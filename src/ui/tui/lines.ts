@@ -50,7 +50,8 @@ export function clip(l: Line, width: number): Line {
 
 /**
  * Cut a line to `width` columns at a word boundary when one is close enough (within the last third), so that a
- * title reads `Mount propagation…` rather than `Mount propag…`; otherwise as clip does.
+ * title reads `Mount propagation…` rather than `Mount propag…` (in Chinese: before a comma or colon); otherwise as
+ * clip does.
  */
 export function clipWords(l: Line, width: number): Line {
   if (lineWidth(l) <= width) return l;
@@ -59,8 +60,10 @@ export function clipWords(l: Line, width: number): Line {
   // Cut where a word ends already (no space left before the …).
   const whole = clip(l, displayWidth(text.trimEnd()) + 1);
   if (/^\s/.test(plain(l).slice(text.length)) || /\s$/.test(text)) return whole;
-  const space = text.trimEnd().lastIndexOf(' ');
-  if (space < 0 || displayWidth(text.slice(0, space)) < (width * 2) / 3) return cut;
+  // The last space, or the last Chinese punctuation (the cut goes before it: `一开始…`, not `一开始，…`).
+  const trimmed = text.trimEnd();
+  const space = Math.max(trimmed.lastIndexOf(' '), ...[...trimmed.matchAll(/[，。、；：！？（]/g)].map((m) => m.index));
+  if (space <= 0 || displayWidth(text.slice(0, space)) < (width * 2) / 3) return cut;
   return clip(l, displayWidth(text.slice(0, space).trimEnd()) + 1);
 }
 

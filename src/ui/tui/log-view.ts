@@ -60,7 +60,7 @@ export function entryLines(entry: LogEntry, state: TuiState, width: number): Lin
     case 'solution':
       return [[{ text: ` ${MSG.solution[lang]}`, style: 'dim' }]];
     case 'task':
-      return wrapped(`${MSG.taskShell[lang]} ${entry.shell}`, width, ' ', '   ', 'dim');
+      return wrapped(labelled(MSG.taskShell[lang], entry.shell, lang), width, ' ', '   ', 'dim');
     case 'check': {
       const mark: Line = [{ text: ' ' }, { text: entry.ok ? '✓' : '✗', style: entry.ok ? 'green' : 'red' }, { text: ' ' }];
       const title = wrappedProse(entry.title[lang], width - 3, '', '');

@@ -1,7 +1,7 @@
 // The header (lab, step n/N, progress) and the step list with each step's state.
 import { fill } from '../lang.js';
 import { MSG } from '../messages.js';
-import { wrapLine } from '../text.js';
+import { wrapTitle } from '../text.js';
 import { emphasize } from './explanation.js';
 import { clip, clipWords, lineWidth, plain, type Line, type Style } from './lines.js';
 import { passedCount, type StepState, type TuiState } from './state.js';
@@ -27,7 +27,10 @@ export function renderHeader(state: TuiState, width: number): Line[] {
   return [[...leftLine, { text: ' '.repeat(gap) }, { text: right }]];
 }
 
-/** Each step's name on lines of `width` columns: the first after its mark and number, the rest under the name. */
+/**
+ * Each step's name on lines of `width` columns: the first after its mark and number, the rest under the name; or,
+ * with `width` 0, on one line each (to be cut).
+ */
 function wrappedSteps(state: TuiState, width: number): Line[][] {
   const { lab, lang } = state;
   return lab.steps.map((step) => {
@@ -36,9 +39,8 @@ function wrappedSteps(state: TuiState, width: number): Line[][] {
     const here = step.index === state.current;
     const number = `${step.index + 1}. `;
     const indent = ' '.repeat(3 + number.length);
-    // Wrapped, or on one line (cut later) when `width` is 0.
     const title = plain(emphasize(step.prose[lang].title, { code: false, bold: false, italic: false }));
-    const parts = width > 0 ? wrapLine(title, Math.max(width - indent.length, 8)) : [title];
+    const parts = width > 0 ? wrapTitle(title, Math.max(width - indent.length, 8)) : [title];
     return parts.map((part, i): Line => {
       const name: Line = [{ text: i === 0 ? number + part : part, style: here ? 'inverse' : undefined }];
       const l: Line = i === 0 ? [{ text: ' ' }, { text: mark, style }, { text: ' ' }, ...name] : [{ text: indent }, ...name];
@@ -53,8 +55,9 @@ export function stepRows(state: TuiState, width: number): number {
 }
 
 /**
- * The steps: mark, number, name; the one on screen in inverse. Names wrap when every step fits so, and are
- * otherwise cut, at a word where one is close.
+ * The steps: mark, number, name; the one on screen in inverse. Every name is whole when the panel has the rows;
+ * otherwise the current step's name is whole and as many of its neighbours' as fit, the others cut to one line
+ * at a word or phrase.
  */
 export function renderSteps(state: TuiState, width: number, height: number): Line[] {
   const { lab } = state;
@@ -62,8 +65,30 @@ export function renderSteps(state: TuiState, width: number, height: number): Lin
   const room = Math.max(height - 1, 0);
   const wrapped = wrappedSteps(state, width);
   if (wrapped.reduce((sum, lines) => sum + lines.length, 0) <= room) return [...out, ...wrapped.flat()];
-  // Keep the current step in sight when the list is longer than the panel.
-  const first = Math.max(0, Math.min(state.current - Math.floor(room / 2), lab.steps.length - room));
-  for (const [line] of wrappedSteps(state, 0).slice(first, first + room)) out.push(clipWords(line!, width));
-  return out;
+  // One row per step, the current one whole; then, nearest first, whole names while rows are left.
+  const count = lab.steps.length;
+  const own = wrapped[state.current]!.length;
+  const shown = Math.max(Math.min(count, room - own + 1), 1);
+  const first = Math.max(0, Math.min(state.current - Math.floor(shown / 2), count - shown));
+  const rowsOf = wrapped.map(() => 1);
+  rowsOf[state.current] = own;
+  let left = room - shown - own + 1;
+  const byDistance = Array.from({ length: shown }, (_, k) => first + k).sort((a, b) => Math.abs(a - state.current) - Math.abs(b - state.current));
+  for (const i of byDistance.filter((i) => i !== state.current)) {
+    const extra = wrapped[i]!.length - 1;
+    if (extra > 0 && extra <= left) {
+      rowsOf[i] = wrapped[i]!.length;
+      left -= extra;
+    }
+  }
+  const single = wrappedSteps(state, 0);
+  const lines: Line[] = [];
+  for (let i = first; i < first + shown; i++) lines.push(...(rowsOf[i]! > 1 ? wrapped[i]! : [clipWords(single[i]![0]!, width)]));
+  // A current step whose name needs more rows than the panel has leaves the panel's last rows to it.
+  if (lines.length > room) {
+    const at = lines.indexOf(wrapped[state.current]!.at(-1)!);
+    const end = Math.max(room, at + 1);
+    return [...out, ...lines.slice(end - room, end)];
+  }
+  return [...out, ...lines];
 }

@@ -6,18 +6,18 @@
 // scope systemd delegates to the run; the root is only read.
 import { existsSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { readCgroupFile } from '../../src/host/cgroup.js';
+import { readCgroupFile } from '../../src/kernel/cgroup-files.js';
 import { parseControllers } from '../../src/kernel/cgroup.js';
 import {
   delegation, enableAction, fromSystemd, inCgroupArgv, KEEPER, labCgroup, labParent, mkdirCgroup, mkdirChild, SCOPE_PROCESS, v2Root,
-} from '../../src/kernel/cgroup-lab.js';
+} from '../../src/lab/cgroup-lab.js';
 import { readCgroupProcs, readProcCgroup, v2PathOf } from '../../src/kernel/cgroup-path.js';
 import { readInitSystem } from '../../src/kernel/init-system.js';
 import { DELEGATE_SLICE } from '../../src/kernel/systemd.js';
 import { dieWithHarness } from '../../src/kernel/namespaces.js';
 import { childrenOf, cmdline, ppid } from '../../src/kernel/proc.js';
 import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
-import { bilingual, inChinese, inEnglish, type Say } from '../../src/lab/text.js';
+import { bilingual, inChinese, inEnglish, type Say } from '../../src/common/vocabulary.js';
 
 /** statfs(2) f_type of a cgroup v2 filesystem. */
 const CGROUP2_SUPER_MAGIC = 0x63677270;

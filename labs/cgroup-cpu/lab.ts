@@ -4,10 +4,10 @@
 // loops pinned to one CPU split it by cpu.weight, 1:3, without any throttling, and the lighter one takes the whole
 // CPU as soon as it is alone. Everything lives under the run's own cgroup (declared, killed and removed at the end).
 import { join } from 'node:path';
-import { readCgroupFile, readCpuMax, readFlatKeyed, readPids, readPressure } from '../../src/host/cgroup.js';
-import { waitFor } from '../../src/host/wait.js';
+import { readCgroupFile, readCpuMax, readFlatKeyed, readPids, readPressure } from '../../src/kernel/cgroup-files.js';
+import { waitFor } from '../../src/common/wait.js';
 import { cmdline } from '../../src/kernel/proc.js';
-import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, setAction } from '../../src/kernel/cgroup-lab.js';
+import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, setAction } from '../../src/lab/cgroup-lab.js';
 import type { Check, LabContext, LabSpec, Text, Verdict } from '../../src/lab/spec.js';
 
 /** The run's cgroup and its leaves: `box` holds the shell target, `capped` the limited loop, `low`/`high` the pair. */

@@ -8,15 +8,15 @@
 // cleanup, newest first, detaches the device before it removes the file.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { LabError } from '../../src/host/errors.js';
-import { readCgroupFile } from '../../src/host/cgroup.js';
+import { LabError } from '../../src/common/errors.js';
+import { readCgroupFile } from '../../src/kernel/cgroup-files.js';
 import { parseControllers, parseIoMax, type IoMax } from '../../src/kernel/cgroup.js';
 import { ioStatOf, measureRate, mib, timeTransfer, type IoStat, type MeasuredRate } from '../../src/kernel/cgroup-io-stat.js';
-import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, mkdirChild, runSuffix, setAction } from '../../src/kernel/cgroup-lab.js';
+import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, mkdirChild, runSuffix, setAction } from '../../src/lab/cgroup-lab.js';
 import { readCgroupProcs } from '../../src/kernel/cgroup-path.js';
 import { loopDevicesOf } from '../../src/kernel/loop.js';
 import type { Action, LabContext, LabSpec, Text, Verdict } from '../../src/lab/spec.js';
-import { bilingual } from '../../src/lab/text.js';
+import { bilingual } from '../../src/common/vocabulary.js';
 
 const MiB = 1048576;
 /** Size of the backing file (sparse: it takes disk space only as it is written). */

@@ -7,12 +7,12 @@
 // is under the run's own (declared, removed at the end).
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { readCgroupFile, readFlatKeyed, readMaxValue } from '../../src/host/cgroup.js';
-import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, mkdirChild, setAction } from '../../src/kernel/cgroup-lab.js';
+import { readCgroupFile, readFlatKeyed, readMaxValue } from '../../src/kernel/cgroup-files.js';
+import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, mkdirChild, setAction } from '../../src/lab/cgroup-lab.js';
 import { dieWithHarness } from '../../src/kernel/namespaces.js';
 import { isAlive } from '../../src/kernel/proc.js';
 import type { Action, LabContext, LabSpec } from '../../src/lab/spec.js';
-import { bilingual, inChinese, inEnglish, type Say } from '../../src/lab/text.js';
+import { bilingual, inChinese, inEnglish, type Say } from '../../src/common/vocabulary.js';
 
 const MIB = 1024 * 1024;
 

@@ -7,15 +7,15 @@
 // the host's cgroup mounts are never touched.
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { delegation, labCgroup, v2Root } from '../../src/kernel/cgroup-lab.js';
+import { delegation, labCgroup, v2Root } from '../../src/lab/cgroup-lab.js';
 import { parseProcCgroup, readCgroupProcs, readProcCgroup, v2PathOf } from '../../src/kernel/cgroup-path.js';
 import { propagationOf, readMountinfo } from '../../src/kernel/mountinfo.js';
 import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
 import { renderCommand } from '../../src/kernel/shell.js';
 import { nsInode } from '../../src/kernel/proc.js';
-import { LabError } from '../../src/host/errors.js';
+import { LabError } from '../../src/common/errors.js';
 import type { Action, CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
-import { bilingual, inChinese, inEnglish, type Say } from '../../src/lab/text.js';
+import { bilingual, inChinese, inEnglish, type Say } from '../../src/common/vocabulary.js';
 import { ownNamespace } from '../../src/lab/checks.js';
 
 /** Where the lab mounts cgroup2 inside its mount namespace, as container runtimes do. */

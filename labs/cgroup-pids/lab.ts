@@ -8,12 +8,12 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { readFlatKeyed, readMaxValue } from '../../src/host/cgroup.js';
-import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, setAction } from '../../src/kernel/cgroup-lab.js';
+import { readFlatKeyed, readMaxValue } from '../../src/kernel/cgroup-files.js';
+import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, setAction } from '../../src/lab/cgroup-lab.js';
 import { readCgroupProcs } from '../../src/kernel/cgroup-path.js';
 import { isAlive, startTime } from '../../src/kernel/proc.js';
 import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
-import { bilingual } from '../../src/lab/text.js';
+import { bilingual } from '../../src/common/vocabulary.js';
 
 /** The bomb's limit: what `docker run --pids-limit 20` would write to the container's pids.max. */
 const LIMIT = 20;

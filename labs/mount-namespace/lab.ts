@@ -9,7 +9,7 @@ import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/names
 import { nsInode } from '../../src/kernel/proc.js';
 import { bindMountProbeArgv, errnoOfExit, openForWriteProbeArgv } from '../../src/kernel/syscall-probe.js';
 import type { CheckContext, LabContext, LabSpec, Verdict } from '../../src/lab/spec.js';
-import { bilingual, inChinese, inEnglish, type Say } from '../../src/lab/text.js';
+import { bilingual, inChinese, inEnglish, type Say } from '../../src/common/vocabulary.js';
 
 /** The file the lab tries to open for writing through /proc: the hostname, which nothing here writes. */
 const HOSTNAME_FILE = '/proc/sys/kernel/hostname';

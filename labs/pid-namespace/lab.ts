@@ -7,7 +7,7 @@ import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/names
 import { readMountinfo, propagationOf } from '../../src/kernel/mountinfo.js';
 import { childrenOf, cmdline, comm, isAlive, nsInode, nspid, pidsInNamespace, ppid, readStatusFile } from '../../src/kernel/proc.js';
 import type { LabContext, LabSpec } from '../../src/lab/spec.js';
-import { inChinese, inEnglish, type Say } from '../../src/lab/text.js';
+import { inChinese, inEnglish, type Say } from '../../src/common/vocabulary.js';
 import { ownNamespace } from '../../src/lab/checks.js';
 
 /** Run a command inside the lab's PID and mount namespaces, the way `docker exec` does. */

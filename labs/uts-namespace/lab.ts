@@ -8,7 +8,7 @@ import { describeReferences, inodeAt, nsMountsOf, nsName, nsReferences } from '.
 import { isAlive, nsInode, pidsInNamespace } from '../../src/kernel/proc.js';
 import { readUtsName, utsNameArgv, type UtsName } from '../../src/kernel/uts.js';
 import type { Action, CheckContext, LabContext, LabSpec, Verdict } from '../../src/lab/spec.js';
-import { bilingual } from '../../src/lab/text.js';
+import { bilingual } from '../../src/common/vocabulary.js';
 import { ownNamespace } from '../../src/lab/checks.js';
 
 /** The names the lab gives its two "containers" and the domain name of the first. */

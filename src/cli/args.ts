@@ -1,6 +1,6 @@
 // Argument parsing shared by the subcommands: options, usage errors (exit 2), and lab ids.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { LabError } from '../host/errors.js';
+import { LabError } from '../common/errors.js';
 import { isPlainLabName, listLabIds } from '../lab/paths.js';
 import type { Lang, Text } from '../lab/spec.js';
 

@@ -1,5 +1,5 @@
 // `lab`: dispatches to one module per subcommand, loaded only when used so that `lab list` starts fast.
-import { LabError } from '../host/errors.js';
+import { LabError } from '../common/errors.js';
 import type { Lang } from '../lab/spec.js';
 import { reportError } from '../ui/error.js';
 import { pickLang } from '../ui/lang.js';

@@ -1,5 +1,5 @@
 // `lab shell <id>`: an interactive shell inside the namespaces of a running lab, the way `docker exec -it` works.
-import { LabError } from '../host/errors.js';
+import { LabError } from '../common/errors.js';
 import { runInteractive } from '../host/exec.js';
 import { findRuns, type FoundRun } from '../host/journal.js';
 import { isAlive } from '../kernel/proc.js';

@@ -1,7 +1,7 @@
 // What `lab run` and `lab verify` share: loading a lab, refusing to start it on a host that lacks what it needs
 // or while it already runs, and turning Ctrl-C and kill into an orderly cleanup.
 import { requireV2Controllers } from '../host/cgroup.js';
-import { LabError } from '../host/errors.js';
+import { LabError } from '../common/errors.js';
 import { findRuns } from '../host/journal.js';
 import { loadLab, type LoadedLab } from '../lab/load.js';
 import { unmet, type Requirement } from '../lab/requirements.js';

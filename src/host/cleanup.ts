@@ -7,11 +7,13 @@ import { renderCommand } from '../kernel/shell.js';
 import { IPCRM_FLAG, readSysvipc } from '../kernel/sysvipc.js';
 import { stopScopeArgv } from '../kernel/systemd.js';
 import { teardown, writeCgroupFile } from './cgroup.js';
-import { killProcess, waitFor } from './wait.js';
+import { waitFor } from '../common/wait.js';
+import { killProcess } from './wait.js';
 import { RUN_MARKER, runCommand } from './exec.js';
 import { appendRecord, type FoundRun, type Resource } from './journal.js';
 
-export { killProcess, waitFor } from './wait.js';
+export { killProcess } from './wait.js';
+export { waitFor } from '../common/wait.js';
 
 /** How long systemd may take to remove a stopped scope's cgroup before the harness removes it itself. */
 const SCOPE_GONE_MS = 3000;

@@ -1,9 +1,9 @@
 // The one door to processes. Every command the harness runs goes through here, with the same argv that the
 // learner is shown. execa is loaded on first use so that commands which run nothing (`lab list`) start fast.
 import { constants } from 'node:os';
-import type { ProbeResult } from '../lab/spec.js';
+import type { ProbeResult } from '../common/vocabulary.js';
 import { startTime } from '../kernel/proc.js';
-import { LabError, explainSystemError } from './errors.js';
+import { LabError, explainSystemError } from '../common/errors.js';
 
 /** Receives a command's output as it streams. */
 export type OutputSink = (stream: 'stdout' | 'stderr', text: string) => void;

@@ -5,12 +5,11 @@ import { release } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { unshareArgv } from '../kernel/namespaces.js';
 import { delegatedScopeArgv, scopeUnit } from '../kernel/systemd.js';
-import type { NamespaceType } from '../lab/spec.js';
-import { errnoOf } from './errors.js';
+import { NAMESPACE_TYPES, type NamespaceType } from '../common/vocabulary.js';
+import { errnoOf } from '../common/errors.js';
 import { runCommand } from './exec.js';
 
 /** Every namespace type, in the order of namespaces(7). */
-export const NAMESPACE_TYPES: NamespaceType[] = ['pid', 'mnt', 'uts', 'ipc', 'net', 'user', 'cgroup', 'time'];
 
 /**
  * Why creating a namespace failed: an errno the kernel gave unshare(2), `unsupported-option` when this

@@ -2,7 +2,7 @@
 // run, it carries the run marker in its environment so that `lab clean` finds it and whatever it started.
 import type { IPty } from 'node-pty';
 import { RUN_MARKER } from './exec.js';
-import { explainSystemError } from './errors.js';
+import { explainSystemError } from '../common/errors.js';
 
 /** A program running on a pseudo-terminal. */
 export interface PtyProcess {

@@ -1,7 +1,7 @@
 // The harness's state directory: journals of live runs and the learner's progress. Root-only, and refused if it
 // is anything but a real directory owned by us with mode 0700, so that no other user can plant links in it.
 import { lstatSync, mkdirSync } from 'node:fs';
-import { LabError } from './errors.js';
+import { LabError } from '../common/errors.js';
 
 /** Where state lives: LAB_STATE_DIR, or /var/lib/lab (outside any world-writable directory). */
 export function stateDirPath(): string {

@@ -1,6 +1,6 @@
 // Builders of the commands that create and enter namespaces. Pure: they return an argv, which the one executor
 // runs and shows the learner verbatim.
-import type { NamespaceType } from '../lab/spec.js';
+import type { NamespaceType } from '../common/vocabulary.js';
 
 /** The `unshare` flag that creates each namespace type. */
 const UNSHARE_FLAG: Record<NamespaceType, string> = {

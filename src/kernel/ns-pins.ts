@@ -2,7 +2,7 @@
 // without a process, an open file descriptor of its /proc/<pid>/ns/<type> file or a bind mount of that file. Pure
 // reads of /proc; the kernel names a namespace in all three places the same way, `uts:[4026532174]`.
 import { readdirSync, readlinkSync, statSync } from 'node:fs';
-import type { NamespaceType, Text } from '../lab/spec.js';
+import type { NamespaceType, Text } from '../common/vocabulary.js';
 import { readMountinfo, type MountEntry } from './mountinfo.js';
 import { listPids, nsInode, pidsInNamespace, type PidRef } from './proc.js';
 

@@ -1,7 +1,7 @@
 // Readers of /proc: the kernel's own account of processes and their namespaces. Pure reads, no side effects;
 // each returns undefined when the process is gone, because processes vanish between two reads.
 import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import type { NamespaceType } from '../lab/spec.js';
+import type { NamespaceType } from '../common/vocabulary.js';
 
 /** A PID, or 'self' for the calling process. */
 export type PidRef = number | 'self';

@@ -7,7 +7,7 @@ import {
   type DelegationProbe, type NamespaceProbe, type OverlaySource,
 } from '../host/probe.js';
 import { readInitSystem, type InitSystem } from '../kernel/init-system.js';
-import { LabError } from '../host/errors.js';
+import { LabError } from '../common/errors.js';
 import { listLabIds, loadLab } from './load.js';
 import { allRequirements, controllerFix, unmet, type Requirement } from './requirements.js';
 import type { RequirementId, Text } from './spec.js';

@@ -2,7 +2,7 @@
 // lines, the TUI) are listeners of this one stream.
 import type { Lang, Text } from './spec.js';
 import type { LoadedLab, LoadedStep } from './load.js';
-import type { LabError } from '../host/errors.js';
+import type { LabError } from '../common/errors.js';
 
 export type StepStatus = 'passed' | 'failed' | 'error' | 'quit';
 

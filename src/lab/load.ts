@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { labsDir, listLabIds, projectRoot } from './paths.js';
-import { LabError } from '../host/errors.js';
+import { LabError } from '../common/errors.js';
 import { parseProse, type LabProse, type StepProse } from './prose.js';
 import type { Lang, LabSpec, Step } from './spec.js';
 import { validateLab } from './validate.js';

@@ -1,13 +1,13 @@
 // The runner: a state machine over a lab's steps. It performs actions through the session, waits for the learner
 // on tasks (through a driver), runs checks, and reports everything as events. It never writes to the terminal.
-import { commandError, LabError } from '../host/errors.js';
+import { commandError, LabError } from '../common/errors.js';
 import { renderCommand } from '../kernel/shell.js';
 import type { LabEvent, LabOutcome, Listener, StepStatus } from './events.js';
 import type { LoadedLab, LoadedStep } from './load.js';
 import type { Action, Check, LabSpec, Lang, ShellSpec, Verdict } from './spec.js';
 import { renderAction, Session } from './session.js';
 import { nsenterArgv } from '../kernel/namespaces.js';
-import { cgroupDirOf, joinCgroupArgv, labCgroup } from '../kernel/cgroup-lab.js';
+import { cgroupDirOf, joinCgroupArgv, labCgroup } from './cgroup-lab.js';
 
 /** What a task step offers whoever waits for the learner. */
 export interface TaskSession {

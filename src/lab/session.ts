@@ -1,17 +1,17 @@
 // A run's hold on the host: the journal, the processes it started, the values steps passed on, and the cleanup
 // that removes all of it newest first. The runner drives it; actions and checks see it as their context.
+import { NAMESPACE_TYPES } from '../common/vocabulary.js';
 import { childrenOf, comm, isAlive, nsInode, startTime } from '../kernel/proc.js';
 import { quoteWord, renderCommand } from '../kernel/shell.js';
 import { readSysvipc } from '../kernel/sysvipc.js';
 import { describeResource, isLabName, killMarked, removeResource, resourceExists, waitFor } from '../host/cleanup.js';
 import { writeKernelFile } from '../host/cgroup.js';
-import { commandError, errnoOf, LabError } from '../host/errors.js';
+import { commandError, errnoOf, LabError } from '../common/errors.js';
 import { runCommand, startProcess, type OutputSink } from '../host/exec.js';
 import { Journal, type Resource } from '../host/journal.js';
 import type { CommandRole, Listener } from './events.js';
 import type { Action, CheckContext, HostResource, LabProcess, NamespaceType, ProbeResult, Text } from './spec.js';
 
-const NAMESPACE_TYPES: NamespaceType[] = ['pid', 'mnt', 'uts', 'ipc', 'net', 'user', 'cgroup', 'time'];
 
 interface Held {
   id: number;

@@ -1,17 +1,12 @@
 // The lab format: what a lab under labs/<id>/lab.ts declares. Prose (titles, explanations, hints) lives
 // beside it in en.md and zh.md; everything the harness does and checks lives here.
+import type { NamespaceType, ProbeResult, Text } from '../common/vocabulary.js';
 
-/** The languages every learner-facing text exists in. */
-export type Lang = 'en' | 'zh';
-
-/** A short text in every language (check titles, notes). Long prose goes in the lab's markdown files. */
-export type Text = Record<Lang, string>;
+/** The words every layer shares (src/common/vocabulary.ts), here too for a lab's convenience. */
+export type { Lang, NamespaceType, ProbeResult, Text } from '../common/vocabulary.js';
 
 /** The format version of lab specs; the loader refuses any other. */
 export const LAB_FORMAT = 1;
-
-/** Namespace types as named in /proc/<pid>/ns/ and by `nsenter`. */
-export type NamespaceType = 'pid' | 'mnt' | 'uts' | 'ipc' | 'net' | 'user' | 'cgroup' | 'time';
 
 /** Things a lab needs from the host; `lab list`, `lab doctor` and `lab verify` read the same list. */
 export type RequirementId =
@@ -176,15 +171,6 @@ export interface LabContext {
   /** A value a previous action or check stored with `set`. Throws when absent. */
   get(key: string): string;
   set(key: string, value: string): void;
-}
-
-/** The outcome of running one command for a check (execa's result, reduced). */
-export interface ProbeResult {
-  exitCode: number;
-  /** The signal that ended the command (`SIGKILL`), when one did. */
-  signal?: string;
-  stdout: string;
-  stderr: string;
 }
 
 /** What a check may use: the lab context plus a way to run a command whose result is the fact. */

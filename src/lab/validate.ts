@@ -1,4 +1,5 @@
 // Validation of a lab: the spec's fields and the prose in both languages. Each problem names the step and field.
+import { NAMESPACE_TYPES } from '../common/vocabulary.js';
 import type { LabProse } from './prose.js';
 import { LAB_FORMAT, type Lang, type RequirementId } from './spec.js';
 import { REQUIREMENT_IDS } from './requirements.js';
@@ -6,7 +7,6 @@ import { REQUIREMENT_IDS } from './requirements.js';
 const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const CJK = /[\u3400-\u9fff]/;
 const LANGS: Lang[] = ['en', 'zh'];
-const NAMESPACES = ['pid', 'mnt', 'uts', 'ipc', 'net', 'user', 'cgroup', 'time'];
 
 type Obj = Record<string, unknown>;
 const isObj = (value: unknown): value is Obj => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -74,7 +74,7 @@ export function validateLab(dirName: string, spec: unknown, prose: Record<Lang, 
   if (!isObj(spec.shell) || typeof spec.shell.target !== 'string' || !Array.isArray(spec.shell.namespaces)) {
     problems.push('field "shell" must be { target, namespaces }');
   } else {
-    for (const ns of spec.shell.namespaces) if (!NAMESPACES.includes(ns as string)) problems.push(`field "shell.namespaces": unknown namespace ${JSON.stringify(ns)}`);
+    for (const ns of spec.shell.namespaces) if (!(NAMESPACE_TYPES as readonly string[]).includes(ns as string)) problems.push(`field "shell.namespaces": unknown namespace ${JSON.stringify(ns)}`);
     if (spec.shell.cgroup !== undefined && typeof spec.shell.cgroup !== 'boolean') problems.push('field "shell.cgroup" must be true or false');
   }
   if (spec.cgroup !== undefined && (typeof spec.cgroup !== 'string' || !KEBAB.test(spec.cgroup))) problems.push('field "cgroup" must be a kebab-case name');

@@ -1,5 +1,5 @@
 // How an expected failure is shown: operation and path, what it means, how to fix it. No stack trace.
-import { LabError } from '../host/errors.js';
+import { LabError } from '../common/errors.js';
 import type { Lang } from '../lab/spec.js';
 
 /** The lines shown for a LabError in the learner's language. */

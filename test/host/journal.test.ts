@@ -66,7 +66,7 @@ t.test('the state directory must be private: a symlink or an open mode is refuse
 });
 
 t.test('a failed command is explained by the errno it printed', async (t) => {
-  const { commandError, errnoInOutput } = await import('../../src/host/errors.js');
+  const { commandError, errnoInOutput } = await import('../../src/common/errors.js');
   t.equal(errnoInOutput('unshare: unshare failed: Operation not permitted'), 'EPERM');
   t.equal(errnoInOutput('unshare: unshare failed: Invalid argument'), 'EINVAL');
   t.equal(errnoInOutput('all fine'), undefined);

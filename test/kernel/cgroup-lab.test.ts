@@ -3,7 +3,7 @@
 import t from 'tap';
 
 process.env.LAB_CGROUP_MANAGER = 'systemd';
-const { delegation, KEEPER, labCgroup, labParent, labScopeUnit, SCOPE_PROCESS, v2Root } = await import('../../src/kernel/cgroup-lab.js');
+const { delegation, KEEPER, labCgroup, labParent, labScopeUnit, SCOPE_PROCESS, v2Root } = await import('../../src/lab/cgroup-lab.js');
 const { readInitSystem } = await import('../../src/kernel/init-system.js');
 const { labCgroupOf, shellCommand } = await import('../../src/lab/runner.js');
 import type { Action, LabContext, LabSpec } from '../../src/lab/spec.js';

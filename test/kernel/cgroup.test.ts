@@ -18,8 +18,9 @@ import {
   parsePressure,
   parseSize,
 } from '../../src/kernel/cgroup.js';
-import { cgroupError, requireV2Controllers } from '../../src/host/cgroup.js';
-import { LabError } from '../../src/host/errors.js';
+import { requireV2Controllers } from '../../src/host/cgroup.js';
+import { cgroupError } from '../../src/kernel/cgroup-files.js';
+import { LabError } from '../../src/common/errors.js';
 
 // Texts as a 6.1 kernel writes them.
 const MEMORY_EVENTS = 'low 0\nhigh 12\nmax 40\noom 2\noom_kill 1\noom_group_kill 0\n';

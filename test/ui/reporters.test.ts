@@ -2,7 +2,7 @@
 import t from 'tap';
 import type { LabEvent } from '../../src/lab/events.js';
 import type { LoadedLab } from '../../src/lab/load.js';
-import { LabError } from '../../src/host/errors.js';
+import { LabError } from '../../src/common/errors.js';
 import { eventToJson, jsonReporter } from '../../src/ui/json.js';
 import { plainReporter } from '../../src/ui/plain.js';
 import { TapWriter } from '../../src/ui/tap.js';

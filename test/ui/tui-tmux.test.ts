@@ -204,8 +204,11 @@ t.test('a learner goes through mount-namespace in Chinese at 120x35', { skip }, 
   t.match(term.screen(), '（按键发给 shell。', 'the shell has the keys, said in Chinese');
   const prompts = (): number => right().filter((l) => l.trim().startsWith(prompt)).length;
   const atStart = prompts();
-  for (let i = 0; i < 3; i++) term.keys('true', 'Enter');
-  t.ok(await waitFor(() => prompts() >= atStart + 3, 5000, 50), 'three commands');
+  // As a learner types: a command, Enter, and the next once the prompt is back.
+  for (let i = 1; i <= 3; i++) {
+    term.keys('true', 'Enter');
+    t.ok(await waitFor(() => prompts() >= atStart + i, 10_000, 50), `command ${i}: a new prompt`);
+  }
   await new Promise((done) => setTimeout(done, 500));
   t.equal(prompts(), atStart + 3, 'three Enters, three new prompts: no empty extra prompt');
   term.keys('mkdir /mnt/shared/task && mount -t tmpfs lab-task /mnt/shared/task', 'Enter');

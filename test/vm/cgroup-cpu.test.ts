@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { loadLab } from '../../src/lab/load.js';
 import type { Session } from '../../src/lab/session.js';
-import { v2Root } from '../../src/kernel/cgroup-lab.js';
+import { v2Root } from '../../src/lab/cgroup-lab.js';
 import { hostSnapshot, useTempState, verifyWithFacts } from '../helpers.js';
 
 const skip = process.env.LAB_IN_VM ? false : 'runs only in the test VM (npm run test:vm)';

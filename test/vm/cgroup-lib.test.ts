@@ -9,13 +9,13 @@ import {
   enableControllers,
   makeCgroup,
   movePid,
-  readMaxValue,
   requireV2Controllers,
   setLimits,
   teardown,
   writeCgroupFile,
 } from '../../src/host/cgroup.js';
-import { LabError } from '../../src/host/errors.js';
+import { readMaxValue } from '../../src/kernel/cgroup-files.js';
+import { LabError } from '../../src/common/errors.js';
 
 const skip = process.env.LAB_IN_VM ? false : 'runs only in the test VM (npm run test:vm)';
 const read = (path: string): string => readFileSync(path, 'utf8').trim();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import t, { type Test } from 'tap';
 import { waitFor } from '../../src/host/cleanup.js';
 import { makeCgroup, teardown, writeCgroupFile } from '../../src/host/cgroup.js';
-import { v2Root } from '../../src/kernel/cgroup-lab.js';
+import { v2Root } from '../../src/lab/cgroup-lab.js';
 import { loadLab } from '../../src/lab/load.js';
 import type { Session } from '../../src/lab/session.js';
 import type { Action, LabContext } from '../../src/lab/spec.js';

@@ -2,6 +2,7 @@
 // against the host's (PID 1's) and the harness's own, which processes and which cgroup the current step is about,
 // and that cgroup's memory, CPU and pids files with the controllers it really has. Only files are read (readlink,
 // read, stat): nothing is spawned per refresh.
+import { NAMESPACE_TYPES } from '../../common/vocabulary.js';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readCgroupLayout, readV2Controllers, type CgroupLayout, type CgroupMode } from '../../kernel/cgroup-mode.js';
@@ -11,7 +12,6 @@ import { isAlive, nsInode, type PidRef } from '../../kernel/proc.js';
 import type { LabProcess, NamespaceType } from '../../lab/spec.js';
 import type { TuiState } from './state.js';
 
-export const NS_TYPES: NamespaceType[] = ['pid', 'mnt', 'uts', 'ipc', 'net', 'user', 'cgroup', 'time'];
 
 /** A process's namespace inodes by type (absent when unreadable, or when the kernel lacks that type). */
 export type NsInodes = Partial<Record<NamespaceType, number>>;
@@ -95,7 +95,7 @@ export interface LiveReaderOptions {
 
 function inodes(pid: PidRef): NsInodes {
   const out: NsInodes = {};
-  for (const type of NS_TYPES) {
+  for (const type of NAMESPACE_TYPES) {
     const inode = nsInode(pid, type);
     if (inode !== undefined) out[type] = inode;
   }

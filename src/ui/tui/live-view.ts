@@ -4,10 +4,11 @@
 // limit as a gauge, CPU use, pids against its limit, or what the v2 tree really lacks; then a table of namespace
 // inodes in the manner of lsns (one row per type; the host's column, then the step's processes first, where
 // `= host` marks a namespace shared with the host). Once the lab is over it says so and lists nothing as live.
+import { NAMESPACE_TYPES } from '../../common/vocabulary.js';
 import { fill } from '../lang.js';
 import { MSG } from '../messages.js';
 import { clip, padText, type Line } from './lines.js';
-import { NS_TYPES, type Gauge, type LiveCgroup, type LiveProcess, type LiveSnapshot, type NsInodes } from './live-data.js';
+import { type Gauge, type LiveCgroup, type LiveProcess, type LiveSnapshot, type NsInodes } from './live-data.js';
 import type { Lang, Text } from '../../lab/spec.js';
 import { displayWidth, wrapLine } from '../text.js';
 
@@ -84,7 +85,7 @@ function gaugeLine(label: string, gauge: Gauge, width: number, lang: Lang, forma
 
 /** The namespace types a process does not share with the host. */
 function ownTypes(p: LiveProcess, host: NsInodes): string[] {
-  return NS_TYPES.filter((t) => p.ns[t] !== undefined && p.ns[t] !== host[t]);
+  return NAMESPACE_TYPES.filter((t) => p.ns[t] !== undefined && p.ns[t] !== host[t]);
 }
 
 /** One process per row (continued under its namespaces when they do not fit): marker, name, host PID, own namespaces. */
@@ -102,7 +103,7 @@ function processRows(snapshot: LiveSnapshot, lang: Lang, width: number): { heade
     let summary: string;
     let style: Line[number]['style'];
     if (!p.alive) [summary, style] = [MSG.tuiExited[lang], 'dim'];
-    else if (NS_TYPES.every((t) => p.ns[t] === undefined)) [summary, style] = ['—', 'dim'];
+    else if (NAMESPACE_TYPES.every((t) => p.ns[t] === undefined)) [summary, style] = ['—', 'dim'];
     else if (own.length === 0) [summary, style] = [`= ${MSG.tuiHost[lang]}`, 'dim'];
     else [summary, style] = [own.join(' '), 'yellow'];
     const parts = wrapAll(summary, Math.max(width - indent, 6));
@@ -131,7 +132,7 @@ function nsTable(snapshot: LiveSnapshot, lang: Lang, width: number, differs = ne
   const alive = snapshot.processes.filter((p) => p.alive);
   const columns: { name: string; ns: NsInodes }[] = [];
   // The harness's own namespaces get a column only when they are not the host's (a test's private mount namespace).
-  if (NS_TYPES.some((t) => snapshot.self[t] !== snapshot.host[t])) columns.push({ name: MSG.tuiSelf[lang], ns: snapshot.self });
+  if (NAMESPACE_TYPES.some((t) => snapshot.self[t] !== snapshot.host[t])) columns.push({ name: MSG.tuiSelf[lang], ns: snapshot.self });
   columns.push(...[...alive.filter((p) => p.focus), ...alive.filter((p) => !p.focus)].map((p) => ({ name: p.name, ns: p.ns })));
   const fit = Math.max(Math.floor((width - 1 - NAME_WIDTH - CELL_WIDTH) / CELL_WIDTH), 0);
   if (fit === 0 && columns.length > 0) return [];
@@ -139,7 +140,7 @@ function nsTable(snapshot: LiveSnapshot, lang: Lang, width: number, differs = ne
   const shared = `= ${MSG.tuiHost[lang]}`;
   const cell = (text: string): string => padText(clip([{ text }], CELL_WIDTH - 1).map((s) => s.text).join(''), CELL_WIDTH);
   const out: Line[] = [clip([{ text: ` ${padText('ns', NAME_WIDTH)}${cell(MSG.tuiHost[lang])}${shown.map((c) => cell(c.name)).join('')}`, style: 'bold' }], width)];
-  for (const type of NS_TYPES) {
+  for (const type of NAMESPACE_TYPES) {
     const host = snapshot.host[type];
     const row: Line = [{ text: ` ${padText(type, NAME_WIDTH)}${cell(host === undefined ? '—' : String(host))}` }];
     for (const c of shown) {

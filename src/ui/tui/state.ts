@@ -1,6 +1,6 @@
 // What the terminal UI knows about a run: the runner's events folded into one plain object (no terminal here), so
 // that every view is a function of this state and the screen size, and a language switch redraws from it.
-import type { LabError } from '../../host/errors.js';
+import type { LabError } from '../../common/errors.js';
 import type { CommandRole, LabEvent, LabOutcome } from '../../lab/events.js';
 import type { LoadedLab } from '../../lab/load.js';
 import type { Lang, Text } from '../../lab/spec.js';

@@ -2,13 +2,13 @@
 // host without systemd), the actions that make them, and the argv that starts a program inside one. Builders of
 // argv and paths; the session runs them and journals what they create.
 import { join } from 'node:path';
-import type { Action, ActionSpec, LabContext } from '../lab/spec.js';
-import { readCgroupLayout } from './cgroup-mode.js';
-import { readProcCgroup, v2PathOf } from './cgroup-path.js';
-import { readInitSystem } from './init-system.js';
-import { dieWithHarness } from './namespaces.js';
-import { quoteWord, renderCommand } from './shell.js';
-import { delegatedScopeArgv, scopeCgroup, scopeUnit } from './systemd.js';
+import type { Action, ActionSpec, LabContext } from './spec.js';
+import { readCgroupLayout } from '../kernel/cgroup-mode.js';
+import { readProcCgroup, v2PathOf } from '../kernel/cgroup-path.js';
+import { readInitSystem } from '../kernel/init-system.js';
+import { dieWithHarness } from '../kernel/namespaces.js';
+import { quoteWord, renderCommand } from '../kernel/shell.js';
+import { delegatedScopeArgv, scopeCgroup, scopeUnit } from '../kernel/systemd.js';
 
 /** What naming a run's cgroups needs of its context: the run's id. */
 type RunOf = Pick<LabContext, 'runId'>;

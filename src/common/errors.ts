@@ -1,5 +1,5 @@
 // Errors a learner can act on: what failed (operation and path), what it means, how to fix it, in both languages.
-import type { Text } from '../lab/spec.js';
+import type { Text } from './vocabulary.js';
 
 export interface LabErrorDetails {
   /** What was being done, e.g. ``write `/sys/fs/cgroup/lab-3/pids.max` `` or `run unshare --pid`. */

@@ -110,7 +110,7 @@ class Aborted extends Error {}
 export async function runLab(lab: LoadedLab, options: RunOptions, listener: Listener): Promise<LabOutcome> {
   const emit = (event: LabEvent): void => listener(event);
   const outcome: LabOutcome = { status: 'passed', checksPassed: 0, checksFailed: 0, stepsPassed: 0, steps: lab.steps.length };
-  const session = new Session(lab.spec.id, emit, options.signal);
+  const session = new Session(lab.spec.id, emit, { signal: options.signal, shell: lab.spec.shell });
   options.onSession?.(session);
   emit({ type: 'lab-start', lab, lang: options.lang, mode: options.mode, runId: session.runId });
   const throwIfAborted = (): void => {

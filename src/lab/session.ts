@@ -10,7 +10,7 @@ import { commandError, errnoOf, LabError } from '../common/errors.js';
 import { runCommand, startProcess, type OutputSink } from '../host/exec.js';
 import { Journal, type Resource } from '../host/journal.js';
 import type { CommandRole, Listener } from './events.js';
-import type { Action, CheckContext, HostResource, LabProcess, NamespaceType, ProbeResult, Text } from './spec.js';
+import type { Action, CheckContext, HostResource, LabProcess, NamespaceType, ProbeResult, ShellSpec, Text } from './spec.js';
 
 
 interface Held {
@@ -34,11 +34,14 @@ export class Session implements CheckContext {
   /** The step whose commands are running, for the events. */
   step = '';
   private readonly signal: AbortSignal | undefined;
+  /** The lab's shell spec: where `lab shell`, task shells and the `enter` builder go by default. */
+  readonly shell: ShellSpec;
 
-  constructor(lab: string, emit: Listener, signal?: AbortSignal) {
+  constructor(lab: string, emit: Listener, options: { signal?: AbortSignal; shell?: ShellSpec } = {}) {
     this.journal = Journal.create(lab);
     this.emit = emit;
-    this.signal = signal;
+    this.signal = options.signal;
+    this.shell = options.shell ?? { target: '', namespaces: [] };
   }
 
   get runId(): string {

@@ -166,6 +166,8 @@ export interface LabProcess {
 export interface LabContext {
   /** The run's id (`lab-<lab>-<pid>-<time>`), unique on this host: use its end to make names unique. */
   readonly runId: string;
+  /** The lab's shell spec: which process's namespaces `lab shell`, task shells and `enter` join by default. */
+  readonly shell: ShellSpec;
   /** The lab's process of this name; throws a LabError when the step that starts it did not run. */
   proc(name: string): LabProcess;
   /** A value a previous action or check stored with `set`. Throws when absent. */

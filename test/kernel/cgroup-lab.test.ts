@@ -10,6 +10,7 @@ import type { Action, LabContext, LabSpec } from '../../src/lab/spec.js';
 
 const ctx: LabContext = {
   runId: 'lab-cgroup-cpu-4242-mx9o4xdp',
+  shell: { target: SCOPE_PROCESS, namespaces: [] },
   proc: (name: string) => {
     if (name !== SCOPE_PROCESS) throw new Error(`no process ${name}`);
     return { pid: 4300, leader: 4300, ns: {} };

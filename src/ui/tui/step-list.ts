@@ -27,6 +27,19 @@ export function renderHeader(state: TuiState, width: number): Line[] {
   return [[...leftLine, { text: ' '.repeat(gap) }, { text: right }]];
 }
 
+/** Step names wrapped, by width and name: a lab has a few names and the panel a few widths, and every redraw asks. */
+const wrappedTitles = new Map<string, string[]>();
+function titleLines(title: string, width: number): string[] {
+  const key = `${width}\u0000${title}`;
+  let lines = wrappedTitles.get(key);
+  if (!lines) {
+    if (wrappedTitles.size > 500) wrappedTitles.clear();
+    lines = wrapTitle(title, width);
+    wrappedTitles.set(key, lines);
+  }
+  return lines;
+}
+
 /**
  * Each step's name on lines of `width` columns: the first after its mark and number, the rest under the name; or,
  * with `width` 0, on one line each (to be cut).
@@ -40,7 +53,7 @@ function wrappedSteps(state: TuiState, width: number): Line[][] {
     const number = `${step.index + 1}. `;
     const indent = ' '.repeat(3 + number.length);
     const title = plain(emphasize(step.prose[lang].title, { code: false, bold: false, italic: false }));
-    const parts = width > 0 ? wrapTitle(title, Math.max(width - indent.length, 8)) : [title];
+    const parts = width > 0 ? titleLines(title, Math.max(width - indent.length, 8)) : [title];
     return parts.map((part, i): Line => {
       const name: Line = [{ text: i === 0 ? number + part : part, style: here ? 'inverse' : undefined }];
       const l: Line = i === 0 ? [{ text: ' ' }, { text: mark, style }, { text: ' ' }, ...name] : [{ text: indent }, ...name];

@@ -1,0 +1,233 @@
+// The subcommands, once: name, arguments, options, one-line summary and README text in both languages, who the
+// command is for, and the module that runs it. `lab --help`, the dispatch in main.ts, each command's usage line and
+// the README's command table (scripts/readme-commands.mjs) are all made from this table. Light on purpose: it
+// imports no command module, so `lab list` loads only its own.
+import type { Lang, Text } from '../common/vocabulary.js';
+
+/** What every subcommand module exports. */
+export interface Command {
+  /** Run with the arguments after the subcommand name; resolves to the exit status. */
+  run(args: string[], lang: Lang): Promise<number>;
+  /** `lab <command> --help`; its usage line agrees with the table (test/cli/commands.test.ts). */
+  help: Record<Lang, string>;
+}
+
+/** One row of the table. */
+export interface CommandEntry {
+  /** The word after `lab`; the module is src/cli/<name>.ts. */
+  name: string;
+  /** Its arguments as the usage line writes them (`<id>`, `<id>... | --all`); empty when it takes none. */
+  args: string;
+  /** Its own options as the usage line writes them (`[--json]`); `--lang` and `--help` go without saying. */
+  options: string;
+  /** One line in `lab --help`. */
+  summary: Text;
+  /** What the README says of it (markdown, one paragraph): a row of the English table, an item of the Chinese list. */
+  readme: Text;
+  /** `learner`: under "Commands" in `lab --help`; `author`: under "For lab authors", for people writing labs. */
+  audience: 'learner' | 'author';
+  /** The module that runs it, loaded only when the command is used. */
+  load(): Promise<Command>;
+}
+
+/** Every subcommand, in the order `lab --help` and the README list them. */
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: 'list',
+    args: '',
+    options: '[--json]',
+    summary: { en: 'the labs, whether this host can run them, and your progress', zh: '列出实验、本机能否运行、你的进度' },
+    readme: {
+      en: 'the labs, whether this host can run each one (and what is missing), and your progress; `--json`',
+      zh: '列出实验、本机能否运行（缺什么）和你的进度（progress）；`--json`。',
+    },
+    audience: 'learner',
+    load: () => import('./list.js'),
+  },
+  {
+    name: 'run',
+    args: '<id>',
+    options: '[--yes] [--plain | --tap | --json]',
+    summary: {
+      en: 'walk through a lab step by step (--yes: no pauses; --plain, --tap, --json)',
+      zh: '一步一步完成一个实验（--yes：不停顿；--plain、--tap、--json）',
+    },
+    readme: {
+      en:
+        'walk through a lab; on a terminal in the full-screen [terminal UI](#the-terminal-ui). `--plain` keeps the line ' +
+        'prompt (on a task, `Enter` opens a shell, `c` checks, `h` gives a hint, `q` quits). `--yes` runs straight ' +
+        'through in plain text (tasks with their reference solution); `--tap`, `--json` choose the output',
+      zh:
+        '一步一步完成实验；在终端上是全屏界面（见上文 The terminal UI）；`--plain` 使用逐行提示：动手任务（task）中按回车' +
+        '打开 shell，`c` 检查（check），`h` 提示（hint），`q` 退出。`--yes` 不停顿地以纯文本运行到底（动手任务用参考答案完成）；' +
+        '`--tap`、`--json` 选择输出格式。',
+    },
+    audience: 'learner',
+    load: () => import('./run.js'),
+  },
+  {
+    name: 'verify',
+    args: '<id>... | --all',
+    options: '[--tap | --json | --plain] [--prove-checks]',
+    summary: {
+      en: 'run labs with their reference solutions and check every step (--tap, --json, --prove-checks)',
+      zh: '用参考答案运行实验并检查每一步（--tap、--json、--prove-checks）',
+    },
+    readme: {
+      en:
+        'run labs with their reference solutions and check every step; exit 0 only when every check passed. A lab this ' +
+        'host cannot run is skipped with the reason (in TAP a `# SKIP` point with what is missing, why and the fix) and ' +
+        "listed at the end; skips leave `--all`'s exit status alone, while a skipped lab named explicitly makes it 1. " +
+        '`--tap` prints TAP 14, where a command that fails carries the last 20 lines of its output in its diagnostic. ' +
+        "`--prove-checks` also reads each step's checks before its commands, where every one must fail: proof, on this " +
+        'host, that no check passes whatever the kernel holds',
+      zh:
+        '用参考答案运行实验并检查每一步，全部通过时退出状态为 0。加上 `--prove-checks` 时，每一步的检查还会在它的命令之前读一次，' +
+        '这时必须全部失败：在本机上证明没有哪项检查无论内核状态如何都会通过。本机无法运行的实验会被跳过并说明原因（TAP 中是带原因的 ' +
+        '`# SKIP` 测试点），汇总中列出；`--all` 时跳过不影响退出状态，明确指定的实验被跳过时退出状态为 1。',
+    },
+    audience: 'learner',
+    load: () => import('./verify.js'),
+  },
+  {
+    name: 'shell',
+    args: '<id>',
+    options: '',
+    summary: { en: "a shell inside a running lab's namespaces", zh: '进入正在运行的实验的命名空间，打开一个 shell' },
+    readme: {
+      en:
+        "a shell inside a running lab's namespaces, from another terminal (it is what `docker exec -it` does: `nsenter` " +
+        "with the host PID of the lab's init)",
+      zh: '在另一个终端进入正在运行的实验的命名空间（这就是 `docker exec -it` 做的事：用实验 init 进程在宿主机上的 PID 运行 `nsenter`）。',
+    },
+    audience: 'learner',
+    load: () => import('./shell.js'),
+  },
+  {
+    name: 'hint',
+    args: '<id> [<step>]',
+    options: '',
+    summary: { en: 'hints for the step you are on', zh: '当前步骤的提示' },
+    readme: { en: 'the hints of the step you are on', zh: '显示你所在步骤的提示（也可以指定步骤）。' },
+    audience: 'learner',
+    load: () => import('./hint.js'),
+  },
+  {
+    name: 'doctor',
+    args: '',
+    options: '[--json]',
+    summary: { en: 'what this host offers and what each lab needs', zh: '本机具备什么、每个实验需要什么' },
+    readme: {
+      en:
+        'what this host offers: root, kernel, util-linux, which namespaces `unshare` can create, the cgroup mode ' +
+        '(unified, hybrid or legacy) and the controllers the v2 hierarchy really has, the init system and, on systemd, ' +
+        'the controllers a delegated scope really gets (it asks systemd for one), overlayfs, busybox, qemu, KVM; why a ' +
+        'lab needs each missing item and how to fix it, for this host',
+      zh: '检查本机：root、内核、util-linux、能创建哪些命名空间、cgroup 模式与 v2 控制器（controller）等，并说明缺什么、怎么解决。',
+    },
+    audience: 'learner',
+    load: () => import('./doctor.js'),
+  },
+  {
+    name: 'clean',
+    args: '',
+    options: '',
+    summary: { en: 'remove everything a lab left behind (after a crash or kill -9)', zh: '清理实验留下的一切（崩溃或 kill -9 之后）' },
+    readme: {
+      en: 'stop running labs and remove everything any lab left behind, newest first, from the journals',
+      zh: '停止正在运行的实验，并按日志从新到旧清理（clean up）实验留下的一切。',
+    },
+    audience: 'learner',
+    load: () => import('./clean.js'),
+  },
+  {
+    name: 'reset',
+    args: '[<id>]',
+    options: '',
+    summary: { en: 'forget progress (of one lab or all) and clean up', zh: '清除进度（某个实验或全部）并清理' },
+    readme: { en: 'clean up and forget your progress', zh: '清理并清除进度。' },
+    audience: 'learner',
+    load: () => import('./reset.js'),
+  },
+  {
+    name: 'new',
+    args: '<id>',
+    options: '[--dir DIR]',
+    summary: { en: 'write a skeleton lab to start a new one from (labs/<id>/)', zh: '写出一个新实验的骨架（labs/<id>/），从它开始编写' },
+    readme: {
+      en:
+        'for lab authors: writes `labs/<id>/lab.ts`, `en.md` and `zh.md`, a commented skeleton that validates and whose ' +
+        'one check fails until you write its step; see [CONTRIBUTING.md](CONTRIBUTING.md)',
+      zh: '供实验作者使用：写出 `labs/<id>/lab.ts`、`en.md` 和 `zh.md`，一个带注释、能通过校验的骨架，它唯一的检查在你写好这一步之前一直失败；见 [CONTRIBUTING.md](CONTRIBUTING.md)。',
+    },
+    audience: 'author',
+    load: () => import('./new.js'),
+  },
+];
+
+/** The options every command takes, as `lab --help` lists them. */
+export const GLOBAL_OPTIONS: readonly { flag: string; text: Text }[] = [
+  { flag: '--lang en|zh', text: { en: 'language (default: from LANG / LC_ALL)', zh: '语言（默认取自 LANG / LC_ALL）' } },
+  { flag: '--help', text: { en: 'help for lab or for a command', zh: '查看 lab 或某个命令的帮助' } },
+];
+
+/** The row of a command, or undefined for a word that names none. */
+export function findCommand(name: string): CommandEntry | undefined {
+  return COMMANDS.find((command) => command.name === name);
+}
+
+/** `<name> <args>`: how `lab --help` and the README name a command. */
+export function synopsis(command: CommandEntry): string {
+  return [command.name, command.args].filter(Boolean).join(' ');
+}
+
+/** The usage line of a command, as its own `--help` begins: `Usage: lab verify <id>... | --all [--tap ...] [--lang en|zh]`. */
+export function usageLine(command: CommandEntry, lang: Lang): string {
+  const words = ['lab', synopsis(command), command.options, '[--lang en|zh]'].filter(Boolean).join(' ');
+  return `${lang === 'zh' ? '用法：' : 'Usage: '}${words}`;
+}
+
+const HEAD: Record<Lang, { title: string; usage: string; commands: string; authors: string; options: string; start: string }> = {
+  en: {
+    title: 'lab: guided exercises that show how Linux containers work (container = namespaces + cgroups + a rootfs)',
+    usage: 'Usage: lab <command> [options]',
+    commands: 'Commands:',
+    authors: 'For lab authors (see CONTRIBUTING.md):',
+    options: 'Options:',
+    start: 'Start with: sudo lab run pid-namespace',
+  },
+  zh: {
+    title: 'lab：动手实验，看清 Linux 容器的原理（容器 = 命名空间 + cgroup + 根文件系统）',
+    usage: '用法：lab <命令> [选项]',
+    commands: '命令：',
+    authors: '供实验作者使用（见 CONTRIBUTING.md）：',
+    options: '选项：',
+    start: '从这里开始：sudo lab run pid-namespace',
+  },
+};
+
+/** `lab --help`: the learner's commands, the authors' commands, the options every command takes. */
+export function mainUsage(lang: Lang): string {
+  const head = HEAD[lang];
+  // Summaries start in one column, three spaces after the longest name.
+  const width = Math.max(...COMMANDS.map((c) => synopsis(c).length), ...GLOBAL_OPTIONS.map((o) => o.flag.length)) + 3;
+  const row = (left: string, text: string): string => `  ${left.padEnd(width)}${text}`;
+  const rows = (audience: CommandEntry['audience']): string[] =>
+    COMMANDS.filter((c) => c.audience === audience).map((c) => row(synopsis(c), c.summary[lang]));
+  return [
+    head.title,
+    '',
+    head.usage,
+    '',
+    head.commands,
+    ...rows('learner'),
+    '',
+    head.authors,
+    ...rows('author'),
+    '',
+    head.options,
+    ...GLOBAL_OPTIONS.map((o) => row(o.flag, o.text[lang])),
+    '',
+    head.start,
+  ].join('\n');
+}

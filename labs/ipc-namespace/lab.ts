@@ -5,20 +5,19 @@
 import { readFileSync } from 'node:fs';
 import { listMqueuesArgv, parseMqueueFile, parseMqueueListing } from '../../src/kernel/mqueue.js';
 import { readMountinfo, propagationOf } from '../../src/kernel/mountinfo.js';
-import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
 import { nsInode } from '../../src/kernel/proc.js';
 import { describeSysv, parseSysvipcTable, sameSysv, sysvipcArgv, type SysvEntry } from '../../src/kernel/sysvipc-table.js';
 import type { SysvType } from '../../src/kernel/sysvipc.js';
-import type { CheckContext, LabContext, LabSpec, NamespaceType } from '../../src/lab/spec.js';
+import { enter, init, proc, run } from '../../src/lab/build.js';
+import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
 import { ownNamespace } from '../../src/lab/checks.js';
 
 /** Where the lab mounts its mqueue filesystem, in its own mount namespace only; and the POSIX queue it makes. */
 const MQUEUE_DIR = '/mnt';
 const QUEUE = 'lab-q';
 
-/** Run a command inside the lab's namespaces of these types, the way `docker exec` would. */
-const inside = (ctx: LabContext, types: NamespaceType[], command: string[]): string[] =>
-  nsenterArgv(ctx.proc('box').pid, types, command);
+/** Where the System V commands run: the lab's IPC namespace only (its mount namespace matters only for mqueue). */
+const IPC = { ns: ['ipc'] } as const;
 
 /** The System V objects of one type in the host's IPC namespace (the harness's own). */
 function hostObjects(type: SysvType): SysvEntry[] {
@@ -59,20 +58,15 @@ export default {
       id: 'create',
       kind: 'demo',
       actions: [
-        {
-          kind: 'start',
-          name: 'box',
-          argv: dieWithHarness(unshareArgv({ namespaces: ['ipc', 'mnt'], fork: true }, ['sleep', 'infinity'])),
-          pidOf: 'child',
-        },
-        (ctx) => ({ kind: 'run', argv: ['readlink', '/proc/self/ns/ipc', `/proc/${ctx.proc('box').pid}/ns/ipc`] }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['ipc'], ['ipcs']) }),
+        init('box', { namespaces: ['ipc', 'mnt'], fork: true }),
+        run(['readlink', '/proc/self/ns/ipc', proc('box', 'ns/ipc')]),
+        enter(['ipcs'], IPC),
       ],
       checks: [
         ownNamespace('ipc', 'box', {
-            en: 'the lab\'s process lives in an IPC namespace other than the host\'s',
-            zh: '实验的进程所在的 IPC 命名空间与宿主机的不同',
-          }),
+          en: 'the lab\'s process lives in an IPC namespace other than the host\'s',
+          zh: '实验的进程所在的 IPC 命名空间与宿主机的不同',
+        }),
         {
           id: 'starts-empty',
           title: {
@@ -111,10 +105,10 @@ export default {
       id: 'sysv-inside',
       kind: 'demo',
       actions: [
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['ipc'], ['ipcmk', '-Q']) }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['ipc'], ['ipcmk', '-M', '4096']) }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['ipc'], ['ipcs', '-q', '-m']) }),
-        { kind: 'run', argv: ['ipcs', '-q', '-m'] },
+        enter(['ipcmk', '-Q'], IPC),
+        enter(['ipcmk', '-M', '4096'], IPC),
+        enter(['ipcs', '-q', '-m'], IPC),
+        run(['ipcs', '-q', '-m']),
       ],
       checks: [
         {
@@ -162,7 +156,7 @@ export default {
       id: 'your-queue',
       kind: 'task',
       shell: 'lab',
-      solution: [(ctx) => ({ kind: 'run', argv: inside(ctx, ['ipc'], ['ipcmk', '-Q', '-p', '600']) })],
+      solution: [enter(['ipcmk', '-Q', '-p', '600'], IPC)],
       checks: [
         {
           id: 'private-queue-inside',
@@ -203,8 +197,8 @@ export default {
           ctx.set('host-msg-before', JSON.stringify(hostObjects('msg').map(({ key, id }) => ({ key, id }))));
           return { kind: 'run', argv: ['ipcmk', '-Q'], creates: { kind: 'sysv', type: 'msg' } };
         },
-        { kind: 'run', argv: ['ipcs', '-q'] },
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['ipc'], ['ipcs', '-q']) }),
+        run(['ipcs', '-q']),
+        enter(['ipcs', '-q'], IPC),
       ],
       checks: [
         {
@@ -239,10 +233,10 @@ export default {
       id: 'posix-mqueue',
       kind: 'demo',
       actions: [
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['ipc', 'mnt'], ['mount', '-t', 'mqueue', 'mqueue', MQUEUE_DIR]) }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['ipc', 'mnt'], ['touch', `${MQUEUE_DIR}/${QUEUE}`]) }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['ipc', 'mnt'], ['cat', `${MQUEUE_DIR}/${QUEUE}`]) }),
-        { kind: 'run', argv: listMqueuesArgv() },
+        enter(['mount', '-t', 'mqueue', 'mqueue', MQUEUE_DIR]),
+        enter(['touch', `${MQUEUE_DIR}/${QUEUE}`]),
+        enter(['cat', `${MQUEUE_DIR}/${QUEUE}`]),
+        run(listMqueuesArgv()),
       ],
       checks: [
         {

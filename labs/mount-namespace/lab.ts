@@ -5,10 +5,11 @@
 import { accessSync, constants } from 'node:fs';
 import { readMountinfo, type MountEntry } from '../../src/kernel/mountinfo.js';
 import { describeMount, mountAt, mountsFrom, propagationLink, propagationTags } from '../../src/kernel/mount-propagation.js';
-import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
 import { nsInode } from '../../src/kernel/proc.js';
 import { bindMountProbeArgv, errnoOfExit, openForWriteProbeArgv } from '../../src/kernel/syscall-probe.js';
-import type { CheckContext, LabContext, LabSpec, Verdict } from '../../src/lab/spec.js';
+import { enter, init, proc, run, type Into } from '../../src/lab/build.js';
+import { startInside } from '../../src/lab/build-inside.js';
+import type { ActionSpec, CheckContext, LabContext, LabSpec, Verdict } from '../../src/lab/spec.js';
 import { bilingual, inChinese, inEnglish, type Say } from '../../src/common/vocabulary.js';
 
 /** The file the lab tries to open for writing through /proc: the hostname, which nothing here writes. */
@@ -21,16 +22,11 @@ const BINDABLE = `${TREE}/bindable`;
 const TREE_COPY = '/mnt/tree-copy';
 const ONE_COPY = '/mnt/one-copy';
 
-/** Run a command in namespace A, the way `lab shell mount-namespace` does. */
-const inA = (ctx: LabContext, command: string[]): string[] => nsenterArgv(ctx.proc('ns-a').pid, ['mnt'], command);
-
-/** Run a command in namespace B. */
-const inB = (ctx: LabContext, command: string[]): string[] => nsenterArgv(ctx.proc('ns-b').pid, ['mnt'], command);
+/** Where commands in namespace B run (`enter` alone runs them in A, the way `lab shell mount-namespace` does). */
+const B: Into = { into: 'ns-b' };
 
 /** Show the lab's own mounts (every source the lab names starts with lab-) in the mount tables of A and B. */
-const showBoth = (ctx: LabContext): string[] => [
-  'grep', 'lab-', `/proc/${ctx.proc('ns-a').pid}/mountinfo`, `/proc/${ctx.proc('ns-b').pid}/mountinfo`,
-];
+const showBoth: ActionSpec = run(['grep', 'lab-', proc('ns-a', 'mountinfo'), proc('ns-b', 'mountinfo')]);
 
 /** The mount table of a lab process's mount namespace, as the kernel lists it. */
 function tableOf(ctx: LabContext, name: 'ns-a' | 'ns-b'): MountEntry[] {
@@ -79,16 +75,11 @@ export default {
       id: 'create',
       kind: 'demo',
       actions: [
-        {
-          kind: 'start',
-          name: 'ns-a',
-          argv: dieWithHarness(unshareArgv({ namespaces: ['mnt'], fork: true }, ['sleep', 'infinity'])),
-          pidOf: 'child',
-        },
-        (ctx) => ({ kind: 'run', argv: ['readlink', '/proc/self/ns/mnt', `/proc/${ctx.proc('ns-a').pid}/ns/mnt`] }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '-t', 'tmpfs', 'lab-mnt', '/mnt']) }),
-        (ctx) => ({ kind: 'run', argv: ['grep', 'lab-mnt', `/proc/${ctx.proc('ns-a').pid}/mountinfo`] }),
-        { kind: 'run', argv: ['grep', '-c', 'lab-mnt', '/proc/self/mountinfo'], expect: 'fail' },
+        init('ns-a', { namespaces: ['mnt'], fork: true }),
+        run(['readlink', '/proc/self/ns/mnt', proc('ns-a', 'ns/mnt')]),
+        enter(['mount', '-t', 'tmpfs', 'lab-mnt', '/mnt']),
+        run(['grep', 'lab-mnt', proc('ns-a', 'mountinfo')]),
+        run(['grep', '-c', 'lab-mnt', '/proc/self/mountinfo'], { expect: 'fail' }),
       ],
       checks: [
         {
@@ -158,9 +149,9 @@ export default {
       id: 'proc-readonly',
       kind: 'demo',
       actions: [
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '-o', 'remount,bind,ro', '/proc']) }),
-        (ctx) => ({ kind: 'run', argv: ['grep', ' /proc ', '/proc/self/mountinfo', `/proc/${ctx.proc('ns-a').pid}/mountinfo`] }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, openForWriteProbeArgv(HOSTNAME_FILE)), expect: 'fail', record: 'proc-write' }),
+        enter(['mount', '-o', 'remount,bind,ro', '/proc']),
+        run(['grep', ' /proc ', '/proc/self/mountinfo', proc('ns-a', 'mountinfo')]),
+        enter(openForWriteProbeArgv(HOSTNAME_FILE), { expect: 'fail', record: 'proc-write' }),
       ],
       checks: [
         {
@@ -214,22 +205,18 @@ export default {
       id: 'peers',
       kind: 'demo',
       actions: [
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mkdir', '/mnt/shared', '/mnt/private']) }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '--bind', '/mnt/shared', '/mnt/shared']) }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '--make-shared', '/mnt/shared']) }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '--bind', '/mnt/private', '/mnt/private']) }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '--make-private', '/mnt/private']) }),
-        (ctx) => ({
-          kind: 'start',
-          name: 'ns-b',
-          argv: dieWithHarness(inA(ctx, ['unshare', '--mount', '--fork', '--kill-child', '--propagation', 'unchanged', 'sleep', 'infinity'])),
-          pidOf: 'child',
-        }),
-        (ctx) => ({ kind: 'run', argv: showBoth(ctx) }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mkdir', '/mnt/shared/new', '/mnt/private/new']) }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '-t', 'tmpfs', 'lab-shared-new', '/mnt/shared/new']) }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '-t', 'tmpfs', 'lab-private-new', '/mnt/private/new']) }),
-        (ctx) => ({ kind: 'run', argv: showBoth(ctx) }),
+        enter(['mkdir', '/mnt/shared', '/mnt/private']),
+        enter(['mount', '--bind', '/mnt/shared', '/mnt/shared']),
+        enter(['mount', '--make-shared', '/mnt/shared']),
+        enter(['mount', '--bind', '/mnt/private', '/mnt/private']),
+        enter(['mount', '--make-private', '/mnt/private']),
+        // Made from inside A; `--propagation unchanged` keeps the types, so B's /mnt/shared joins A's peer group.
+        startInside('ns-b', ['unshare', '--mount', '--fork', '--kill-child', '--propagation', 'unchanged', 'sleep', 'infinity'], { pidOf: 'child' }),
+        showBoth,
+        enter(['mkdir', '/mnt/shared/new', '/mnt/private/new']),
+        enter(['mount', '-t', 'tmpfs', 'lab-shared-new', '/mnt/shared/new']),
+        enter(['mount', '-t', 'tmpfs', 'lab-private-new', '/mnt/private/new']),
+        showBoth,
       ],
       checks: [
         {
@@ -282,14 +269,14 @@ export default {
       id: 'slave',
       kind: 'demo',
       actions: [
-        (ctx) => ({ kind: 'run', argv: inB(ctx, ['mount', '--make-slave', '/mnt/shared']) }),
-        (ctx) => ({ kind: 'run', argv: showBoth(ctx) }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mkdir', '/mnt/shared/from-a']) }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '-t', 'tmpfs', 'lab-from-a', '/mnt/shared/from-a']) }),
-        (ctx) => ({ kind: 'run', argv: inB(ctx, ['mkdir', '/mnt/shared/from-b']) }),
-        (ctx) => ({ kind: 'run', argv: inB(ctx, ['mount', '-t', 'tmpfs', 'lab-from-b', '/mnt/shared/from-b']) }),
-        (ctx) => ({ kind: 'run', argv: showBoth(ctx) }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['ls', '/mnt/shared']) }),
+        enter(['mount', '--make-slave', '/mnt/shared'], B),
+        showBoth,
+        enter(['mkdir', '/mnt/shared/from-a']),
+        enter(['mount', '-t', 'tmpfs', 'lab-from-a', '/mnt/shared/from-a']),
+        enter(['mkdir', '/mnt/shared/from-b'], B),
+        enter(['mount', '-t', 'tmpfs', 'lab-from-b', '/mnt/shared/from-b'], B),
+        showBoth,
+        enter(['ls', '/mnt/shared']),
       ],
       checks: [
         {
@@ -333,15 +320,15 @@ export default {
       id: 'unbindable',
       kind: 'demo',
       actions: [
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mkdir', TREE, UNBINDABLE, BINDABLE, TREE_COPY, ONE_COPY]) }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '-t', 'tmpfs', 'lab-unbindable', UNBINDABLE]) }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '--make-unbindable', UNBINDABLE]) }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '-t', 'tmpfs', 'lab-bindable', BINDABLE]) }),
-        (ctx) => ({ kind: 'run', argv: ['grep', 'bindable', `/proc/${ctx.proc('ns-a').pid}/mountinfo`] }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '--bind', UNBINDABLE, ONE_COPY]), expect: 'fail' }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, bindMountProbeArgv(UNBINDABLE, ONE_COPY)), expect: 'fail', record: 'bind-unbindable' }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '--rbind', TREE, TREE_COPY]) }),
-        (ctx) => ({ kind: 'run', argv: ['grep', 'bindable', `/proc/${ctx.proc('ns-a').pid}/mountinfo`] }),
+        enter(['mkdir', TREE, UNBINDABLE, BINDABLE, TREE_COPY, ONE_COPY]),
+        enter(['mount', '-t', 'tmpfs', 'lab-unbindable', UNBINDABLE]),
+        enter(['mount', '--make-unbindable', UNBINDABLE]),
+        enter(['mount', '-t', 'tmpfs', 'lab-bindable', BINDABLE]),
+        run(['grep', 'bindable', proc('ns-a', 'mountinfo')]),
+        enter(['mount', '--bind', UNBINDABLE, ONE_COPY], { expect: 'fail' }),
+        enter(bindMountProbeArgv(UNBINDABLE, ONE_COPY), { expect: 'fail', record: 'bind-unbindable' }),
+        enter(['mount', '--rbind', TREE, TREE_COPY]),
+        run(['grep', 'bindable', proc('ns-a', 'mountinfo')]),
       ],
       checks: [
         {
@@ -413,8 +400,8 @@ export default {
       kind: 'task',
       shell: 'lab',
       solution: [
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mkdir', '/mnt/shared/task']) }),
-        (ctx) => ({ kind: 'run', argv: inA(ctx, ['mount', '-t', 'tmpfs', 'lab-task', '/mnt/shared/task']) }),
+        enter(['mkdir', '/mnt/shared/task']),
+        enter(['mount', '-t', 'tmpfs', 'lab-task', '/mnt/shared/task']),
       ],
       checks: [
         {

@@ -4,7 +4,6 @@
 // connect` by hand, Docker's four network modes as namespace inodes, and what stopping a container does to its
 // links. Addresses come from documentation ranges only: 198.51.100.0/30 (TEST-NET-2) on the one link the host
 // has, 203.0.113.0/24 (TEST-NET-3) behind the bridge, which lives in a namespace of its own, not on the host.
-import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
 import {
   addAddressArgv,
   linkUpArgv,
@@ -35,7 +34,10 @@ import {
 } from '../../src/kernel/net.js';
 import { describeFallback, onlyLoAndFallback, sortNewNamespaceLinks, type NewNamespaceLinks } from '../../src/kernel/fallback-tunnels.js';
 import { isAlive, nsInode, pidsInNamespace } from '../../src/kernel/proc.js';
-import type { Action, CheckContext, LabContext, LabSpec, ProbeResult, Text, Verdict } from '../../src/lab/spec.js';
+import { enter, init, nsenter, pid, proc, run, type Into } from '../../src/lab/build.js';
+import { startInside } from '../../src/lab/build-inside.js';
+import { hostProcess } from '../../src/lab/build-process.js';
+import type { ActionSpec, CheckContext, LabContext, LabSpec, ProbeResult, Text, Verdict } from '../../src/lab/spec.js';
 
 /** The host's end of the one link between the host and c1, and its peer's name until it is renamed eth0. */
 const HOST_VETH = 'lab-veth0';
@@ -58,18 +60,20 @@ const C1_REPLY = ['hello', 'from', 'c1'];
 
 const pidOf = (ctx: LabContext, name: string): number => ctx.proc(name).pid;
 
-/** A command run inside the network namespace of a lab process (what `ip netns exec` or `docker exec` does). */
-const inNet = (ctx: LabContext, name: string, command: string[]): string[] => nsenterArgv(pidOf(ctx, name), ['net'], command);
+/**
+ * Only the network namespace of a lab process, where `enter` and `nsenter` run a command (what `ip netns exec` or
+ * `docker exec` does); `enter` alone joins c1's network and mount namespaces, as `lab shell` does.
+ */
+const netOf = (name: string): Into => ({ into: name, ns: ['net'] });
 
-const run = (argv: string[], expect?: 'fail'): Action => ({ kind: 'run', argv, ...(expect ? { expect } : {}) });
+/** A process in a network namespace of its own (a container with nothing but its network isolated). */
+const netns = (name: string): ActionSpec => init(name, { namespaces: ['net'], fork: true });
 
-/** Start a process in a network namespace of its own (a container with nothing but its network isolated). */
-const startNetns = (name: string): Action => ({
-  kind: 'start',
-  name,
-  argv: dieWithHarness(unshareArgv({ namespaces: ['net'], fork: true }, ['sleep', 'infinity'])),
-  pidOf: 'child',
-});
+/** Every process in c1's network namespace (c1 and its server): what `docker stop` kills. */
+function inC1Netns(ctx: LabContext): number[] {
+  const inode = ctx.proc('c1').ns.net;
+  return inode === undefined ? [pidOf(ctx, 'c1')] : pidsInNamespace('net', inode);
+}
 
 /** c1's own view of sysfs: its mount namespace has a sysfs mounted from inside its network namespace. */
 const c1Root = (ctx: LabContext): string => `/proc/${pidOf(ctx, 'c1')}/root`;
@@ -77,7 +81,7 @@ const c1Root = (ctx: LabContext): string => `/proc/${pidOf(ctx, 'c1')}/root`;
 /** What `ip -j <args>` reports over netlink: on the host (`where` = 'host') or inside a lab process's namespace. */
 async function ipJson(ctx: CheckContext, where: string, args: string[]): Promise<IpLink[]> {
   const argv = ['ip', '-j', ...args];
-  const result = await ctx.probe(where === 'host' ? argv : inNet(ctx, where, argv));
+  const result = await ctx.probe(where === 'host' ? argv : nsenter(argv, netOf(where))(ctx));
   return result.exitCode === 0 ? parseIpJson(result.stdout) : [];
 }
 
@@ -153,18 +157,13 @@ export default {
       id: 'empty',
       kind: 'demo',
       actions: [
-        {
-          kind: 'start',
-          name: 'c1',
-          argv: dieWithHarness(unshareArgv({ namespaces: ['net', 'mnt'], fork: true }, ['sleep', 'infinity'])),
-          pidOf: 'child',
-        },
-        (ctx) => run(['readlink', '/proc/self/ns/net', `/proc/${pidOf(ctx, 'c1')}/ns/net`]),
-        (ctx) => run(inNet(ctx, 'c1', ['ip', 'link'])),
-        (ctx) => run(inNet(ctx, 'c1', pingArgv('127.0.0.1')), 'fail'),
-        (ctx) => run(inNet(ctx, 'c1', ['ls', '-i', '/sys/class/net'])),
-        (ctx) => run(nsenterArgv(pidOf(ctx, 'c1'), ['net', 'mnt'], ['mount', '-t', 'sysfs', 'sysfs', '/sys'])),
-        (ctx) => run(nsenterArgv(pidOf(ctx, 'c1'), ['net', 'mnt'], ['ls', '-i', '/sys/class/net'])),
+        init('c1', { namespaces: ['net', 'mnt'], fork: true }),
+        run(['readlink', '/proc/self/ns/net', proc('c1', 'ns/net')]),
+        enter(['ip', 'link'], netOf('c1')),
+        enter(pingArgv('127.0.0.1'), { ...netOf('c1'), expect: 'fail' }),
+        enter(['ls', '-i', '/sys/class/net'], netOf('c1')),
+        enter(['mount', '-t', 'sysfs', 'sysfs', '/sys']),
+        enter(['ls', '-i', '/sys/class/net']),
       ],
       checks: [
         {
@@ -224,10 +223,10 @@ export default {
       id: 'loopback',
       kind: 'demo',
       actions: [
-        (ctx) => run(inNet(ctx, 'c1', ['ip', 'addr', 'show', 'lo'])),
-        (ctx) => run(inNet(ctx, 'c1', linkUpArgv('lo'))),
-        (ctx) => run(inNet(ctx, 'c1', ['ip', 'addr', 'show', 'lo'])),
-        (ctx) => run(inNet(ctx, 'c1', pingArgv('127.0.0.1'))),
+        enter(['ip', 'addr', 'show', 'lo'], netOf('c1')),
+        enter(linkUpArgv('lo'), netOf('c1')),
+        enter(['ip', 'addr', 'show', 'lo'], netOf('c1')),
+        enter(pingArgv('127.0.0.1'), netOf('c1')),
       ],
       checks: [
         {
@@ -262,7 +261,7 @@ export default {
           id: 'loopback-answers',
           title: { en: '127.0.0.1 answers a ping inside c1', zh: '在 c1 里 ping 127.0.0.1 有回应' },
           verify: async (ctx) => {
-            const result = await ctx.probe(inNet(ctx, 'c1', pingArgv('127.0.0.1')));
+            const result = await ctx.probe(nsenter(pingArgv('127.0.0.1'), netOf('c1'))(ctx));
             return {
               ok: result.exitCode === 0,
               found: { en: `ping exit status ${result.exitCode}`, zh: `ping 退出状态 ${result.exitCode}` },
@@ -275,11 +274,11 @@ export default {
       id: 'veth',
       kind: 'demo',
       actions: [
-        { kind: 'run', argv: vethArgv(HOST_VETH, PEER_VETH), creates: { kind: 'link', name: HOST_VETH } },
-        (ctx) => run(['ip', 'link', 'set', PEER_VETH, 'netns', String(pidOf(ctx, 'c1'))]),
-        (ctx) => run(inNet(ctx, 'c1', ['ip', 'link', 'set', PEER_VETH, 'name', 'eth0'])),
-        (ctx) => run(inNet(ctx, 'c1', addAddressArgv(`${C1_IP}/${LINK_PREFIX}`, 'eth0'))),
-        (ctx) => run(inNet(ctx, 'c1', linkUpArgv('eth0'))),
+        run(vethArgv(HOST_VETH, PEER_VETH), { creates: { kind: 'link', name: HOST_VETH } }),
+        run(['ip', 'link', 'set', PEER_VETH, 'netns', pid('c1')]),
+        enter(['ip', 'link', 'set', PEER_VETH, 'name', 'eth0'], netOf('c1')),
+        enter(addAddressArgv(`${C1_IP}/${LINK_PREFIX}`, 'eth0'), netOf('c1')),
+        enter(linkUpArgv('eth0'), netOf('c1')),
         run(addAddressArgv(`${HOST_IP}/${LINK_PREFIX}`, HOST_VETH)),
         run(linkUpArgv(HOST_VETH)),
         run(pingArgv(C1_IP, HOST_VETH)),
@@ -345,18 +344,14 @@ export default {
       kind: 'demo',
       actions: [
         run(listenersArgv(PORT)),
-        (ctx) => ({
-          kind: 'start',
-          name: 'c1-server',
-          argv: dieWithHarness(inNet(ctx, 'c1', replyServerArgv(PORT, C1_REPLY))),
-        }),
-        { kind: 'start', name: 'host-server', argv: dieWithHarness(replyServerArgv(PORT, HOST_REPLY, '127.0.0.1')) },
+        startInside('c1-server', replyServerArgv(PORT, C1_REPLY), netOf('c1')),
+        hostProcess('host-server', replyServerArgv(PORT, HOST_REPLY, '127.0.0.1')),
         run(listenersArgv(PORT)),
-        (ctx) => run(inNet(ctx, 'c1', listenersArgv(PORT))),
+        enter(listenersArgv(PORT), netOf('c1')),
         run(tcpClientArgv('127.0.0.1', PORT)),
-        (ctx) => run(inNet(ctx, 'c1', tcpClientArgv('127.0.0.1', PORT))),
+        enter(tcpClientArgv('127.0.0.1', PORT), netOf('c1')),
         run(tcpClientArgv(C1_IP, PORT)),
-        (ctx) => run(inNet(ctx, 'c1', tcpClientArgv(HOST_IP, PORT)), 'fail'),
+        enter(tcpClientArgv(HOST_IP, PORT), { ...netOf('c1'), expect: 'fail' }),
       ],
       checks: [
         {
@@ -389,7 +384,7 @@ export default {
           settle: 1000,
           verify: async (ctx) => {
             const fromHost = await ctx.probe(tcpClientArgv('127.0.0.1', PORT));
-            const fromC1 = await ctx.probe(inNet(ctx, 'c1', tcpClientArgv('127.0.0.1', PORT)));
+            const fromC1 = await ctx.probe(nsenter(tcpClientArgv('127.0.0.1', PORT), netOf('c1'))(ctx));
             return {
               ok: fromHost.exitCode === 0 && fromHost.stdout.trim() === HOST_REPLY.join(' ') && fromC1.exitCode === 0 && fromC1.stdout.trim() === C1_REPLY.join(' '),
               found: {
@@ -410,7 +405,7 @@ export default {
             if (!hostLinkUp()) return { ok: false, found: { en: `${HOST_VETH} is missing or down: nothing sent`, zh: `${HOST_VETH} 不存在或未启用：没有发送任何包` } };
             const hostServing = ownedListeners('self', pidOf(ctx, 'host-server')).owned.length > 0;
             const toC1 = await ctx.probe(tcpClientArgv(C1_IP, PORT));
-            const toHost = await ctx.probe(inNet(ctx, 'c1', tcpClientArgv(HOST_IP, PORT)));
+            const toHost = await ctx.probe(nsenter(tcpClientArgv(HOST_IP, PORT), netOf('c1'))(ctx));
             return {
               ok: hostServing && toC1.exitCode === 0 && toC1.stdout.trim() === C1_REPLY.join(' ') && toHost.exitCode !== 0,
               found: {
@@ -426,21 +421,21 @@ export default {
       id: 'bridge',
       kind: 'demo',
       actions: [
-        startNetns('switch'),
-        (ctx) => run(inNet(ctx, 'switch', ['ip', 'link', 'add', BRIDGE, 'type', 'bridge'])),
-        (ctx) => run(inNet(ctx, 'switch', linkUpArgv(BRIDGE))),
-        startNetns('c2'),
-        startNetns('c3'),
-        (ctx) => run(inNet(ctx, 'switch', vethArgv('lab-c2', 'eth0', pidOf(ctx, 'c2')))),
-        (ctx) => run(inNet(ctx, 'switch', linkUpArgv('lab-c2', BRIDGE))),
-        (ctx) => run(inNet(ctx, 'switch', vethArgv('lab-c3', 'eth0', pidOf(ctx, 'c3')))),
-        (ctx) => run(inNet(ctx, 'switch', linkUpArgv('lab-c3', BRIDGE))),
-        (ctx) => run(inNet(ctx, 'c2', addAddressArgv(`${C2_IP}/24`, 'eth0'))),
-        (ctx) => run(inNet(ctx, 'c2', linkUpArgv('eth0'))),
-        (ctx) => run(inNet(ctx, 'c3', addAddressArgv(`${C3_IP}/24`, 'eth0'))),
-        (ctx) => run(inNet(ctx, 'c3', linkUpArgv('eth0'))),
-        (ctx) => run(inNet(ctx, 'c2', pingArgv(C3_IP))),
-        (ctx) => run(inNet(ctx, 'switch', ['bridge', 'link'])),
+        netns('switch'),
+        enter(['ip', 'link', 'add', BRIDGE, 'type', 'bridge'], netOf('switch')),
+        enter(linkUpArgv(BRIDGE), netOf('switch')),
+        netns('c2'),
+        netns('c3'),
+        enter((ctx) => vethArgv('lab-c2', 'eth0', pidOf(ctx, 'c2')), netOf('switch')),
+        enter(linkUpArgv('lab-c2', BRIDGE), netOf('switch')),
+        enter((ctx) => vethArgv('lab-c3', 'eth0', pidOf(ctx, 'c3')), netOf('switch')),
+        enter(linkUpArgv('lab-c3', BRIDGE), netOf('switch')),
+        enter(addAddressArgv(`${C2_IP}/24`, 'eth0'), netOf('c2')),
+        enter(linkUpArgv('eth0'), netOf('c2')),
+        enter(addAddressArgv(`${C3_IP}/24`, 'eth0'), netOf('c3')),
+        enter(linkUpArgv('eth0'), netOf('c3')),
+        enter(pingArgv(C3_IP), netOf('c2')),
+        enter(['bridge', 'link'], netOf('switch')),
       ],
       checks: [
         {
@@ -479,7 +474,7 @@ export default {
           },
           settle: 1000,
           verify: async (ctx) => {
-            const result = await ctx.probe(inNet(ctx, 'c2', pingArgv(C3_IP)));
+            const result = await ctx.probe(nsenter(pingArgv(C3_IP), netOf('c2'))(ctx));
             const mac = (await ipJson(ctx, 'c3', ['link', 'show', 'eth0']))[0]?.address;
             const entry = readArp(pidOf(ctx, 'c2'))?.find((e) => e.address === C3_IP && e.complete);
             return {
@@ -498,11 +493,11 @@ export default {
       kind: 'task',
       shell: 'lab',
       solution: [
-        (ctx) => run(inNet(ctx, 'c1', vethArgv('eth1', 'lab-c1', pidOf(ctx, 'switch')))),
-        (ctx) => run(inNet(ctx, 'switch', linkUpArgv('lab-c1', BRIDGE))),
-        (ctx) => run(inNet(ctx, 'c1', addAddressArgv(`${C1_BRIDGE_IP}/24`, 'eth1'))),
-        (ctx) => run(inNet(ctx, 'c1', linkUpArgv('eth1'))),
-        (ctx) => run(inNet(ctx, 'c1', pingArgv(C2_IP))),
+        enter((ctx) => vethArgv('eth1', 'lab-c1', pidOf(ctx, 'switch')), netOf('c1')),
+        enter(linkUpArgv('lab-c1', BRIDGE), netOf('switch')),
+        enter(addAddressArgv(`${C1_BRIDGE_IP}/24`, 'eth1'), netOf('c1')),
+        enter(linkUpArgv('eth1'), netOf('c1')),
+        enter(pingArgv(C2_IP), netOf('c1')),
       ],
       checks: [
         {
@@ -532,7 +527,7 @@ export default {
           verify: async (ctx): Promise<Verdict> => {
             const { link, address } = await c1OnBridge(ctx);
             if (!link || !address) return { ok: false, found: { en: 'c1 has no address on the bridge network to ping', zh: 'c1 在网桥网络上没有可以 ping 的地址' } };
-            const result = await ctx.probe(inNet(ctx, 'c2', pingArgv(address)));
+            const result = await ctx.probe(nsenter(pingArgv(address), netOf('c2'))(ctx));
             const entry = readArp(pidOf(ctx, 'c2'))?.find((e) => e.address === address && e.complete);
             return {
               ok: result.exitCode === 0 && entry?.mac === link.address,
@@ -549,13 +544,12 @@ export default {
       id: 'modes',
       kind: 'demo',
       actions: [
-        (ctx) => ({ kind: 'start', name: 'joined', argv: dieWithHarness(inNet(ctx, 'c2', ['sleep', 'infinity'])) }),
-        startNetns('none'),
-        (ctx) => run(inNet(ctx, 'none', linkUpArgv('lo'))),
-        { kind: 'start', name: 'host-mode', argv: dieWithHarness(['sleep', 'infinity']) },
-        (ctx) =>
-          run(['readlink', '/proc/self/ns/net', ...['host-mode', 'none', 'c2', 'joined'].map((name) => `/proc/${pidOf(ctx, name)}/ns/net`)]),
-        (ctx) => run(inNet(ctx, 'joined', ['ip', '-br', 'addr'])),
+        startInside('joined', ['sleep', 'infinity'], netOf('c2')),
+        netns('none'),
+        enter(linkUpArgv('lo'), netOf('none')),
+        hostProcess('host-mode', ['sleep', 'infinity']),
+        run(['readlink', '/proc/self/ns/net', ...['host-mode', 'none', 'c2', 'joined'].map((name) => proc(name, 'ns/net'))]),
+        enter(['ip', '-br', 'addr'], netOf('joined')),
       ],
       checks: [
         {
@@ -614,14 +608,10 @@ export default {
       id: 'stop',
       kind: 'demo',
       actions: [
-        (ctx) => {
-          const inode = ctx.proc('c1').ns.net;
-          const pids = inode === undefined ? [pidOf(ctx, 'c1')] : pidsInNamespace('net', inode);
-          return run(['kill', '-KILL', ...pids.map(String)]);
-        },
-        (ctx) => run(['kill', '-KILL', String(pidOf(ctx, 'c3'))]),
-        (ctx) => run(['kill', '-KILL', String(pidOf(ctx, 'c2'))]),
-        (ctx) => run(inNet(ctx, 'joined', ['ip', '-br', 'addr'])),
+        run((ctx) => ['kill', '-KILL', ...inC1Netns(ctx).map(String)]),
+        run(['kill', '-KILL', pid('c3')]),
+        run(['kill', '-KILL', pid('c2')]),
+        enter(['ip', '-br', 'addr'], netOf('joined')),
       ],
       checks: [
         {

@@ -3,16 +3,15 @@
 // orphans adopted by PID 1, and the end of everything when PID 1 dies.
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import { constants } from 'node:os';
-import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
+import { unshareArgv } from '../../src/kernel/namespaces.js';
 import { readMountinfo, propagationOf } from '../../src/kernel/mountinfo.js';
 import { childrenOf, cmdline, comm, isAlive, nsInode, nspid, pidsInNamespace, ppid, readStatusFile } from '../../src/kernel/proc.js';
+import { enter, init, nsenter, pid, proc, run, start } from '../../src/lab/build.js';
+import { hostProcess } from '../../src/lab/build-process.js';
+import { word } from '../../src/lab/build-words.js';
 import type { LabContext, LabSpec } from '../../src/lab/spec.js';
 import { inChinese, inEnglish, type Say } from '../../src/common/vocabulary.js';
 import { ownNamespace } from '../../src/lab/checks.js';
-
-/** Run a command inside the lab's PID and mount namespaces, the way `docker exec` does. */
-const inside = (ctx: LabContext, command: string[]): string[] =>
-  nsenterArgv(ctx.proc('init').pid, ['pid', 'mnt'], command);
 
 /** The inode of the lab's PID namespace, read when init started. */
 const labPidNs = (ctx: LabContext): number => {
@@ -80,20 +79,15 @@ export default {
       id: 'create',
       kind: 'demo',
       actions: [
-        {
-          kind: 'start',
-          name: 'init',
-          argv: dieWithHarness(unshareArgv({ namespaces: ['pid', 'mnt'] }, ['sleep', 'infinity'])),
-          pidOf: 'child',
-        },
-        (ctx) => ({ kind: 'run', argv: ['grep', 'NSpid', `/proc/${ctx.proc('init').pid}/status`] }),
-        (ctx) => ({ kind: 'run', argv: ['readlink', '/proc/self/ns/pid', `/proc/${ctx.proc('init').pid}/ns/pid`] }),
+        init('init', { namespaces: ['pid', 'mnt'] }),
+        run(['grep', 'NSpid', proc('init', 'status')]),
+        run(['readlink', '/proc/self/ns/pid', proc('init', 'ns/pid')]),
       ],
       checks: [
         ownNamespace('pid', 'init', {
-            en: 'init lives in a PID namespace other than the host\'s',
-            zh: 'init 进程所在的 PID 命名空间与宿主机的不同',
-          }),
+          en: 'init lives in a PID namespace other than the host\'s',
+          zh: 'init 进程所在的 PID 命名空间与宿主机的不同',
+        }),
         {
           id: 'two-pids',
           title: {
@@ -133,9 +127,9 @@ export default {
       id: 'mount-proc',
       kind: 'demo',
       actions: [
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['sh', '-c', 'ps -e --no-headers | wc -l']) }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['mount', '-t', 'proc', 'proc', '/proc']) }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['ps', '-ef']) }),
+        enter(['sh', '-c', 'ps -e --no-headers | wc -l']),
+        enter(['mount', '-t', 'proc', 'proc', '/proc']),
+        enter(['ps', '-ef']),
       ],
       checks: [
         {
@@ -169,15 +163,10 @@ export default {
       id: 'isolation',
       kind: 'demo',
       actions: [
-        { kind: 'start', name: 'host-sleeper', argv: dieWithHarness(['sleep', '3600']) },
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['ls', '-d', `/proc/${ctx.proc('host-sleeper').pid}`]), expect: 'fail' }),
-        (ctx) => ({
-          kind: 'run',
-          argv: inside(ctx, ['perl', '-e', KILL_PROBE, String(ctx.proc('host-sleeper').pid)]),
-          expect: 'fail',
-          record: 'kill-from-inside',
-        }),
-        (ctx) => ({ kind: 'run', argv: ['ps', '-o', 'pid,stat,args', '-p', String(ctx.proc('host-sleeper').pid)] }),
+        hostProcess('host-sleeper', ['sleep', '3600']),
+        enter(['ls', '-d', word`/proc/${pid('host-sleeper')}`], { expect: 'fail' }),
+        enter(['perl', '-e', KILL_PROBE, pid('host-sleeper')], { expect: 'fail', record: 'kill-from-inside' }),
+        run(['ps', '-o', 'pid,stat,args', '-p', pid('host-sleeper')]),
       ],
       checks: [
         {
@@ -225,8 +214,8 @@ export default {
       kind: 'task',
       shell: 'host',
       solution: [
-        { kind: 'run', argv: ['lsns', '--type', 'pid', '--output', 'NS,PID,COMMAND'] },
-        (ctx) => ({ kind: 'start', name: 'exec-sleep', argv: nsenterArgv(ctx.proc('init').pid, ['pid', 'mnt'], ['sleep', '777']), pidOf: 'child' }),
+        run(['lsns', '--type', 'pid', '--output', 'NS,PID,COMMAND']),
+        start('exec-sleep', nsenter(['sleep', '777']), { pidOf: 'child' }),
       ],
       checks: [
         {
@@ -259,17 +248,9 @@ export default {
         // waits for that exec, which comes after the setns(2). The shell must `wait`: a dying init waits until every
         // process of its namespace is reaped, also a child whose parent is outside (zap_pid_ns_processes()), so a
         // parent that never reaped `sleep 900` would keep the init of the last step from ending.
-        (ctx) => ({
-          kind: 'start',
-          name: 'no-fork',
-          argv: ['nsenter', '--target', String(ctx.proc('init').pid), '--pid', '--no-fork', '--', 'sh', '-c', 'sleep 900 & wait'],
-          execs: 'sh',
-        }),
-        (ctx) => {
-          const pid = ctx.proc('no-fork').pid;
-          return { kind: 'run', argv: ['readlink', '/proc/self/ns/pid', `/proc/${pid}/ns/pid`, `/proc/${pid}/ns/pid_for_children`] };
-        },
-        (ctx) => ({ kind: 'run', argv: ['ps', '-o', 'pid,ppid,args', '--ppid', String(ctx.proc('no-fork').pid)] }),
+        start('no-fork', ['nsenter', '--target', pid('init'), '--pid', '--no-fork', '--', 'sh', '-c', 'sleep 900 & wait'], { execs: 'sh' }),
+        run(['readlink', '/proc/self/ns/pid', proc('no-fork', 'ns/pid'), proc('no-fork', 'ns/pid_for_children')]),
+        run(['ps', '-o', 'pid,ppid,args', '--ppid', pid('no-fork')]),
       ],
       checks: [
         {
@@ -282,7 +263,9 @@ export default {
             const pid = ctx.proc('no-fork').pid;
             const own = nsLink(pid, 'pid');
             const host = nsInode('self', 'pid');
-            return { ok: own !== undefined && own === host, found: {
+            return {
+              ok: own !== undefined && own === host,
+              found: {
                 en: `/proc/${pid}/ns/pid: pid:[${own ?? '?'}]; host: pid:[${host ?? '?'}]`,
                 zh: `/proc/${pid}/ns/pid：pid:[${own ?? '?'}]；宿主机：pid:[${host ?? '?'}]`,
               },
@@ -335,15 +318,10 @@ export default {
       kind: 'demo',
       actions: [
         // A PID namespace made from inside the lab's: nsenter forks into the lab's namespace, unshare from there.
-        (ctx) => ({
-          kind: 'start',
-          name: 'inner',
-          argv: nsenterArgv(ctx.proc('init').pid, ['pid'], unshareArgv({ namespaces: ['pid'] }, ['sleep', 'infinity'])),
-          pidOf: 'child',
-        }),
+        start('inner', nsenter(unshareArgv({ namespaces: ['pid'] }, ['sleep', 'infinity']), { ns: ['pid'] }), { pidOf: 'child' }),
         // The same, once, with a command that prints its own NSpid: the host's /proc (no --mount) shows every level.
-        (ctx) => ({ kind: 'run', argv: nsenterArgv(ctx.proc('init').pid, ['pid'], ['unshare', '--pid', '--fork', 'grep', 'NSpid', '/proc/self/status']) }),
-        { kind: 'run', argv: ['env', `NEST=${NEST}`, 'sh', '-c', 'eval "$NEST"'], expect: 'fail', record: 'deepest' },
+        enter(['unshare', '--pid', '--fork', 'grep', 'NSpid', '/proc/self/status'], { ns: ['pid'] }),
+        run(['env', `NEST=${NEST}`, 'sh', '-c', 'eval "$NEST"'], { expect: 'fail', record: 'deepest' }),
       ],
       checks: [
         {
@@ -388,7 +366,7 @@ export default {
       id: 'orphans',
       kind: 'task',
       shell: 'lab',
-      solution: [(ctx) => ({ kind: 'run', argv: inside(ctx, ['sh', '-c', 'sleep 600 >/dev/null 2>&1 &']) })],
+      solution: [enter(['sh', '-c', 'sleep 600 >/dev/null 2>&1 &'])],
       checks: [
         {
           id: 'adopted',
@@ -429,8 +407,8 @@ export default {
       id: 'init-dies',
       kind: 'demo',
       actions: [
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['ps', '-eo', 'pid,ppid,args']) }),
-        (ctx) => ({ kind: 'run', argv: ['kill', '-KILL', String(ctx.proc('init').pid)] }),
+        enter(['ps', '-eo', 'pid,ppid,args']),
+        run(['kill', '-KILL', pid('init')]),
       ],
       checks: [
         {

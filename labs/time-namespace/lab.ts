@@ -4,7 +4,8 @@
 import { dieWithHarness, nsenterArgv } from '../../src/kernel/namespaces.js';
 import { listPids, nsInode } from '../../src/kernel/proc.js';
 import { parseUptime, readTimensOffsets, readUptime, unshareTimeArgv, type ClockOffsets } from '../../src/kernel/timens.js';
-import type { Action, CheckContext, LabContext, LabSpec, Verdict } from '../../src/lab/spec.js';
+import { enter, proc, run, write } from '../../src/lab/build.js';
+import type { Action, CheckContext, LabSpec, Verdict } from '../../src/lab/spec.js';
 import { ownNamespace } from '../../src/lab/checks.js';
 
 /** The offsets of the lab's namespace: boot time ten days ago, the monotonic clock five days ahead. */
@@ -15,18 +16,19 @@ const YEAR = 31_536_000;
 /** How far two reads of one clock, a few milliseconds apart, may differ (seconds). */
 const SLACK = 2;
 
-/** Run a command inside the time namespace of a lab process. */
-const inside = (ctx: LabContext, name: string, command: string[]): string[] =>
-  nsenterArgv(ctx.proc(name).pid, ['time'], command);
+/**
+ * A time namespace's first process, its clocks shifted by `offsets` (unshare writes them before it forks), killed
+ * with the harness; the name stands for the child, inside the namespace.
+ */
+const timeInit = (name: string, offsets: Partial<ClockOffsets>, argv = ['sleep', 'infinity']): Action => ({
+  kind: 'start',
+  name,
+  argv: dieWithHarness(unshareTimeArgv(offsets, argv)),
+  pidOf: 'child',
+});
 
 /** A write(2) of one line to box's timens_offsets that the kernel must refuse; its errno is stored under `key`. */
-const refusedOffsets = (ctx: LabContext, line: string, key: string): Action => ({
-  kind: 'write',
-  path: `/proc/${ctx.proc('box').pid}/timens_offsets`,
-  value: line,
-  expect: 'fail',
-  record: key,
-});
+const refusedOffsets = (line: string, key: string) => write(proc('box', 'timens_offsets'), line, { expect: 'fail', record: key });
 
 /** The uptime as the time namespace of process `pid` sees it, read from /proc/uptime through `nsenter --time`. */
 async function uptimeOf(ctx: CheckContext, pid: number): Promise<number | undefined> {
@@ -80,24 +82,19 @@ export default {
       id: 'create',
       kind: 'demo',
       actions: [
-        {
-          kind: 'start',
-          name: 'box',
-          argv: dieWithHarness(unshareTimeArgv({ boottime: BOOT_OFFSET, monotonic: MONO_OFFSET }, ['sleep', 'infinity'])),
-          pidOf: 'child',
-        },
-        (ctx) => ({ kind: 'run', argv: ['readlink', '/proc/self/ns/time', `/proc/${ctx.proc('box').pid}/ns/time`] }),
-        (ctx) => ({ kind: 'run', argv: ['cat', `/proc/${ctx.proc('box').pid}/timens_offsets`] }),
-        { kind: 'run', argv: ['cat', '/proc/uptime'] },
-        (ctx) => ({ kind: 'run', argv: inside(ctx, 'box', ['cat', '/proc/uptime']) }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, 'box', ['uptime']) }),
-        (ctx) => refusedOffsets(ctx, 'boottime 0 0', 'frozen-write'),
+        timeInit('box', { boottime: BOOT_OFFSET, monotonic: MONO_OFFSET }),
+        run(['readlink', '/proc/self/ns/time', proc('box', 'ns/time')]),
+        run(['cat', proc('box', 'timens_offsets')]),
+        run(['cat', '/proc/uptime']),
+        enter(['cat', '/proc/uptime']),
+        enter(['uptime']),
+        refusedOffsets('boottime 0 0', 'frozen-write'),
       ],
       checks: [
         ownNamespace('time', 'box', {
-            en: 'the lab\'s process lives in a time namespace other than the host\'s',
-            zh: '实验的进程所在的时间命名空间与宿主机的不同',
-          }),
+          en: 'the lab\'s process lives in a time namespace other than the host\'s',
+          zh: '实验的进程所在的时间命名空间与宿主机的不同',
+        }),
         {
           id: 'offsets',
           title: {
@@ -147,20 +144,15 @@ export default {
           // Take the host's uptime off the boot clock, less one second: the new namespace "booted" a second ago.
           const back = Math.max(0, Math.floor(readUptime() ?? 0) - 1);
           ctx.set('fresh-boottime', String(-back));
-          return {
-            kind: 'start',
-            name: 'fresh',
-            argv: dieWithHarness(unshareTimeArgv({ boottime: -back, monotonic: -back }, ['sleep', 'infinity'])),
-            pidOf: 'child',
-          };
+          return timeInit('fresh', { boottime: -back, monotonic: -back });
         },
-        (ctx) => ({ kind: 'run', argv: inside(ctx, 'fresh', ['uptime']) }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, 'box', ['uptime']) }),
-        { kind: 'run', argv: ['uptime'] },
-        (ctx) => ({ kind: 'run', argv: inside(ctx, 'fresh', ['date']) }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, 'box', ['date']) }),
-        { kind: 'run', argv: ['date'] },
-        (ctx) => refusedOffsets(ctx, 'realtime 3600 0', 'realtime-write'),
+        enter(['uptime'], { into: 'fresh' }),
+        enter(['uptime']),
+        run(['uptime']),
+        enter(['date'], { into: 'fresh' }),
+        enter(['date']),
+        run(['date']),
+        refusedOffsets('realtime 3600 0', 'realtime-write'),
       ],
       checks: [
         {
@@ -216,14 +208,7 @@ export default {
       id: 'a-year-up',
       kind: 'task',
       shell: 'host',
-      solution: [
-        {
-          kind: 'start',
-          name: 'learner',
-          argv: dieWithHarness(unshareTimeArgv({ boottime: YEAR }, ['sleep', '1000'])),
-          pidOf: 'child',
-        },
-      ],
+      solution: [timeInit('learner', { boottime: YEAR }, ['sleep', '1000'])],
       checks: [
         {
           id: 'year-offset',

@@ -9,10 +9,13 @@ import { allCapabilities, countCapabilities, readCapabilities, readLastCap } fro
 import { formatIdMap, isSingleRange, readIdMap } from '../../src/kernel/id-map.js';
 import { readMountinfo, type MountEntry } from '../../src/kernel/mountinfo.js';
 import { describeMount, mountAt, mountsFrom, peerGroupOf, propagationLink } from '../../src/kernel/mount-propagation.js';
-import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
+import { dieWithHarness, unshareArgv } from '../../src/kernel/namespaces.js';
 import { comm, listPids, nsInode, readStatus } from '../../src/kernel/proc.js';
 import { errnoOfExit, openForWriteProbeArgv, umountProbeArgv } from '../../src/kernel/syscall-probe.js';
 import { asUserArgv, NOBODY, unshareUserArgv } from '../../src/kernel/user-namespace.js';
+import { enter, init, nsenter, pid, proc, run, start, type Into } from '../../src/lab/build.js';
+import { runCreating } from '../../src/lab/build-host.js';
+import { word } from '../../src/lab/build-words.js';
 import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
 import { ownNamespace } from '../../src/lab/checks.js';
 
@@ -39,11 +42,17 @@ const SHARED_AT = '/mnt';
 const OWN_SOURCE = 'lab-userns-own';
 const OWN_AT = '/mnt/own';
 
-/** Run a command in the parent mount namespace (owned by the host's user namespace), as the host's root. */
-const inParent = (ctx: LabContext, command: string[]): string[] => nsenterArgv(ctx.proc('mnt-parent').pid, ['mnt'], command);
+/** The parent mount namespace (owned by the host's user namespace), entered as the host's root. */
+const PARENT: Into = { into: 'mnt-parent', ns: ['mnt'] };
 
-/** Run a command as root of the child's user namespace, in the mount namespace that user namespace owns. */
-const asChildRoot = (ctx: LabContext, command: string[]): string[] => nsenterArgv(ctx.proc('mnt-child').pid, ['user', 'mnt'], command);
+/** Root of the child's user namespace, in the mount namespace that user namespace owns. */
+const CHILD_ROOT: Into = { into: 'mnt-child', ns: ['user', 'mnt'] };
+
+/** The UTS namespace the root inside made, entered as that root (who may set its hostname). */
+const OWN_UTS_ROOT: Into = { into: 'own-uts', ns: ['user', 'uts'] };
+
+/** The same UTS namespace alone, entered as the host's root (to read its hostname). */
+const OWN_UTS: Into = { into: 'own-uts', ns: ['uts'] };
 
 /** The mount table of a lab process's mount namespace, as the kernel lists it. */
 function tableOf(ctx: LabContext, name: 'mnt-parent' | 'mnt-child'): MountEntry[] {
@@ -54,9 +63,6 @@ function tableOf(ctx: LabContext, name: 'mnt-parent' | 'mnt-child'): MountEntry[
 }
 
 const shownMount = (entry: MountEntry | undefined, none: string): string => (entry ? `${entry.source} ${describeMount(entry)}` : none);
-
-/** Run a command as the root of the lab's user namespace (nobody on the host), the way `lab shell` does. */
-const asInsideRoot = (ctx: LabContext, command: string[]): string[] => nsenterArgv(ctx.proc('init').pid, ['user'], command);
 
 /** The four IDs of a `Uid:` or `Gid:` status line (real, effective, saved, filesystem). */
 const ids = (line: string | undefined): string[] => (line ?? '').split(/\s+/).filter(Boolean);
@@ -89,7 +95,7 @@ function textOf(path: string): string | undefined {
 
 /** `uid:gid` of a file as a process inside the lab's user namespace sees it (through `stat`, run inside). */
 async function ownerInside(ctx: CheckContext, path: string): Promise<string> {
-  const result = await ctx.probe(asInsideRoot(ctx, ['stat', '-c', '%u:%g', path]));
+  const result = await ctx.probe(nsenter(['stat', '-c', '%u:%g', path])(ctx));
   return result.exitCode === 0 ? result.stdout.trim() : `stat failed: ${result.stderr.trim()}`;
 }
 
@@ -111,17 +117,12 @@ export default {
       id: 'create',
       kind: 'demo',
       actions: [
-        {
-          kind: 'start',
-          name: 'init',
-          // setpriv drops to nobody first; only then is the parent-death signal set: the kernel clears it when the
-          // effective UID changes, so set before the switch it would be lost.
-          argv: asUserArgv(NOBODY, NOBODY, dieWithHarness(unshareUserArgv({ map: 'root', fork: true }, ['sleep', 'infinity']))),
-          pidOf: 'child',
-        },
-        (ctx) => ({ kind: 'run', argv: ['grep', '-E', '^(Uid|Gid|CapEff):', `/proc/${ctx.proc('init').pid}/status`] }),
-        (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, ['grep', '-E', '^(Uid|Gid|CapEff):', `/proc/${ctx.proc('init').pid}/status`]) }),
-        (ctx) => ({ kind: 'run', argv: ['head', `/proc/${ctx.proc('init').pid}/uid_map`, `/proc/${ctx.proc('init').pid}/gid_map`] }),
+        // setpriv drops to nobody first; only then is the parent-death signal set: the kernel clears it when the
+        // effective UID changes, so set before the switch it would be lost.
+        start('init', asUserArgv(NOBODY, NOBODY, dieWithHarness(unshareUserArgv({ map: 'root', fork: true }, ['sleep', 'infinity']))), { pidOf: 'child' }),
+        run(['grep', '-E', '^(Uid|Gid|CapEff):', proc('init', 'status')]),
+        enter(['grep', '-E', '^(Uid|Gid|CapEff):', proc('init', 'status')]),
+        run(['head', proc('init', 'uid_map'), proc('init', 'gid_map')]),
       ],
       checks: [
         ownNamespace('user', 'init', {
@@ -165,7 +166,7 @@ export default {
           },
           verify: async (ctx) => {
             const pid = ctx.proc('init').pid;
-            const result = await ctx.probe(asInsideRoot(ctx, ['grep', '-E', '^(Uid|Gid):', `/proc/${pid}/status`]));
+            const result = await ctx.probe(nsenter(['grep', '-E', '^(Uid|Gid):', `/proc/${pid}/status`])(ctx));
             const seen = new Map(result.stdout.split('\n').filter(Boolean).map((line) => [line.split(':')[0], line.split(':')[1]?.trim()] as const));
             return {
               ok: result.exitCode === 0 && allAre(seen.get('Uid'), 0) && allAre(seen.get('Gid'), 0),
@@ -197,14 +198,10 @@ export default {
       id: 'files',
       kind: 'demo',
       actions: [
-        (ctx) => ({
-          kind: 'run',
-          argv: ['install', '-d', '-o', String(NOBODY), '-g', String(NOBODY), '-m', '0700', sharedDir(ctx)],
-          creates: { kind: 'path', path: sharedDir(ctx) },
-        }),
-        (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, ['touch', madeInside(ctx)]) }),
-        (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, ['ls', '-ln', sharedDir(ctx)]) }),
-        (ctx) => ({ kind: 'run', argv: ['stat', '-c', '%u:%g %U:%G %n', madeInside(ctx)] }),
+        runCreating((ctx) => ({ kind: 'path', path: sharedDir(ctx) }), ['install', '-d', '-o', NOBODY, '-g', NOBODY, '-m', '0700', sharedDir]),
+        enter(['touch', madeInside]),
+        enter(['ls', '-ln', sharedDir]),
+        run(['stat', '-c', '%u:%g %U:%G %n', madeInside]),
       ],
       checks: [
         {
@@ -238,17 +235,13 @@ export default {
       id: 'host-file',
       kind: 'demo',
       actions: [
-        (ctx) => ({
-          kind: 'run',
-          argv: ['sh', '-c', `echo "${HOST_FILE_TEXT}" > ${hostFile(ctx)}`],
-          creates: { kind: 'path', path: hostFile(ctx) },
-        }),
-        (ctx) => ({ kind: 'run', argv: ['ls', '-ln', hostFile(ctx)] }),
-        (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, ['ls', '-ln', hostFile(ctx)]) }),
-        (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, ['sh', '-c', `echo changed > ${hostFile(ctx)}`]), expect: 'fail' }),
-        (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, openForWriteProbeArgv(hostFile(ctx))), expect: 'fail', record: 'host-write' }),
-        (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, ['chown', '0:0', hostFile(ctx)]), expect: 'fail' }),
-        (ctx) => ({ kind: 'run', argv: ['cat', hostFile(ctx)] }),
+        runCreating((ctx) => ({ kind: 'path', path: hostFile(ctx) }), ['sh', '-c', word`echo "${HOST_FILE_TEXT}" > ${hostFile}`]),
+        run(['ls', '-ln', hostFile]),
+        enter(['ls', '-ln', hostFile]),
+        enter(['sh', '-c', word`echo changed > ${hostFile}`], { expect: 'fail' }),
+        enter((ctx) => openForWriteProbeArgv(hostFile(ctx)), { expect: 'fail', record: 'host-write' }),
+        enter(['chown', '0:0', hostFile], { expect: 'fail' }),
+        run(['cat', hostFile]),
       ],
       checks: [
         {
@@ -299,20 +292,13 @@ export default {
       id: 'own-namespaces',
       kind: 'demo',
       actions: [
-        (ctx) => ({ kind: 'run', argv: asInsideRoot(ctx, ['hostname', HOSTNAME]), expect: 'fail' }),
-        (ctx) => ({
-          kind: 'start',
-          name: 'own-uts',
-          argv: asInsideRoot(ctx, dieWithHarness(unshareArgv({ namespaces: ['uts'], fork: true }, ['sleep', 'infinity']))),
-          pidOf: 'child',
-        }),
-        (ctx) => ({ kind: 'run', argv: nsenterArgv(ctx.proc('own-uts').pid, ['user', 'uts'], ['hostname', HOSTNAME]) }),
-        (ctx) => ({ kind: 'run', argv: nsenterArgv(ctx.proc('own-uts').pid, ['uts'], ['hostname']) }),
-        { kind: 'run', argv: ['hostname'] },
-        (ctx) => ({
-          kind: 'run',
-          argv: ['lsns', '--task', String(ctx.proc('own-uts').pid), '--type', 'user', '--type', 'uts', '--output', 'NS,TYPE,ONS,PID,COMMAND'],
-        }),
+        enter(['hostname', HOSTNAME], { expect: 'fail' }),
+        // Made by the root inside, so the new UTS namespace belongs to the lab's user namespace.
+        start('own-uts', nsenter(dieWithHarness(unshareArgv({ namespaces: ['uts'], fork: true }, ['sleep', 'infinity']))), { pidOf: 'child' }),
+        enter(['hostname', HOSTNAME], OWN_UTS_ROOT),
+        enter(['hostname'], OWN_UTS),
+        run(['hostname']),
+        run(['lsns', '--task', pid('own-uts'), '--type', 'user', '--type', 'uts', '--output', 'NS,TYPE,ONS,PID,COMMAND']),
       ],
       checks: [
         {
@@ -322,10 +308,10 @@ export default {
             zh: '内部的 root 改不了宿主机的主机名，却改好了它自己的 UTS 命名空间的主机名',
           },
           verify: async (ctx) => {
-            const own = ctx.proc('own-uts').pid;
-            const refused = await ctx.probe(asInsideRoot(ctx, ['hostname', HOSTNAME]));
+            const readOwn = nsenter(['hostname'], OWN_UTS)(ctx); // before any probe: throws while own-uts is not started
+            const refused = await ctx.probe(nsenter(['hostname', HOSTNAME])(ctx));
             const host = textOf('/proc/sys/kernel/hostname')?.trim();
-            const inOwn = await ctx.probe(nsenterArgv(own, ['uts'], ['hostname']));
+            const inOwn = await ctx.probe(readOwn);
             const ownName = inOwn.stdout.trim();
             return {
               ok: refused.exitCode !== 0 && host !== HOSTNAME && ownName === HOSTNAME,
@@ -364,30 +350,20 @@ export default {
       id: 'mounts',
       kind: 'demo',
       actions: [
-        {
-          kind: 'start',
-          name: 'mnt-parent',
-          argv: dieWithHarness(unshareArgv({ namespaces: ['mnt'], fork: true }, ['sleep', 'infinity'])),
-          pidOf: 'child',
-        },
+        init('mnt-parent', { namespaces: ['mnt'], fork: true }),
         // Shared inside the parent only (it is private from the host): what systemd does to the host's / at boot.
-        (ctx) => ({ kind: 'run', argv: inParent(ctx, ['mount', '--make-rshared', '/']) }),
-        (ctx) => ({ kind: 'run', argv: inParent(ctx, ['mount', '-t', 'tmpfs', SHARED_SOURCE, SHARED_AT]) }),
-        (ctx) => ({ kind: 'run', argv: inParent(ctx, ['mkdir', OWN_AT]) }),
-        (ctx) => ({
-          kind: 'start',
-          name: 'mnt-child',
-          // As in the first step, the parent-death signal is set after the switch to nobody, which would clear it.
-          argv: inParent(ctx, asUserArgv(NOBODY, NOBODY, dieWithHarness([
-            'unshare', '--user', '--map-root-user', '--mount', '--propagation', 'unchanged', '--fork', '--kill-child', 'sleep', 'infinity',
-          ]))),
-          pidOf: 'child',
-        }),
-        (ctx) => ({ kind: 'run', argv: ['grep', SHARED_SOURCE, `/proc/${ctx.proc('mnt-parent').pid}/mountinfo`, `/proc/${ctx.proc('mnt-child').pid}/mountinfo`] }),
-        (ctx) => ({ kind: 'run', argv: asChildRoot(ctx, ['umount', SHARED_AT]), expect: 'fail' }),
-        (ctx) => ({ kind: 'run', argv: asChildRoot(ctx, umountProbeArgv(SHARED_AT)), expect: 'fail', record: 'umount-locked' }),
-        (ctx) => ({ kind: 'run', argv: asChildRoot(ctx, ['mount', '-t', 'tmpfs', OWN_SOURCE, OWN_AT]) }),
-        (ctx) => ({ kind: 'run', argv: ['grep', 'lab-userns-', `/proc/${ctx.proc('mnt-parent').pid}/mountinfo`, `/proc/${ctx.proc('mnt-child').pid}/mountinfo`] }),
+        enter(['mount', '--make-rshared', '/'], PARENT),
+        enter(['mount', '-t', 'tmpfs', SHARED_SOURCE, SHARED_AT], PARENT),
+        enter(['mkdir', OWN_AT], PARENT),
+        // As in the first step, the parent-death signal is set after the switch to nobody, which would clear it.
+        start('mnt-child', nsenter(asUserArgv(NOBODY, NOBODY, dieWithHarness([
+          'unshare', '--user', '--map-root-user', '--mount', '--propagation', 'unchanged', '--fork', '--kill-child', 'sleep', 'infinity',
+        ])), PARENT), { pidOf: 'child' }),
+        run(['grep', SHARED_SOURCE, proc('mnt-parent', 'mountinfo'), proc('mnt-child', 'mountinfo')]),
+        enter(['umount', SHARED_AT], { ...CHILD_ROOT, expect: 'fail' }),
+        enter(umountProbeArgv(SHARED_AT), { ...CHILD_ROOT, expect: 'fail', record: 'umount-locked' }),
+        enter(['mount', '-t', 'tmpfs', OWN_SOURCE, OWN_AT], CHILD_ROOT),
+        run(['grep', 'lab-userns-', proc('mnt-parent', 'mountinfo'), proc('mnt-child', 'mountinfo')]),
       ],
       checks: [
         {
@@ -461,11 +437,7 @@ export default {
       kind: 'task',
       shell: 'host',
       solution: [
-        {
-          kind: 'start',
-          name: 'mapped',
-          argv: asUserArgv(NOBODY, NOBODY, dieWithHarness(unshareUserArgv({ map: { uid: TASK_ID, gid: TASK_ID } }, ['sleep', '1000']))),
-        },
+        start('mapped', asUserArgv(NOBODY, NOBODY, dieWithHarness(unshareUserArgv({ map: { uid: TASK_ID, gid: TASK_ID } }, ['sleep', '1000'])))),
       ],
       checks: [
         {

@@ -3,11 +3,13 @@
 // mount (in a mount namespace of the lab's own, never the host's) and by an open file descriptor, then freed; and
 // the learner naming their own "container".
 import { readlinkSync } from 'node:fs';
-import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
 import { describeReferences, inodeAt, nsMountsOf, nsName, nsReferences } from '../../src/kernel/ns-pins.js';
 import { isAlive, nsInode, pidsInNamespace } from '../../src/kernel/proc.js';
 import { readUtsName, utsNameArgv, type UtsName } from '../../src/kernel/uts.js';
-import type { Action, CheckContext, LabContext, LabSpec, Verdict } from '../../src/lab/spec.js';
+import { argvOf, enter, init, pid, proc, run, type Word } from '../../src/lab/build.js';
+import { hostProcess } from '../../src/lab/build-process.js';
+import { leader, word } from '../../src/lab/build-words.js';
+import type { CheckContext, LabContext, LabSpec, Verdict } from '../../src/lab/spec.js';
 import { bilingual } from '../../src/common/vocabulary.js';
 import { ownNamespace } from '../../src/lab/checks.js';
 
@@ -21,17 +23,8 @@ const PIN_FILE = `${PIN_DIR}/uts`;
 /** The descriptor the holder process keeps box-b's namespace file open on. */
 const PIN_FD = 3;
 
-/** Run a command inside the UTS namespace of a lab process, the way `docker exec` would. */
-const inside = (ctx: LabContext, name: string, command: string[]): string[] =>
-  nsenterArgv(ctx.proc(name).pid, ['uts'], command);
-
 /** Start a process that holds a new UTS namespace of its own. */
-const startHolder = (name: string): Action => ({
-  kind: 'start',
-  name,
-  argv: dieWithHarness(unshareArgv({ namespaces: ['uts'], fork: true }, ['sleep', 'infinity'])),
-  pidOf: 'child',
-});
+const startHolder = (name: string) => init(name, { namespaces: ['uts'], fork: true });
 
 /** A name as the UTS namespace of a lab process holds it, read through `nsenter` (a kernel answer, not a file of ours). */
 async function nameInside(ctx: CheckContext, name: string, field: UtsName): Promise<string> {
@@ -47,20 +40,23 @@ function siblingNs(ctx: LabContext): number {
 }
 
 /** Run a command in the lab's pinning mount namespace (the one the `pins` process holds). */
-const inPins = (ctx: LabContext, command: string[]): string[] => nsenterArgv(ctx.proc('pins').pid, ['mnt'], command);
+const inPins = (command: Word[]) => enter(command, { into: 'pins', ns: ['mnt'] });
+
+/** box-b's namespace file, as its process shows it. */
+const siblingNsFile = proc('sibling', 'ns/uts');
 
 /** The bind-mounted namespace file, reached from the host through the mount namespace of the `pins` process. */
-const pinnedPath = (ctx: LabContext): string => `/proc/${ctx.proc('pins').pid}/root${PIN_FILE}`;
+const pinnedPath = proc('pins', `root${PIN_FILE}`);
 
 /** The holder's open descriptor of the namespace file, as a path `nsenter` can open again. */
-const fdPath = (ctx: LabContext): string => `/proc/${ctx.proc('holder').pid}/fd/${PIN_FD}`;
+const fdPath = proc('holder', `fd/${PIN_FD}`);
 
 /** `nsenter` into the UTS namespace a file refers to (not a process's), and print its hostname. */
-const hostnameThrough = (path: string): string[] => ['nsenter', `--uts=${path}`, '--', 'hostname'];
+const hostnameThrough = (path: Word): Word[] => ['nsenter', word`--uts=${path}`, '--', 'hostname'];
 
 /** The hostname the UTS namespace behind `path` holds, asked of the kernel through `nsenter`. */
-async function nameThrough(ctx: CheckContext, path: string): Promise<string> {
-  const result = await ctx.probe(hostnameThrough(path));
+async function nameThrough(ctx: CheckContext, path: Word): Promise<string> {
+  const result = await ctx.probe(argvOf(ctx, hostnameThrough(path)));
   return result.exitCode === 0 ? result.stdout.trim() : `(exit ${result.exitCode})`;
 }
 
@@ -95,15 +91,15 @@ export default {
       kind: 'demo',
       actions: [
         startHolder('box'),
-        (ctx) => ({ kind: 'run', argv: ['readlink', '/proc/self/ns/uts', `/proc/${ctx.proc('box').pid}/ns/uts`] }),
-        { kind: 'run', argv: ['hostname'] },
-        (ctx) => ({ kind: 'run', argv: inside(ctx, 'box', ['hostname']) }),
+        run(['readlink', '/proc/self/ns/uts', proc('box', 'ns/uts')]),
+        run(['hostname']),
+        enter(['hostname']),
       ],
       checks: [
         ownNamespace('uts', 'box', {
-            en: 'the lab\'s process lives in a UTS namespace other than the host\'s',
-            zh: '实验的进程所在的 UTS 命名空间与宿主机的不同',
-          }),
+          en: 'the lab\'s process lives in a UTS namespace other than the host\'s',
+          zh: '实验的进程所在的 UTS 命名空间与宿主机的不同',
+        }),
         {
           id: 'copied-name',
           title: {
@@ -122,11 +118,11 @@ export default {
       id: 'set-names',
       kind: 'demo',
       actions: [
-        (ctx) => ({ kind: 'run', argv: inside(ctx, 'box', ['hostname', NAME_A]) }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, 'box', ['domainname', DOMAIN]) }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, 'box', ['uname', '-n']) }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, 'box', ['cat', '/proc/sys/kernel/hostname', '/proc/sys/kernel/domainname']) }),
-        { kind: 'run', argv: ['cat', '/proc/sys/kernel/hostname', '/proc/sys/kernel/domainname'] },
+        enter(['hostname', NAME_A]),
+        enter(['domainname', DOMAIN]),
+        enter(['uname', '-n']),
+        enter(['cat', '/proc/sys/kernel/hostname', '/proc/sys/kernel/domainname']),
+        run(['cat', '/proc/sys/kernel/hostname', '/proc/sys/kernel/domainname']),
       ],
       checks: [
         {
@@ -152,14 +148,11 @@ export default {
       kind: 'demo',
       actions: [
         startHolder('sibling'),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, 'sibling', ['hostname', NAME_B]) }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, 'box', ['hostname']) }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, 'sibling', ['hostname']) }),
-        { kind: 'run', argv: ['hostname'] },
-        (ctx) => ({
-          kind: 'run',
-          argv: ['readlink', '/proc/self/ns/uts', `/proc/${ctx.proc('box').pid}/ns/uts`, `/proc/${ctx.proc('sibling').pid}/ns/uts`],
-        }),
+        enter(['hostname', NAME_B], { into: 'sibling' }),
+        enter(['hostname']),
+        enter(['hostname'], { into: 'sibling' }),
+        run(['hostname']),
+        run(['readlink', '/proc/self/ns/uts', proc('box', 'ns/uts'), siblingNsFile]),
       ],
       checks: [
         {
@@ -171,7 +164,9 @@ export default {
           verify: (ctx) => {
             const inodes = [nsInode('self', 'uts'), nsInode(ctx.proc('box').pid, 'uts'), nsInode(ctx.proc('sibling').pid, 'uts')];
             const distinct = new Set(inodes.filter((inode) => inode !== undefined)).size;
-            return { ok: distinct === 3, found: {
+            return {
+              ok: distinct === 3,
+              found: {
                 en: `host uts:[${inodes[0]}], box uts:[${inodes[1]}], sibling uts:[${inodes[2]}]`,
                 zh: `宿主机 uts:[${inodes[0]}]，box uts:[${inodes[1]}]，sibling uts:[${inodes[2]}]`,
               },
@@ -200,26 +195,16 @@ export default {
       id: 'pin',
       kind: 'demo',
       actions: [
-        {
-          kind: 'start',
-          name: 'pins',
-          argv: dieWithHarness(unshareArgv({ namespaces: ['mnt'] }, ['sleep', 'infinity'])),
-          execs: 'sleep',
-        },
-        (ctx) => ({ kind: 'run', argv: inPins(ctx, ['mount', '-t', 'tmpfs', 'lab-pins', PIN_DIR]) }),
-        (ctx) => ({ kind: 'run', argv: inPins(ctx, ['touch', PIN_FILE]) }),
-        (ctx) => ({ kind: 'run', argv: inPins(ctx, ['mount', '--bind', `/proc/${ctx.proc('sibling').pid}/ns/uts`, PIN_FILE]) }),
-        (ctx) => ({
-          kind: 'start',
-          name: 'holder',
-          argv: dieWithHarness(['sh', '-c', `exec sleep infinity ${PIN_FD}</proc/${ctx.proc('sibling').pid}/ns/uts`]),
-          execs: 'sleep',
-        }),
-        (ctx) => ({ kind: 'run', argv: ['readlink', `/proc/${ctx.proc('sibling').pid}/ns/uts`, fdPath(ctx)] }),
-        (ctx) => ({ kind: 'run', argv: inPins(ctx, ['ls', '-i', PIN_FILE]) }),
-        (ctx) => ({ kind: 'run', argv: ['kill', '-KILL', String(ctx.proc('sibling').leader), String(ctx.proc('sibling').pid)] }),
-        (ctx) => ({ kind: 'run', argv: hostnameThrough(pinnedPath(ctx)) }),
-        (ctx) => ({ kind: 'run', argv: hostnameThrough(fdPath(ctx)) }),
+        init('pins', { namespaces: ['mnt'] }, ['sleep', 'infinity'], { execs: 'sleep' }),
+        inPins(['mount', '-t', 'tmpfs', 'lab-pins', PIN_DIR]),
+        inPins(['touch', PIN_FILE]),
+        inPins(['mount', '--bind', siblingNsFile, PIN_FILE]),
+        hostProcess('holder', ['sh', '-c', word`exec sleep infinity ${PIN_FD}<${siblingNsFile}`], { execs: 'sleep' }),
+        run(['readlink', siblingNsFile, fdPath]),
+        inPins(['ls', '-i', PIN_FILE]),
+        run(['kill', '-KILL', leader('sibling'), pid('sibling')]),
+        run(hostnameThrough(pinnedPath)),
+        run(hostnameThrough(fdPath)),
       ],
       checks: [
         {
@@ -297,10 +282,10 @@ export default {
       id: 'unpin',
       kind: 'demo',
       actions: [
-        (ctx) => ({ kind: 'run', argv: inPins(ctx, ['umount', PIN_FILE]) }),
-        (ctx) => ({ kind: 'run', argv: inPins(ctx, ['ls', '-i', PIN_FILE]) }),
-        (ctx) => ({ kind: 'run', argv: hostnameThrough(fdPath(ctx)) }),
-        (ctx) => ({ kind: 'run', argv: ['kill', String(ctx.proc('holder').pid)] }),
+        inPins(['umount', PIN_FILE]),
+        inPins(['ls', '-i', PIN_FILE]),
+        run(hostnameThrough(fdPath)),
+        run(['kill', pid('holder')]),
       ],
       checks: [
         {
@@ -344,7 +329,7 @@ export default {
       id: 'name-it',
       kind: 'task',
       shell: 'lab',
-      solution: [(ctx) => ({ kind: 'run', argv: inside(ctx, 'box', ['hostname', 'web-1']) })],
+      solution: [enter(['hostname', 'web-1'])],
       checks: [
         {
           id: 'named',

@@ -5,13 +5,12 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { loadLab } from '../../src/lab/load.js';
-import { runLab } from '../../src/lab/runner.js';
 import type { Session } from '../../src/lab/session.js';
 import { listMqueuesArgv, parseMqueueFile, parseMqueueListing } from '../../src/kernel/mqueue.js';
 import { readMountinfo } from '../../src/kernel/mountinfo.js';
 import { isAlive, nsInode } from '../../src/kernel/proc.js';
 import { describeSysv, parseSysvipcTable, sameSysv, sysvipcArgv, type SysvEntry } from '../../src/kernel/sysvipc-table.js';
-import { hostSnapshot, needsRoot, useTempState } from '../helpers.js';
+import { hostSnapshot, needsRoot, useTempState, verifyWithFacts } from '../helpers.js';
 
 const MSG = `       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime
 -598579917          0   644           0          0     0     0     0     0     0     0          0          0 1795414011
@@ -97,14 +96,7 @@ t.test('ipc-namespace, verified step by step against the kernel', { skip: needsR
       t.notOk(objects('msg').some((o) => o.key === mine[0]?.key), 'not on the host');
     },
   };
-  const outcome = await runLab(lab, { mode: 'verify', lang: 'en', onSession: (s) => (session = s) }, (event) => {
-    if (event.type === 'step-done') {
-      t.equal(event.status, 'passed', `step ${event.step} passed`);
-      facts[event.step]?.();
-    }
-  });
-  t.equal(outcome.status, 'passed');
-  t.equal(outcome.checksPassed, lab.steps.reduce((n, s) => n + s.spec.checks.length, 0), 'every check ran and passed');
+  await verifyWithFacts(t, lab, facts, (s) => (session = s));
   t.notOk(isAlive(box), 'box was killed');
   t.same(objects('msg').map(describeSysv), hostMsgBefore.map(describeSysv), 'the host queue was removed');
   t.same(hostSnapshot(state), before, 'mounts, marked processes, journals and System V objects are as before');

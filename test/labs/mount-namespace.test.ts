@@ -7,12 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadLab } from '../../src/lab/load.js';
-import { runLab } from '../../src/lab/runner.js';
 import type { Session } from '../../src/lab/session.js';
 import { mountFingerprint, parseMountinfo, propagationOf, readMountinfo, type MountEntry } from '../../src/kernel/mountinfo.js';
 import { isAlive, nsInode } from '../../src/kernel/proc.js';
 import { bindMountProbeArgv, errnoNumber } from '../../src/kernel/syscall-probe.js';
-import { BIN, cleanEnv, hostSnapshot, needsRoot, tempDir, useTempState } from '../helpers.js';
+import { BIN, cleanEnv, hostSnapshot, needsRoot, tempDir, useTempState, verifyWithFacts } from '../helpers.js';
 
 /** The mountinfo of a process, parsed (empty when the process is gone). */
 const table = (pid: number | 'self'): MountEntry[] => readMountinfo(pid) ?? [];
@@ -115,14 +114,7 @@ t.test('mount-namespace, verified step by step against the kernel', { skip: need
       t.equal(lab2host('lab-task'), 0, 'the host has none');
     },
   };
-  const outcome = await runLab(lab, { mode: 'verify', lang: 'en', onSession: (s) => (session = s) }, (event) => {
-    if (event.type === 'step-done') {
-      t.equal(event.status, 'passed', `step ${event.step} passed`);
-      facts[event.step]?.();
-    }
-  });
-  t.equal(outcome.status, 'passed');
-  t.equal(outcome.checksPassed, lab.steps.reduce((n, s) => n + s.spec.checks.length, 0), 'every check ran and passed');
+  await verifyWithFacts(t, lab, facts, (s) => (session = s));
   t.notOk(isAlive(pidA()) || isAlive(pidB()), 'A and B were killed in cleanup');
   t.same(hostSnapshot(state), before, 'mounts, marked processes and journals are as before');
 });

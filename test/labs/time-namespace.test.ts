@@ -4,11 +4,10 @@ import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { loadLab } from '../../src/lab/load.js';
-import { runLab } from '../../src/lab/runner.js';
 import type { Session } from '../../src/lab/session.js';
 import { nsInode, pidsInNamespace } from '../../src/kernel/proc.js';
 import { parseTimensOffsets, parseUptime, readTimensOffsets, readUptime, unshareTimeArgv } from '../../src/kernel/timens.js';
-import { hostSnapshot, needsRoot, useTempState } from '../helpers.js';
+import { hostSnapshot, needsRoot, useTempState, verifyWithFacts } from '../helpers.js';
 
 /** The errno of writing one line to a process's timens_offsets (our own write(2), not the lab's), or 'ok'. */
 function writeError(pid: number, line: string): string {
@@ -76,14 +75,7 @@ t.test('time-namespace, verified step by step against the kernel', { skip: needs
       t.ok(parseUptime(inTime(learner, ['cat', '/proc/uptime']))! > 31536000, 'so its uptime is over a year');
     },
   };
-  const outcome = await runLab(lab, { mode: 'verify', lang: 'en', onSession: (s) => (session = s) }, (event) => {
-    if (event.type === 'step-done') {
-      t.equal(event.status, 'passed', `step ${event.step} passed`);
-      facts[event.step]?.();
-    }
-  });
-  t.equal(outcome.status, 'passed');
-  t.equal(outcome.checksPassed, lab.steps.reduce((n, s) => n + s.spec.checks.length, 0), 'every check ran and passed');
+  await verifyWithFacts(t, lab, facts, (s) => (session = s));
   t.equal(new Set(inodes).size, 3, 'three time namespaces were made');
   t.same(inodes.flatMap((inode) => pidsInNamespace('time', inode)), [], 'no process is left in any of them');
   t.same(hostSnapshot(state), before, 'mounts, marked processes and journals are as before');

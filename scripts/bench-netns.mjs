@@ -16,13 +16,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { minimist } from 'zx';
+import { readArgs } from './args.mjs';
 
-const args = minimist(process.argv.slice(2), { string: ['runs'], boolean: ['help'], default: { runs: '20' }, alias: { h: 'help' } });
-if (args.help) {
-  console.log('Usage: node scripts/bench-netns.mjs [--runs N]');
-  process.exit(0);
-}
+const { values: args } = readArgs('bench-netns', 'Usage: node scripts/bench-netns.mjs [--runs N]', { options: { runs: { type: 'string', default: '20' } } });
 const runs = Number(args.runs);
 if (!Number.isInteger(runs) || runs < 1) {
   console.error(`bench-netns: --runs needs a whole number >= 1, got \`${args.runs}\``);
@@ -42,15 +38,23 @@ if (existsSync(`/sys/class/net/${LINK}`)) {
 }
 
 const now = () => Number(process.hrtime.bigint()) / 1e6;
+/** @param {number} ms */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Run one command to completion; throw with its stderr when it fails. */
+/**
+ * Run one command to completion; throw with its stderr when it fails.
+ * @param {string[]} argv
+ */
 function sh(argv) {
   const res = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
   if (res.status !== 0) throw new Error(`\`${argv.join(' ')}\` failed: ${res.stderr.trim() || res.error?.message || `exit ${res.status}`}`);
 }
 
-/** Poll until `done()` (every 0.5 ms), for at most `limit` ms. */
+/**
+ * Poll until `done()` (every 0.5 ms), for at most `limit` ms.
+ * @param {() => boolean} done
+ * @param {number} [limit]
+ */
 async function until(done, limit = 5000) {
   const deadline = now() + limit;
   while (!done()) {
@@ -59,7 +63,10 @@ async function until(done, limit = 5000) {
   }
 }
 
-/** The first child of a process, once it has executed its own program (it is no longer a copy of unshare). */
+/**
+ * The first child of a process, once it has executed its own program (it is no longer a copy of unshare).
+ * @param {number | undefined} pid
+ */
 function execedChild(pid) {
   try {
     const child = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/)[0]);
@@ -69,6 +76,7 @@ function execedChild(pid) {
   }
 }
 
+/** @type {import('node:child_process').ChildProcess | undefined} the process that keeps the namespace of the run in progress */
 let holder;
 function cleanUp() {
   if (holder) holder.kill('SIGKILL');
@@ -82,7 +90,7 @@ async function once() {
   const start = now();
   holder = spawn('setpriv', ['--pdeathsig', 'KILL', '--', 'unshare', '--net', '--fork', '--kill-child', 'sleep', 'infinity'], { stdio: 'ignore' });
   let pid;
-  await until(() => (pid = execedChild(holder.pid)) !== undefined);
+  await until(() => (pid = execedChild(/** @type {import('node:child_process').ChildProcess} */ (holder).pid)) !== undefined);
   sh(['ip', 'link', 'add', LINK, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(pid)]);
   sh(['ip', 'addr', 'add', HOST_CIDR, 'dev', LINK]);
   sh(['ip', 'link', 'set', LINK, 'up']);
@@ -95,18 +103,23 @@ async function once() {
   return { setup: ready - start, teardown: now() - ready };
 }
 
-/** The wall time of one short command. */
+/**
+ * The wall time of one short command.
+ * @param {string[]} argv
+ */
 function timeCommand(argv) {
   const start = now();
   sh(argv);
   return now() - start;
 }
 
+/** @param {number[]} xs */
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const mid = Math.floor(s.length / 2);
   return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
 };
+/** @param {string} label @param {number[]} xs */
 const row = (label, xs) =>
   `  ${label.padEnd(50)} ${median(xs).toFixed(1).padStart(7)} ms  (min ${Math.min(...xs).toFixed(1)}, max ${Math.max(...xs).toFixed(1)})`;
 

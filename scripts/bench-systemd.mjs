@@ -24,7 +24,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import os from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { minimist } from 'zx';
+import { readArgs } from './args.mjs';
 import { makeDataDisk, readResults } from './systemd-vm/data-disk.mjs';
 import { cacheRoot, ensureImage, SUITES } from './systemd-vm/image.mjs';
 import { CPUS, LOGIN_MARKER, LOGIN_TIMEOUT_MS, MEMORY_MIB, systemdQemuArgs } from './systemd-vm/qemu.mjs';
@@ -39,27 +39,46 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const KEEP_RUNS = 5;
 const USAGE = 'usage: sudo node scripts/bench-systemd.mjs [--runs N] [lab ids...] | --report <dir>';
 
+/**
+ * A run's summary, as its bench.json keeps it.
+ * @typedef {{ system: string, accel: string, cpus: number, runs: number, bootMs?: number, provisionSeconds?: number,
+ *   commands: Record<string, { times?: number[], failed?: string }>, facts: string,
+ *   vmLoadavg: { before: string, after?: string }, hostLoad: { before: string, after: string, cores: number },
+ *   totalSeconds: number, dir?: string }} BenchSummary
+ */
+
+/** @param {string} line */
 const log = (line) => process.stderr.write(`bench-systemd: ${line}\n`);
 /** Why the bench stopped, with its exit status: thrown inside the run so that its clean-up runs first. */
 class Stop extends Error {
+  /**
+   * @param {number} status  the exit status
+   * @param {string} message
+   */
   constructor(status, message) {
     super(message);
     this.status = status;
   }
 }
+/** @type {(status: number, message: string) => never} */
 const fail = (status, message) => {
   log(message);
   process.exit(status);
 };
 
+/** @param {number[]} values */
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
+/** @param {number} ms */
 const fmt = (ms) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 
-/** The markdown table and the conditions under it, from a run's summary (its bench.json). */
+/**
+ * The markdown table and the conditions under it, from a run's summary (its bench.json).
+ * @param {BenchSummary} b
+ */
 function render(b) {
   const medians = Object.fromEntries(Object.entries(b.commands).map(([label, r]) => [label, r.times ? median(r.times) : undefined]));
   const trueMs = medians.true;
@@ -72,7 +91,8 @@ function render(b) {
       rows.push(`| \`${label}\` | failed | ${r.failed.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
       continue;
     }
-    const m = medians[label];
+    // Not failed, so timed.
+    const m = /** @type {number} */ (medians[label]);
     let note = '';
     if (label === 'true' || label === 'node -e 0') note = 'baseline';
     else if (label.startsWith('systemd-run') && trueMs) note = `${fmt(m - trueMs)} more than \`true\``;
@@ -89,19 +109,22 @@ function render(b) {
   ].join('\n');
 }
 
-const args = minimist(process.argv.slice(2), { string: ['runs', 'report'], default: { runs: '3' } });
+const { values: args, positionals } = readArgs('bench-systemd', USAGE, {
+  options: { runs: { type: 'string', default: '3' }, report: { type: 'string' } },
+  allowPositionals: true,
+});
 if (args.report) {
   try {
     console.log(render(JSON.parse(readFileSync(join(args.report, 'bench.json'), 'utf8'))));
     process.exit(0);
   } catch (err) {
-    fail(2, `no bench.json of a run in ${args.report}: ${err.message}`);
+    fail(2, `no bench.json of a run in ${args.report}: ${/** @type {Error} */ (err).message}`);
   }
 }
 const runs = Number(args.runs);
 if (!(Number.isInteger(runs) && runs >= 1)) fail(2, USAGE);
 const allLabs = readdirSync(join(root, 'labs'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
-const labs = args._.length ? args._.map(String) : ['pid-namespace', ...allLabs.filter((id) => id.startsWith('cgroup-')).sort()];
+const labs = positionals.length ? positionals : ['pid-namespace', ...allLabs.filter((id) => id.startsWith('cgroup-')).sort()];
 const unknown = labs.filter((id) => !allLabs.includes(id));
 if (unknown.length) fail(2, `no such lab: ${unknown.join(', ')}\n${USAGE}`);
 const suite = process.env.LAB_SYSTEMD_SUITE || 'bookworm';
@@ -116,6 +139,7 @@ if (!(timeoutS > 0 && labTimeoutS > 0)) fail(2, 'LAB_SYSTEMD_VM_TIMEOUT and LAB_
 for (const dir of ['/usr/sbin', '/sbin']) {
   if (!(process.env.PATH ?? '').split(delimiter).includes(dir)) process.env.PATH = `${process.env.PATH ?? '/usr/bin:/bin'}${delimiter}${dir}`;
 }
+/** @param {string} name */
 const onPath = (name) => (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, name)).find((p) => p.startsWith('/') && existsSync(p));
 if (process.getuid?.() !== 0) fail(77, 'it needs root, as `npm run test:systemd` does: run it with sudo');
 const missing = [QEMU, 'mmdebstrap', 'mkfs.ext4', 'debugfs', 'e2fsck'].filter((t) => !onPath(t));
@@ -141,9 +165,13 @@ const runDir = join(benchRuns, `${suite}-${new Date().toISOString().replace(/[-:
 mkdirSync(runDir, { recursive: true });
 removeDeadRunDirs(cache, '.run-');
 const work = mkdtempSync(join(cache, `.run-${process.pid}-`));
+/** @type {import('./systemd-vm/report.mjs').GuestResults | undefined} */
 let results;
+/** @type {{ commands: BenchSummary['commands'], loadavg: BenchSummary['vmLoadavg'] } | undefined} what the guest wrote */
 let bench;
+/** @type {number | undefined} */
 let loginMs;
+/** @type {Stop | undefined} */
 let stopped;
 try {
   const dataImage = join(work, 'data.img');
@@ -154,9 +182,11 @@ try {
   rmSync(staging, { recursive: true, force: true });
   log(`data disk: ${disk.files} files, ${(disk.bytes / 2 ** 20).toFixed(0)} MiB; booting (${accel.toUpperCase()}, ${CPUS} vCPUs, ${MEMORY_MIB} MiB, time limit ${timeoutS} s)`);
 
+  /** @type {string[]} */
   const consoleLines = [];
   const outcome = await bootOnce({
-    qemu: onPath(QEMU),
+    // Found on the PATH above.
+    qemu: /** @type {string} */ (onPath(QEMU)),
     args: systemdQemuArgs({ accel, kernel: image.kernel, initrd: image.initrd, rootImage: image.rootImage, dataImage, cpus: CPUS, memoryMiB: MEMORY_MIB }),
     interactive: false,
     bootMarker: LOGIN_MARKER,
@@ -197,21 +227,24 @@ try {
 }
 
 if (stopped) fail(stopped.status, stopped.message);
-if (results.provision.status !== 0 || !bench) {
-  const why = results.provision.status !== 0 ? `provision.sh exited with ${results.provision.status ?? '(did not finish)'}` : 'no bench.json came back';
+// Not stopped: the run went through, and read the guest's results.
+const guest = /** @type {import('./systemd-vm/report.mjs').GuestResults} */ (results);
+if (guest.provision.status !== 0 || !bench) {
+  const why = guest.provision.status !== 0 ? `provision.sh exited with ${guest.provision.status ?? '(did not finish)'}` : 'no bench.json came back';
   fail(1, `${why}; the guest's results and console are in ${runDir}`);
 }
 
-const fact = (name) => new RegExp(`^${name}: (.*)$`, 'm').exec(results.facts ?? '')?.[1];
+/** @param {string} name */
+const fact = (name) => new RegExp(`^${name}: (.*)$`, 'm').exec(guest.facts ?? '')?.[1];
 const summary = {
   system: `${SUITES[suite]}${fact('debian') ? ` (${fact('debian')})` : ''}`,
   accel,
   cpus: CPUS,
   runs,
   bootMs: loginMs,
-  provisionSeconds: results.provision.seconds,
+  provisionSeconds: guest.provision.seconds,
   commands: bench.commands,
-  facts: `kernel ${fact('kernel') ?? '?'}, ${fact('systemd') ?? 'systemd ?'}, node ${/^node: (\S+),/m.exec(results.facts ?? '')?.[1] ?? '?'}`,
+  facts: `kernel ${fact('kernel') ?? '?'}, ${fact('systemd') ?? 'systemd ?'}, node ${/^node: (\S+),/m.exec(guest.facts ?? '')?.[1] ?? '?'}`,
   vmLoadavg: bench.loadavg,
   hostLoad: { before: loadBefore, after: load(), cores: os.cpus().length },
   totalSeconds: Math.round((Date.now() - started) / 1000),

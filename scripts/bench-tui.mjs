@@ -14,10 +14,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pty from 'node-pty';
 import xterm from '@xterm/headless';
-import { minimist } from 'zx';
+import { readArgs } from './args.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const args = minimist(process.argv.slice(2), { string: ['runs'], boolean: ['check'], default: { runs: '5' } });
+const { values: args } = readArgs('bench-tui', 'Usage: node scripts/bench-tui.mjs [--runs N] [--check]     (as root; run `npm run build` first)', {
+  options: { runs: { type: 'string', default: '5' }, check: { type: 'boolean' } },
+});
 const runs = Number(args.runs);
 if (!Number.isInteger(runs) || runs < 1) {
   console.error(`bench-tui: --runs needs a whole number >= 1, got \`${args.runs}\``);
@@ -28,6 +30,7 @@ if (process.getuid?.() !== 0) {
   process.exit(2);
 }
 
+/** @param {number[]} values */
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -35,10 +38,16 @@ const median = (values) => {
 };
 const now = () => Number(process.hrtime.bigint()) / 1e6;
 
-/** Spawn on a pty with a headless terminal behind it; `until(text)` resolves when the screen shows all texts. */
+/**
+ * Spawn on a pty with a headless terminal behind it; `until(text)` resolves when the screen shows all texts.
+ * @param {string} file
+ * @param {string[]} argv
+ * @param {Record<string, string>} env  added to this process's environment
+ */
 function open(file, argv, env) {
   const term = new xterm.Terminal({ cols: 80, rows: 24, allowProposedApi: true });
   const child = pty.spawn(file, argv, { name: 'xterm-256color', cols: 80, rows: 24, cwd: root, env: { ...process.env, LANG: 'C.UTF-8', ...env } });
+  /** @type {{ texts: string[], resolve: (ms: number) => void }[]} */
   const waiters = [];
   const screen = () => {
     const buffer = term.buffer.active;
@@ -54,10 +63,12 @@ function open(file, argv, env) {
     }
   };
   child.onData((data) => term.write(data, settle));
+  /** @type {Promise<number>} when it exited (ms) */
   const exited = new Promise((resolve) => child.onExit(() => resolve(now())));
   return {
     child,
     exited,
+    /** @type {(texts: string[], ms?: number) => Promise<number>} */
     until: (texts, ms = 20_000) =>
       new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`timed out waiting for ${JSON.stringify(texts)}:\n${screen()}`)), ms);
@@ -67,6 +78,10 @@ function open(file, argv, env) {
   };
 }
 
+/**
+ * The resident memory of process `pid` in MB, 0 once it is gone.
+ * @param {number} pid
+ */
 function rss(pid) {
   try {
     const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
@@ -77,6 +92,7 @@ function rss(pid) {
 }
 
 const loadAtStart = loadavg()[0];
+/** @type {Record<'baseline' | 'frame' | 'key' | 'rss', number[]>} */
 const figures = { baseline: [], frame: [], key: [], rss: [] };
 for (let i = 0; i <= runs; i++) {
   const warm = i === 0;
@@ -115,6 +131,7 @@ for (let i = 0; i <= runs; i++) {
   }
 }
 
+/** @param {number} n */
 const f = (n) => n.toFixed(1);
 const results = {
   baseline: median(figures.baseline),

@@ -14,31 +14,43 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { minimist } from 'zx';
+import { readArgs } from './args.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const args = minimist(process.argv.slice(2), { string: ['boots', 'runs'], default: { boots: '3', runs: '3' } });
+const USAGE = 'usage: node scripts/bench-vm.mjs [--boots N] [--runs N] [lab ids...]';
+const { values: args, positionals } = readArgs('bench-vm', USAGE, {
+  options: { boots: { type: 'string', default: '3' }, runs: { type: 'string', default: '3' } },
+  allowPositionals: true,
+});
 const boots = Number(args.boots);
 const runs = Number(args.runs);
 if (!(boots >= 1 && runs >= 1)) {
-  console.error('usage: node scripts/bench-vm.mjs [--boots N] [--runs N] [lab ids...]');
+  console.error(USAGE);
   process.exit(2);
 }
 
-/** Every lab whose requirements name a cgroup v2 controller, from the catalogue the build wrote. */
+/**
+ * Every lab whose requirements name a cgroup v2 controller, from the catalogue the build wrote.
+ * @returns {string[]}
+ */
 function cgroupLabs() {
+  /** @type {import('../src/lab/catalogue.js').CatalogueEntry[]} */
   const catalogue = JSON.parse(readFileSync(join(root, 'dist', 'catalogue.json'), 'utf8'));
   return catalogue.filter((lab) => lab.requires.some((id) => id.startsWith('cgroup2-'))).map((lab) => lab.id);
 }
-const labs = args._.length ? args._.map(String) : cgroupLabs();
+const labs = positionals.length ? positionals : cgroupLabs();
 
+/** @param {number[]} values */
 const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-/** Run `node scripts/vm.mjs run ...`; returns its output and status. */
+/**
+ * Run `node scripts/vm.mjs run ...`; returns its output and status.
+ * @param {string[]} argv
+ */
 function vm(argv) {
   const r = spawnSync(process.execPath, [join(root, 'scripts', 'vm.mjs'), 'run', ...argv], { cwd: root, encoding: 'utf8', timeout: 900_000 });
   return { status: r.status, out: `${r.stdout ?? ''}${r.stderr ?? ''}` };
@@ -86,11 +98,13 @@ if (status !== 0 || !line) {
   console.error(`bench-vm: the timed runs failed:\n${out}`);
   process.exit(1);
 }
+/** @type {Record<string, { times: number[], failed?: undefined } | { failed: number | string, times?: undefined }>} by label, as the guest wrote it */
 const results = JSON.parse(line.slice('LAB_BENCH '.length));
 
 const rows = [`| what (in the test VM, ${bootTimes[0].accel}, 2 vCPUs) | median | |`, '| --- | ---: | --- |'];
 rows.push(`| boot, kernel start to /init (${boots} boots) | ${(median(bootTimes.map((b) => b.ms)) / 1000).toFixed(1)} s | |`);
-const base = median(results['node -e 0'].times);
+// The baseline: taken to have run (a failed `node -e 0` has no times, and median() throws on it).
+const base = median(/** @type {number[]} */ (results['node -e 0'].times));
 for (const [label, r] of Object.entries(results)) {
   if (r.failed !== undefined) {
     rows.push(`| \`${label}\` | failed (${r.failed}) | |`);

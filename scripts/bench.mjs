@@ -14,19 +14,12 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { minimist } from 'zx';
+import { readArgs } from './args.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const args = minimist(process.argv.slice(2), {
-  string: ['runs'],
-  boolean: ['check', 'help'],
-  default: { runs: '15' },
-  alias: { h: 'help' },
+const { values: args } = readArgs('bench', 'Usage: node scripts/bench.mjs [--runs N] [--check]', {
+  options: { runs: { type: 'string', default: '15' }, check: { type: 'boolean' } },
 });
-if (args.help) {
-  console.log('Usage: node scripts/bench.mjs [--runs N] [--check]');
-  process.exit(0);
-}
 const runs = Number(args.runs);
 if (!Number.isInteger(runs) || runs < 1) {
   console.error(`bench: --runs needs a whole number >= 1, got \`${args.runs}\``);
@@ -64,7 +57,11 @@ const benches = [
   },
 ];
 
-// Runs a command once and returns its wall time in ms, or why it failed.
+/**
+ * Runs a command once and returns its wall time in ms, or why it failed.
+ * @param {Bench} bench
+ * @returns {{ ok: true, ms: number } | { ok: false, why: string }}
+ */
 function timeOnce(bench) {
   const start = process.hrtime.bigint();
   const res = spawnSync(bench.file, bench.argv, {
@@ -84,13 +81,21 @@ function timeOnce(bench) {
   return { ok: true, ms };
 }
 
+/**
+ * The median of numbers sorted in ascending order.
+ * @param {number[]} sorted
+ */
 function median(sorted) {
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-// One warm-up run (fills the page cache, compiles nothing twice), then `runs` timed runs.
-// Stops at the first failure: a failing command is reported, not timed.
+/**
+ * One warm-up run (fills the page cache, compiles nothing twice), then `runs` timed runs.
+ * Stops at the first failure: a failing command is reported, not timed.
+ * @param {Bench} bench
+ * @returns {{ state: 'skipped' | 'failed', why: string } | { state: 'ok', median: number, min: number, max: number }}
+ */
 function measure(bench) {
   if (bench.needsRoot && !isRoot) return { state: 'skipped', why: 'needs root' };
   const warm = timeOnce(bench);
@@ -105,6 +110,7 @@ function measure(bench) {
   return { state: 'ok', median: median(times), min: times[0], max: times[times.length - 1] };
 }
 
+/** @param {number} ms */
 const fmt = (ms) => ms.toFixed(1);
 
 console.log(`bench: ${runs} runs each after one warm-up, median wall time (cwd ${root})`);
@@ -148,6 +154,7 @@ const targets = [
   },
 ];
 const targetOf = new Map(targets.map((t) => [t.label, t]));
+/** @param {boolean | null} met */
 const verdict = (met) => (met === null ? 'not measured' : met ? 'met' : 'MISSED');
 
 // The markdown table for the README.
@@ -161,7 +168,8 @@ const lines = [
   '| --- | ---: | ---: | ---: | --- |',
 ];
 for (const bench of benches) {
-  const r = results.get(bench.label);
+  // Every bench was measured above.
+  const r = /** @type {ReturnType<typeof measure>} */ (results.get(bench.label));
   const t = targetOf.get(bench.label);
   const target = t ? `${t.text}: ${verdict(t.met)}` : bench.label === 'node -e 0' ? 'baseline' : '';
   if (r.state === 'ok') {

@@ -6,12 +6,17 @@ import { rmSync } from 'node:fs';
 
 // The catalogue describes the project's labs/, never a fixture directory a test points LAB_LABS_DIR at.
 delete process.env.LAB_LABS_DIR;
-const { catalogueFile, writeCatalogue } = await import('../dist/src/lab/catalogue.js');
+// The compiled module, named through a variable so that the type check reads its source instead.
+const compiled = '../dist/src/lab/catalogue.js';
+/** @type {typeof import('../src/lab/catalogue.js')} */
+const { catalogueFile, writeCatalogue } = await import(compiled);
 
 try {
   const count = await writeCatalogue();
   console.log(`catalogue: ${count} labs validated, dist/catalogue.json written`);
 } catch (error) {
   rmSync(catalogueFile(), { force: true });
-  console.error(error?.meaning?.en ? `catalogue: not written: ${error.operation}: ${error.meaning.en}` : error);
+  // A LabError (a lab that does not validate) in one line; anything else as it is.
+  const labError = /** @type {Partial<import('../src/common/errors.js').LabError> | null | undefined} */ (error);
+  console.error(labError?.meaning?.en ? `catalogue: not written: ${labError.operation}: ${labError.meaning.en}` : error);
 }

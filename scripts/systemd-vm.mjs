@@ -39,6 +39,8 @@ import { abortOnSignals, signalStatus } from './vm/interrupt.mjs';
 import { QEMU } from './vm/qemu.mjs';
 import { removeDeadRunDirs } from './vm/stale.mjs';
 
+/** @typedef {Extract<import('./vm/boot.mjs').BootOutcome, { kind: 'exited' }>} Exited */
+
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const DEFAULT_TIMEOUT_S = 1500;
 const DEFAULT_LAB_TIMEOUT_S = 300;
@@ -53,7 +55,9 @@ const USAGE = `Usage: node scripts/systemd-vm.mjs test [<lab-id>...]
 
 Needs root, qemu-system-x86, mmdebstrap and e2fsprogs: \`sudo scripts/provision.sh --with-vm\`.`;
 
+/** @param {string} line */
 const log = (line) => process.stderr.write(`lab-systemd-vm: ${line}\n`);
+/** @param {number} ms */
 const secs = (ms) => Math.round(ms / 100) / 10;
 
 // mkfs.ext4, debugfs and e2fsck live in sbin, which an ordinary user's PATH (then sudo's) may lack.
@@ -61,6 +65,10 @@ for (const dir of ['/usr/sbin', '/sbin']) {
   if (!(process.env.PATH ?? '').split(delimiter).includes(dir)) process.env.PATH = `${process.env.PATH ?? '/usr/bin:/bin'}${delimiter}${dir}`;
 }
 
+/**
+ * The full path of the program `name` on the PATH, or undefined.
+ * @param {string} name
+ */
 function onPath(name) {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir && existsSync(join(dir, name))) return join(dir, name);
@@ -68,7 +76,7 @@ function onPath(name) {
   return undefined;
 }
 
-// What this host lacks to build and boot the VM, as one sentence, or undefined.
+/** What this host lacks to build and boot the VM, as one sentence, or undefined. */
 function missingTools() {
   if (process.getuid?.() !== 0) return 'it needs root (mmdebstrap --mode=root, disks made with their owners): run it with sudo';
   const tools = { [QEMU]: 'qemu-system-x86', mmdebstrap: 'mmdebstrap', 'mkfs.ext4': 'e2fsprogs', debugfs: 'e2fsprogs', unshare: 'util-linux' };
@@ -78,24 +86,38 @@ function missingTools() {
   return `${missing.map(([t]) => t).join(', ')} not found: \`sudo apt-get install ${packages}\` (or \`sudo scripts/provision.sh --with-vm\`)`;
 }
 
+/** The Debian suite to build from: $LAB_SYSTEMD_SUITE, else bookworm. */
 function suiteOf() {
   const suite = process.env.LAB_SYSTEMD_SUITE || 'bookworm';
   if (!(suite in SUITES)) throw new VmError('usage', `LAB_SYSTEMD_SUITE must be one of ${Object.keys(SUITES).join(', ')}, not \`${suite}\``);
   return suite;
 }
 
+/**
+ * A number of seconds from the environment variable `name`, else `fallback`.
+ * @param {string} name
+ * @param {number} fallback
+ */
 function numberEnv(name, fallback) {
   const value = Number(process.env[name] ?? fallback);
   if (!Number.isFinite(value) || value <= 0) throw new VmError('usage', `${name} must be a number of seconds, not \`${process.env[name]}\``);
   return value;
 }
 
-// Keep the newest KEEP_RUNS result directories.
+/**
+ * Keep the newest KEEP_RUNS result directories.
+ * @param {string} runs
+ */
 function pruneRuns(runs) {
   const names = readdirSync(runs).sort();
   for (const name of names.slice(0, Math.max(0, names.length - KEEP_RUNS))) rmSync(join(runs, name), { recursive: true, force: true });
 }
 
+/**
+ * Run the subcommand in `argv`; resolves to the exit status.
+ * @param {string[]} argv
+ * @returns {Promise<number>}
+ */
 async function main(argv) {
   const [cmd, ...rest] = argv;
   if (cmd === '-h' || cmd === '--help' || cmd === 'help') {
@@ -125,7 +147,13 @@ async function main(argv) {
 }
 
 
-// Build (or find) the image; for `test`, make the data disk, boot, read the results back and print the TAP.
+/**
+ * Build (or find) the image; for `test`, make the data disk, boot, read the results back and print the TAP.
+ * @param {{ cmd: 'test' | 'build', wanted: string[], suite: string, timeoutS: number, labTimeoutS: number,
+ *   accel: 'tcg' | 'kvm', signal: AbortSignal, interruptedBy: () => NodeJS.Signals | undefined }} o
+ *   wanted: the labs named (none: every lab); signal: aborted by an interruption, which interruptedBy names
+ * @returns {Promise<number>} the exit status
+ */
 async function run({ cmd, wanted, suite, timeoutS, labTimeoutS, accel, signal, interruptedBy }) {
   const started = Date.now();
   const image = await ensureImage(suite, log, signal);
@@ -157,9 +185,11 @@ async function run({ cmd, wanted, suite, timeoutS, labTimeoutS, accel, signal, i
     const diskMs = Date.now() - diskStarted;
     log(`data disk: ${disk.files} files of this working tree, the npm cache of ${disk.npmCache}, ${(disk.bytes / 2 ** 20).toFixed(0)} MiB, in ${secs(diskMs)} s`);
 
-    const qemu = onPath(QEMU);
+    // Found by missingTools() before.
+    const qemu = /** @type {string} */ (onPath(QEMU));
     const args = systemdQemuArgs({ accel, kernel: image.kernel, initrd: image.initrd, rootImage: image.rootImage, dataImage, cpus: CPUS, memoryMiB: MEMORY_MIB });
     log(`booting (${accel.toUpperCase()}, ${CPUS} vCPUs, ${MEMORY_MIB} MiB, time limit ${timeoutS} s); console: ${join(runDir, 'console.log')}`);
+    /** @type {string[]} */
     const consoleLines = [];
     let loginMs;
     const bootStarted = Date.now();
@@ -191,13 +221,14 @@ async function run({ cmd, wanted, suite, timeoutS, labTimeoutS, accel, signal, i
     }
     if (outcome.kind === 'no-progress' || !outcome.booted) {
       const tail = early.replace(/\r/g, '').trimEnd().split('\n').slice(-20).map((l) => `    ${l}`).join('\n');
-      const why = outcome.kind === 'no-progress' ? `no learner login within ${secs(outcome.afterMs)} s` : `qemu exited (${outcome.signal ?? `status ${outcome.code}`}) before the learner was logged in`;
+      const why = outcome.kind === 'no-progress' ? `no learner login within ${secs(outcome.afterMs)} s` : `qemu exited (${/** @type {Exited} */ (outcome).signal ?? `status ${/** @type {Exited} */ (outcome).code}`}) before the learner was logged in`;
       throw new VmError('boot', `the VM did not boot: ${why}. Console (${join(runDir, 'console.log')}):\n${tail}`);
     }
 
     const unread = readResults(dataImage, runDir);
     if (unread) log(`the results could not be read back: ${unread}`);
     const results = unread ? undefined : readGuestResults(join(runDir, 'results'));
+    /** @type {{ ok: boolean, what: string, console?: string }} */
     const vm = outcome.kind === 'timeout'
       ? { ok: false, what: `stopped after the time limit of ${timeoutS} s (LAB_SYSTEMD_VM_TIMEOUT)` }
       : { ok: outcome.code === 0, what: `qemu exited with ${outcome.signal ?? `status ${outcome.code}`} after ${secs(vmMs)} s` };

@@ -23,16 +23,22 @@ import { fileURLToPath } from 'node:url';
 // tap-parser comes with tap (a dependency of @tapjs/core); it is the parser tap itself uses.
 import { Parser } from 'tap-parser';
 
+/** @typedef {import('tap-parser').Result} Result */
+
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const tapBin = join(root, 'node_modules', '.bin', 'tap');
 
-// Every test/**/*.test.ts, relative to the repo root, sorted so runs are reproducible.
+/**
+ * Every *.test.ts under `dir`, relative to the repo root, sorted so runs are reproducible.
+ * @param {string} dir
+ * @returns {string[]}
+ */
 function findTestFiles(dir) {
   let entries;
   try {
     entries = readdirSync(dir, { withFileTypes: true });
   } catch (err) {
-    if (err.code === 'ENOENT') return [];
+    if (/** @type {NodeJS.ErrnoException} */ (err).code === 'ENOENT') return [];
     throw err;
   }
   const files = [];
@@ -70,6 +76,10 @@ const failures = [];
 const tally = new WeakMap();
 let bailout = null;
 
+/**
+ * The leaves and failures counted in `parser`'s block so far, and its subtests.
+ * @param {Parser} parser
+ */
 function tallyOf(parser) {
   let t = tally.get(parser);
   if (!t) {
@@ -79,13 +89,22 @@ function tallyOf(parser) {
   return t;
 }
 
-// A directive's reason: `# SKIP needs root` gives 'needs root'; a bare `# SKIP` gives true or ''.
+/**
+ * A directive's reason: `# SKIP needs root` gives 'needs root'; a bare `# SKIP` gives true or ''.
+ * @param {boolean | string} value
+ * @param {'skip' | 'todo'} kind
+ */
 function reasonOf(value, kind) {
   const text = typeof value === 'string' ? value.trim() : '';
   if (kind === 'todo') return text ? `todo: ${text}` : 'todo';
   return text || '(no reason given)';
 }
 
+/**
+ * Count one leaf test point: passed, failed or skipped (with its reason).
+ * @param {Parser} parser  the block it is in
+ * @param {Result} res
+ */
 function countLeaf(parser, res) {
   let failedLeaf = false;
   if (res.skip || res.todo) {
@@ -103,20 +122,24 @@ function countLeaf(parser, res) {
   }
   // Credit the leaf to this parser and all its ancestors, so a closing point can tell whether
   // its block held any leaves and any failures.
-  for (let p = parser; p; p = p.parent) {
+  for (let p = /** @type {Parser | null} */ (parser); p; p = p.parent) {
     const t = tallyOf(p);
     t.leaves++;
     if (failedLeaf) t.failed++;
   }
 }
 
+/**
+ * Count the leaves of `parser` and of every subtest it opens.
+ * @param {Parser} parser
+ */
 function watch(parser) {
   tallyOf(parser);
-  parser.on('child', (child) => {
+  parser.on('child', (/** @type {Parser} */ child) => {
     tallyOf(parser).children.push(child);
     watch(child);
   });
-  parser.on('assert', (res) => {
+  parser.on('assert', (/** @type {Result} */ res) => {
     if (!res.closingTestPoint) return countLeaf(parser, res);
     const block = tallyOf(parser).children.findLast((c) => c.closingTestPoint === res);
     const inner = block ? tallyOf(block) : { leaves: 0, failed: 0 };
@@ -141,9 +164,10 @@ const child = spawn(command, args, {
   // No stdin: CI has none, and a test must never wait for input.
   stdio: ['ignore', 'pipe', 'inherit'],
 });
+/** @type {import('node:child_process').ChildProcess} the suite's process running now, which a signal goes to */
 let current = child;
 let interrupted = false;
-for (const signal of ['SIGINT', 'SIGTERM']) {
+for (const signal of /** @type {NodeJS.Signals[]} */ (['SIGINT', 'SIGTERM'])) {
   process.on(signal, () => {
     interrupted = true;
     current.kill(signal);
@@ -172,6 +196,7 @@ parser.end();
 const VM_EXIT_BOOT = 3;
 const VM_EXIT_MISSING = 77;
 let vmStatus = 0;
+/** @type {string[]} */
 const vmLines = [];
 
 /**

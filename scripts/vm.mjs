@@ -39,6 +39,13 @@ import { cacheRoot, ensureKernel } from './vm/kernel.mjs';
 import { findQemu, kvmUnusable, qemuArgs } from './vm/qemu.mjs';
 import { removeDeadRunDirs } from './vm/stale.mjs';
 
+/** @typedef {import('./vm/boot.mjs').BootOutcome} BootOutcome */
+/** @typedef {import('./vm/qemu.mjs').Accel} Accel */
+/**
+ * What an earlier run found out about KVM on this host (accel.json in the cache).
+ * @typedef {{ host: string, kvm: 'works' | 'hangs' | 'fails', checkedAt: string }} AccelNote
+ */
+
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const CPUS = 2;
 const MEMORY_MIB = 2048;
@@ -59,10 +66,16 @@ The test VM boots Debian's kernel under qemu with this host's / shared read-only
 overlay, and cgroup v2 alone at /sys/fs/cgroup with every controller enabled. It needs
 qemu-system-x86, busybox-static and apt: \`sudo scripts/provision.sh --with-vm\`.`;
 
+/** @param {string} line */
 const log = (line) => process.stderr.write(`lab-vm: ${line}\n`);
+/** @param {number} ms */
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
 
-// Every test/vm/**/*.test.ts, relative to the repo root, sorted.
+/**
+ * Every *.test.ts under test/vm/, relative to the repo root, sorted.
+ * @param {string} [dir]
+ * @returns {string[]}
+ */
 function findVmTests(dir = join(root, 'test', 'vm')) {
   let entries;
   try {
@@ -79,9 +92,13 @@ function findVmTests(dir = join(root, 'test', 'vm')) {
     .sort();
 }
 
-// Compile the VM tests (and what they import) into dist/ with tsconfig.vm.json; returns the
-// compiled files, relative to the root. Compiled into dist/ itself so that tests, labs and the
-// CLI share one copy of every module (instanceof LabError holds across them).
+/**
+ * Compile the VM tests (and what they import) into dist/ with tsconfig.vm.json; returns the
+ * compiled files, relative to the root. Compiled into dist/ itself so that tests, labs and the
+ * CLI share one copy of every module (instanceof LabError holds across them).
+ * @param {string[]} files
+ * @returns {string[]}
+ */
 function compileVmTests(files) {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
   const started = Date.now();
@@ -105,12 +122,17 @@ function compileVmTests(files) {
   });
 }
 
-// The guest's environment: what the brief of the VM promises a command, and nothing else. LAB_VM_KERNEL_DIR is
-// the cached kernel's directory, seen through the read-only host root: its kernel.json lists the modules a test
-// may load itself (`extraModules`).
+/**
+ * The guest's environment: what the brief of the VM promises a command, and nothing else. LAB_VM_KERNEL_DIR is
+ * the cached kernel's directory, seen through the read-only host root: its kernel.json lists the modules a test
+ * may load itself (`extraModules`).
+ * @param {'test' | 'shell' | 'run'} mode
+ * @param {import('./vm/kernel.mjs').Kernel} kernel
+ */
 function guestEnv(mode, kernel) {
   const nodeDir = dirname(process.execPath);
   const path = process.env.PATH || '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+  /** @type {Record<string, string>} */
   const env = {
     PATH: path.split(delimiter).includes(nodeDir) ? path : `${nodeDir}${delimiter}${path}`,
     HOME: process.env.HOME || '/root',
@@ -123,7 +145,12 @@ function guestEnv(mode, kernel) {
   return env;
 }
 
-// The accelerators to try, in order, and why KVM is not among them when it is not.
+/**
+ * The accelerators to try, in order, and why KVM is not among them when it is not.
+ * @param {string} cacheDir
+ * @param {string} qemu
+ * @returns {{ order: Accel[], note: string }}
+ */
 function accelPlan(cacheDir, qemu) {
   const forced = process.env.LAB_VM_ACCEL;
   if (forced === 'kvm' || forced === 'tcg') return { order: [forced], note: `LAB_VM_ACCEL=${forced}` };
@@ -138,7 +165,10 @@ function accelPlan(cacheDir, qemu) {
   return { order: ['kvm', 'tcg'], note: 'KVM, TCG if KVM makes no progress' };
 }
 
-// What the KVM finding depends on: the host's kernel and the qemu build.
+/**
+ * What the KVM finding depends on: the host's kernel and the qemu build.
+ * @param {string} qemu
+ */
 function accelHost(qemu) {
   let built = 0;
   try {
@@ -149,7 +179,11 @@ function accelHost(qemu) {
   return `${hostRelease()} ${qemu}@${built}`;
 }
 
-// What an earlier run found out about KVM on this host, kept in the cache.
+/**
+ * What an earlier run found out about KVM on this host, kept in the cache.
+ * @param {string} cacheDir
+ * @returns {AccelNote | undefined}
+ */
 function readAccelNote(cacheDir) {
   try {
     return JSON.parse(readFileSync(join(cacheDir, 'accel.json'), 'utf8'));
@@ -158,6 +192,12 @@ function readAccelNote(cacheDir) {
   }
 }
 
+/**
+ * Keep what this run found out about KVM, for the next run.
+ * @param {string} cacheDir
+ * @param {string} qemu
+ * @param {AccelNote['kvm']} kvm
+ */
 function writeAccelNote(cacheDir, qemu, kvm) {
   try {
     mkdirSync(cacheDir, { recursive: true });
@@ -168,12 +208,21 @@ function writeAccelNote(cacheDir, qemu, kvm) {
   }
 }
 
-// The last lines of console output, indented, for an error message.
+/**
+ * The last lines of console output, indented, for an error message.
+ * @param {string} text
+ * @param {number} [n]
+ */
 function lastLines(text, n = 15) {
   const lines = text.replace(/\r/g, '').split('\n').filter((l) => l.trim());
   return lines.length ? lines.slice(-n).map((l) => `    ${l}`).join('\n') : '    (nothing)';
 }
 
+/**
+ * Run the subcommand in `argv`; resolves to the exit status.
+ * @param {string[]} argv
+ * @returns {Promise<number>}
+ */
 async function main(argv) {
   const [cmd, ...rest] = argv;
   if (cmd === '-h' || cmd === '--help' || cmd === 'help') {
@@ -186,6 +235,7 @@ async function main(argv) {
   if (process.env.LAB_IN_VM) throw new VmError('usage', 'already inside the test VM (LAB_IN_VM is set): run the command directly');
   const interactive = cmd === 'shell';
 
+  /** @type {string[]} */
   let files = [];
   let args = rest;
   if (cmd === 'test') {
@@ -224,7 +274,9 @@ async function main(argv) {
     const started = Date.now();
     // The end of the output, where the suite's `N passed, N failed, N skipped` line is.
     let outTail = '';
+    /** @type {BootOutcome | undefined} */
     let outcome;
+    /** @type {Accel | undefined} */
     let accel;
     for (const candidate of plan.order) {
       accel = candidate;
@@ -236,7 +288,7 @@ async function main(argv) {
         bootTimeoutMs: BOOT_TIMEOUT_MS[accel],
         totalTimeoutMs: interactive || timeoutS === 0 ? undefined : timeoutS * 1000,
         signal: interrupts.signal,
-        onBooted: (ms) => log(`booted in ${seconds(ms)} (${accel.toUpperCase()})${interactive ? '' : `; running ${cmd === 'run' ? rest.join(' ') : `${files.length} test file(s)`}`}`),
+        onBooted: (ms) => log(`booted in ${seconds(ms)} (${candidate.toUpperCase()})${interactive ? '' : `; running ${cmd === 'run' ? rest.join(' ') : `${files.length} test file(s)`}`}`),
         onOutput: (text) => {
           process.stdout.write(text);
           if (!interactive) outTail = (outTail + text).slice(-4096);
@@ -246,11 +298,12 @@ async function main(argv) {
       if (!kvmFailed || plan.order.length === 1) break;
       log(outcome.kind === 'no-progress'
         ? `KVM: no boot progress within ${seconds(BOOT_TIMEOUT_MS.kvm)}: stopped qemu; booting again with TCG`
-        : `KVM: qemu exited before boot; booting again with TCG. qemu said:\n${lastLines(outcome.early, 3)}`);
+        : `KVM: qemu exited before boot; booting again with TCG. qemu said:\n${lastLines(/** @type {Extract<BootOutcome, { kind: 'exited' }>} */ (outcome).early, 3)}`);
       writeAccelNote(cacheDir, qemu, outcome.kind === 'no-progress' ? 'hangs' : 'fails');
     }
     if (accel === 'kvm' && outcome?.kind === 'exited' && outcome.booted) writeAccelNote(cacheDir, qemu, 'works');
-    return report(outcome, { cmd, accel, ioDir, outTail, totalMs: Date.now() - started, interruptedBy: interrupts.by() });
+    // plan.order is never empty: the loop ran at least once, so both are set.
+    return report(/** @type {BootOutcome} */ (outcome), { cmd, accel: /** @type {Accel} */ (accel), ioDir, outTail, totalMs: Date.now() - started, interruptedBy: interrupts.by() });
   } finally {
     interrupts.release();
     rmSync(ioDir, { recursive: true, force: true });
@@ -258,7 +311,12 @@ async function main(argv) {
   }
 }
 
-// The exit status for how the VM ended, with a message when it did not run the command through.
+/**
+ * The exit status for how the VM ended, with a message when it did not run the command through.
+ * @param {BootOutcome} outcome
+ * @param {{ cmd: 'test' | 'shell' | 'run', accel: Accel, ioDir: string, outTail: string, totalMs: number,
+ *   interruptedBy: NodeJS.Signals | undefined }} run
+ */
 function report(outcome, { cmd, accel, ioDir, outTail, totalMs, interruptedBy }) {
   const name = accel.toUpperCase();
   if (outcome.kind === 'interrupted') {

@@ -18,7 +18,12 @@ export const DATA_LABEL = 'labvm';
 /** What never goes into the VM's checkout, even when git is not there to say it is ignored. */
 const NEVER = new Set(['.git', 'node_modules', 'dist', '.tap']);
 
-// Run a command; throw an explained error when it fails.
+/**
+ * Run a command; throw an explained error when it fails.
+ * @param {string} file
+ * @param {string[]} args
+ * @param {string} what  what it is part of, for the error
+ */
 function mustRun(file, args, what) {
   const res = spawnSync(file, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (res.status !== 0) {
@@ -28,7 +33,10 @@ function mustRun(file, args, what) {
   return res.stdout;
 }
 
-/** The files of the working tree at `repo`, relative to it: git's view when it is a checkout, else a walk. */
+/**
+ * The files of the working tree at `repo`, relative to it: git's view when it is a checkout, else a walk.
+ * @param {string} repo
+ */
 export function checkoutFiles(repo) {
   const git = spawnSync('git', ['-C', repo, 'ls-files', '-z', '-co', '--exclude-standard'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   const files = git.status === 0
@@ -38,6 +46,10 @@ export function checkoutFiles(repo) {
   return [...new Set(files)].filter((f) => !NEVER.has(f.split('/')[0]) && existsLstat(join(repo, f))).sort();
 }
 
+/**
+ * Whether `path` exists, without following a symlink.
+ * @param {string} path
+ */
 function existsLstat(path) {
   try {
     lstatSync(path);
@@ -47,6 +59,12 @@ function existsLstat(path) {
   }
 }
 
+/**
+ * The files under `base`/`rel`, relative to `base`, without the NEVER directories at the top.
+ * @param {string} base
+ * @param {string} rel
+ * @returns {string[]}
+ */
 function walk(base, rel) {
   return readdirSync(join(base, rel), { withFileTypes: true }).flatMap((e) => {
     const path = rel ? `${rel}/${e.name}` : e.name;
@@ -55,7 +73,12 @@ function walk(base, rel) {
   });
 }
 
-/** Copy `files` (relative to `from`) into `to`, keeping their modes and symlinks. */
+/**
+ * Copy `files` (relative to `from`) into `to`, keeping their modes and symlinks.
+ * @param {string} from
+ * @param {string} to
+ * @param {string[]} files
+ */
 function copyFiles(from, to, files) {
   for (const file of files) {
     const src = join(from, file);
@@ -70,7 +93,10 @@ function copyFiles(from, to, files) {
   }
 }
 
-/** This host's npm cache directory (`npm config get cache`), or an explained error. */
+/**
+ * This host's npm cache directory (`npm config get cache`), or an explained error.
+ * @param {string} repo  where npm runs (its .npmrc counts)
+ */
 export function npmCacheDir(repo) {
   const res = spawnSync('npm', ['config', 'get', 'cache'], { cwd: repo, encoding: 'utf8' });
   const dir = (res.stdout ?? '').trim();
@@ -109,6 +135,8 @@ export function makeDataDisk(o) {
  * Copy the guest's results/ out of the data disk `image` into `dest`/results, without mounting it. A VM stopped
  * before it powered off leaves the last writes in the filesystem's journal, which debugfs does not read: e2fsck
  * replays it first (and does nothing to a disk the VM unmounted). Returns what went wrong, or undefined.
+ * @param {string} image
+ * @param {string} dest
  */
 export function readResults(image, dest) {
   mkdirSync(dest, { recursive: true });

@@ -16,8 +16,10 @@ if (!out || !(runs >= 1) || !(timeoutMs > 0)) {
   process.exit(2);
 }
 
+/** @param {string} line */
 const say = (line) => console.log(`lab-systemd-vm: guest: bench: ${line}`);
 const node = process.execPath;
+/** @param {string[]} args */
 const lab = (...args) => [node, 'bin/lab.js', ...args];
 // What every cgroup lab asks systemd for once per run (src/kernel/systemd.ts), with a program that ends at once.
 const SCOPE = ['systemd-run', '--scope', '--property=Delegate=yes', '--collect', '--quiet', '--'];
@@ -25,10 +27,16 @@ const SCOPE = ['systemd-run', '--scope', '--property=Delegate=yes', '--collect',
 const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 /** @type {{ loadavg: { before: string, after?: string }, commands: Record<string, { times?: number[], failed?: string }> }} */
 const results = { loadavg: { before: loadavg() }, commands: {} };
+/** @param {number} ms */
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+/** @param {string | undefined} text */
 const tail = (text) => (text ?? '').trim().split('\n').slice(-3).join(' | ');
 
-/** Time `measure` (which returns its wall time in ms, or throws why it failed) runs times after a warm-up. */
+/**
+ * Time `measure` (which returns its wall time in ms, or throws why it failed) runs times after a warm-up.
+ * @param {string} label
+ * @param {(i: number) => number | Promise<number>} measure  given the run's number, 0 for the warm-up
+ */
 async function bench(label, measure) {
   const times = [];
   try {
@@ -46,7 +54,10 @@ async function bench(label, measure) {
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
 }
 
-/** The wall time of one run of argv, spawn to exit; throws when it fails. */
+/**
+ * The wall time of one run of argv, spawn to exit; throws when it fails.
+ * @param {string[]} argv
+ */
 function timed(argv) {
   const start = process.hrtime.bigint();
   const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', timeout: timeoutMs, killSignal: 'SIGTERM', maxBuffer: 64 * 1024 * 1024 });
@@ -55,11 +66,13 @@ function timed(argv) {
   return ms;
 }
 
+/** @param {string} label @param {string[]} argv */
 const command = (label, argv) => bench(label, () => timed(argv));
 
 /**
  * `systemctl stop` of a delegated scope as a lab's cleanup does it: a scope kept alive by `sleep infinity` (as
  * the labs keep theirs), started and found running first, then only the stop is timed.
+ * @param {number} i  the run's number, in the scope's name
  */
 async function stopScope(i) {
   const unit = `bench-scope-${process.pid}-${i}.scope`;
@@ -94,12 +107,14 @@ await command('node -e 0', [node, '-e', '0']);
 await command('lab list', lab('list'));
 await command('lab doctor', lab('doctor'));
 // In lab order, as `lab list` shows them (the catalogue the build wrote).
+/** @type {string[]} */
 let order = [];
 try {
-  order = JSON.parse(readFileSync('dist/catalogue.json', 'utf8')).map((l) => l.id);
+  order = /** @type {import('../../src/lab/catalogue.js').CatalogueEntry[]} */ (JSON.parse(readFileSync('dist/catalogue.json', 'utf8'))).map((l) => l.id);
 } catch {
   // no catalogue: the order given
 }
+/** @param {string} id */
 const rank = (id) => (order.includes(id) ? order.indexOf(id) : order.length);
 for (const id of [...labs].sort((a, b) => rank(a) - rank(b))) await command(`lab verify ${id}`, lab('verify', id));
 results.loadavg.after = loadavg();

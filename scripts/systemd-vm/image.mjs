@@ -13,6 +13,7 @@ const root = dirname(dirname(here));
 const BUILD_SCRIPT = join(here, 'build-image.sh');
 
 /** Debian suites the image can be built from: bookworm (Debian 12) by default, trixie (13) for manual runs. */
+/** @type {Readonly<Record<string, string>>} */
 export const SUITES = Object.freeze({ bookworm: 'Debian 12', trixie: 'Debian 13' });
 
 // An image older than this is built again, so that it keeps up with Debian's updates (LAB_SYSTEMD_VM_MAX_AGE_DAYS).
@@ -55,6 +56,10 @@ export function debianMirrors() {
   };
 }
 
+/**
+ * The text of a file, or '' when it cannot be read.
+ * @param {string} path
+ */
 function readText(path) {
   try {
     return readFileSync(path, 'utf8');
@@ -63,6 +68,10 @@ function readText(path) {
   }
 }
 
+/**
+ * The SHA-256 of `data`, in hex.
+ * @param {string | Buffer} data
+ */
 function sha256(data) {
   return createHash('sha256').update(data).digest('hex');
 }
@@ -70,6 +79,7 @@ function sha256(data) {
 /**
  * What the image is made of, and the key naming it in the cache: a hash of the recipe (build-image.sh), the
  * suite, the package list, and the node and npm copied in. Change any of them and the image is built again.
+ * @param {string} suite
  */
 export function imageRecipe(suite) {
   const node = realpathSync(process.execPath);
@@ -85,6 +95,7 @@ export function imageRecipe(suite) {
   return { recipe, nodePath: node, key: sha256(JSON.stringify(recipe)).slice(0, 12) };
 }
 
+/** The npm on the PATH, or an explained error. */
 function whichNpm() {
   for (const dir of (process.env.PATH ?? '').split(':')) {
     if (dir && existsSync(join(dir, 'npm'))) return join(dir, 'npm');
@@ -141,13 +152,18 @@ export async function ensureImage(suite, log, signal) {
       if (other !== name && other.startsWith(`${suite}-`)) rmSync(join(images, other), { recursive: true, force: true });
     }
     log(`image built in ${buildSeconds} s: ${dir}`);
-    return { ...readImage(dir), cached: false };
+    // Just built, so complete.
+    return { .../** @type {Omit<Image, 'cached'>} */ (readImage(dir)), cached: false };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
 }
 
-/** The image in `dir` when it is complete, else undefined. */
+/**
+ * The image in `dir` when it is complete, else undefined.
+ * @param {string} dir
+ * @returns {Omit<Image, 'cached'> | undefined}
+ */
 function readImage(dir) {
   try {
     const info = JSON.parse(readFileSync(join(dir, 'image.json'), 'utf8'));
@@ -159,16 +175,24 @@ function readImage(dir) {
   }
 }
 
-// Run a command with its stdout and stderr into `logFile`; resolves with its exit status once it and everything it
-// started have closed their output. It gets a process group of its own, sent SIGTERM when `signal` aborts (so that
-// mmdebstrap, apt and dpkg stop too, not only the script); the script itself dies with us.
+/**
+ * Run a command with its stdout and stderr into `logFile`; resolves with its exit status once it and everything it
+ * started have closed their output. It gets a process group of its own, sent SIGTERM when `signal` aborts (so that
+ * mmdebstrap, apt and dpkg stop too, not only the script); the script itself dies with us.
+ * @param {string} file
+ * @param {string[]} args
+ * @param {string} logFile
+ * @param {AbortSignal} signal
+ * @returns {Promise<number>}
+ */
 function runLogged(file, args, logFile, signal) {
   const log = createWriteStream(logFile);
   const [cmd, argv] = existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', ['--pdeathsig', 'KILL', '--', file, ...args]] : [file, args];
   const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const stop = () => {
     try {
-      process.kill(-child.pid, 'SIGTERM');
+      // (no pid: it never started, and kill throws)
+      process.kill(-(/** @type {number} */ (child.pid)), 'SIGTERM');
     } catch {
       // already gone
     }

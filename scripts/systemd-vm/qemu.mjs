@@ -15,7 +15,10 @@ export const LOGIN_TIMEOUT_MS = 300_000;
  *   cpus: number, memoryMiB: number }} SystemdQemuPlan
  */
 
-/** The argv (after the qemu binary) for `plan`. */
+/**
+ * The argv (after the qemu binary) for `plan`.
+ * @param {SystemdQemuPlan} plan
+ */
 export function systemdQemuArgs(plan) {
   const accel = plan.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', 'max'];
   return [

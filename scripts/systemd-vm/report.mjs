@@ -17,7 +17,21 @@ import { join } from 'node:path';
  *   endUptime?: number, control: { stable?: string, changed?: string, restored?: string }, copySeconds?: number,
  *   provision: { status?: number, seconds?: number, log?: string }, list: { status?: number, stderr?: string,
  *   labs?: { id: string, ready: boolean, missing: unknown[] }[] }, doctor: { status?: number, output?: string },
- *   labsRun?: string[], labs: LabResult[] }} GuestResults
+ *   labsRun?: string[], scenarios?: Record<string, Scenario>, labs: LabResult[] }} GuestResults
+ *   scenarios: by name, `reload` and `kill`, when the guest got to them
+ */
+
+/**
+ * One run of a lab while something else happens: its exit status, time, facts, TAP, output, `lab clean`'s output
+ * and the host snapshot's diff.
+ * @typedef {{ status?: number, seconds?: number, facts?: string, tap?: string, output?: string, clean?: string,
+ *   diff?: string }} Scenario
+ */
+
+/**
+ * The text of the file `name` in `dir`, or undefined when there is none.
+ * @param {string} dir
+ * @param {string} name
  */
 
 function text(dir, name) {
@@ -28,12 +42,22 @@ function text(dir, name) {
   }
 }
 
+/**
+ * The number in the file `name` in `dir`, or undefined when there is none.
+ * @param {string} dir
+ * @param {string} name
+ */
 function num(dir, name) {
   const t = text(dir, name)?.trim();
   return t === undefined || t === '' || Number.isNaN(Number(t)) ? undefined : Number(t);
 }
 
-/** One run of a lab while something else happens (results/scenarios/<name>.*). */
+/**
+ * One run of a lab while something else happens (results/scenarios/<name>.*).
+ * @param {string} dir
+ * @param {string} name
+ * @returns {Scenario}
+ */
 function scenario(dir, name) {
   return {
     status: num(dir, `${name}.status`),
@@ -46,7 +70,11 @@ function scenario(dir, name) {
   };
 }
 
-/** Read the guest's results/ directory. */
+/**
+ * Read the guest's results/ directory.
+ * @param {string} dir
+ * @returns {GuestResults}
+ */
 export function readGuestResults(dir) {
   let labsJson;
   try {
@@ -91,10 +119,16 @@ export function readGuestResults(dir) {
   };
 }
 
+/** @param {string} s */
 const escape = (s) => s.replace(/#/g, '\\#').replace(/\n/g, ' ');
+/** @param {string | undefined} s @param {number} n */
 const lastLines = (s, n) => (s ?? '').replace(/\r/g, '').trimEnd().split('\n').slice(-n).join('\n');
 
-/** A TAP YAML block at `indent`: strings with newlines as literal blocks, others as JSON scalars. */
+/**
+ * A TAP YAML block at `indent`: strings with newlines as literal blocks, others as JSON scalars.
+ * @param {number} indent
+ * @param {Record<string, unknown>} fields  undefined ones left out
+ */
 function yaml(indent, fields) {
   const pad = ' '.repeat(indent);
   const lines = [`${pad}  ---`];
@@ -120,7 +154,12 @@ class Points {
     this.failed = 0;
   }
 
-  /** A test point, with a YAML block of `diag` when it failed. */
+  /**
+   * A test point, with a YAML block of `diag` when it failed.
+   * @param {boolean} ok
+   * @param {string} description
+   * @param {Record<string, unknown>} [diag]
+   */
   point(ok, description, diag = {}) {
     this.n++;
     if (!ok) this.failed++;
@@ -128,11 +167,20 @@ class Points {
     if (!ok) this.lines.push(...yaml(4, diag));
   }
 
+  /**
+   * A comment line.
+   * @param {string} line
+   */
   comment(line) {
     this.lines.push(`    # ${line}`);
   }
 
-  /** The subtest: header, points, plan, and its closing point in the parent (`number`). */
+  /**
+   * The subtest: header, points, plan, and its closing point in the parent (`number`).
+   * @param {number} number
+   * @param {string} name
+   * @param {number} [ms]  its time
+   */
   close(number, name, ms) {
     const time = ms === undefined ? '' : ` # time=${Math.round(ms)}ms`;
     return [`# Subtest: ${name}`, ...this.lines, `    1..${this.n}`, `${this.failed || this.n === 0 ? 'not ok' : 'ok'} ${number} - ${escape(name)}${time}`];
@@ -142,8 +190,13 @@ class Points {
 // The session scope logind makes for a login: where a learner's shell, and so `sudo lab ...`, runs.
 const SESSION_SCOPE = /^0::\/user\.slice\/user-\d+\.slice\/session-[^/]+\.scope$/;
 
-/** The learner's machine: what every lab then runs on. */
+/**
+ * The learner's machine: what every lab then runs on.
+ * @param {GuestResults} r
+ * @param {Points} p
+ */
 function machinePoints(r, p) {
+  /** @param {string} name */
   const fact = (name) => new RegExp(`^${name}: (.*)$`, 'm').exec(r.facts ?? '')?.[1];
   p.point(SESSION_SCOPE.test(r.selfCgroup ?? ''), 'the test runs in a logind session scope, as a learner logged in', {
     found: `/proc/self/cgroup: ${r.selfCgroup ?? '(not read)'}`,
@@ -186,6 +239,8 @@ function machinePoints(r, p) {
 /**
  * The lab's own TAP (`lab verify <id> --tap`): the lines inside its subtest, its plan left out, and how the lab
  * ended when it has no subtest (it refused to start, or was skipped).
+ * @param {string | undefined} tap
+ * @param {string} id
  */
 export function labTapBody(tap, id) {
   const lines = (tap ?? '').split('\n');
@@ -203,7 +258,12 @@ export function labTapBody(tap, id) {
   return { found: true, body, skip: undefined };
 }
 
-/** One lab: its own points, then the host. */
+/**
+ * One lab: its own points, then the host.
+ * @param {LabResult} lab
+ * @param {{ ready: boolean, missing: unknown[] } | undefined} listed  what `lab list` said of it
+ * @param {number} number
+ */
 function labSubtest(lab, listed, number) {
   const p = new Points();
   const command = `sudo lab verify ${lab.id} --tap --prove-checks`;
@@ -256,6 +316,8 @@ function labSubtest(lab, listed, number) {
 /**
  * systemd at work while labs run: cgroup-cpu through a daemon-reload and a unit started mid-lab (the delegated scope
  * keeps its controllers), and cgroup-memory's harness killed with SIGKILL mid-lab, then `lab clean`.
+ * @param {Record<string, Scenario>} sc
+ * @param {Points} p
  */
 function scenarioPoints(sc, p) {
   const { reload, kill } = sc;
@@ -266,7 +328,8 @@ function scenarioPoints(sc, p) {
   });
   const before = /^before: controllers (.*); subtree_control (.*)$/m.exec(reload.facts ?? '');
   const after = /^after: controllers (.*); subtree_control (.*)$/m.exec(reload.facts ?? '');
-  const kept = (m) => Boolean(m) && ['cpu', 'cpuset'].every((c) => m[1].split(' ').includes(c) && m[2].split(' ').includes(c));
+  /** @param {RegExpExecArray | null} m */
+  const kept = (m) => m !== null && ['cpu', 'cpuset'].every((c) => m[1].split(' ').includes(c) && m[2].split(' ').includes(c));
   p.point(kept(before) && kept(after), 'the lab\'s delegated scope keeps cpu and cpuset, in cgroup.controllers and in its own subtree_control, through the reload', {
     facts: reload.facts?.trimEnd() ?? '(no facts)',
   });

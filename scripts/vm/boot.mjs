@@ -52,13 +52,16 @@ export function bootOnce(o) {
   let tail = '';
   let partial = '';
   let booted = false;
+  /** @type {number | undefined} */
   let bootMs;
   /** @type {BootOutcome['kind'] | undefined} */
   let stopReason;
 
+  /** @param {string} text */
   const keepTail = (text) => {
     tail = (tail + text).slice(-TAIL_CHARS);
   };
+  /** @param {string} text */
   const forward = (text) => {
     keepTail(text);
     if (o.interactive) return o.onOutput(text);
@@ -89,6 +92,7 @@ export function bootOnce(o) {
     else early += chunk;
   });
 
+  /** @param {'no-progress' | 'timeout' | 'interrupted'} reason */
   const stop = (reason) => {
     if (stopReason || child.exitCode !== null || child.signalCode !== null) return;
     stopReason = reason;
@@ -106,6 +110,7 @@ export function bootOnce(o) {
 
   return new Promise((resolve) => {
     let finished = false;
+    /** @param {number | null} code @param {NodeJS.Signals | null} signal */
     const finish = (code, signal) => {
       if (finished) return;
       finished = true;

@@ -2,7 +2,10 @@
 // from an empty environment): the environment, the directory, then the test suite or a shell.
 // A pure builder: it returns text.
 
-/** Quote `s` for a POSIX shell. */
+/**
+ * Quote `s` for a POSIX shell.
+ * @param {string} s
+ */
 export function shellQuote(s) {
   return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
@@ -16,7 +19,10 @@ export function shellQuote(s) {
 /** Where the guest finds `lab`: a directory on the guest's own /run (a tmpfs), first on its PATH. */
 export const GUEST_BIN = '/run/lab-vm-bin';
 
-/** The command script for stage 2. */
+/**
+ * The command script for stage 2.
+ * @param {GuestCommand} c
+ */
 export function commandScript(c) {
   const bb = '/run/lab-vm-init/busybox';
   const lines = [

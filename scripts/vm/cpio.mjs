@@ -16,10 +16,19 @@ const S_IFCHR = 0o020000;
  *   | { path: string, kind: 'chardev', major: number, minor: number, mode?: number }} CpioEntry
  */
 
+/** @param {number} n */
 const pad4 = (n) => (4 - (n % 4)) % 4;
+/** @param {number} n */
 const hex8 = (n) => n.toString(16).padStart(8, '0');
 
-// One newc record: the 110-byte header, the NUL-terminated name and the data, each padded to 4.
+/**
+ * One newc record: the 110-byte header, the NUL-terminated name and the data, each padded to 4.
+ * @param {number} ino
+ * @param {string} name
+ * @param {number} mode  the file type bits and the permissions
+ * @param {Buffer} data
+ * @param {[number, number]} [rdev]  a device's major and minor
+ */
 function record(ino, name, mode, data, rdev = [0, 0]) {
   const nameBuf = Buffer.from(`${name}\0`);
   const fields = [ino, mode, 0, 0, 1, 0, data.length, 0, 0, rdev[0], rdev[1], nameBuf.length, 0];
@@ -27,7 +36,10 @@ function record(ino, name, mode, data, rdev = [0, 0]) {
   return [head, nameBuf, Buffer.alloc(pad4(head.length + nameBuf.length)), data, Buffer.alloc(pad4(data.length))];
 }
 
-/** The bytes of a newc archive holding `entries`, in order, and the trailer. */
+/**
+ * The bytes of a newc archive holding `entries`, in order, and the trailer.
+ * @param {CpioEntry[]} entries
+ */
 export function buildCpio(entries) {
   const parts = [];
   let ino = 1;

@@ -5,7 +5,11 @@ import { readFileSync } from 'node:fs';
 
 const PT_INTERP = 3;
 
-// The ELF header of `buf`, or an error naming `path` when it is not ELF64 little-endian.
+/**
+ * The ELF header of `buf`, or an error naming `path` when it is not ELF64 little-endian.
+ * @param {Buffer} buf
+ * @param {string} path
+ */
 function header(buf, path) {
   if (buf.length < 64 || buf.readUInt32BE(0) !== 0x7f454c46) throw new Error(`read \`${path}\`: not an ELF file`);
   if (buf[4] !== 2 || buf[5] !== 1) throw new Error(`read \`${path}\`: not a 64-bit little-endian ELF file`);
@@ -20,9 +24,14 @@ function header(buf, path) {
   };
 }
 
-/** The `key=value` strings of a kernel module's `.modinfo` section (a `.ko`, uncompressed). */
+/**
+ * The `key=value` strings of a kernel module's `.modinfo` section (a `.ko`, uncompressed).
+ * @param {Buffer} buf
+ * @param {string} [path]  named in errors
+ */
 export function readModinfo(buf, path = '(module)') {
   const h = header(buf, path);
+  /** @param {number} i */
   const section = (i) => {
     const at = h.shoff + i * h.shentsize;
     return { name: buf.readUInt32LE(at), offset: Number(buf.readBigUInt64LE(at + 0x18)), size: Number(buf.readBigUInt64LE(at + 0x20)) };
@@ -40,19 +49,29 @@ export function readModinfo(buf, path = '(module)') {
   throw new Error(`read \`${path}\`: no .modinfo section (is it a kernel module?)`);
 }
 
-/** The modules a kernel module needs loaded first (modinfo's `depends=`), by module name. */
+/**
+ * The modules a kernel module needs loaded first (modinfo's `depends=`), by module name.
+ * @param {Buffer} buf
+ * @param {string} [path]  named in errors
+ */
 export function moduleDepends(buf, path) {
   const entry = readModinfo(buf, path).find((e) => e.startsWith('depends='));
   const list = entry ? entry.slice('depends='.length) : '';
   return list ? list.split(',').map(normalizeModuleName) : [];
 }
 
-/** A module's canonical name: the kernel treats `-` and `_` alike and reports `_`. */
+/**
+ * A module's canonical name: the kernel treats `-` and `_` alike and reports `_`.
+ * @param {string} name
+ */
 export function normalizeModuleName(name) {
   return name.replace(/-/g, '_');
 }
 
-/** True when the program at `path` has no dynamic loader (no PT_INTERP): it runs in an empty initramfs. */
+/**
+ * True when the program at `path` has no dynamic loader (no PT_INTERP): it runs in an empty initramfs.
+ * @param {string} path
+ */
 export function isStaticElf(path) {
   const buf = readFileSync(path);
   const h = header(buf, path);
@@ -68,6 +87,7 @@ const XEN_ELFNOTE_PHYS32_ENTRY = 18;
 /**
  * True when the kernel ELF `buf` (a vmlinux) has a PVH entry point (the Xen note
  * PHYS32_ENTRY), so that qemu can start it directly, without the bzImage decompressor.
+ * @param {Buffer} buf
  */
 export function hasPvhEntry(buf) {
   const h = header(buf, 'vmlinux');

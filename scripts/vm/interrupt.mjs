@@ -1,6 +1,7 @@
 // How the VM scripts stop when interrupted (Ctrl-C, SIGTERM, the terminal gone): the first signal aborts an
 // AbortSignal that the build or qemu watches, so that the script cleans up and exits with the signal's status.
 
+/** @type {NodeJS.Signals[]} */
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /**
@@ -12,6 +13,7 @@ export function abortOnSignals() {
   const controller = new AbortController();
   /** @type {NodeJS.Signals | undefined} */
   let first;
+  /** @param {NodeJS.Signals} signal */
   const onSignal = (signal) => {
     first ??= signal;
     controller.abort();
@@ -26,7 +28,10 @@ export function abortOnSignals() {
   };
 }
 
-/** The exit status after an interruption, as a shell reports it: 130 for SIGINT, 129 for SIGHUP, 143 for SIGTERM. */
+/**
+ * The exit status after an interruption, as a shell reports it: 130 for SIGINT, 129 for SIGHUP, 143 for SIGTERM.
+ * @param {NodeJS.Signals | undefined} signal
+ */
 export function signalStatus(signal) {
   return signal === 'SIGINT' ? 130 : signal === 'SIGHUP' ? 129 : 143;
 }

@@ -53,7 +53,12 @@ export function cacheRoot() {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'lab-vm');
 }
 
-// Run a command to completion; the result, never an exception for a non-zero status.
+/**
+ * Run a command to completion; the result, never an exception for a non-zero status.
+ * @param {string} file
+ * @param {string[]} args
+ * @param {Omit<import('node:child_process').SpawnSyncOptions, 'encoding'>} [options]
+ */
 function run(file, args, options = {}) {
   return spawnSync(file, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024, ...options });
 }
@@ -70,7 +75,10 @@ export function resolveKernelPackage() {
   return { package: match[1], release: match[2] };
 }
 
-// The newest kernel already in the cache, for when apt cannot say which one is current (offline).
+/**
+ * The newest kernel already in the cache, for when apt cannot say which one is current (offline).
+ * @param {string} root
+ */
 function newestCachedKernel(root) {
   let names = [];
   try {
@@ -82,7 +90,11 @@ function newestCachedKernel(root) {
   return names.length ? names[names.length - 1] : undefined;
 }
 
-// The cached kernel in `dir` if it was built for the same module list, else undefined.
+/**
+ * The cached kernel in `dir` if it was built for the same module list, else undefined.
+ * @param {string} dir
+ * @returns {Kernel | undefined}
+ */
 function readCached(dir) {
   try {
     const kernel = JSON.parse(readFileSync(join(dir, 'kernel.json'), 'utf8'));
@@ -109,7 +121,7 @@ export function ensureKernel(log) {
     const cached = newestCachedKernel(root);
     const kernel = cached && readCached(join(root, cached));
     if (!kernel) throw err;
-    log(`${err.message.split('. ')[0]}: using the cached kernel ${cached}`);
+    log(`${/** @type {Error} */ (err).message.split('. ')[0]}: using the cached kernel ${cached}`);
     return kernel;
   }
   const dir = join(root, pkg.release);
@@ -145,8 +157,16 @@ export function ensureKernel(log) {
   }
 }
 
-// Copy the kernel image and the wanted modules (with their dependencies, uncompressed, in load order)
-// from the unpacked package `tree` into `out`; the paths recorded are those under `finalDir`.
+/**
+ * Copy the kernel image and the wanted modules (with their dependencies, uncompressed, in load order)
+ * from the unpacked package `tree` into `out`; the paths recorded are those under `finalDir`.
+ * @param {string} tree
+ * @param {{ package: string, release: string }} pkg  as resolveKernelPackage names it
+ * @param {string} version
+ * @param {string} out
+ * @param {string} finalDir
+ * @returns {Kernel}
+ */
 function collect(tree, pkg, version, out, finalDir) {
   const modDir = join(tree, 'lib', 'modules', pkg.release);
   const vmlinuzSrc = join(tree, 'boot', `vmlinuz-${pkg.release}`);
@@ -158,7 +178,9 @@ function collect(tree, pkg, version, out, finalDir) {
 
   /** @type {{ name: string, data: Buffer }[]} */
   const order = [];
+  /** @type {Set<string>} */
   const seen = new Set();
+  /** @param {string} name @param {string} [neededBy] */
   const visit = (name, neededBy) => {
     if (seen.has(name) || builtin.has(name)) return;
     seen.add(name);
@@ -201,7 +223,12 @@ function collect(tree, pkg, version, out, finalDir) {
   return kernel;
 }
 
-// Module name -> file, for every module under `dir` (.ko, or compressed .ko.xz/.ko.zst/.ko.gz).
+/**
+ * Module name -> file, for every module under `dir` (.ko, or compressed .ko.xz/.ko.zst/.ko.gz).
+ * @param {string} dir
+ * @param {Map<string, string>} [index]  where to add them
+ * @returns {Map<string, string>}
+ */
 function indexModules(dir, index = new Map()) {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
@@ -212,7 +239,11 @@ function indexModules(dir, index = new Map()) {
   return index;
 }
 
-// The names of the modules built into the kernel (modules.builtin lists their would-be paths).
+/**
+ * The names of the modules built into the kernel (modules.builtin lists their would-be paths).
+ * @param {string} file
+ * @returns {Set<string>}
+ */
 function readBuiltin(file) {
   let text = '';
   try {
@@ -223,7 +254,11 @@ function readBuiltin(file) {
   return new Set(text.split('\n').filter(Boolean).map((p) => normalizeModuleName(basename(p).replace(/\.ko$/, ''))));
 }
 
-// A module's bytes, uncompressed: busybox insmod and the kernel both take a plain .ko.
+/**
+ * A module's bytes, uncompressed: busybox insmod and the kernel both take a plain .ko.
+ * @param {string} file
+ * @returns {Buffer}
+ */
 function readModule(file) {
   if (file.endsWith('.gz')) return gunzipSync(readFileSync(file));
   const tool = file.endsWith('.xz') ? 'xz' : file.endsWith('.zst') ? 'zstd' : undefined;

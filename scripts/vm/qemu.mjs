@@ -31,7 +31,10 @@ const APPEND = [
   'edd=off',
 ];
 
-/** The argv (after the qemu binary) for `plan`. */
+/**
+ * The argv (after the qemu binary) for `plan`.
+ * @param {QemuPlan} plan
+ */
 export function qemuArgs(plan) {
   const cpu = plan.accel === 'kvm' ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg', '-cpu', 'max'];
   // Interactive: the console and qemu's monitor share the terminal (Ctrl-A X quits, Ctrl-A C is

@@ -3,7 +3,11 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** Remove every `<prefix><pid>-*` directory in `dir` whose process no longer exists. */
+/**
+ * Remove every `<prefix><pid>-*` directory in `dir` whose process no longer exists.
+ * @param {string} dir
+ * @param {string} prefix
+ */
 export function removeDeadRunDirs(dir, prefix) {
   let names = [];
   try {

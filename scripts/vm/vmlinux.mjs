@@ -8,6 +8,7 @@ import { hasPvhEntry } from './elf.mjs';
 
 // The compressors a bzImage payload can start with, and how to undo them (one stream only:
 // the kernel build appends the uncompressed size after it).
+/** @type {({ magic: Buffer, tool: string[], gunzip?: undefined } | { magic: Buffer, tool?: undefined, gunzip: true })[]} */
 const FORMATS = [
   { magic: Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), tool: ['xz', '-dc', '--single-stream'] },
   { magic: Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), tool: ['zstd', '-dc'] },

@@ -1,7 +1,5 @@
-// The cgroup v2 parsers and plans on texts the kernel writes, and, as root on this host, the explained error a
-// lab needing the v2 memory controller gets when the host does not offer it. No cgroup file is written here.
+// The cgroup v2 parsers and plans on texts the kernel writes. No cgroup file is written here.
 import t from 'tap';
-import { readCgroupLayout, readV2Controllers } from '../../src/kernel/cgroup-mode.js';
 import {
   controllersFor,
   enablePlan,
@@ -18,9 +16,6 @@ import {
   parsePressure,
   parseSize,
 } from '../../src/kernel/cgroup.js';
-import { requireV2Controllers } from '../../src/host/cgroup.js';
-import { cgroupError } from '../../src/kernel/cgroup-files.js';
-import { LabError } from '../../src/common/errors.js';
 
 // Texts as a 6.1 kernel writes them.
 const MEMORY_EVENTS = 'low 0\nhigh 12\nmax 40\noom 2\noom_kill 1\noom_group_kill 0\n';
@@ -127,58 +122,4 @@ t.test('missing controllers: what the v2 root does not offer', async (t) => {
   t.same(missingControllers(['hugetlb'], ['memory', 'pids']), ['memory', 'pids'], 'this kind of hybrid host');
   t.same(missingControllers(['cpu', 'memory', 'pids', 'io'], ['memory', 'pids']), []);
   t.same(missingControllers(undefined, ['memory']), ['memory'], 'no v2 hierarchy: everything is missing');
-});
-
-t.test('requireV2Controllers on layouts (no host access)', async (t) => {
-  const unified = { mode: 'unified' as const, v2Path: '/sys/fs/cgroup', v1Controllers: [], v1Named: [] };
-  t.same(requireV2Controllers(['memory'], unified, ['cpu', 'memory']), { root: '/sys/fs/cgroup', controllers: ['cpu', 'memory'] });
-  const legacy = { mode: 'legacy' as const, v1Controllers: ['memory'], v1Named: ['systemd'] };
-  const error = t.throws(() => requireV2Controllers(['memory'], legacy, undefined)) as LabError;
-  t.equal(error.code, 'cgroup-v2-missing');
-  t.match(error.meaning.en, /legacy cgroups/);
-  t.match(error.fix.en, /systemd\.unified_cgroup_hierarchy=1/);
-});
-
-t.test('cgroup file errors name the file and explain the errno', async (t) => {
-  const errno = (code: string): Error => Object.assign(new Error(code), { code });
-  const busy = cgroupError('write `/sys/fs/cgroup/lab-3/cgroup.subtree_control`', '/sys/fs/cgroup/lab-3/cgroup.subtree_control', errno('EBUSY')) as LabError;
-  t.equal(busy.message, 'write `/sys/fs/cgroup/lab-3/cgroup.subtree_control`: EBUSY');
-  t.match(busy.meaning.en, /no-internal-process rule/);
-  t.match(busy.meaning.zh, /无内部进程/);
-  const absent = cgroupError('write `/sys/fs/cgroup/lab-3/memory.max`', '/sys/fs/cgroup/lab-3/memory.max', errno('ENOENT')) as LabError;
-  t.match(absent.meaning.en, /no memory\.max here: its controller is not enabled/);
-  const bad = cgroupError('write `/sys/fs/cgroup/lab-3/cpu.max`', '/sys/fs/cgroup/lab-3/cpu.max', errno('EINVAL')) as LabError;
-  t.match(bad.meaning.en, /did not accept that value for cpu\.max/);
-  const notsup = cgroupError('write `x/memory.max`', 'x/memory.max', errno('ENOTSUP')) as LabError;
-  t.equal(notsup.code, 'ENOTSUP');
-  t.match(notsup.meaning.en, /not supported here/);
-  const other = cgroupError('write `x/pids.max`', 'x/pids.max', errno('ENOSPC')) as LabError;
-  t.ok(other instanceof LabError, 'an errno without cgroup words gets the generic explanation');
-});
-
-const layout = readCgroupLayout();
-const hybridRoot =
-  process.getuid?.() !== 0
-    ? 'needs root (to read this host\'s cgroup v2 root as the harness does)'
-    : layout.mode !== 'hybrid' || readV2Controllers(layout.v2Path ?? '')?.includes('memory')
-      ? `needs a hybrid host whose cgroup v2 lacks memory (this one is ${layout.mode})`
-      : false;
-
-t.test('on this hybrid host, a lab needing the v2 memory controller stops with the reason and the fixes', { skip: hybridRoot }, async (t) => {
-  t.equal(layout.mode, 'hybrid', 'mountinfo: hybrid');
-  t.notOk(readV2Controllers(layout.v2Path ?? '')?.includes('memory'), `${layout.v2Path}/cgroup.controllers has no memory`);
-  const error = t.throws(() => requireV2Controllers(['memory'])) as LabError;
-  t.ok(error instanceof LabError, 'a LabError: printed without a stack trace');
-  t.equal(error.code, 'cgroup-v2-missing');
-  t.equal(error.operation, `read \`${layout.v2Path}/cgroup.controllers\``);
-  t.match(error.meaning.en, /hybrid cgroups/);
-  t.match(error.meaning.en, /the memory controller is not in it/);
-  if (layout.v1Controllers.includes('memory')) t.match(error.meaning.en, /cgroup v1 holds memory/);
-  t.match(error.meaning.zh, /混合（hybrid）/);
-  t.match(error.meaning.zh, /memory 控制器/);
-  for (const fix of ['systemd.unified_cgroup_hierarchy=1', 'vagrant up', 'npm run vm']) {
-    t.ok(error.fix.en.includes(fix), `the fix names ${fix}`);
-    t.ok(error.fix.zh.includes(fix), `the Chinese fix names ${fix}`);
-  }
-  t.notMatch(error.message, /ENOENT/, 'no raw ENOENT');
 });

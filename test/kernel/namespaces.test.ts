@@ -1,6 +1,5 @@
 import t from 'tap';
 import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
-import { quoteWord, renderCommand } from '../../src/kernel/shell.js';
 
 t.test('unshare: a PID namespace forks, kills its child with it, and a mount namespace is made private', async (t) => {
   t.same(unshareArgv({ namespaces: ['pid', 'mnt'] }, ['sleep', 'infinity']), [
@@ -24,12 +23,4 @@ t.test('nsenter joins the named namespaces of a target, in order', async (t) => 
 
 t.test('dieWithHarness sets the parent-death signal', async (t) => {
   t.same(dieWithHarness(['sleep', '1']), ['setpriv', '--pdeathsig', 'KILL', '--', 'sleep', '1']);
-});
-
-t.test('commands are shown as a shell would need them typed', async (t) => {
-  t.equal(quoteWord('plain-word_1.2/x'), 'plain-word_1.2/x');
-  t.equal(quoteWord(''), "''");
-  t.equal(quoteWord("it's"), `'it'\\''s'`);
-  t.equal(renderCommand(['sh', '-c', 'ps -e | wc -l']), "sh -c 'ps -e | wc -l'");
-  t.equal(renderCommand(['sleep', '9'], true), 'sleep 9 &');
 });

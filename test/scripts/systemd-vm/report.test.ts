@@ -1,7 +1,7 @@
 // The systemd test VM's report: the guest's results in, TAP out. Each way a lab can go wrong on a learner's machine
 // (refused to start, a check skipped, a non-zero exit, the host changed, never run) must come out as a failure.
 import t from 'tap';
-import { parseTap } from '../helpers.js';
+import { parseTap } from '../../helpers.js';
 
 interface Lab {
   id: string;
@@ -16,7 +16,7 @@ interface Report {
   systemdTap(r: unknown, meta: { wanted: string[]; header: string[]; vm: { ok: boolean; what: string } }): string;
 }
 // A script, not part of the build: loaded by path so that the type checker does not look for its declarations.
-const script: string = '../../scripts/systemd-vm/report.mjs';
+const script: string = '../../../scripts/systemd-vm/report.mjs';
 const { systemdTap } = (await import(script)) as Report;
 
 const labTap = (id: string, points: string[]): string =>

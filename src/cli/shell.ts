@@ -34,7 +34,7 @@ export function livePid(run: FoundRun, name: string): number | undefined {
   return undefined;
 }
 
-export async function run(args: string[], lang: Lang): Promise<number> {
+export async function run(args: string[], _lang: Lang): Promise<number> {
   const { positionals } = parse('shell', args, {});
   const id = resolveLabId(positionals[0], 'shell');
   const lab = await loadLab(id);

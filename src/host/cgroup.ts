@@ -1,7 +1,7 @@
 // The executor of cgroup v2 plans: writes and reads cgroup files, makes the harness's lab-* cgroups, moves
 // processes, and tears cgroups down. Every failure names the file and says what the kernel meant by it.
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync, constants } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { readCgroupLayout, type CgroupLayout, type CgroupMode, readV2Controllers } from '../kernel/cgroup-mode.js';
 import { parseCgroupProcs } from '../kernel/cgroup-path.js';
 import {
@@ -9,22 +9,13 @@ import {
   isPopulated,
   limitPlan,
   missingControllers,
-  parseCpuMax,
-  parseFlatKeyed,
-  parseIoMax,
-  parseMax,
-  parsePressure,
   type CgroupLimits,
   type CgroupWrite,
-  type CpuMax,
-  type IoMax,
-  type MaxValue,
-  type Pressure,
 } from '../kernel/cgroup.js';
 import { errnoOf, explainSystemError, LabError } from '../common/errors.js';
 import type { Text } from '../common/vocabulary.js';
 import { waitFor } from '../common/wait.js';
-import { cgroupError, GET_V2, readCgroupFile, readPids, RUN_CLEAN } from '../kernel/cgroup-files.js';
+import { cgroupError, GET_V2, RUN_CLEAN } from '../kernel/cgroup-files.js';
 import { killProcess } from './wait.js';
 import type { Journal } from './journal.js';
 

@@ -8,13 +8,14 @@ import { existsSync, statfsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { readCgroupFile } from '../../src/kernel/cgroup-files.js';
 import { parseControllers } from '../../src/kernel/cgroup.js';
-import {
-  delegation, enableAction, fromSystemd, inCgroupArgv, KEEPER, labCgroup, labParent, mkdirCgroup, mkdirChild, SCOPE_PROCESS, v2Root,
-} from '../../src/lab/cgroup-lab.js';
+import { fromSystemd, KEEPER, labParent, SCOPE_PROCESS, v2Root } from '../../src/lab/cgroup-lab.js';
+import { pid, proc, run } from '../../src/lab/build.js';
+import { cgroupFile, cgroupPreamble, enable, labPath, set, startIn } from '../../src/lab/build-cgroup.js';
+import { hostProcess } from '../../src/lab/build-process.js';
+import { leader, word } from '../../src/lab/build-words.js';
 import { readCgroupProcs, readProcCgroup, v2PathOf } from '../../src/kernel/cgroup-path.js';
 import { readInitSystem } from '../../src/kernel/init-system.js';
 import { DELEGATE_SLICE } from '../../src/kernel/systemd.js';
-import { dieWithHarness } from '../../src/kernel/namespaces.js';
 import { childrenOf, cmdline, ppid } from '../../src/kernel/proc.js';
 import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
 import { bilingual, inChinese, inEnglish, type Say } from '../../src/common/vocabulary.js';
@@ -23,8 +24,8 @@ import { bilingual, inChinese, inEnglish, type Say } from '../../src/common/voca
 const CGROUP2_SUPER_MAGIC = 0x63677270;
 
 /** The run's cgroup and its leaf. */
-const top = (ctx: LabContext): string => labCgroup(ctx, 'basics');
-const leaf = (ctx: LabContext): string => join(top(ctx), 'leaf');
+const top = labPath();
+const leaf = labPath('leaf');
 
 /** A cgroup's path as /proc/<pid>/cgroup names it (relative to the v2 root, starting with /). */
 const relative = (dir: string): string => dir.slice(v2Root().length) || '/';
@@ -70,12 +71,11 @@ export default {
       id: 'hierarchy',
       kind: 'demo',
       actions: [
-        { kind: 'run', argv: ['cat', join(v2Root(), 'cgroup.controllers')] },
-        { kind: 'run', argv: ['cat', join(v2Root(), 'cgroup.subtree_control')] },
-        ...delegation('basics', ['cpu', 'memory', 'pids']),
-        (ctx) => mkdirCgroup(top(ctx)),
-        (ctx) => ({ kind: 'run', argv: ['ls', top(ctx)] }),
-        (ctx) => ({ kind: 'run', argv: ['cat', join(top(ctx), 'cgroup.controllers')] }),
+        run(['cat', join(v2Root(), 'cgroup.controllers')]),
+        run(['cat', join(v2Root(), 'cgroup.subtree_control')]),
+        ...cgroupPreamble({ controllers: ['cpu', 'memory', 'pids'] }),
+        run(['ls', top]),
+        run(['cat', cgroupFile(top, 'cgroup.controllers')]),
       ],
       checks: [
         {
@@ -130,7 +130,7 @@ export default {
               const pid1 = readInitSystem().pid1 ?? '?';
               return { ok: here === v2Root(), found: { en: `PID 1 is ${pid1}, no systemd: ${top(ctx)} is a child of ${here}`, zh: `PID 1 是 ${pid1}，没有 systemd：${top(ctx)} 的父 cgroup 是 ${here}` } };
             }
-            const scope = labParent(ctx, 'basics');
+            const scope = labParent(ctx);
             let keeper: number | undefined;
             try {
               keeper = ctx.proc(SCOPE_PROCESS).pid;
@@ -161,11 +161,11 @@ export default {
       id: 'move',
       kind: 'demo',
       actions: [
-        { kind: 'start', name: 'box', argv: dieWithHarness(['sleep', 'infinity']) },
-        (ctx) => ({ kind: 'run', argv: ['cat', `/proc/${ctx.proc('box').pid}/cgroup`] }),
-        (ctx) => ({ kind: 'write', path: join(top(ctx), 'cgroup.procs'), value: String(ctx.proc('box').pid) }),
-        (ctx) => ({ kind: 'run', argv: ['cat', `/proc/${ctx.proc('box').pid}/cgroup`] }),
-        (ctx) => ({ kind: 'run', argv: ['cat', join(top(ctx), 'cgroup.procs')] }),
+        hostProcess('box', ['sleep', 'infinity']),
+        run(['cat', proc('box', 'cgroup')]),
+        set(top, 'cgroup.procs', pid('box')),
+        run(['cat', proc('box', 'cgroup')]),
+        run(['cat', cgroupFile(top, 'cgroup.procs')]),
       ],
       checks: [
         {
@@ -190,16 +190,11 @@ export default {
       id: 'fork',
       kind: 'demo',
       actions: [
-        (ctx) => ({
-          kind: 'start',
-          name: 'family',
-          // The shell moves itself in, then forks two sleeps nobody moves: they start where their parent is.
-          argv: inCgroupArgv(top(ctx), ['sh', '-c', 'sleep infinity & sleep infinity & wait']),
-          // The name stands for the first sleep: the next command runs once the shell has forked.
-          pidOf: 'child',
-        }),
-        (ctx) => ({ kind: 'run', argv: ['cat', join(top(ctx), 'cgroup.procs')] }),
-        (ctx) => ({ kind: 'run', argv: ['ps', '-o', 'pid,ppid,cgroup:60,args', '--ppid', String(ctx.proc('family').leader)] }),
+        // The shell moves itself in, then forks two sleeps nobody moves: they start where their parent is. The name
+        // stands for the first sleep (pidOf child): the next command runs once the shell has forked.
+        startIn('family', top, ['sh', '-c', 'sleep infinity & sleep infinity & wait'], { pidOf: 'child' }),
+        run(['cat', cgroupFile(top, 'cgroup.procs')]),
+        run(['ps', '-o', 'pid,ppid,cgroup:60,args', '--ppid', leader('family')]),
       ],
       checks: [
         {
@@ -226,15 +221,12 @@ export default {
       id: 'no-internal-processes',
       kind: 'demo',
       actions: [
-        (ctx) => ({ ...enableAction(top(ctx), ['memory']), expect: 'fail', record: 'refused' }),
-        (ctx) => mkdirChild(leaf(ctx)),
-        (ctx) => ({
-          kind: 'run',
-          // One PID per write(2): cgroup.procs takes a single PID each time.
-          argv: ['sh', '-c', `for pid in $(cat ${top(ctx)}/cgroup.procs); do echo $pid > ${leaf(ctx)}/cgroup.procs; done`],
-        }),
-        (ctx) => enableAction(top(ctx), ['memory']),
-        (ctx) => ({ kind: 'run', argv: ['cat', join(leaf(ctx), 'cgroup.controllers'), join(leaf(ctx), 'memory.max'), join(leaf(ctx), 'memory.current')] }),
+        enable(top, ['memory'], { expect: 'fail', record: 'refused' }),
+        run(['mkdir', leaf]),
+        // One PID per write(2): cgroup.procs takes a single PID each time.
+        run(['sh', '-c', word`for pid in $(cat ${top}/cgroup.procs); do echo $pid > ${leaf}/cgroup.procs; done`]),
+        enable(top, ['memory']),
+        run(['cat', cgroupFile(leaf, 'cgroup.controllers'), cgroupFile(leaf, 'memory.max'), cgroupFile(leaf, 'memory.current')]),
       ],
       checks: [
         {
@@ -298,9 +290,7 @@ export default {
       id: 'your-shell',
       kind: 'task',
       shell: 'host',
-      solution: [
-        (ctx) => ({ kind: 'start', name: 'learner', argv: inCgroupArgv(leaf(ctx), ['sh', '-c', 'sleep 1000 & wait']) }),
-      ],
+      solution: [startIn('learner', leaf, ['sh', '-c', 'sleep 1000 & wait'])],
       checks: [
         {
           id: 'sleep-born-in-leaf',

@@ -7,16 +7,14 @@ import { join } from 'node:path';
 import { readCgroupFile, readCpuMax, readFlatKeyed, readPids, readPressure } from '../../src/kernel/cgroup-files.js';
 import { waitFor } from '../../src/common/wait.js';
 import { cmdline } from '../../src/kernel/proc.js';
-import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, setAction } from '../../src/lab/cgroup-lab.js';
+import { run } from '../../src/lab/build.js';
+import { cgroupPreamble, labPath, set, startIn } from '../../src/lab/build-cgroup.js';
 import type { Check, LabContext, LabSpec, Text, Verdict } from '../../src/lab/spec.js';
 
-/** The run's cgroup and its leaves: `box` holds the shell target, `capped` the limited loop, `low`/`high` the pair. */
-const top = (ctx: LabContext): string => labCgroup(ctx, 'cpu');
-const leaf = (name: 'box' | 'capped' | 'low' | 'high') => (ctx: LabContext): string => join(top(ctx), name);
-const box = leaf('box');
-const capped = leaf('capped');
-const low = leaf('low');
-const high = leaf('high');
+/** The leaves of the run's cgroup: `box` holds the shell target, `capped` the limited loop, `low`/`high` the pair. */
+const capped = labPath('capped');
+const low = labPath('low');
+const high = labPath('high');
 
 /** A busy loop: one process that never sleeps, so it uses all the CPU time it is given. */
 const LOOP = ['sh', '-c', 'while :; do :; done'];
@@ -124,14 +122,10 @@ export default {
       id: 'quota',
       kind: 'demo',
       actions: [
-        ...delegation('cpu', ['cpu', 'cpuset']),
-        (ctx) => mkdirCgroup(top(ctx)),
-        (ctx) => enableAction(top(ctx), ['cpu', 'cpuset']),
         // Both leaves in one command: a process costs a lot to start on a slow machine.
-        (ctx) => ({ kind: 'run', argv: ['mkdir', box(ctx), capped(ctx)] }),
-        (ctx) => ({ kind: 'start', name: 'box', argv: inCgroupArgv(box(ctx), ['sleep', 'infinity']) }),
-        (ctx) => setAction(capped(ctx), 'cpu.max', '20000 100000'),
-        (ctx) => ({ kind: 'start', name: 'hog', argv: inCgroupArgv(capped(ctx), LOOP) }),
+        ...cgroupPreamble({ controllers: ['cpu', 'cpuset'], leaves: ['box', 'capped'], box: 'box' }),
+        set(capped, 'cpu.max', '20000 100000'),
+        startIn('hog', capped, LOOP),
       ],
       checks: [
         {
@@ -177,7 +171,7 @@ export default {
       id: 'half',
       kind: 'task',
       shell: 'lab',
-      solution: [(ctx) => setAction(capped(ctx), 'cpu.max', '50000 100000')],
+      solution: [set(capped, 'cpu.max', '50000 100000')],
       checks: [
         {
           id: 'half-quota',
@@ -201,16 +195,16 @@ export default {
       kind: 'demo',
       actions: [
         // cgroup.kill: SIGKILL to every process of the cgroup at once, in one write and no command to start.
-        (ctx) => setAction(capped(ctx), 'cgroup.kill', '1'),
-        (ctx) => ({ kind: 'run', argv: ['mkdir', low(ctx), high(ctx)] }),
-        (ctx) => setAction(low(ctx), 'cpu.weight', '100'),
-        (ctx) => setAction(high(ctx), 'cpu.weight', '300'),
+        set(capped, 'cgroup.kill', 1),
+        run(['mkdir', low, high]),
+        set(low, 'cpu.weight', 100),
+        set(high, 'cpu.weight', 300),
         // Both on CPU 0 only, so that they must share it. A cpuset (not taskset) because the kernel moves a process
         // onto CPU 0 as it joins the cgroup: the group never runs, and so never has load, on another CPU.
-        (ctx) => setAction(low(ctx), 'cpuset.cpus', '0'),
-        (ctx) => setAction(high(ctx), 'cpuset.cpus', '0'),
-        (ctx) => ({ kind: 'start', name: 'low', argv: inCgroupArgv(low(ctx), LOOP) }),
-        (ctx) => ({ kind: 'start', name: 'high', argv: inCgroupArgv(high(ctx), LOOP) }),
+        set(low, 'cpuset.cpus', 0),
+        set(high, 'cpuset.cpus', 0),
+        startIn('low', low, LOOP),
+        startIn('high', high, LOOP),
       ],
       checks: [
         {
@@ -263,9 +257,7 @@ export default {
     {
       id: 'alone',
       kind: 'demo',
-      actions: [
-        (ctx) => setAction(high(ctx), 'cgroup.kill', '1'),
-      ],
+      actions: [set(high, 'cgroup.kill', 1)],
       checks: [
         {
           id: 'low-takes-all',

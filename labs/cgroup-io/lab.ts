@@ -2,7 +2,7 @@
 // without a limit, then held to io.max wbps = 4 MiB/s, measured again from io.stat; the limit lifted while the writer
 // runs; and a read limit (rbps) set by the learner, measured the same way. Every rate is the growth of an io.stat
 // counter over time, read from the kernel while the process runs, so process start-up never counts.
-// Layout: the lab's cgroup (labCgroup: inside a delegated scope on systemd hosts, /sys/fs/cgroup/lab-io-<run> elsewhere)
+// Layout: the lab's cgroup (labPath(): inside a delegated scope on systemd hosts, /sys/fs/cgroup/lab-io-<run> elsewhere)
 // enables io for its children; box/ is the leaf every process runs in (the
 // "container": `sleep infinity`, the writers, the lab shell). The file and the loop device are declared resources:
 // cleanup, newest first, detaches the device before it removes the file.
@@ -12,7 +12,12 @@ import { LabError } from '../../src/common/errors.js';
 import { readCgroupFile } from '../../src/kernel/cgroup-files.js';
 import { parseControllers, parseIoMax, type IoMax } from '../../src/kernel/cgroup.js';
 import { ioStatOf, measureRate, mib, timeTransfer, type IoStat, type MeasuredRate } from '../../src/kernel/cgroup-io-stat.js';
-import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, mkdirChild, runSuffix, setAction } from '../../src/lab/cgroup-lab.js';
+import { run } from '../../src/lab/build.js';
+import { cgroupFile, cgroupPreamble, labPath, set, startIn } from '../../src/lab/build-cgroup.js';
+import { runCreating } from '../../src/lab/build-host.js';
+import { noting } from '../../src/lab/build-note.js';
+import { word } from '../../src/lab/build-words.js';
+import { runSuffix } from '../../src/lab/cgroup-lab.js';
 import { readCgroupProcs } from '../../src/kernel/cgroup-path.js';
 import { loopDevicesOf } from '../../src/kernel/loop.js';
 import type { Action, LabContext, LabSpec, Text, Verdict } from '../../src/lab/spec.js';
@@ -38,8 +43,8 @@ const START_MS = 3000;
 const BASELINE_TIMEOUT_MS = 20_000;
 
 /** The run's cgroup, the leaf its processes live in, and the file behind the loop device. */
-const labDir = (ctx: LabContext): string => labCgroup(ctx, 'io');
-const boxDir = (ctx: LabContext): string => join(labDir(ctx), 'box');
+const labDir = labPath();
+const boxDir = labPath('box');
 const imageFile = (ctx: LabContext): string => `/var/tmp/lab-io-${runSuffix(ctx)}.img`;
 
 /** The loop device (`/dev/loopN`) and its `MAJ:MIN`, as stored when it was attached. */
@@ -95,9 +100,6 @@ async function measuredAgainst(ctx: LabContext, counter: 'rbytes' | 'wbytes', li
   };
 }
 
-/** A direct-I/O dd in box: the program is the process moved into the cgroup (see inCgroupArgv). */
-const ddInBox = (ctx: LabContext, args: string[]): string[] => inCgroupArgv(boxDir(ctx), ['dd', ...args]);
-
 /** Remember the loop device the kernel attached for the lab's file, and show its device number. */
 function rememberDevice(ctx: LabContext): Action {
   const [loop] = loopDevicesOf(imageFile(ctx));
@@ -129,13 +131,9 @@ export default {
       id: 'device',
       kind: 'demo',
       actions: [
-        ...delegation('io', ['io']),
-        (ctx) => mkdirCgroup(labDir(ctx)),
-        (ctx) => enableAction(labDir(ctx), ['io']),
-        (ctx) => mkdirChild(boxDir(ctx)),
-        (ctx) => ({ kind: 'start', name: 'box', argv: inCgroupArgv(boxDir(ctx), ['sleep', 'infinity']) }),
-        (ctx) => ({ kind: 'run', argv: ['truncate', '-s', IMAGE_SIZE, imageFile(ctx)], creates: { kind: 'path', path: imageFile(ctx) } }),
-        (ctx) => ({ kind: 'run', argv: ['losetup', '--find', '--show', imageFile(ctx)], creates: { kind: 'loop', file: imageFile(ctx) } }),
+        ...cgroupPreamble({ controllers: ['io'], leaves: ['box'], box: 'box' }),
+        runCreating((ctx) => ({ kind: 'path', path: imageFile(ctx) }), ['truncate', '-s', IMAGE_SIZE, imageFile]),
+        runCreating((ctx) => ({ kind: 'loop', file: imageFile(ctx) }), ['losetup', '--find', '--show', imageFile]),
         rememberDevice,
       ],
       checks: [
@@ -191,17 +189,15 @@ export default {
       id: 'baseline',
       kind: 'demo',
       actions: [
-        (ctx) => {
-          // What io.stat says before the writer starts, and when: the check times the writer from these if its first
-          // look already finds bytes written (on a fast machine the whole write can end within milliseconds).
-          ctx.set('baseline-wbytes', String(boxStat(ctx).stat.wbytes));
-          ctx.set('baseline-start', String(performance.now()));
-          return {
-            kind: 'start',
-            name: 'baseline',
-            argv: ddInBox(ctx, ['if=/dev/zero', `of=${device(ctx)}`, 'bs=1M', `count=${BASELINE_MIB}`, 'oflag=direct']),
-          };
-        },
+        // What io.stat says before the writer starts, and when: the check times the writer from these if its first
+        // look already finds bytes written (on a fast machine the whole write can end within milliseconds).
+        noting(
+          (ctx) => {
+            ctx.set('baseline-wbytes', String(boxStat(ctx).stat.wbytes));
+            ctx.set('baseline-start', String(performance.now()));
+          },
+          startIn('baseline', boxDir, ['dd', 'if=/dev/zero', word`of=${device}`, 'bs=1M', `count=${BASELINE_MIB}`, 'oflag=direct']),
+        ),
       ],
       checks: [
         {
@@ -251,14 +247,10 @@ export default {
       id: 'limit',
       kind: 'demo',
       actions: [
-        (ctx) => ({ kind: 'run', argv: ['cat', join(boxDir(ctx), 'io.stat')] }),
-        (ctx) => setAction(boxDir(ctx), 'io.max', `${majMin(ctx)} wbps=${WBPS}`),
-        (ctx) => ({ kind: 'run', argv: ['cat', join(boxDir(ctx), 'io.max')] }),
-        (ctx) => ({
-          kind: 'start',
-          name: 'writer',
-          argv: ddInBox(ctx, ['if=/dev/zero', `of=${device(ctx)}`, 'bs=256K', `count=${WRITER_MIB * 4}`, 'oflag=direct']),
-        }),
+        run(['cat', cgroupFile(boxDir, 'io.stat')]),
+        set(boxDir, 'io.max', word`${majMin} wbps=${WBPS}`),
+        run(['cat', cgroupFile(boxDir, 'io.max')]),
+        startIn('writer', boxDir, ['dd', 'if=/dev/zero', word`of=${device}`, 'bs=256K', `count=${WRITER_MIB * 4}`, 'oflag=direct']),
       ],
       checks: [
         {
@@ -289,9 +281,7 @@ export default {
     {
       id: 'lift',
       kind: 'demo',
-      actions: [
-        (ctx) => setAction(boxDir(ctx), 'io.max', `${majMin(ctx)} wbps=max`),
-      ],
+      actions: [set(boxDir, 'io.max', word`${majMin} wbps=max`)],
       checks: [
         {
           id: 'no-limit',
@@ -332,8 +322,8 @@ export default {
       kind: 'task',
       shell: 'lab',
       solution: [
-        (ctx) => setAction(boxDir(ctx), 'io.max', `${majMin(ctx)} rbps=${RBPS}`),
-        (ctx) => ({ kind: 'start', name: 'reader', argv: ddInBox(ctx, [`if=${device(ctx)}`, 'of=/dev/null', 'bs=256K', 'iflag=direct']) }),
+        set(boxDir, 'io.max', word`${majMin} rbps=${RBPS}`),
+        startIn('reader', boxDir, ['dd', word`if=${device}`, 'of=/dev/null', 'bs=256K', 'iflag=direct']),
       ],
       checks: [
         {

@@ -8,10 +8,12 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { readCgroupFile, readFlatKeyed, readMaxValue } from '../../src/kernel/cgroup-files.js';
-import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, mkdirChild, setAction } from '../../src/lab/cgroup-lab.js';
+import { pid, proc, run, write, type Word } from '../../src/lab/build.js';
+import { cgroupFile, cgroupPreamble, labPath, runIn, set, startIn } from '../../src/lab/build-cgroup.js';
 import { dieWithHarness } from '../../src/kernel/namespaces.js';
 import { isAlive } from '../../src/kernel/proc.js';
-import type { Action, LabContext, LabSpec } from '../../src/lab/spec.js';
+import type { ActionSpec, LabSpec } from '../../src/lab/spec.js';
+import { word } from '../../src/lab/build-words.js';
 import { bilingual, inChinese, inEnglish, type Say } from '../../src/common/vocabulary.js';
 
 const MIB = 1024 * 1024;
@@ -20,17 +22,17 @@ const MIB = 1024 * 1024;
 const HOG = 'my @a; for (1 .. shift) { push @a, "x" x 1048576; select(undef, undef, undef, 0.01) } sleep';
 const hog = (mib: number): string[] => ['perl', '-e', HOG, String(mib)];
 
-const top = (ctx: LabContext): string => labCgroup(ctx, 'memory');
 /** The leaf with the hard limit (memory.max), where box and the lab shell live too. */
-const hard = (ctx: LabContext): string => join(top(ctx), 'hard');
+const hard = labPath('hard');
 /** The leaf with the soft limit (memory.high). */
-const soft = (ctx: LabContext): string => join(top(ctx), 'soft');
+const soft = labPath('soft');
 /** The leaf with memory.oom.group 1: a container's cgroup, its main process and a worker. */
-const app = (ctx: LabContext): string => join(top(ctx), 'app');
+const app = labPath('app');
 /** The leaves of the three Kubernetes QoS classes, each with a `sleep infinity`. */
 const QOS = ['guaranteed', 'burstable', 'besteffort'] as const;
 type Qos = (typeof QOS)[number];
-const qosDir = (ctx: LabContext, qos: Qos): string => join(top(ctx), qos);
+const guaranteed = labPath('guaranteed');
+const burstable = labPath('burstable');
 /** The memory request of the Guaranteed and Burstable examples (the Guaranteed one's limit too). */
 const REQUEST = 16 * MIB;
 
@@ -73,10 +75,7 @@ function procNumber(pid: number, file: 'oom_score_adj' | 'oom_score'): number | 
 }
 
 /** Watch memory.current a few times while a hog grows, as the learner would with `watch`. */
-const watchCurrent = (cgroup: string): Action => ({
-  kind: 'run',
-  argv: ['sh', '-c', `for i in 1 2 3 4 5 6; do cat ${join(cgroup, 'memory.current')}; sleep 0.3; done`],
-});
+const watchCurrent = (cgroup: Word): ActionSpec => run(['sh', '-c', word`for i in 1 2 3 4 5 6; do cat ${cgroupFile(cgroup, 'memory.current')}; sleep 0.3; done`]);
 
 /** A cgroup's memory.events, or undefined when it cannot be read. */
 function events(cgroup: string): Record<string, number> | undefined {
@@ -138,14 +137,12 @@ export default {
       id: 'limit',
       kind: 'demo',
       actions: [
-        ...delegation('memory', ['memory']),
-        (ctx) => mkdirCgroup(top(ctx)),
-        (ctx) => enableAction(top(ctx), ['memory']),
-        (ctx) => mkdirChild(hard(ctx)),
-        (ctx) => setAction(hard(ctx), 'memory.max', '50M'),
-        (ctx) => setAction(hard(ctx), 'memory.swap.max', '0'),
-        (ctx) => ({ kind: 'start', name: 'box', argv: inCgroupArgv(hard(ctx), ['sleep', 'infinity']) }),
-        (ctx) => ({ kind: 'run', argv: ['cat', join(hard(ctx), 'memory.max'), join(hard(ctx), 'memory.swap.max'), join(hard(ctx), 'memory.current')] }),
+        ...cgroupPreamble({ controllers: ['memory'], leaves: ['hard'] }),
+        set(hard, 'memory.max', '50M'),
+        set(hard, 'memory.swap.max', 0),
+        // box goes in once the limits are there: it lives beside the hogs, under the same memory.max.
+        startIn('box', hard, ['sleep', 'infinity']),
+        run(['cat', cgroupFile(hard, 'memory.max'), cgroupFile(hard, 'memory.swap.max'), cgroupFile(hard, 'memory.current')]),
       ],
       checks: [
         {
@@ -168,9 +165,9 @@ export default {
       actions: [
         // perl once outside the group: its program's pages enter the page cache charged to the harness's cgroup
         // (the first to touch a page pays for it), so the group's limit weighs the hog's own memory only.
-        { kind: 'run', argv: ['perl', '-e', '1'] },
-        (ctx) => ({ kind: 'start', name: 'hog', argv: inCgroupArgv(hard(ctx), hog(30)) }),
-        (ctx) => watchCurrent(hard(ctx)),
+        run(['perl', '-e', '1']),
+        startIn('hog', hard, hog(30)),
+        watchCurrent(hard),
       ],
       checks: [
         {
@@ -200,9 +197,9 @@ export default {
       id: 'oom-kill',
       kind: 'demo',
       actions: [
-        (ctx) => ({ kind: 'run', argv: ['kill', String(ctx.proc('hog').pid)] }),
-        (ctx) => ({ kind: 'run', argv: inCgroupArgv(hard(ctx), hog(200)), expect: 'fail', record: 'big-hog' }),
-        (ctx) => ({ kind: 'run', argv: ['cat', join(hard(ctx), 'memory.events')] }),
+        run(['kill', pid('hog')]),
+        runIn(hard, hog(200), { expect: 'fail', record: 'big-hog' }),
+        run(['cat', cgroupFile(hard, 'memory.events')]),
       ],
       checks: [
         {
@@ -240,13 +237,13 @@ export default {
       id: 'oom-group',
       kind: 'demo',
       actions: [
-        (ctx) => mkdirChild(app(ctx)),
-        (ctx) => setAction(app(ctx), 'memory.max', '20M'),
-        (ctx) => setAction(app(ctx), 'memory.swap.max', '0'),
-        (ctx) => setAction(app(ctx), 'memory.oom.group', '1'),
+        run(['mkdir', app]),
+        set(app, 'memory.max', '20M'),
+        set(app, 'memory.swap.max', 0),
+        set(app, 'memory.oom.group', 1),
         // The parent stays outside the cgroup, so that it lives to report both ends; its exit status is their count.
-        (ctx) => ({ kind: 'run', argv: dieWithHarness(['perl', '-e', PAIR, app(ctx), '100']), expect: 'fail', record: 'pair' }),
-        (ctx) => ({ kind: 'run', argv: ['cat', join(app(ctx), 'memory.events'), join(app(ctx), 'cgroup.events')] }),
+        run((ctx) => dieWithHarness(['perl', '-e', PAIR, app(ctx), '100']), { expect: 'fail', record: 'pair' }),
+        run(['cat', cgroupFile(app, 'memory.events'), cgroupFile(app, 'cgroup.events')]),
       ],
       checks: [
         {
@@ -290,12 +287,12 @@ export default {
       id: 'high',
       kind: 'demo',
       actions: [
-        (ctx) => mkdirChild(soft(ctx)),
-        (ctx) => setAction(soft(ctx), 'memory.high', '30M'),
-        (ctx) => setAction(soft(ctx), 'memory.swap.max', '0'),
-        (ctx) => ({ kind: 'start', name: 'slow', argv: inCgroupArgv(soft(ctx), hog(60)) }),
-        (ctx) => watchCurrent(soft(ctx)),
-        (ctx) => ({ kind: 'run', argv: ['cat', join(soft(ctx), 'memory.events'), join(soft(ctx), 'memory.pressure')] }),
+        run(['mkdir', soft]),
+        set(soft, 'memory.high', '30M'),
+        set(soft, 'memory.swap.max', 0),
+        startIn('slow', soft, hog(60)),
+        watchCurrent(soft),
+        run(['cat', cgroupFile(soft, 'memory.events'), cgroupFile(soft, 'memory.pressure')]),
       ],
       checks: [
         {
@@ -336,23 +333,16 @@ export default {
       id: 'qos',
       kind: 'demo',
       actions: [
-        ...QOS.map((qos) => (ctx: LabContext) => mkdirChild(qosDir(ctx, qos))),
+        ...QOS.map((qos) => run(['mkdir', labPath(qos)])),
         // Guaranteed: request = limit, protected by memory.min. Burstable: a limit above the request, protected by
         // memory.low. BestEffort: neither. What the kubelet writes with memoryReservationPolicy: TieredReservation.
-        (ctx) => setAction(qosDir(ctx, 'guaranteed'), 'memory.max', '16M'),
-        (ctx) => setAction(qosDir(ctx, 'guaranteed'), 'memory.min', '16M'),
-        (ctx) => setAction(qosDir(ctx, 'burstable'), 'memory.max', '32M'),
-        (ctx) => setAction(qosDir(ctx, 'burstable'), 'memory.low', '16M'),
-        ...QOS.map((qos) => (ctx: LabContext): Action => ({ kind: 'start', name: qos, argv: inCgroupArgv(qosDir(ctx, qos), ['sleep', 'infinity']), execs: 'sleep' })),
-        ...QOS.map((qos) => (ctx: LabContext): Action => ({
-          kind: 'write',
-          path: `/proc/${ctx.proc(qos).pid}/oom_score_adj`,
-          value: String(kubeletAdj(qos, REQUEST, memTotal())),
-        })),
-        (ctx) => ({
-          kind: 'run',
-          argv: ['cat', join(qosDir(ctx, 'guaranteed'), 'memory.min'), join(qosDir(ctx, 'burstable'), 'memory.low'), ...QOS.map((qos) => `/proc/${ctx.proc(qos).pid}/oom_score`)],
-        }),
+        set(guaranteed, 'memory.max', '16M'),
+        set(guaranteed, 'memory.min', '16M'),
+        set(burstable, 'memory.max', '32M'),
+        set(burstable, 'memory.low', '16M'),
+        ...QOS.map((qos) => startIn(qos, labPath(qos), ['sleep', 'infinity'], { execs: 'sleep' })),
+        ...QOS.map((qos) => write(proc(qos, 'oom_score_adj'), () => kubeletAdj(qos, REQUEST, memTotal()))),
+        run(['cat', cgroupFile(guaranteed, 'memory.min'), cgroupFile(burstable, 'memory.low'), ...QOS.map((qos) => proc(qos, 'oom_score'))]),
       ],
       checks: [
         {
@@ -362,8 +352,8 @@ export default {
             zh: 'guaranteed 的 memory.min = memory.max = 16M；burstable 的 memory.low 是 16M，memory.max 是 32M（16777216 和 33554432 字节）',
           },
           verify: (ctx) => {
-            const g = qosDir(ctx, 'guaranteed');
-            const b = qosDir(ctx, 'burstable');
+            const g = guaranteed(ctx);
+            const b = burstable(ctx);
             const got = { gmin: limit(g, 'memory.min'), gmax: limit(g, 'memory.max'), blow: limit(b, 'memory.low'), bmax: limit(b, 'memory.max') };
             return {
               ok: got.gmin === REQUEST && got.gmax === REQUEST && got.blow === REQUEST && got.bmax === 2 * REQUEST,
@@ -405,8 +395,8 @@ export default {
       kind: 'task',
       shell: 'lab',
       solution: [
-        (ctx) => setAction(hard(ctx), 'memory.max', '20M'),
-        (ctx) => ({ kind: 'run', argv: inCgroupArgv(hard(ctx), hog(30)), expect: 'fail' }),
+        set(hard, 'memory.max', '20M'),
+        runIn(hard, hog(30), { expect: 'fail' }),
       ],
       checks: [
         {

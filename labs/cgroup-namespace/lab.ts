@@ -7,11 +7,13 @@
 // the host's cgroup mounts are never touched.
 import { existsSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { delegation, labCgroup, v2Root } from '../../src/lab/cgroup-lab.js';
+import { v2Root } from '../../src/lab/cgroup-lab.js';
+import { enter, nsenter, pid, proc, run, start } from '../../src/lab/build.js';
+import { cgroupPreamble, initIn, labPath } from '../../src/lab/build-cgroup.js';
+import { runCreating } from '../../src/lab/build-host.js';
+import { word } from '../../src/lab/build-words.js';
 import { parseProcCgroup, readCgroupProcs, readProcCgroup, v2PathOf } from '../../src/kernel/cgroup-path.js';
 import { propagationOf, readMountinfo } from '../../src/kernel/mountinfo.js';
-import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/namespaces.js';
-import { renderCommand } from '../../src/kernel/shell.js';
 import { nsInode } from '../../src/kernel/proc.js';
 import { LabError } from '../../src/common/errors.js';
 import type { Action, CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
@@ -28,17 +30,13 @@ const CHILD = 'lab-child';
  * The lab's cgroup on the host (`<v2 root>/lab-cgns-<pid>-<time>`, or inside the run's delegated scope on a systemd
  * host), and as the host's cgroup namespace names it (its path below the v2 root).
  */
-const labDir = (ctx: LabContext): string => labCgroup(ctx, 'cgns');
+const labDir = labPath();
 const hostPath = (ctx: LabContext): string => labDir(ctx).slice(v2Root().length);
-const childDir = (ctx: LabContext): string => join(labDir(ctx), CHILD);
-
-/** Run a command in the lab's cgroup and mount namespaces, the way `lab shell` does. */
-const inside = (ctx: LabContext, command: string[]): string[] => nsenterArgv(ctx.proc('init').pid, ['cgroup', 'mnt'], command);
+const childDir = labPath(CHILD);
 
 /** The v2 line of init's /proc/<pid>/cgroup as read from inside the lab's cgroup namespace. */
 async function pathInside(ctx: CheckContext): Promise<string> {
-  const pid = ctx.proc('init').pid;
-  const result = await ctx.probe(nsenterArgv(pid, ['cgroup'], ['cat', `/proc/${pid}/cgroup`]));
+  const result = await ctx.probe(nsenter(['cat', proc('init', 'cgroup')], { ns: ['cgroup'] })(ctx));
   return (result.exitCode === 0 && v2PathOf(parseProcCgroup(result.stdout))) || `(${result.stderr.trim() || 'no 0:: line'})`;
 }
 
@@ -71,7 +69,7 @@ function unmountInherited(ctx: LabContext): Action[] {
       fix: { en: 'Nothing was unmounted. Run `lab clean`, then `lab doctor`.', zh: '什么都没有卸载。运行 `lab clean`，然后运行 `lab doctor`。' },
     });
   }
-  return [{ kind: 'run', argv: inside(ctx, ['umount', '--recursive', INSIDE_MOUNT]) }];
+  return [{ kind: 'run', argv: nsenter(['umount', '--recursive', INSIDE_MOUNT])(ctx) }];
 }
 
 /** The v2 path of init's cgroup as the host sees it. */
@@ -95,27 +93,18 @@ export default {
   order: 7,
   requires: ['linux', 'root', 'unshare', 'nsenter', 'setpriv', 'procps', 'cgroup2', 'ns-cgroup', 'ns-mnt'],
   shell: { target: 'init', namespaces: ['cgroup', 'mnt'] },
+  cgroup: 'cgns',
   steps: [
     {
       id: 'create',
       kind: 'demo',
       actions: [
-        ...delegation('cgns', []),
-        (ctx) => ({ kind: 'run', argv: ['mkdir', labDir(ctx)], creates: { kind: 'cgroup', path: labDir(ctx) } }),
-        (ctx) => ({
-          kind: 'start',
-          name: 'init',
-          // The shell moves itself into the lab's cgroup first, then becomes unshare: the namespace's root is the
-          // cgroup its creator is in at that moment, so the order matters.
-          argv: dieWithHarness([
-            'sh',
-            '-c',
-            `echo $$ > ${labDir(ctx)}/cgroup.procs && exec ${renderCommand(unshareArgv({ namespaces: ['cgroup', 'mnt'], fork: true }, ['sleep', 'infinity']))}`,
-          ]),
-          pidOf: 'child',
-        }),
-        (ctx) => ({ kind: 'run', argv: ['cat', `/proc/${ctx.proc('init').pid}/cgroup`] }),
-        (ctx) => ({ kind: 'run', argv: nsenterArgv(ctx.proc('init').pid, ['cgroup'], ['cat', `/proc/${ctx.proc('init').pid}/cgroup`]) }),
+        ...cgroupPreamble({ controllers: [] }),
+        // The shell moves itself into the lab's cgroup first, then becomes unshare: the namespace's root is the
+        // cgroup its creator is in at that moment, so the order matters.
+        initIn('init', labDir, { namespaces: ['cgroup', 'mnt'], fork: true }),
+        run(['cat', proc('init', 'cgroup')]),
+        enter(['cat', proc('init', 'cgroup')], { ns: ['cgroup'] }),
       ],
       checks: [
         {
@@ -157,13 +146,11 @@ export default {
       actions: [
         // nsenter --cgroup calls setns(2) and executes sleep itself (only a PID namespace needs a fork); `execs`
         // waits for that exec, which comes after the setns(2).
-        (ctx) => ({ kind: 'start', name: 'joined', argv: nsenterArgv(ctx.proc('init').pid, ['cgroup'], ['sleep', 'infinity']), execs: 'sleep' }),
-        (ctx) => ({ kind: 'run', argv: ['grep', '^0::', `/proc/${ctx.proc('joined').pid}/cgroup`] }),
-        (ctx) => ({ kind: 'run', argv: nsenterArgv(ctx.proc('init').pid, ['cgroup'], ['grep', '^0::', `/proc/${ctx.proc('joined').pid}/cgroup`]) }),
-        (ctx) => {
-          const pid = ctx.proc('joined').pid;
-          return { kind: 'run', argv: ['grep', '-x', String(pid), join(v2Root(), hostPathOf(pid) ?? '/', 'cgroup.procs')] };
-        },
+        start('joined', nsenter(['sleep', 'infinity'], { ns: ['cgroup'] }), { execs: 'sleep' }),
+        run(['grep', '^0::', proc('joined', 'cgroup')]),
+        enter(['grep', '^0::', proc('joined', 'cgroup')], { ns: ['cgroup'] }),
+        // The cgroup.procs of the cgroup it is in, as the host names that cgroup.
+        run(['grep', '-x', pid('joined'), (ctx) => join(v2Root(), hostPathOf(ctx.proc('joined').pid) ?? '/', 'cgroup.procs')]),
       ],
       checks: [
         {
@@ -208,7 +195,7 @@ export default {
           },
           verify: async (ctx) => {
             const pid = ctx.proc('joined').pid;
-            const result = await ctx.probe(nsenterArgv(ctx.proc('init').pid, ['cgroup'], ['cat', `/proc/${pid}/cgroup`]));
+            const result = await ctx.probe(nsenter(['cat', proc('joined', 'cgroup')], { ns: ['cgroup'] })(ctx));
             const inner = result.exitCode === 0 ? v2PathOf(parseProcCgroup(result.stdout)) : undefined;
             const outer = hostPathOf(pid);
             const expected = outer === undefined ? undefined : relativeToLab(ctx, outer);
@@ -226,10 +213,10 @@ export default {
       actions: [
         // The inherited view goes first: the namespace's own mount takes its place (see unmountInherited).
         unmountInherited,
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['mount', '-t', 'cgroup2', 'cgroup2', INSIDE_MOUNT]) }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['ls', INSIDE_MOUNT]) }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['cat', `${INSIDE_MOUNT}/cgroup.procs`]) }),
-        (ctx) => ({ kind: 'run', argv: ['grep', 'cgroup2', `/proc/${ctx.proc('init').pid}/mountinfo`] }),
+        enter(['mount', '-t', 'cgroup2', 'cgroup2', INSIDE_MOUNT]),
+        enter(['ls', INSIDE_MOUNT]),
+        enter(['cat', `${INSIDE_MOUNT}/cgroup.procs`]),
+        run(['grep', 'cgroup2', proc('init', 'mountinfo')]),
       ],
       checks: [
         {
@@ -278,9 +265,10 @@ export default {
       kind: 'task',
       shell: 'lab',
       solution: [
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['mkdir', `${INSIDE_MOUNT}/${CHILD}`]), creates: { kind: 'cgroup', path: childDir(ctx) } }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['sh', '-c', `echo ${ctx.proc('init').pid} > ${INSIDE_MOUNT}/${CHILD}/cgroup.procs`]) }),
-        (ctx) => ({ kind: 'run', argv: inside(ctx, ['cat', `/proc/${ctx.proc('init').pid}/cgroup`]) }),
+        // Made from inside, it is a cgroup on the host under the lab's: declared, so that the run removes it.
+        runCreating((ctx) => ({ kind: 'cgroup', path: childDir(ctx) }), nsenter(['mkdir', `${INSIDE_MOUNT}/${CHILD}`])),
+        enter(['sh', '-c', word`echo ${pid('init')} > ${INSIDE_MOUNT}/${CHILD}/cgroup.procs`]),
+        enter(['cat', proc('init', 'cgroup')]),
       ],
       checks: [
         {
@@ -319,13 +307,10 @@ export default {
       id: 'remove',
       kind: 'demo',
       actions: [
-        (ctx) => ({ kind: 'run', argv: ['rmdir', childDir(ctx)], expect: 'fail' }),
-        (ctx) => ({
-          kind: 'run',
-          argv: ['sh', '-c', `cd ${labDir(ctx)} && for pid in $(cat ${CHILD}/cgroup.procs); do echo $pid > cgroup.procs; done`],
-        }),
-        (ctx) => ({ kind: 'run', argv: ['rmdir', childDir(ctx)] }),
-        (ctx) => ({ kind: 'run', argv: ['cat', `/proc/${ctx.proc('init').pid}/cgroup`] }),
+        run(['rmdir', childDir], { expect: 'fail' }),
+        run(['sh', '-c', word`cd ${labDir} && for pid in $(cat ${CHILD}/cgroup.procs); do echo $pid > cgroup.procs; done`]),
+        run(['rmdir', childDir]),
+        run(['cat', proc('init', 'cgroup')]),
       ],
       checks: [
         {

@@ -5,14 +5,16 @@
 // Safety: the bomb refuses to start unless its cgroup's pids.max reads 20 (the limit is written in the step before),
 // every process of it forks at most three times and then sleeps on a pipe whose only writer is the first process,
 // which dies with the harness (setpriv --pdeathsig): no process of the bomb spins, and none outlives the run.
-import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { readFlatKeyed, readMaxValue } from '../../src/kernel/cgroup-files.js';
-import { delegation, enableAction, inCgroupArgv, labCgroup, mkdirCgroup, setAction } from '../../src/lab/cgroup-lab.js';
+import { pid, run } from '../../src/lab/build.js';
+import { cgroupFile, cgroupPreamble, labPath, runIn, set, startIn } from '../../src/lab/build-cgroup.js';
+import { noting } from '../../src/lab/build-note.js';
+import { word } from '../../src/lab/build-words.js';
 import { readCgroupProcs } from '../../src/kernel/cgroup-path.js';
 import { isAlive, startTime } from '../../src/kernel/proc.js';
-import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
+import type { CheckContext, LabSpec } from '../../src/lab/spec.js';
 import { bilingual } from '../../src/common/vocabulary.js';
 
 /** The bomb's limit: what `docker run --pids-limit 20` would write to the container's pids.max. */
@@ -26,10 +28,9 @@ const EAGAIN = 11;
 /** A fork on the host slower than this (ms) would mean the host is struggling; TCG and loaded CI included. */
 const HOST_FORK_MS = 3000;
 
-/** The run's cgroup, the bomb's leaf and the leaf of `box` (the lab shell's cgroup). */
-const top = (ctx: LabContext): string => labCgroup(ctx, 'pids');
-const bombDir = (ctx: LabContext): string => join(top(ctx), 'bomb');
-const boxDir = (ctx: LabContext): string => join(top(ctx), 'box');
+/** The bomb's leaf and the leaf of `box` (the lab shell's cgroup), under the run's cgroup. */
+const bombDir = labPath('bomb');
+const boxDir = labPath('box');
 
 /**
  * The bomb, in perl (argument: its cgroup). It first refuses to run unless pids.max is 20; then every process forks
@@ -81,14 +82,10 @@ export default {
       id: 'limit',
       kind: 'demo',
       actions: [
-        ...delegation('pids', ['pids']),
-        (ctx) => mkdirCgroup(top(ctx)),
-        (ctx) => enableAction(top(ctx), ['pids']),
         // Two leaves, both removed with the run's cgroup: box for the lab shell, bomb for the bomb.
-        (ctx) => ({ kind: 'run', argv: ['mkdir', boxDir(ctx), bombDir(ctx)] }),
-        (ctx) => ({ kind: 'start', name: 'box', argv: inCgroupArgv(boxDir(ctx), ['sleep', 'infinity']) }),
-        (ctx) => setAction(bombDir(ctx), 'pids.max', String(LIMIT)),
-        (ctx) => ({ kind: 'run', argv: ['cat', ...['pids.max', 'pids.current', 'pids.events'].map((f) => join(bombDir(ctx), f))] }),
+        ...cgroupPreamble({ controllers: ['pids'], leaves: ['box', 'bomb'], box: 'box' }),
+        set(bombDir, 'pids.max', LIMIT),
+        run(['cat', ...['pids.max', 'pids.current', 'pids.events'].map((f) => cgroupFile(bombDir, f))]),
       ],
       checks: [
         {
@@ -130,14 +127,11 @@ export default {
       id: 'bomb',
       kind: 'demo',
       actions: [
-        (ctx) => ({ kind: 'start', name: 'bomb', argv: inCgroupArgv(bombDir(ctx), ['perl', '-e', BOMB, bombDir(ctx)]) }),
-        (ctx) => ({
-          kind: 'run',
-          // Waits (20 s at most) until the bomb has filled its cgroup, then shows the counters; so the checks below
-          // need only a short settle (a long one would only slow down proving that they fail without the bomb).
-          argv: ['sh', '-c', `cd ${bombDir(ctx)} && for i in $(seq 100); do read n < pids.current; [ $n -ge ${LIMIT} ] && break; sleep 0.2; done; cat pids.current pids.events`],
-        }),
-        (ctx) => ({ kind: 'run', argv: ['ps', '--forest', '-o', 'pid,ppid,stat,comm', '-s', String(ctx.proc('bomb').pid)] }),
+        startIn('bomb', bombDir, ['perl', '-e', BOMB, bombDir]),
+        // Waits (20 s at most) until the bomb has filled its cgroup, then shows the counters; so the checks below
+        // need only a short settle (a long one would only slow down proving that they fail without the bomb).
+        run(['sh', '-c', word`cd ${bombDir} && for i in $(seq 100); do read n < pids.current; [ $n -ge ${LIMIT} ] && break; sleep 0.2; done; cat pids.current pids.events`]),
+        run(['ps', '--forest', '-o', 'pid,ppid,stat,comm', '-s', pid('bomb')]),
       ],
       checks: [
         {
@@ -197,11 +191,11 @@ export default {
       id: 'eagain',
       kind: 'demo',
       actions: [
-        (ctx) => {
-          // The count before the probe: the check looks for the one refusal the probe adds.
-          ctx.set('refused-before', String(refusedForks(bombDir(ctx))));
-          return { kind: 'run', argv: inCgroupArgv(bombDir(ctx), ['perl', '-e', PROBE, bombDir(ctx)]), expect: 'fail', record: 'probe' };
-        },
+        // The count before the probe: the check looks for the one refusal the probe adds.
+        noting(
+          (ctx) => ctx.set('refused-before', String(refusedForks(bombDir(ctx)))),
+          runIn(bombDir, ['perl', '-e', PROBE, bombDir], { expect: 'fail', record: 'probe' }),
+        ),
       ],
       checks: [
         {
@@ -236,16 +230,10 @@ export default {
       id: 'kill',
       kind: 'demo',
       actions: [
-        (ctx) => {
-          // Who is in the bomb right before the kill, with start times: the check proves each one is gone.
-          ctx.set('bomb-processes', JSON.stringify(processesOf(bombDir(ctx))));
-          return setAction(bombDir(ctx), 'cgroup.kill', '1');
-        },
-        (ctx) => ({
-          kind: 'run',
-          // Waits (5 s at most) until the kernel reports the cgroup empty, then shows it.
-          argv: ['sh', '-c', `cd ${bombDir(ctx)} && for i in $(seq 50); do read line < cgroup.events; [ "$line" = 'populated 0' ] && break; sleep 0.1; done; cat pids.current cgroup.events`],
-        }),
+        // Who is in the bomb right before the kill, with start times: the check proves each one is gone.
+        noting((ctx) => ctx.set('bomb-processes', JSON.stringify(processesOf(bombDir(ctx)))), set(bombDir, 'cgroup.kill', 1)),
+        // Waits (5 s at most) until the kernel reports the cgroup empty, then shows it.
+        run(['sh', '-c', word`cd ${bombDir} && for i in $(seq 50); do read line < cgroup.events; [ "$line" = 'populated 0' ] && break; sleep 0.1; done; cat pids.current cgroup.events`]),
       ],
       checks: [
         {
@@ -287,14 +275,10 @@ export default {
       kind: 'task',
       shell: 'lab',
       solution: [
-        (ctx) => setAction(boxDir(ctx), 'pids.max', String(BOX_LIMIT)),
-        (ctx) => ({
-          kind: 'run',
-          // A shell in box, as the lab shell is: three sleeps fit beside it and sleep infinity, the fourth does not.
-          // The sleeps let go of the output pipe, so that the command ends when the shell does.
-          argv: ['sh', '-c', `echo $$ > ${join(boxDir(ctx), 'cgroup.procs')} && for i in 1 2 3 4; do sleep 30 > /dev/null 2>&1 & done`],
-          expect: 'fail',
-        }),
+        set(boxDir, 'pids.max', BOX_LIMIT),
+        // A shell in box, as the lab shell is: three sleeps fit beside it and sleep infinity, the fourth does not.
+        // The sleeps let go of the output pipe, so that the command ends when the shell does.
+        run(['sh', '-c', word`echo $$ > ${cgroupFile(boxDir, 'cgroup.procs')} && for i in 1 2 3 4; do sleep 30 > /dev/null 2>&1 & done`], { expect: 'fail' }),
       ],
       checks: [
         {

@@ -127,9 +127,10 @@ export async function gatherFacts(): Promise<HostFacts> {
 /**
  * The requirement id an item stands for, so that its `neededBy` names the labs that declare it. The item
  * `cgroup-v2` is about the controllers on v2 the cgroup labs need: it names every lab that declares one of the
- * `cgroup2-<controller>` requirements (a lab that needs only a v2 hierarchy declares `cgroup2`).
+ * `cgroup2-<controller>` requirements (a lab that needs only a v2 hierarchy declares `cgroup2`). `overlayfs` is
+ * no requirement yet (no lab declares it, so the item names no lab); the ids are checked against the table.
  */
-const REQUIREMENT_OF: Record<string, string> = {
+const REQUIREMENT_OF: Record<string, RequirementId | 'cgroup2-controllers' | 'overlayfs'> = {
   root: 'root',
   'util-linux': 'unshare',
   'ns-pid': 'ns-pid',

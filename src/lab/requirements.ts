@@ -5,11 +5,11 @@ import { readCgroupLayout } from '../kernel/cgroup-mode.js';
 import { readInitSystem, type CgroupManager } from '../kernel/init-system.js';
 import { blockingUsernsSysctls, readUsernsSysctls } from '../kernel/userns-sysctl.js';
 import { delimiter, join } from 'node:path';
-import type { RequirementId, Text } from './spec.js';
+import type { Text } from '../common/vocabulary.js';
 import { usernsAdvice } from './userns-advice.js';
 
-export interface Requirement {
-  id: RequirementId;
+/** One entry of the table: how to tell whether the host has it, and what to say when it does not. */
+interface RequirementSpec {
   /** What is needed, as the learner would say it. */
   what: Text;
   /** Why labs need it. */
@@ -17,6 +17,11 @@ export interface Requirement {
   /** How to get it. */
   fix: Text;
   met(): boolean;
+}
+
+/** A requirement, with its id (its key in the table). */
+export interface Requirement extends RequirementSpec {
+  id: RequirementId;
 }
 
 /** Whether an executable of this name is on PATH (or in the sbin directories root has). */
@@ -43,8 +48,8 @@ const DISTRO_KERNEL: Text = {
 };
 
 /** A namespace type the kernel offers, seen as /proc/self/ns/<file>. */
-function namespaceRequirement(id: RequirementId, file: string, what: Text, why: Text, fix: Text = DISTRO_KERNEL): Requirement {
-  return { id, what, why, fix, met: () => existsSync(`/proc/self/ns/${file}`) };
+function namespaceRequirement(file: string, what: Text, why: Text, fix: Text = DISTRO_KERNEL): RequirementSpec {
+  return { what, why, fix, met: () => existsSync(`/proc/self/ns/${file}`) };
 }
 
 /** How this host mounts cgroups, read once per process: every cgroup requirement of every lab asks. */
@@ -109,9 +114,8 @@ export function controllerAvailable(
  * that the kernel offers it at the root (cgroup.controllers): systemd enables it down to the lab's delegated scope.
  * Without systemd the labs make their cgroups under the root, so the root must enable it in cgroup.subtree_control.
  */
-function v2ControllerRequirement(controller: 'memory' | 'cpu' | 'pids' | 'io' | 'cpuset', files: Text): Requirement {
+function v2ControllerRequirement(controller: 'memory' | 'cpu' | 'pids' | 'io' | 'cpuset', files: Text): RequirementSpec {
   return {
-    id: `cgroup2-${controller}`,
     what: { en: `the ${controller} controller on cgroup v2`, zh: `cgroup v2 上的 ${controller} 控制器（controller）` },
     why: {
       en: `The lab sets and reads ${files.en}, which a cgroup has only where the cgroup v2 hierarchy holds this controller (on hybrid hosts cgroup v1 holds it instead) and the lab's cgroup is given it: by systemd through a delegated scope, or by the root's cgroup.subtree_control where no systemd runs.`,
@@ -129,16 +133,18 @@ function v2ControllerRequirement(controller: 'memory' | 'cpu' | 'pids' | 'io' | 
   };
 }
 
-const REQUIREMENTS: Requirement[] = [
-  {
-    id: 'linux',
+/**
+ * Everything a lab may require, keyed by the id a lab names in `requires`, in the order `lab doctor` lists them.
+ * Adding a requirement is adding an entry here: the id type is the keys, so the compiler and the validator know it.
+ */
+const TABLE = {
+  linux: {
     what: { en: 'a Linux kernel', zh: 'Linux 内核' },
     why: { en: 'Namespaces and cgroups are features of the Linux kernel.', zh: '命名空间和 cgroup 是 Linux 内核的功能。' },
     fix: { en: 'Use a Linux machine or the project\'s Vagrant VM (`vagrant up`).', zh: '请使用 Linux 机器，或项目的 Vagrant 虚拟机（`vagrant up`）。' },
     met: () => process.platform === 'linux',
   },
-  {
-    id: 'root',
+  root: {
     what: { en: 'root privileges', zh: 'root 权限' },
     why: {
       en: 'Creating namespaces, mounting and writing cgroup files need CAP_SYS_ADMIN.',
@@ -147,22 +153,19 @@ const REQUIREMENTS: Requirement[] = [
     fix: { en: 'Run lab with sudo: `sudo lab run <id>`.', zh: '用 sudo 运行：`sudo lab run <id>`。' },
     met: () => process.getuid?.() === 0,
   },
-  {
-    id: 'unshare',
+  unshare: {
     what: { en: 'the `unshare` command', zh: '`unshare` 命令' },
     why: { en: 'It creates the namespaces the labs explore.', zh: '实验用它创建命名空间。' },
     fix: UTIL_LINUX,
     met: () => onPath('unshare'),
   },
-  {
-    id: 'nsenter',
+  nsenter: {
     what: { en: 'the `nsenter` command', zh: '`nsenter` 命令' },
     why: { en: 'It enters a running lab\'s namespaces (what `docker exec` does).', zh: '用它进入正在运行的实验的命名空间（`docker exec` 做的正是这件事）。' },
     fix: UTIL_LINUX,
     met: () => onPath('nsenter'),
   },
-  {
-    id: 'setpriv',
+  setpriv: {
     what: { en: 'the `setpriv` command', zh: '`setpriv` 命令' },
     why: {
       en: 'It makes the kernel kill a lab\'s processes if the harness dies, so nothing is left behind.',
@@ -171,36 +174,31 @@ const REQUIREMENTS: Requirement[] = [
     fix: UTIL_LINUX,
     met: () => onPath('setpriv'),
   },
-  {
-    id: 'procps',
+  procps: {
     what: { en: 'the `ps` and `kill` commands', zh: '`ps` 和 `kill` 命令' },
     why: { en: 'Labs list and signal processes with them.', zh: '实验用它们列出进程、发送信号。' },
     fix: { en: 'Install procps: `sudo apt-get install procps`.', zh: '安装 procps：`sudo apt-get install procps`。' },
     met: () => onPath('ps') && onPath('kill'),
   },
-  {
-    id: 'iproute2',
+  'iproute2': {
     what: { en: 'the `ip` command', zh: '`ip` 命令' },
     why: { en: 'The network lab makes veth pairs, bridges and network namespaces with it.', zh: '网络实验用它创建 veth 设备对、网桥和网络命名空间。' },
     fix: { en: 'Install iproute2: `sudo apt-get install iproute2`.', zh: '安装 iproute2：`sudo apt-get install iproute2`。' },
     met: () => onPath('ip'),
   },
-  {
-    id: 'ipc-tools',
+  'ipc-tools': {
     what: { en: 'the `ipcmk`, `ipcs` and `ipcrm` commands', zh: '`ipcmk`、`ipcs` 和 `ipcrm` 命令' },
     why: { en: 'The IPC lab creates and lists System V IPC objects with them.', zh: 'IPC 实验用它们创建和列出 System V IPC 对象。' },
     fix: UTIL_LINUX,
     met: () => onPath('ipcmk') && onPath('ipcs') && onPath('ipcrm'),
   },
-  {
-    id: 'busybox',
+  busybox: {
     what: { en: 'busybox', zh: 'busybox 工具集' },
     why: { en: 'Labs use its small servers and tools (nc, ping, httpd) inside namespaces.', zh: '实验在命名空间里使用它提供的小型服务器和工具（nc、ping、httpd）。' },
     fix: { en: 'Install it: `sudo apt-get install busybox-static`.', zh: '安装它：`sudo apt-get install busybox-static`。' },
     met: () => onPath('busybox'),
   },
-  {
-    id: 'perl',
+  perl: {
     what: { en: 'perl', zh: 'perl 解释器' },
     why: {
       en: 'Some commands of the labs are short perl programs: the memory lab\'s memory hog, the pids lab\'s fork bomb, and the one-line probes that make a single system call (kill, open, mount, umount) and exit with the errno the kernel returned; every Debian and Ubuntu system has perl (perl-base).',
@@ -209,8 +207,7 @@ const REQUIREMENTS: Requirement[] = [
     fix: { en: 'Install it: `sudo apt-get install perl-base`.', zh: '安装它：`sudo apt-get install perl-base`。' },
     met: () => onPath('perl'),
   },
-  {
-    id: 'loop',
+  loop: {
     what: { en: 'loop devices (`losetup`)', zh: 'loop 设备（`losetup`）' },
     why: {
       en: 'The io lab limits writes to a block device of its own: a loop device backed by a file, so no real disk is touched.',
@@ -222,8 +219,7 @@ const REQUIREMENTS: Requirement[] = [
     },
     met: () => onPath('losetup') && existsSync('/dev/loop-control'),
   },
-  {
-    id: 'cgroup2',
+  'cgroup2': {
     what: { en: 'a cgroup v2 hierarchy', zh: 'cgroup v2 层级' },
     why: {
       en: 'The lab makes a cgroup of its own in the v2 hierarchy (mounted at /sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid hosts).',
@@ -235,24 +231,23 @@ const REQUIREMENTS: Requirement[] = [
     },
     met: () => cgroupLayout().v2Path !== undefined,
   },
-  v2ControllerRequirement('memory', { en: 'memory.max, memory.high and memory.events', zh: 'memory.max、memory.high 和 memory.events' }),
-  v2ControllerRequirement('cpu', { en: 'cpu.max, cpu.weight and cpu.stat', zh: 'cpu.max、cpu.weight 和 cpu.stat' }),
-  v2ControllerRequirement('pids', { en: 'pids.max and pids.events', zh: 'pids.max 和 pids.events' }),
-  v2ControllerRequirement('io', { en: 'io.max', zh: 'io.max' }),
-  v2ControllerRequirement('cpuset', { en: 'cpuset.cpus', zh: 'cpuset.cpus' }),
-  namespaceRequirement('ns-pid', 'pid', { en: 'PID namespaces in the kernel', zh: '内核支持 PID 命名空间' }, { en: 'The kernel must be built with CONFIG_PID_NS.', zh: '内核编译时需要启用 CONFIG_PID_NS。' }),
-  namespaceRequirement('ns-mnt', 'mnt', { en: 'mount namespaces in the kernel', zh: '内核支持挂载（mount）命名空间' }, { en: 'Labs mount a private /proc without touching the host\'s.', zh: '实验要挂载自己的 /proc，而不影响宿主机的。' }),
-  namespaceRequirement('ns-uts', 'uts', { en: 'UTS namespaces in the kernel', zh: '内核支持 UTS 命名空间' }, { en: 'The kernel must be built with CONFIG_UTS_NS.', zh: '内核编译时需要启用 CONFIG_UTS_NS。' }),
-  namespaceRequirement('ns-ipc', 'ipc', { en: 'IPC namespaces in the kernel', zh: '内核支持 IPC 命名空间' }, { en: 'The kernel must be built with CONFIG_IPC_NS.', zh: '内核编译时需要启用 CONFIG_IPC_NS。' }),
-  namespaceRequirement('ns-net', 'net', { en: 'network namespaces in the kernel', zh: '内核支持网络命名空间' }, { en: 'The kernel must be built with CONFIG_NET_NS.', zh: '内核编译时需要启用 CONFIG_NET_NS。' }),
-  namespaceRequirement('ns-user', 'user', { en: 'user namespaces in the kernel', zh: '内核支持用户命名空间' }, { en: 'The kernel must be built with CONFIG_USER_NS.', zh: '内核编译时需要启用 CONFIG_USER_NS。' }),
-  namespaceRequirement('ns-cgroup', 'cgroup', { en: 'cgroup namespaces in the kernel', zh: '内核支持 cgroup 命名空间' }, { en: 'The kernel must be 4.6 or newer with CONFIG_CGROUPS.', zh: '内核需要 4.6 或更新版本，并启用 CONFIG_CGROUPS。' }),
-  namespaceRequirement('ns-time', 'time', { en: 'time namespaces in the kernel', zh: '内核支持时间命名空间' }, { en: 'Time namespaces came with Linux 5.6 (CONFIG_TIME_NS).', zh: '时间命名空间自 Linux 5.6 起才有（CONFIG_TIME_NS）。' }, {
+  'cgroup2-memory': v2ControllerRequirement('memory', { en: 'memory.max, memory.high and memory.events', zh: 'memory.max、memory.high 和 memory.events' }),
+  'cgroup2-cpu': v2ControllerRequirement('cpu', { en: 'cpu.max, cpu.weight and cpu.stat', zh: 'cpu.max、cpu.weight 和 cpu.stat' }),
+  'cgroup2-pids': v2ControllerRequirement('pids', { en: 'pids.max and pids.events', zh: 'pids.max 和 pids.events' }),
+  'cgroup2-io': v2ControllerRequirement('io', { en: 'io.max', zh: 'io.max' }),
+  'cgroup2-cpuset': v2ControllerRequirement('cpuset', { en: 'cpuset.cpus', zh: 'cpuset.cpus' }),
+  'ns-pid': namespaceRequirement('pid', { en: 'PID namespaces in the kernel', zh: '内核支持 PID 命名空间' }, { en: 'The kernel must be built with CONFIG_PID_NS.', zh: '内核编译时需要启用 CONFIG_PID_NS。' }),
+  'ns-mnt': namespaceRequirement('mnt', { en: 'mount namespaces in the kernel', zh: '内核支持挂载（mount）命名空间' }, { en: 'Labs mount a private /proc without touching the host\'s.', zh: '实验要挂载自己的 /proc，而不影响宿主机的。' }),
+  'ns-uts': namespaceRequirement('uts', { en: 'UTS namespaces in the kernel', zh: '内核支持 UTS 命名空间' }, { en: 'The kernel must be built with CONFIG_UTS_NS.', zh: '内核编译时需要启用 CONFIG_UTS_NS。' }),
+  'ns-ipc': namespaceRequirement('ipc', { en: 'IPC namespaces in the kernel', zh: '内核支持 IPC 命名空间' }, { en: 'The kernel must be built with CONFIG_IPC_NS.', zh: '内核编译时需要启用 CONFIG_IPC_NS。' }),
+  'ns-net': namespaceRequirement('net', { en: 'network namespaces in the kernel', zh: '内核支持网络命名空间' }, { en: 'The kernel must be built with CONFIG_NET_NS.', zh: '内核编译时需要启用 CONFIG_NET_NS。' }),
+  'ns-user': namespaceRequirement('user', { en: 'user namespaces in the kernel', zh: '内核支持用户命名空间' }, { en: 'The kernel must be built with CONFIG_USER_NS.', zh: '内核编译时需要启用 CONFIG_USER_NS。' }),
+  'ns-cgroup': namespaceRequirement('cgroup', { en: 'cgroup namespaces in the kernel', zh: '内核支持 cgroup 命名空间' }, { en: 'The kernel must be 4.6 or newer with CONFIG_CGROUPS.', zh: '内核需要 4.6 或更新版本，并启用 CONFIG_CGROUPS。' }),
+  'ns-time': namespaceRequirement('time', { en: 'time namespaces in the kernel', zh: '内核支持时间命名空间' }, { en: 'Time namespaces came with Linux 5.6 (CONFIG_TIME_NS).', zh: '时间命名空间自 Linux 5.6 起才有（CONFIG_TIME_NS）。' }, {
     en: 'Use a kernel of 5.6 or newer (Debian 12, Ubuntu 22.04 and later), or the Vagrant VM.',
     zh: '使用 5.6 或更新的内核（Debian 12、Ubuntu 22.04 及以后），或 Vagrant 虚拟机。',
   }),
-  {
-    id: 'userns-unprivileged',
+  'userns-unprivileged': {
     what: { en: 'user namespaces for unprivileged users', zh: '允许普通用户创建用户命名空间' },
     // Read when asked: the message names the setting that forbids it here, with its value.
     get why(): Text {
@@ -263,10 +258,23 @@ const REQUIREMENTS: Requirement[] = [
     },
     met: () => blockingUsernsSysctls(readUsernsSysctls()).length === 0,
   },
-];
+} satisfies Record<string, RequirementSpec>;
+
+/** The id of a requirement: a key of the table. */
+export type RequirementId = keyof typeof TABLE;
+
+/** Every requirement with its id, in table order (the entries themselves: their getters are read when asked). */
+const REQUIREMENTS: readonly Requirement[] = Object.entries(TABLE).map(([id, spec]) =>
+  Object.defineProperties({ id: id as RequirementId }, Object.getOwnPropertyDescriptors(spec)) as Requirement,
+);
 
 /** Every requirement id a lab may name. */
-export const REQUIREMENT_IDS: RequirementId[] = REQUIREMENTS.map((r) => r.id);
+export const REQUIREMENT_IDS: readonly RequirementId[] = REQUIREMENTS.map((r) => r.id);
+
+/** Whether a string is a requirement id (for a lab's `requires`, before it is typed). */
+export function isRequirementId(id: unknown): id is RequirementId {
+  return typeof id === 'string' && Object.hasOwn(TABLE, id);
+}
 
 /** The requirement of this id. */
 export function requirement(id: RequirementId): Requirement {

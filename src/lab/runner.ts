@@ -64,7 +64,8 @@ export function labShellArgv(lab: LoadedLab, session: Session): string[] {
 
 /** The argv of a lab's shell, given the host PID of its target process (for `lab run` and `lab shell`). */
 export function shellArgvFor(id: string, shell: ShellSpec, target: number, cgroup?: string): string[] {
-  const command = shellCommand(id, cgroup);
+  // $LAB_CGROUP is a host path: a shell in the lab's mount namespace may see another cgroup tree at /sys/fs/cgroup.
+  const command = shellCommand(id, shell.namespaces.includes('mnt') ? undefined : cgroup);
   const entered = shell.namespaces.length ? nsenterArgv(target, shell.namespaces, command) : command;
   if (!shell.cgroup) return entered;
   return joinCgroupArgv(cgroupDirOf(target), entered);
@@ -85,7 +86,7 @@ function cgroupVariable(cgroup: string | undefined): string[] {
 
 /** The path of a lab's own cgroup in this run (`spec.cgroup`), or undefined for a lab without one. */
 export function labCgroupOf(spec: LabSpec, runId: string): string | undefined {
-  return spec.cgroup === undefined ? undefined : labCgroup({ runId }, spec.cgroup);
+  return spec.cgroup === undefined ? undefined : labCgroup({ runId, cgroup: spec.cgroup });
 }
 
 /** Run a check until it passes or its settle time (unless `once`) is over. */
@@ -110,7 +111,7 @@ class Aborted extends Error {}
 export async function runLab(lab: LoadedLab, options: RunOptions, listener: Listener): Promise<LabOutcome> {
   const emit = (event: LabEvent): void => listener(event);
   const outcome: LabOutcome = { status: 'passed', checksPassed: 0, checksFailed: 0, stepsPassed: 0, steps: lab.steps.length };
-  const session = new Session(lab.spec.id, emit, { signal: options.signal, shell: lab.spec.shell });
+  const session = new Session(lab.spec.id, emit, { signal: options.signal, shell: lab.spec.shell, cgroup: lab.spec.cgroup });
   options.onSession?.(session);
   emit({ type: 'lab-start', lab, lang: options.lang, mode: options.mode, runId: session.runId });
   const throwIfAborted = (): void => {

@@ -1,23 +1,21 @@
 // A run's hold on the host: the journal, the processes it started, the values steps passed on, and the cleanup
 // that removes all of it newest first. The runner drives it; actions and checks see it as their context.
+// The journal and the removal are the host's owner executor (src/host/owner.ts): a run is one owner of it.
 import { NAMESPACE_TYPES } from '../common/vocabulary.js';
+import { waitFor } from '../common/wait.js';
 import { childrenOf, comm, isAlive, nsInode, startTime } from '../kernel/proc.js';
 import { quoteWord, renderCommand } from '../kernel/shell.js';
-import { readSysvipc } from '../kernel/sysvipc.js';
-import { describeResource, isLabName, killMarked, removeResource, resourceExists, waitFor } from '../host/cleanup.js';
 import { writeKernelFile } from '../host/cgroup.js';
 import { commandError, errnoOf, LabError } from '../common/errors.js';
 import { runCommand, startProcess, type OutputSink } from '../host/exec.js';
-import { Journal, type Resource } from '../host/journal.js';
+import type { Journal } from '../host/journal.js';
+import { Owned } from '../host/owner.js';
+import type { Resource } from '../host/resource.js';
+import { describeResource, opsOf } from '../host/resource-kinds.js';
 import type { CommandRole, Listener } from './events.js';
-import type { Action, CheckContext, HostResource, LabProcess, NamespaceType, ProbeResult, ShellSpec, Text } from './spec.js';
+import type { Action, CheckContext, HostResource, LabProcess, ProbeResult, ShellSpec } from './spec.js';
 
-
-interface Held {
-  id: number;
-  resource: Resource;
-  process?: LabProcess;
-}
+export { stoppedLabel } from '../host/resource-kinds.js';
 
 /** How long a forked namespace init may take to exec its program. */
 const CHILD_TIMEOUT_MS = 5000;
@@ -25,10 +23,11 @@ const CHILD_TIMEOUT_MS = 5000;
 /** How long a started process may take to reach its program (systemd-run waits for systemd to make the scope). */
 const EXEC_TIMEOUT_MS = 15000;
 
+/** A lab run's hold on the host, and the context its actions and checks see. */
 export class Session implements CheckContext {
-  readonly journal: Journal;
+  /** What the run holds on the host, journaled. */
+  readonly owned: Owned;
   private readonly emit: Listener;
-  private readonly held: Held[] = [];
   private readonly processes = new Map<string, LabProcess>();
   private readonly vars = new Map<string, string>();
   /** The step whose commands are running, for the events. */
@@ -36,16 +35,24 @@ export class Session implements CheckContext {
   private readonly signal: AbortSignal | undefined;
   /** The lab's shell spec: where `lab shell`, task shells and the `enter` builder go by default. */
   readonly shell: ShellSpec;
+  /** The short name of the lab's own cgroup (`LabSpec.cgroup`), which the cgroup builders name the run's cgroups from. */
+  readonly cgroup: string | undefined;
 
-  constructor(lab: string, emit: Listener, options: { signal?: AbortSignal; shell?: ShellSpec } = {}) {
-    this.journal = Journal.create(lab);
+  constructor(lab: string, emit: Listener, options: { signal?: AbortSignal; shell?: ShellSpec; cgroup?: string } = {}) {
+    this.owned = Owned.create({ kind: 'run', lab });
     this.emit = emit;
     this.signal = options.signal;
     this.shell = options.shell ?? { target: '', namespaces: [] };
+    this.cgroup = options.cgroup;
+  }
+
+  /** The run's journal (the runner records each step in it). */
+  get journal(): Journal {
+    return this.owned.journal;
   }
 
   get runId(): string {
-    return this.journal.runId;
+    return this.owned.id;
   }
 
   proc(name: string): LabProcess {
@@ -148,44 +155,14 @@ export class Session implements CheckContext {
    * Journal a host resource an action is about to create, after making sure nothing of that name exists (it
    * would not be ours to remove). Returns what to do once the action ran: for a System V object, find it.
    */
-  private intendHostResource(wanted: HostResource, argv: string[]): (() => void) | undefined {
-    const resource: Resource = { ...wanted };
-    if ('name' in resource && !isLabName(resource.name)) throw new Error(`a lab resource name must start with lab-: ${resource.name}`);
-    if ('unit' in resource && !isLabName(resource.unit)) throw new Error(`a lab unit name must start with lab-: ${resource.unit}`);
-    if ('path' in resource && !isLabName(resource.path)) throw new Error(`a lab path must start with lab-: ${resource.path}`);
-    if ('file' in resource && !isLabName(resource.file)) throw new Error(`a loop device's backing file must start with lab-: ${resource.file}`);
-    if (resource.kind !== 'sysv' && resourceExists(resource)) {
-      const name = 'name' in resource ? resource.name : resource.kind === 'loop' ? `a loop device on ${resource.file}` : resource.path;
-      throw new LabError({
-        operation: `run \`${renderCommand(argv)}\``,
-        code: 'exists',
-        meaning: {
-          en: `${name} already exists, probably left by a run that crashed; lab does not touch what this run did not create.`,
-          zh: `${name} 已经存在，多半是某次崩溃的运行留下的；lab 不会碰不是本次运行创建的东西。`,
-        },
-        fix: { en: 'Run `sudo lab clean`, then start the lab again.', zh: '运行 `sudo lab clean`，然后重新开始实验。' },
-      });
-    }
-    const before = resource.kind === 'sysv' ? readSysvipc(resource.type) : [];
-    const id = this.journal.intend(resource);
-    this.held.push({ id, resource });
-    if (resource.kind !== 'sysv') return undefined;
-    return () => {
-      const known = new Set(before.map((o) => `${o.id}:${o.key}`));
-      const made = readSysvipc(resource.type).filter((o) => !known.has(`${o.id}:${o.key}`));
-      if (made.length !== 1) return;
-      resource.id = made[0]!.id;
-      resource.key = made[0]!.key;
-      this.journal.update(id, resource);
-    };
+  private intendHostResource(wanted: HostResource, argv: string[]): () => void {
+    return this.owned.claim({ ...wanted }, `run \`${renderCommand(argv)}\``).made;
   }
 
   /** Start a long-lived process: journal first, then spawn, then journal its PID and start time. */
   private async start(name: string, argv: string[], pidOf: 'self' | 'child', execs?: string): Promise<void> {
-    const resource: Resource = { kind: 'process', name, argv };
-    const id = this.journal.intend(resource);
-    const held: Held = { id, resource };
-    this.held.push(held);
+    const resource: Extract<Resource, { kind: 'process' }> = { kind: 'process', name, argv };
+    const id = this.owned.intend(resource);
     let stderr = '';
     const { sink, flush } = this.labelledSink(name);
     const started = await startProcess(argv, {
@@ -198,22 +175,21 @@ export class Session implements CheckContext {
     void started.exited.then(flush);
     resource.pid = started.pid;
     resource.start = started.start;
-    this.journal.update(id, resource);
+    this.owned.update(id, resource);
     let target = started.pid;
     if (execs !== undefined) await this.execed(started.pid, execs, argv, () => stderr);
     if (pidOf === 'child') {
       target = await this.execedChild(started.pid, argv, () => stderr);
       resource.target = target;
       resource.targetStart = startTime(target);
-      this.journal.update(id, resource);
+      this.owned.update(id, resource);
     }
     const ns: LabProcess['ns'] = {};
     for (const type of NAMESPACE_TYPES) {
       const inode = nsInode(target, type);
       if (inode !== undefined) ns[type] = inode;
     }
-    held.process = { pid: target, leader: started.pid, ns };
-    this.processes.set(name, held.process);
+    this.processes.set(name, { pid: target, leader: started.pid, ns });
   }
 
   /**
@@ -257,36 +233,13 @@ export class Session implements CheckContext {
 
   /** Remove everything this run created, newest first; reports each removal. */
   async cleanup(): Promise<boolean> {
-    let ok = true;
-    while (this.held.length > 0) {
-      const held = this.held.pop()!;
-      const removed = await removeResource(held.resource);
-      if (removed) this.journal.removed(held.id);
-      ok &&= removed;
-      const label = held.resource.kind === 'process' ? stoppedLabel(held.resource) : undefined;
-      this.emit({ type: 'cleanup', what: describeResource(held.resource), ok: removed, ...(label ? { label } : {}) });
-    }
-    const strays = await killMarked(this.runId);
-    if (strays > 0) this.emit({ type: 'cleanup', what: `${strays} stray process(es)`, ok: true });
-    if (ok) this.journal.finish();
-    return ok;
+    const report = await this.owned.removeAll((resource, ok) => {
+      const label = opsOf(resource).removed?.(resource);
+      this.emit({ type: 'cleanup', what: describeResource(resource), ok, ...(label ? { label } : {}) });
+    });
+    if (report.strays > 0) this.emit({ type: 'cleanup', what: `${report.strays} stray process(es)`, ok: true });
+    return report.failed.length === 0;
   }
-}
-
-/**
- * A stopped lab process in words, by its name and the host PID the commands and the live panel showed for it (the
- * process the name stands for), with the process that started it when that is another one (`unshare --fork`).
- */
-export function stoppedLabel(resource: Extract<Resource, { kind: 'process' }>): Text {
-  const pid = resource.target ?? resource.pid;
-  if (pid === undefined) return { en: `stopped ${resource.name}`, zh: `已停止 ${resource.name}` };
-  const leader = resource.pid !== undefined && resource.pid !== pid ? resource.pid : undefined;
-  const program = (resource.argv[0] ?? '').split('/').pop();
-  if (leader === undefined) return { en: `stopped ${resource.name} (host PID ${pid})`, zh: `已停止 ${resource.name}（宿主机 PID ${pid}）` };
-  return {
-    en: `stopped ${resource.name} (host PID ${pid}) and the ${program} that started it (host PID ${leader})`,
-    zh: `已停止 ${resource.name}（宿主机 PID ${pid}）和启动它的 ${program}（宿主机 PID ${leader}）`,
-  };
 }
 
 /** The shell command an action is shown as (a write is `echo VALUE > FILE`). */

@@ -1,6 +1,8 @@
 // The lab format: what a lab under labs/<id>/lab.ts declares. Prose (titles, explanations, hints) lives
 // beside it in en.md and zh.md; everything the harness does and checks lives here.
 import type { NamespaceType, ProbeResult, Text } from '../common/vocabulary.js';
+import type { DeclaredResource } from '../host/resource.js';
+import type { RequirementId } from './requirements.js';
 
 /** The words every layer shares (src/common/vocabulary.ts), here too for a lab's convenience. */
 export type { Lang, NamespaceType, ProbeResult, Text } from '../common/vocabulary.js';
@@ -8,87 +10,18 @@ export type { Lang, NamespaceType, ProbeResult, Text } from '../common/vocabular
 /** The format version of lab specs; the loader refuses any other. */
 export const LAB_FORMAT = 1;
 
-/** Things a lab needs from the host; `lab list`, `lab doctor` and `lab verify` read the same list. */
-export type RequirementId =
-  | 'root'
-  | 'linux'
-  | 'unshare'
-  | 'nsenter'
-  | 'setpriv'
-  | 'procps'
-  | 'iproute2'
-  | 'ipc-tools'
-  | 'busybox'
-  | 'perl'
-  | 'loop'
-  | 'cgroup2'
-  | 'cgroup2-memory'
-  | 'cgroup2-cpu'
-  | 'cgroup2-pids'
-  | 'cgroup2-io'
-  | 'cgroup2-cpuset'
-  | 'ns-pid'
-  | 'ns-mnt'
-  | 'ns-uts'
-  | 'ns-ipc'
-  | 'ns-net'
-  | 'ns-user'
-  | 'ns-cgroup'
-  | 'ns-time'
-  | 'userns-unprivileged';
+/**
+ * Things a lab needs from the host; `lab list`, `lab doctor` and `lab verify` read the same list. Each is one entry
+ * of the table in requirements.ts (probe, what, why, fix): the ids are that table's keys.
+ */
+export type { RequirementId } from './requirements.js';
 
 /**
  * Something on the host (outside every lab namespace) that an action creates. The runner journals it before
- * the action runs, refuses to run when it already exists, and removes it at the end, newest first.
+ * the action runs, refuses to run when it already exists, and removes it at the end, newest first. The kinds, each
+ * field documented, are in src/host/resource.ts; what the harness does with each is in src/host/resource-kinds.ts.
  */
-export type HostResource =
-  | {
-      /** A network interface in the host's network namespace (`ip link del`). Name starts with `lab-`. */
-      kind: 'link';
-      name: string;
-    }
-  | {
-      /** A named network namespace, /run/netns/<name> (`ip netns del`). Name starts with `lab-`. */
-      kind: 'netns';
-      name: string;
-    }
-  | {
-      /** A cgroup directory (its processes are killed, then it is removed). Basename starts with `lab-`. */
-      kind: 'cgroup';
-      path: string;
-    }
-  | {
-      /** A file or directory (removed recursively). Basename starts with `lab-`. */
-      kind: 'path';
-      path: string;
-    }
-  | {
-      /**
-       * A loop device (a block device backed by a file) the action attaches, e.g. `losetup --find --show FILE`.
-       * It is known by its backing file, whose basename starts with `lab-`: cleanup detaches every loop device
-       * backed by that file (`losetup -d`), so a device number never has to be guessed.
-       */
-      kind: 'loop';
-      file: string;
-    }
-  | {
-      /**
-       * A systemd transient scope (`systemd-run --scope`) and its cgroup, which systemd made for the run: the
-       * cgroup subtree systemd hands over with `Delegate=yes`. Stopped with `systemctl stop` at the end (systemd
-       * then removes its cgroup). Unit name and path basename start with `lab-`.
-       */
-      kind: 'scope';
-      unit: string;
-      path: string;
-    }
-  | {
-      /**
-       * A System V IPC object the action makes in the host's IPC namespace; it is found by comparing
-       * /proc/sysvipc/<type> before and after the action (`ipcrm`).
-       */
-      kind: 'sysv';
-      type: 'msg' | 'shm' | 'sem';
-    };
+export type HostResource = DeclaredResource;
 
 /**
  * One command the harness runs. `argv` is exactly what is executed and, shell-quoted, exactly what the
@@ -168,6 +101,8 @@ export interface LabContext {
   readonly runId: string;
   /** The lab's shell spec: which process's namespaces `lab shell`, task shells and `enter` join by default. */
   readonly shell: ShellSpec;
+  /** The short name of the lab's own cgroup (`LabSpec.cgroup`): the cgroup builders name the run's cgroups from it. */
+  readonly cgroup?: string;
   /** The lab's process of this name; throws a LabError when the step that starts it did not run. */
   proc(name: string): LabProcess;
   /** A value a previous action or check stored with `set`. Throws when absent. */
@@ -253,9 +188,11 @@ export interface LabSpec {
   /** The shell `lab shell` and task steps open. */
   shell: ShellSpec;
   /**
-   * For a lab with a cgroup of its own: the short name its cgroup is made with (`labCgroup(ctx, name)`). Where that
-   * cgroup is depends on the host (a delegated systemd scope, or the v2 root), so every shell the lab opens gets its
-   * path as `$LAB_CGROUP`, and the prose can use it.
+   * For a lab with a cgroup of its own: its short name, declared once here. The cgroup builders read it from the
+   * context (`labCgroup(ctx)`, `labPath('leaf')`): the run's cgroup is `<v2 root>/lab-<name>-<pid>-<time>`, or
+   * `.../system.slice/lab-<name>-<pid>-<time>.scope/lab-<name>` in the scope systemd delegates to the run. Where it is
+   * depends on the host, so every shell the lab opens in the host's mount namespace gets its path as `$LAB_CGROUP`,
+   * and the prose can use it (a shell that joins the lab's mount namespace may see another cgroup tree there).
    */
   cgroup?: string;
   steps: Step[];

@@ -1,8 +1,10 @@
 // Validation of a lab: the spec's fields and the prose in both languages. Each problem names the step and field.
 import { NAMESPACE_TYPES } from '../common/vocabulary.js';
 import type { LabProse } from './prose.js';
-import { LAB_FORMAT, type Lang, type RequirementId } from './spec.js';
-import { REQUIREMENT_IDS } from './requirements.js';
+import { DECLARABLE_KINDS, foreignNames } from '../host/resource-kinds.js';
+import type { ResourceKind } from '../host/resource.js';
+import { LAB_FORMAT, type Lang } from './spec.js';
+import { isRequirementId } from './requirements.js';
 
 const KEBAB = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const CJK = /[\u3400-\u9fff]/;
@@ -23,18 +25,14 @@ function checkText(value: unknown, where: string, problems: string[]): void {
   }
 }
 
-const RESOURCE_KINDS = ['link', 'netns', 'cgroup', 'scope', 'path', 'loop', 'sysv'];
-
-/** A host resource an action declares it creates: a known kind, named with the lab- prefix. */
+/** A host resource an action declares it creates: a known kind, each of its names with the lab- prefix. */
 function checkCreates(value: unknown, where: string, problems: string[]): void {
-  if (!isObj(value) || !RESOURCE_KINDS.includes(value.kind as string)) {
-    problems.push(`${where}: "kind" must be one of ${RESOURCE_KINDS.join(', ')}`);
+  if (!isObj(value) || !DECLARABLE_KINDS.includes(value.kind as ResourceKind)) {
+    problems.push(`${where}: "kind" must be one of ${DECLARABLE_KINDS.join(', ')}`);
     return;
   }
-  const name = value.name ?? value.path ?? value.file;
-  if (value.kind !== 'sysv' && (typeof name !== 'string' || !/(^|\/)lab-[^/]*$/.test(name))) {
-    problems.push(`${where}: the name must start with "lab-"`);
-  }
+  const foreign = foreignNames(value.kind as ResourceKind, value);
+  if (foreign.length > 0) problems.push(`${where}: the name must start with "lab-" (${foreign.join(', ')})`);
 }
 
 /** A list of actions: each an action object or a function of the context. */
@@ -70,7 +68,7 @@ export function validateLab(dirName: string, spec: unknown, prose: Record<Lang, 
   if (spec.id !== dirName) problems.push(`field "id" must equal the directory name "${dirName}", found ${JSON.stringify(spec.id)}`);
   if (typeof spec.order !== 'number') problems.push('field "order" must be a number');
   if (!Array.isArray(spec.requires)) problems.push('field "requires" must be a list');
-  else for (const r of spec.requires) if (!REQUIREMENT_IDS.includes(r as RequirementId)) problems.push(`field "requires": unknown requirement ${JSON.stringify(r)}`);
+  else for (const r of spec.requires) if (!isRequirementId(r)) problems.push(`field "requires": unknown requirement ${JSON.stringify(r)}`);
   if (!isObj(spec.shell) || typeof spec.shell.target !== 'string' || !Array.isArray(spec.shell.namespaces)) {
     problems.push('field "shell" must be { target, namespaces }');
   } else {

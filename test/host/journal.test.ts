@@ -39,7 +39,7 @@ t.test('parse: a torn last line (crash mid-write) is dropped', async (t) => {
 
 t.test('a journal on disk: written before creation, found with its live owner, deleted when finished', async (t) => {
   useTempState();
-  const journal = Journal.create('demo-lab');
+  const journal = Journal.create({ kind: 'run', lab: 'demo-lab' });
   t.equal(labOfRunId(journal.runId), 'demo-lab');
   const id = journal.intend({ kind: 'process', name: 'p', argv: ['true'] });
   const [run] = findRuns();

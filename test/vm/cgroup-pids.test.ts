@@ -119,7 +119,7 @@ async function bombOutsideTheLab(t: Test, tag: string, limit: number): Promise<{
   const lab = await loadLab('cgroup-pids');
   const step = lab.steps.find((s) => s.spec.id === 'bomb')?.spec;
   const first = step?.kind === 'demo' ? step.actions[0] : undefined;
-  const ctx = { runId: `lab-cgroup-pids-${process.pid}-${tag}` } as LabContext;
+  const ctx = { runId: `lab-cgroup-pids-${process.pid}-${tag}`, cgroup: lab.spec.cgroup } as LabContext;
   const action = (typeof first === 'function' ? first(ctx) : first) as Action | undefined;
   if (action?.kind !== 'start') throw new Error('the bomb step does not start with the bomb');
   const top = join(v2Root(), `lab-pids-${process.pid}-${tag}`);

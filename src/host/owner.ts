@@ -1,0 +1,191 @@
+// The executor of an owner's hold on the host: it journals each resource before it is made (refusing what the
+// harness could not have named, or what is already there), and removes them all newest first, each removal
+// journaled, then every process still marked with the owner's id. A lab run's Session is one user; a container that
+// outlives the command that started it is another: that command creates the journal and `close()`s it, and a later
+// command (its `rm`, or `lab clean` once its init is dead) `open()`s it and removes what it holds.
+import { rmSync } from 'node:fs';
+import { environValue, listPids } from '../kernel/proc.js';
+import { LabError } from '../common/errors.js';
+import { RUN_MARKER } from './exec.js';
+import { appendRecord, Journal, ownerFacts, type FoundRun, type LiveResource, type NewOwner, type Owner, type OwnerKind } from './journal.js';
+import type { Resource } from './resource.js';
+import { foreignNames, opsOf } from './resource-kinds.js';
+import { killProcess } from './wait.js';
+
+/** Called after each removal: the resource and whether it is gone. */
+export type OnRemoved = (resource: Resource, ok: boolean) => void;
+
+/** What removing an owner's resources did. */
+export interface CleanReport {
+  kind: OwnerKind;
+  /** The owner's id. */
+  id: string;
+  /** The same id, under its name for a lab run. */
+  runId: string;
+  /** A run's lab; empty for any other owner. */
+  lab: string;
+  removed: Resource[];
+  failed: Resource[];
+  /** Processes still marked with the owner's id that no journal entry named, killed. */
+  strays: number;
+}
+
+/** Kill every process still carrying the owner's marker in its environment (children the journal never saw). */
+export async function killMarked(id: string): Promise<number> {
+  const marked = listPids().filter((pid) => pid !== process.pid && environValue(pid, RUN_MARKER) === id);
+  for (const pid of marked) await killProcess(pid);
+  return marked.length;
+}
+
+/** Remove resources newest first, journaling each removal; returns what went and what stayed. */
+async function removeNewestFirst(
+  live: readonly LiveResource[],
+  journalRemoved: (id: number) => void,
+  onRemoved?: OnRemoved,
+): Promise<{ removed: LiveResource[]; failed: LiveResource[] }> {
+  const removed: LiveResource[] = [];
+  const failed: LiveResource[] = [];
+  for (const entry of [...live].reverse()) {
+    const ok = await opsOf(entry.resource).remove(entry.resource);
+    if (ok) {
+      journalRemoved(entry.id);
+      removed.push(entry);
+    } else {
+      failed.push(entry);
+    }
+    onRemoved?.(entry.resource, ok);
+  }
+  return { removed, failed };
+}
+
+/** The resources one owner holds on the host, journaled: made through it, removed through it. */
+export class Owned {
+  readonly journal: Journal;
+  /** Resources journaled and not yet removed, in creation order. */
+  private readonly live: LiveResource[];
+
+  private constructor(journal: Journal, live: LiveResource[]) {
+    this.journal = journal;
+    this.live = live;
+  }
+
+  /** Start holding resources for a new owner (its journal is created now). */
+  static create(owner: NewOwner): Owned {
+    return new Owned(Journal.create(owner), []);
+  }
+
+  /** Take over the resources of an owner whose journal another process wrote; undefined when it has none. */
+  static open(id: string): Owned | undefined {
+    const opened = Journal.open(id);
+    return opened && new Owned(opened.journal, opened.state.live.map((entry) => ({ ...entry })));
+  }
+
+  /** Who owns the resources. */
+  get owner(): Owner {
+    return this.journal.owner;
+  }
+
+  /** The owner's id (also the marker of its processes). */
+  get id(): string {
+    return this.journal.id;
+  }
+
+  /** What is held now, oldest first. */
+  resources(): readonly LiveResource[] {
+    return this.live;
+  }
+
+  /** Journal a resource about to be made, as it is known now (a process before its PID); returns its id. */
+  intend(resource: Resource): number {
+    const id = this.journal.intend(resource);
+    this.live.push({ id, resource });
+    return id;
+  }
+
+  /** Record what became known once it exists (a PID and its start time). */
+  update(id: number, resource: Resource): void {
+    this.journal.update(id, resource);
+    const entry = this.live.find((held) => held.id === id);
+    if (entry) entry.resource = resource;
+  }
+
+  /**
+   * Journal a host resource `operation` is about to make, after making sure each of its names is the harness's
+   * (lab-) and that nothing of that name exists (it would not be ours to remove). Call `made()` once the operation
+   * ran: a kind the kernel names only then (a System V object) is found and its journal entry completed.
+   */
+  claim(resource: Resource, operation: string): { id: number; made: () => void } {
+    const ops = opsOf(resource);
+    const foreign = foreignNames(resource.kind, resource);
+    if (foreign.length > 0) throw new Error(`a lab ${resource.kind} must be named lab-...: ${foreign.join(', ')}`);
+    if (!ops.find && ops.exists(resource)) {
+      const what = ops.what(resource);
+      throw new LabError({
+        operation,
+        code: 'exists',
+        meaning: {
+          en: `${what.en} already exists, probably left by a run that crashed; lab does not touch what this run did not create.`,
+          zh: `${what.zh} 已经存在，多半是某次崩溃的运行留下的；lab 不会碰不是本次运行创建的东西。`,
+        },
+        fix: { en: 'Run `sudo lab clean`, then start the lab again.', zh: '运行 `sudo lab clean`，然后重新开始实验。' },
+      });
+    }
+    const find = ops.find?.(resource);
+    const id = this.intend(resource);
+    return {
+      id,
+      made: () => {
+        const found = find?.();
+        if (found) this.update(id, found);
+      },
+    };
+  }
+
+  /** From now on the owner lives as long as the journaled process `id` (a container's init), not this process. */
+  holdBy(id: number): void {
+    this.journal.hold(id);
+  }
+
+  /** Record the step a lab run is in. */
+  step(step: string): void {
+    this.journal.step(step);
+  }
+
+  /**
+   * Remove everything held, newest first, then kill the processes still marked with the owner's id. The journal is
+   * deleted when everything went; otherwise it stays open and on disk, for another try or `lab clean`.
+   */
+  async removeAll(onRemoved?: OnRemoved): Promise<CleanReport> {
+    const { removed, failed } = await removeNewestFirst(this.live, (id) => this.journal.removed(id), onRemoved);
+    for (const { id } of removed) this.live.splice(this.live.findIndex((held) => held.id === id), 1);
+    const strays = await killMarked(this.id);
+    if (failed.length === 0) this.journal.finish();
+    return {
+      ...ownerFacts(this.owner),
+      removed: removed.map((entry) => entry.resource),
+      failed: failed.map((entry) => entry.resource),
+      strays,
+    };
+  }
+
+  /** Leave the resources on the host and the journal on disk: they outlive this process. */
+  close(): void {
+    this.journal.close();
+  }
+}
+
+/** Remove everything an owner found on disk left behind, newest first, then delete its journal if nothing failed. */
+export async function cleanOwner(found: FoundRun): Promise<CleanReport> {
+  const { removed, failed } = await removeNewestFirst(found.live, (id) => appendRecord(found.file, { t: 'removed', id }));
+  const strays = await killMarked(found.id);
+  if (failed.length === 0) rmSync(found.file, { force: true });
+  return {
+    kind: found.kind,
+    id: found.id,
+    runId: found.id,
+    lab: found.lab,
+    removed: removed.map((entry) => entry.resource),
+    failed: failed.map((entry) => entry.resource),
+    strays,
+  };
+}

@@ -85,7 +85,9 @@ function render(b) {
   const nodeMs = medians['node -e 0'];
   const rows = [`| what (in the systemd test VM: ${b.system}, ${b.accel.toUpperCase()}, ${b.cpus} vCPUs) | median | |`, '| --- | ---: | --- |'];
   rows.push(`| boot, qemu started to the learner logged in (once) | ${b.bootMs === undefined ? '?' : fmt(b.bootMs)} | |`);
-  rows.push(`| \`sudo scripts/provision.sh\` (once: \`npm ci\` offline, node-pty's build, \`tsc\`) | ${b.provisionSeconds === undefined ? '?' : fmt(b.provisionSeconds * 1000)} | |`);
+  rows.push(
+    `| \`sudo scripts/provision.sh\` (once: \`npm ci\` offline, node-pty's build, \`tsc\`) | ${b.provisionSeconds === undefined ? '?' : fmt(b.provisionSeconds * 1000)} | |`,
+  );
   for (const [label, r] of Object.entries(b.commands)) {
     if (r.failed !== undefined) {
       rows.push(`| \`${label}\` | failed | ${r.failed.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
@@ -123,7 +125,9 @@ if (args.report) {
 }
 const runs = Number(args.runs);
 if (!(Number.isInteger(runs) && runs >= 1)) fail(2, USAGE);
-const allLabs = readdirSync(join(root, 'labs'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+const allLabs = readdirSync(join(root, 'labs'), { withFileTypes: true })
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name);
 const labs = positionals.length ? positionals : ['pid-namespace', ...allLabs.filter((id) => id.startsWith('cgroup-')).sort()];
 const unknown = labs.filter((id) => !allLabs.includes(id));
 if (unknown.length) fail(2, `no such lab: ${unknown.join(', ')}\n${USAGE}`);
@@ -140,7 +144,11 @@ for (const dir of ['/usr/sbin', '/sbin']) {
   if (!(process.env.PATH ?? '').split(delimiter).includes(dir)) process.env.PATH = `${process.env.PATH ?? '/usr/bin:/bin'}${delimiter}${dir}`;
 }
 /** @param {string} name */
-const onPath = (name) => (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, name)).find((p) => p.startsWith('/') && existsSync(p));
+const onPath = (name) =>
+  (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((dir) => join(dir, name))
+    .find((p) => p.startsWith('/') && existsSync(p));
 if (process.getuid?.() !== 0) fail(77, 'it needs root, as `npm run test:systemd` does: run it with sudo');
 const missing = [QEMU, 'mmdebstrap', 'mkfs.ext4', 'debugfs', 'e2fsck'].filter((t) => !onPath(t));
 if (missing.length) fail(77, `${missing.join(', ')} not found: \`sudo scripts/provision.sh --with-vm\``);
@@ -180,7 +188,9 @@ try {
   const config = { LABS: labs.join(','), LAB_TIMEOUT: labTimeoutS, MODE: 'bench', BENCH_RUNS: runs };
   const disk = makeDataDisk({ repo: root, staging, image: dataImage, config });
   rmSync(staging, { recursive: true, force: true });
-  log(`data disk: ${disk.files} files, ${(disk.bytes / 2 ** 20).toFixed(0)} MiB; booting (${accel.toUpperCase()}, ${CPUS} vCPUs, ${MEMORY_MIB} MiB, time limit ${timeoutS} s)`);
+  log(
+    `data disk: ${disk.files} files, ${(disk.bytes / 2 ** 20).toFixed(0)} MiB; booting (${accel.toUpperCase()}, ${CPUS} vCPUs, ${MEMORY_MIB} MiB, time limit ${timeoutS} s)`,
+  );
 
   /** @type {string[]} */
   const consoleLines = [];

@@ -57,10 +57,11 @@ function open(file, argv, env) {
   };
   const settle = () => {
     const text = screen();
-    for (const w of [...waiters]) if (w.texts.every((t) => text.includes(t))) {
-      waiters.splice(waiters.indexOf(w), 1);
-      w.resolve(now());
-    }
+    for (const w of [...waiters])
+      if (w.texts.every((t) => text.includes(t))) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(now());
+      }
   };
   child.onData((data) => term.write(data, settle));
   /** @type {Promise<number>} when it exited (ms) */
@@ -84,7 +85,9 @@ function open(file, argv, env) {
  */
 function rss(pid) {
   try {
-    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('VmRSS:'));
     return line ? Number(line.split(/\s+/)[1]) / 1024 : 0;
   } catch {
     return 0;
@@ -109,7 +112,12 @@ for (let i = 0; i <= runs; i++) {
     const frame = (await lab.until(['Steps', 'q quit'])) - start;
     await lab.until(['Step passed']);
     const keys = [];
-    for (const [key, text] of [['l', '已通过'], ['l', 'passed'], ['l', '已通过'], ['l', 'passed']]) {
+    for (const [key, text] of [
+      ['l', '已通过'],
+      ['l', 'passed'],
+      ['l', '已通过'],
+      ['l', 'passed'],
+    ]) {
       const pressed = now();
       lab.child.write(key);
       keys.push((await lab.until([text])) - pressed);

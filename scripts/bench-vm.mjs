@@ -111,7 +111,9 @@ for (const [label, r] of Object.entries(results)) {
     continue;
   }
   const m = median(r.times);
-  rows.push(`| \`${label}\` | ${m >= 1000 ? `${(m / 1000).toFixed(1)} s` : `${m.toFixed(0)} ms`} | ${label === 'node -e 0' ? 'baseline' : `${(m / base).toFixed(1)}x the baseline`} |`);
+  rows.push(
+    `| \`${label}\` | ${m >= 1000 ? `${(m / 1000).toFixed(1)} s` : `${m.toFixed(0)} ms`} | ${label === 'node -e 0' ? 'baseline' : `${(m / base).toFixed(1)}x the baseline`} |`,
+  );
 }
 console.log(rows.join('\n'));
 console.log(`\n${runs} timed run(s) per command after a warm-up; load average ${loadBefore} before, ${load()} after (${os.cpus().length} cores).`);

@@ -161,8 +161,7 @@ const verdict = (met) => (met === null ? 'not measured' : met ? 'met' : 'MISSED'
 const cpu = os.cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
 const lines = [
   '',
-  `Measured with \`npm run bench\` (${runs} runs, median) on ${cpu}, ` +
-    `${os.cpus().length} CPUs, Linux ${os.release()}, Node ${process.version}:`,
+  `Measured with \`npm run bench\` (${runs} runs, median) on ${cpu}, ` + `${os.cpus().length} CPUs, Linux ${os.release()}, Node ${process.version}:`,
   '',
   '| Command | Median (ms) | Min (ms) | Max (ms) | Target |',
   '| --- | ---: | ---: | ---: | --- |',

@@ -146,7 +146,6 @@ async function main(argv) {
   }
 }
 
-
 /**
  * Build (or find) the image; for `test`, make the data disk, boot, read the results back and print the TAP.
  * @param {{ cmd: 'test' | 'build', wanted: string[], suite: string, timeoutS: number, labTimeoutS: number,
@@ -166,7 +165,9 @@ async function run({ cmd, wanted, suite, timeoutS, labTimeoutS, accel, signal, i
     log(`${image.cached ? 'cached' : 'built'}: ${image.dir}`);
     return EXIT.ok;
   }
-  log(`${SUITES[suite]} (${suite}) image ${image.cached ? `from the cache (built ${image.builtAt.slice(0, 10)} in ${image.buildSeconds} s)` : `built in ${image.buildSeconds} s`}: ${image.dir}`);
+  log(
+    `${SUITES[suite]} (${suite}) image ${image.cached ? `from the cache (built ${image.builtAt.slice(0, 10)} in ${image.buildSeconds} s)` : `built in ${image.buildSeconds} s`}: ${image.dir}`,
+  );
 
   const cache = cacheRoot();
   const runs = join(cache, 'runs');
@@ -183,11 +184,21 @@ async function run({ cmd, wanted, suite, timeoutS, labTimeoutS, accel, signal, i
     const disk = makeDataDisk({ repo: root, staging, image: dataImage, config: { LABS: wanted.join(','), LAB_TIMEOUT: labTimeoutS } });
     rmSync(staging, { recursive: true, force: true });
     const diskMs = Date.now() - diskStarted;
-    log(`data disk: ${disk.files} files of this working tree, the npm cache of ${disk.npmCache}, ${(disk.bytes / 2 ** 20).toFixed(0)} MiB, in ${secs(diskMs)} s`);
+    log(
+      `data disk: ${disk.files} files of this working tree, the npm cache of ${disk.npmCache}, ${(disk.bytes / 2 ** 20).toFixed(0)} MiB, in ${secs(diskMs)} s`,
+    );
 
     // Found by missingTools() before.
     const qemu = /** @type {string} */ (onPath(QEMU));
-    const args = systemdQemuArgs({ accel, kernel: image.kernel, initrd: image.initrd, rootImage: image.rootImage, dataImage, cpus: CPUS, memoryMiB: MEMORY_MIB });
+    const args = systemdQemuArgs({
+      accel,
+      kernel: image.kernel,
+      initrd: image.initrd,
+      rootImage: image.rootImage,
+      dataImage,
+      cpus: CPUS,
+      memoryMiB: MEMORY_MIB,
+    });
     log(`booting (${accel.toUpperCase()}, ${CPUS} vCPUs, ${MEMORY_MIB} MiB, time limit ${timeoutS} s); console: ${join(runDir, 'console.log')}`);
     /** @type {string[]} */
     const consoleLines = [];
@@ -220,8 +231,17 @@ async function run({ cmd, wanted, suite, timeoutS, labTimeoutS, accel, signal, i
       return signalStatus(interruptedBy());
     }
     if (outcome.kind === 'no-progress' || !outcome.booted) {
-      const tail = early.replace(/\r/g, '').trimEnd().split('\n').slice(-20).map((l) => `    ${l}`).join('\n');
-      const why = outcome.kind === 'no-progress' ? `no learner login within ${secs(outcome.afterMs)} s` : `qemu exited (${/** @type {Exited} */ (outcome).signal ?? `status ${/** @type {Exited} */ (outcome).code}`}) before the learner was logged in`;
+      const tail = early
+        .replace(/\r/g, '')
+        .trimEnd()
+        .split('\n')
+        .slice(-20)
+        .map((l) => `    ${l}`)
+        .join('\n');
+      const why =
+        outcome.kind === 'no-progress'
+          ? `no learner login within ${secs(outcome.afterMs)} s`
+          : `qemu exited (${/** @type {Exited} */ (outcome).signal ?? `status ${/** @type {Exited} */ (outcome).code}`}) before the learner was logged in`;
       throw new VmError('boot', `the VM did not boot: ${why}. Console (${join(runDir, 'console.log')}):\n${tail}`);
     }
 
@@ -229,9 +249,10 @@ async function run({ cmd, wanted, suite, timeoutS, labTimeoutS, accel, signal, i
     if (unread) log(`the results could not be read back: ${unread}`);
     const results = unread ? undefined : readGuestResults(join(runDir, 'results'));
     /** @type {{ ok: boolean, what: string, console?: string }} */
-    const vm = outcome.kind === 'timeout'
-      ? { ok: false, what: `stopped after the time limit of ${timeoutS} s (LAB_SYSTEMD_VM_TIMEOUT)` }
-      : { ok: outcome.code === 0, what: `qemu exited with ${outcome.signal ?? `status ${outcome.code}`} after ${secs(vmMs)} s` };
+    const vm =
+      outcome.kind === 'timeout'
+        ? { ok: false, what: `stopped after the time limit of ${timeoutS} s (LAB_SYSTEMD_VM_TIMEOUT)` }
+        : { ok: outcome.code === 0, what: `qemu exited with ${outcome.signal ?? `status ${outcome.code}`} after ${secs(vmMs)} s` };
     if (!results?.done) vm.console = consoleLines.join('').replace(/\r/g, '').trimEnd().split('\n').slice(-20).join('\n');
 
     const timings = {
@@ -250,10 +271,18 @@ async function run({ cmd, wanted, suite, timeoutS, labTimeoutS, accel, signal, i
       `systemd test VM: ${SUITES[suite]} (${suite}), image ${image.dir}`,
       `results, console and TAP: ${runDir}`,
       `times (s): image ${timings.image.seconds}${image.cached ? ' (cached)' : ' (built)'}, data disk ${timings.dataDisk}, qemu start to login ${timings.bootToLogin}, provision.sh ${timings.provision ?? '?'}, labs ${timings.labsTotal}, VM ${timings.vm}, total ${timings.total}`,
-      `lab times (s): ${Object.entries(timings.labs).map(([id, s]) => `${id} ${s ?? '?'}`).join(', ') || 'none'}`,
+      `lab times (s): ${
+        Object.entries(timings.labs)
+          .map(([id, s]) => `${id} ${s ?? '?'}`)
+          .join(', ') || 'none'
+      }`,
     ];
     // Every lab is accounted for in the TAP, also those the guest never reached (provisioning failed, time ran out).
-    const expected = wanted.length ? wanted : readdirSync(join(root, 'labs'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const expected = wanted.length
+      ? wanted
+      : readdirSync(join(root, 'labs'), { withFileTypes: true })
+          .filter((e) => e.isDirectory())
+          .map((e) => e.name);
     const tap = systemdTap(results, { wanted: expected, whole: wanted.length === 0, header, vm });
     writeFileSync(join(runDir, 'systemd.tap'), tap);
     writeFileSync(join(runDir, 'timings.json'), `${JSON.stringify(timings, null, 2)}\n`);

@@ -251,7 +251,10 @@ if (vmFiles.length && !interrupted && !bailout) {
 }
 if (!hasFileFilter && !inVm && !interrupted && !bailout) {
   // Without the VM, one skip per lab (and one for the machine's own checks), named as its TAP names them.
-  const labs = readdirSync(join(root, 'labs'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const labs = readdirSync(join(root, 'labs'), { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   await runVmSuite({
     name: 'systemd suite',
     script: 'systemd-vm.mjs',

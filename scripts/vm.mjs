@@ -214,8 +214,16 @@ function writeAccelNote(cacheDir, qemu, kvm) {
  * @param {number} [n]
  */
 function lastLines(text, n = 15) {
-  const lines = text.replace(/\r/g, '').split('\n').filter((l) => l.trim());
-  return lines.length ? lines.slice(-n).map((l) => `    ${l}`).join('\n') : '    (nothing)';
+  const lines = text
+    .replace(/\r/g, '')
+    .split('\n')
+    .filter((l) => l.trim());
+  return lines.length
+    ? lines
+        .slice(-n)
+        .map((l) => `    ${l}`)
+        .join('\n')
+    : '    (nothing)';
 }
 
 /**
@@ -253,7 +261,8 @@ async function main(argv) {
   const cacheDir = cacheRoot();
   const plan = accelPlan(cacheDir, qemu);
   const timeoutS = Number(process.env.LAB_VM_TIMEOUT ?? DEFAULT_TIMEOUT_S);
-  if (!Number.isFinite(timeoutS) || timeoutS < 0) throw new VmError('usage', `LAB_VM_TIMEOUT must be a number of seconds, not \`${process.env.LAB_VM_TIMEOUT}\``);
+  if (!Number.isFinite(timeoutS) || timeoutS < 0)
+    throw new VmError('usage', `LAB_VM_TIMEOUT must be a number of seconds, not \`${process.env.LAB_VM_TIMEOUT}\``);
 
   // Interrupted (Ctrl-C, SIGTERM, the terminal gone): stop qemu, clean up, then exit.
   const interrupts = abortOnSignals();
@@ -261,7 +270,8 @@ async function main(argv) {
   removeDeadRunDirs(tmpdir(), 'lab-vm-');
   const ioDir = mkdtempSync(join(tmpdir(), `lab-vm-${process.pid}-`));
   // A shell restores the terminal when qemu dies without doing it (SIGKILL).
-  const savedTty = interactive && process.stdin.isTTY ? spawnSync('stty', ['-g'], { stdio: ['inherit', 'pipe', 'ignore'], encoding: 'utf8' }).stdout.trim() : '';
+  const savedTty =
+    interactive && process.stdin.isTTY ? spawnSync('stty', ['-g'], { stdio: ['inherit', 'pipe', 'ignore'], encoding: 'utf8' }).stdout.trim() : '';
   try {
     const env = guestEnv(cmd, kernel);
     const script = interactive
@@ -288,7 +298,10 @@ async function main(argv) {
         bootTimeoutMs: BOOT_TIMEOUT_MS[accel],
         totalTimeoutMs: interactive || timeoutS === 0 ? undefined : timeoutS * 1000,
         signal: interrupts.signal,
-        onBooted: (ms) => log(`booted in ${seconds(ms)} (${candidate.toUpperCase()})${interactive ? '' : `; running ${cmd === 'run' ? rest.join(' ') : `${files.length} test file(s)`}`}`),
+        onBooted: (ms) =>
+          log(
+            `booted in ${seconds(ms)} (${candidate.toUpperCase()})${interactive ? '' : `; running ${cmd === 'run' ? rest.join(' ') : `${files.length} test file(s)`}`}`,
+          ),
         onOutput: (text) => {
           process.stdout.write(text);
           if (!interactive) outTail = (outTail + text).slice(-4096);
@@ -296,14 +309,23 @@ async function main(argv) {
       });
       const kvmFailed = accel === 'kvm' && (outcome.kind === 'no-progress' || (outcome.kind === 'exited' && !outcome.booted));
       if (!kvmFailed || plan.order.length === 1) break;
-      log(outcome.kind === 'no-progress'
-        ? `KVM: no boot progress within ${seconds(BOOT_TIMEOUT_MS.kvm)}: stopped qemu; booting again with TCG`
-        : `KVM: qemu exited before boot; booting again with TCG. qemu said:\n${lastLines(/** @type {Extract<BootOutcome, { kind: 'exited' }>} */ (outcome).early, 3)}`);
+      log(
+        outcome.kind === 'no-progress'
+          ? `KVM: no boot progress within ${seconds(BOOT_TIMEOUT_MS.kvm)}: stopped qemu; booting again with TCG`
+          : `KVM: qemu exited before boot; booting again with TCG. qemu said:\n${lastLines(/** @type {Extract<BootOutcome, { kind: 'exited' }>} */ (outcome).early, 3)}`,
+      );
       writeAccelNote(cacheDir, qemu, outcome.kind === 'no-progress' ? 'hangs' : 'fails');
     }
     if (accel === 'kvm' && outcome?.kind === 'exited' && outcome.booted) writeAccelNote(cacheDir, qemu, 'works');
     // plan.order is never empty: the loop ran at least once, so both are set.
-    return report(/** @type {BootOutcome} */ (outcome), { cmd, accel: /** @type {Accel} */ (accel), ioDir, outTail, totalMs: Date.now() - started, interruptedBy: interrupts.by() });
+    return report(/** @type {BootOutcome} */ (outcome), {
+      cmd,
+      accel: /** @type {Accel} */ (accel),
+      ioDir,
+      outTail,
+      totalMs: Date.now() - started,
+      interruptedBy: interrupts.by(),
+    });
   } finally {
     interrupts.release();
     rmSync(ioDir, { recursive: true, force: true });
@@ -328,22 +350,32 @@ function report(outcome, { cmd, accel, ioDir, outTail, totalMs, interruptedBy })
   }
   if (outcome.kind === 'timeout') {
     const where = outcome.booted ? 'the command did not finish' : 'the VM did not boot';
-    throw new VmError('boot', `${where} within ${seconds(outcome.afterMs)} (LAB_VM_TIMEOUT): the VM was stopped. Last output:\n${lastLines(outcome.booted ? outcome.tail : outcome.early)}`);
+    throw new VmError(
+      'boot',
+      `${where} within ${seconds(outcome.afterMs)} (LAB_VM_TIMEOUT): the VM was stopped. Last output:\n${lastLines(outcome.booted ? outcome.tail : outcome.early)}`,
+    );
   }
   if (!outcome.booted) {
-    throw new VmError('boot', `the VM did not boot: qemu exited (${outcome.signal ?? `status ${outcome.code}`}) before /init ran under ${name}. Output:\n${lastLines(outcome.early)}`);
+    throw new VmError(
+      'boot',
+      `the VM did not boot: qemu exited (${outcome.signal ?? `status ${outcome.code}`}) before /init ran under ${name}. Output:\n${lastLines(outcome.early)}`,
+    );
   }
   let status;
   try {
     status = Number(readFileSync(join(ioDir, STATUS_FILE), 'utf8').trim());
   } catch {
     const failed = outcome.tail.split(/\r?\n/).find((l) => l.startsWith(FAIL));
-    if (failed) throw new VmError('boot', `the VM booted but could not set up its root: ${failed.slice(FAIL.length).trim()}. Output:\n${lastLines(outcome.tail)}`);
+    if (failed)
+      throw new VmError('boot', `the VM booted but could not set up its root: ${failed.slice(FAIL.length).trim()}. Output:\n${lastLines(outcome.tail)}`);
     if (cmd === 'shell') {
       log(`the VM was stopped before the shell exited (Ctrl-A X?); nothing it changed remains`);
       return EXIT.boot;
     }
-    throw new VmError('boot', `the VM stopped before the command finished (qemu ${outcome.signal ?? `status ${outcome.code}`}), so it has no exit status. Last output:\n${lastLines(outcome.tail)}`);
+    throw new VmError(
+      'boot',
+      `the VM stopped before the command finished (qemu ${outcome.signal ?? `status ${outcome.code}`}), so it has no exit status. Last output:\n${lastLines(outcome.tail)}`,
+    );
   }
   if (cmd === 'shell') {
     log(`the VM is off (${name}); nothing it changed remains`);

@@ -43,5 +43,10 @@ t.test('the rule itself: it refuses what it must', async (t) => {
   t.notOk(wrongWay('src/lab/session.ts', 'src/host/journal.ts'), 'lab may import host');
   t.notOk(wrongWay('labs/pid-namespace/lab.ts', 'src/kernel/proc.ts'), 'a lab may import kernel');
   t.notOk(wrongWay('src/cli/run.ts', 'src/ui/plain.ts'), 'cli may import ui');
-  t.same(importArrows("import { a } from './a.js';\nimport type { B } from '../b.js';\nexport { c } from './c.js';\nconst d = await import('./d.js');\nimport 'node:fs';"), ['./a.js', '../b.js', './c.js', './d.js']);
+  t.same(
+    importArrows(
+      "import { a } from './a.js';\nimport type { B } from '../b.js';\nexport { c } from './c.js';\nconst d = await import('./d.js');\nimport 'node:fs';",
+    ),
+    ['./a.js', '../b.js', './c.js', './d.js'],
+  );
 });

@@ -31,6 +31,7 @@ export function wrongWay(from: string, to: string): string | undefined {
 /** The relative module specifiers a source file imports or re-exports (`./a.js`), static or dynamic. */
 export function importArrows(source: string): string[] {
   const out: string[] = [];
-  for (const m of source.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g)) out.push((m[1] ?? m[2])!);
+  for (const m of source.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g))
+    out.push((m[1] ?? m[2])!);
   return out;
 }

@@ -121,7 +121,12 @@ export function hostSnapshot(stateDir?: string): HostSnapshot {
     domainname: read('/proc/sys/kernel/domainname'),
     runPaths: list('/run').filter((name) => name.startsWith('lab-')),
     loops: readLoopDevices().map((loop) => `${loop.device} ${loop.file}`),
-    sysv: ['msg', 'shm', 'sem'].flatMap((type) => read(`/proc/sysvipc/${type}`).split('\n').slice(1).map((line) => `${type} ${line.trim().split(/\s+/).slice(0, 2).join(' ')}`)),
+    sysv: ['msg', 'shm', 'sem'].flatMap((type) =>
+      read(`/proc/sysvipc/${type}`)
+        .split('\n')
+        .slice(1)
+        .map((line) => `${type} ${line.trim().split(/\s+/).slice(0, 2).join(' ')}`),
+    ),
   };
 }
 
@@ -131,12 +136,7 @@ export function hostSnapshot(stateDir?: string): HostSnapshot {
  * has prechecks on: each step's checks are also read before its actions, and every one must fail then (what
  * test/labs/contract.ts checksCanFail proves, in the same run).
  */
-export async function verifyWithFacts(
-  t: Test,
-  lab: LoadedLab,
-  facts: Record<string, () => void>,
-  onSession: (session: Session) => void,
-): Promise<LabEvent[]> {
+export async function verifyWithFacts(t: Test, lab: LoadedLab, facts: Record<string, () => void>, onSession: (session: Session) => void): Promise<LabEvent[]> {
   const events: LabEvent[] = [];
   const passedEarly: string[] = [];
   const outcome = await runLab(lab, { mode: 'verify', lang: 'en', onSession, precheck: true }, (event) => {
@@ -149,7 +149,11 @@ export async function verifyWithFacts(
   });
   t.equal(outcome.status, 'passed');
   t.equal(outcome.checksFailed, 0);
-  t.equal(outcome.checksPassed, lab.steps.reduce((n, s) => n + s.spec.checks.length, 0), 'every check ran and passed');
+  t.equal(
+    outcome.checksPassed,
+    lab.steps.reduce((n, s) => n + s.spec.checks.length, 0),
+    'every check ran and passed',
+  );
   t.same(passedEarly, [], 'every check failed before its step');
   return events;
 }

@@ -120,7 +120,7 @@ export default {
         {
           id: 'handed-over',
           title: {
-            en: 'the lab\'s cgroup is in a subtree handed to it: a systemd scope with Delegate=yes in system.slice, the keeper in its own leaf and cpu memory pids enabled below the scope (or, with no systemd, right under the root)',
+            en: "the lab's cgroup is in a subtree handed to it: a systemd scope with Delegate=yes in system.slice, the keeper in its own leaf and cpu memory pids enabled below the scope (or, with no systemd, right under the root)",
             zh: '实验的 cgroup 位于交给它管理的子树中：system.slice 里一个 Delegate=yes 的 systemd scope，维持进程在自己的叶子 cgroup 里，scope 以下启用了 cpu memory pids（没有 systemd 时则直接在根下）',
           },
           verify: (ctx) => {
@@ -128,7 +128,13 @@ export default {
             if (!existsSync(top(ctx))) return { ok: false, found: { en: `${top(ctx)}: no such cgroup`, zh: `没有 cgroup ${top(ctx)}` } };
             if (!fromSystemd()) {
               const pid1 = readInitSystem().pid1 ?? '?';
-              return { ok: here === v2Root(), found: { en: `PID 1 is ${pid1}, no systemd: ${top(ctx)} is a child of ${here}`, zh: `PID 1 是 ${pid1}，没有 systemd：${top(ctx)} 的父 cgroup 是 ${here}` } };
+              return {
+                ok: here === v2Root(),
+                found: {
+                  en: `PID 1 is ${pid1}, no systemd: ${top(ctx)} is a child of ${here}`,
+                  zh: `PID 1 是 ${pid1}，没有 systemd：${top(ctx)} 的父 cgroup 是 ${here}`,
+                },
+              };
             }
             const scope = labParent(ctx);
             let keeper: number | undefined;
@@ -171,7 +177,7 @@ export default {
         {
           id: 'box-moved',
           title: {
-            en: 'box is in the lab\'s cgroup: its cgroup.procs lists box, and /proc/<box>/cgroup names the cgroup',
+            en: "box is in the lab's cgroup: its cgroup.procs lists box, and /proc/<box>/cgroup names the cgroup",
             zh: 'box 在实验的 cgroup 里：cgroup.procs 列出了 box，/proc/<box>/cgroup 里写的也是这个 cgroup',
           },
           verify: (ctx) => {
@@ -200,7 +206,7 @@ export default {
         {
           id: 'children-inherit',
           title: {
-            en: 'the two sleeps the shell forked are in the lab\'s cgroup, though no one wrote their PIDs anywhere',
+            en: "the two sleeps the shell forked are in the lab's cgroup, though no one wrote their PIDs anywhere",
             zh: 'shell fork 出来的两个 sleep 都在实验的 cgroup 里，尽管没有人把它们的 PID 写到任何地方',
           },
           settle: 5000,
@@ -237,13 +243,19 @@ export default {
           },
           verify: (ctx) => {
             const answer = ctx.get('refused');
-            return { ok: answer === 'EBUSY', found: { en: `write(2) of "+memory" to ${top(ctx)}/cgroup.subtree_control: ${answer}`, zh: `向 ${top(ctx)}/cgroup.subtree_control write(2) "+memory"：${answer}` } };
+            return {
+              ok: answer === 'EBUSY',
+              found: {
+                en: `write(2) of "+memory" to ${top(ctx)}/cgroup.subtree_control: ${answer}`,
+                zh: `向 ${top(ctx)}/cgroup.subtree_control write(2) "+memory"：${answer}`,
+              },
+            };
           },
         },
         {
           id: 'processes-in-leaf',
           title: {
-            en: 'now the processes live only in the leaf, and the lab\'s cgroup passes memory on to it',
+            en: "now the processes live only in the leaf, and the lab's cgroup passes memory on to it",
             zh: '现在进程只在叶子 cgroup 里，实验的 cgroup 把 memory 控制器传给了它',
           },
           verify: (ctx) => {
@@ -305,9 +317,17 @@ export default {
               ok: found.length > 0,
               found: found.length
                 ? bilingual((say) =>
-                    found.map(({ pid, parent }) => `sleep 1000 = ${pid}${say(', its parent ', '，它的父进程 ')}${parent}${say(': both ', '：都在 ')}0::${relative(leaf(ctx))}`).join(say('; ', '；')),
+                    found
+                      .map(
+                        ({ pid, parent }) =>
+                          `sleep 1000 = ${pid}${say(', its parent ', '，它的父进程 ')}${parent}${say(': both ', '：都在 ')}0::${relative(leaf(ctx))}`,
+                      )
+                      .join(say('; ', '；')),
                   )
-                : { en: `no \`sleep 1000\` with its parent in ${leaf(ctx)}; cgroup.procs: ${list(readCgroupProcs(leaf(ctx)), inEnglish)}`, zh: `${leaf(ctx)} 里没有父进程也在其中的 \`sleep 1000\`；cgroup.procs：${list(readCgroupProcs(leaf(ctx)), inChinese)}` },
+                : {
+                    en: `no \`sleep 1000\` with its parent in ${leaf(ctx)}; cgroup.procs: ${list(readCgroupProcs(leaf(ctx)), inEnglish)}`,
+                    zh: `${leaf(ctx)} 里没有父进程也在其中的 \`sleep 1000\`；cgroup.procs：${list(readCgroupProcs(leaf(ctx)), inChinese)}`,
+                  },
             };
           },
         },

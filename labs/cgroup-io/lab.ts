@@ -111,7 +111,10 @@ function rememberDevice(ctx: LabContext): Action {
         en: `losetup succeeded, yet no loop device lists ${imageFile(ctx)} as its backing file.`,
         zh: `losetup 成功了，但没有哪个 loop 设备的 backing_file 是 ${imageFile(ctx)}。`,
       },
-      fix: { en: 'Run `losetup -l` to see the attached devices, then `sudo lab clean`.', zh: '运行 `losetup -l` 查看已挂接的设备，然后运行 `sudo lab clean`。' },
+      fix: {
+        en: 'Run `losetup -l` to see the attached devices, then `sudo lab clean`.',
+        zh: '运行 `losetup -l` 查看已挂接的设备，然后运行 `sudo lab clean`。',
+      },
     });
   }
   ctx.set('device', loop.device);
@@ -140,7 +143,7 @@ export default {
         {
           id: 'loop-device',
           title: {
-            en: 'a loop device (block major 7) is backed by the lab\'s file: /sys/block/loopN/loop/backing_file names it',
+            en: "a loop device (block major 7) is backed by the lab's file: /sys/block/loopN/loop/backing_file names it",
             zh: '有一个 loop 设备（块设备主设备号 7）以实验的文件为后端：/sys/block/loopN/loop/backing_file 写的就是它',
           },
           verify: (ctx) => {
@@ -157,7 +160,7 @@ export default {
         {
           id: 'io-enabled',
           title: {
-            en: 'the lab\'s cgroup enables io for its children, so box has io.max and io.stat',
+            en: "the lab's cgroup enables io for its children, so box has io.max and io.stat",
             zh: '实验的 cgroup 为子 cgroup 启用了 io 控制器，所以 box 有 io.max 和 io.stat',
           },
           verify: (ctx) => {
@@ -180,7 +183,10 @@ export default {
           verify: (ctx) => {
             const pid = ctx.proc('box').pid;
             const procs = readCgroupProcs(boxDir(ctx));
-            return { ok: procs?.includes(pid) ?? false, found: bilingual((say) => `${boxDir(ctx)}/cgroup.procs: ${procs?.join(' ') || say('(none)', '（无）')}; box: ${pid}`) };
+            return {
+              ok: procs?.includes(pid) ?? false,
+              found: bilingual((say) => `${boxDir(ctx)}/cgroup.procs: ${procs?.join(' ') || say('(none)', '（无）')}; box: ${pid}`),
+            };
           },
         },
       ],
@@ -286,7 +292,7 @@ export default {
         {
           id: 'no-limit',
           title: {
-            en: 'box\'s io.max has no line for the loop device any more',
+            en: "box's io.max has no line for the loop device any more",
             zh: 'box 的 io.max 里不再有这个 loop 设备的行',
           },
           verify: (ctx) => {

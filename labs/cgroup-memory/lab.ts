@@ -75,7 +75,8 @@ function procNumber(pid: number, file: 'oom_score_adj' | 'oom_score'): number | 
 }
 
 /** Watch memory.current a few times while a hog grows, as the learner would with `watch`. */
-const watchCurrent = (cgroup: Word): ActionSpec => run(['sh', '-c', word`for i in 1 2 3 4 5 6; do cat ${cgroupFile(cgroup, 'memory.current')}; sleep 0.3; done`]);
+const watchCurrent = (cgroup: Word): ActionSpec =>
+  run(['sh', '-c', word`for i in 1 2 3 4 5 6; do cat ${cgroupFile(cgroup, 'memory.current')}; sleep 0.3; done`]);
 
 /** A cgroup's memory.events, or undefined when it cannot be read. */
 function events(cgroup: string): Record<string, number> | undefined {
@@ -154,7 +155,10 @@ export default {
           verify: (ctx) => {
             const max = limit(hard(ctx), 'memory.max');
             const swap = limit(hard(ctx), 'memory.swap.max');
-            return { ok: max === 50 * MIB && swap === 0, found: bilingual((say) => `${hard(ctx)}: memory.max ${shownLimit(max, say)}, memory.swap.max ${shownLimit(swap, say)}`) };
+            return {
+              ok: max === 50 * MIB && swap === 0,
+              found: bilingual((say) => `${hard(ctx)}: memory.max ${shownLimit(max, say)}, memory.swap.max ${shownLimit(swap, say)}`),
+            };
           },
         },
       ],
@@ -173,7 +177,7 @@ export default {
         {
           id: 'charged',
           title: {
-            en: 'the hog\'s 30 MiB are charged to the leaf: memory.current passes 25 MiB, most of it anonymous memory',
+            en: "the hog's 30 MiB are charged to the leaf: memory.current passes 25 MiB, most of it anonymous memory",
             zh: '吃内存程序的 30 MiB 记在叶子 cgroup 的账上：memory.current 超过 25 MiB，其中大部分是匿名内存（anon）',
           },
           settle: 10_000,
@@ -196,16 +200,12 @@ export default {
     {
       id: 'oom-kill',
       kind: 'demo',
-      actions: [
-        run(['kill', pid('hog')]),
-        runIn(hard, hog(200), { expect: 'fail', record: 'big-hog' }),
-        run(['cat', cgroupFile(hard, 'memory.events')]),
-      ],
+      actions: [run(['kill', pid('hog')]), runIn(hard, hog(200), { expect: 'fail', record: 'big-hog' }), run(['cat', cgroupFile(hard, 'memory.events')])],
       checks: [
         {
           id: 'oom-killed',
           title: {
-            en: 'the kernel\'s OOM killer fired in the leaf: memory.events counts an oom_kill after allocations hit memory.max, and box, the small process beside the hog, still lives',
+            en: "the kernel's OOM killer fired in the leaf: memory.events counts an oom_kill after allocations hit memory.max, and box, the small process beside the hog, still lives",
             zh: '内核的 OOM killer 在叶子 cgroup 里出手了：分配撞上 memory.max 之后，memory.events 记下了一次 oom_kill，而吃内存程序旁边的小进程 box 还活着',
           },
           verify: (ctx) => {
@@ -277,7 +277,10 @@ export default {
             const end = ctx.get('pair');
             return {
               ok: end === 'exit 2',
-              found: { en: `the parent's end: ${end} (processes of the pair that SIGKILL ended)`, zh: `父进程的结局：${end}（这一对进程中死于 SIGKILL 的个数）` },
+              found: {
+                en: `the parent's end: ${end} (processes of the pair that SIGKILL ended)`,
+                zh: `父进程的结局：${end}（这一对进程中死于 SIGKILL 的个数）`,
+              },
             };
           },
         },
@@ -367,7 +370,7 @@ export default {
         {
           id: 'oom-score',
           title: {
-            en: 'each sleep has its class\'s oom_score_adj (-997, the Burstable formula, 1000), and the kernel\'s oom_score puts guaranteed far below the other two',
+            en: "each sleep has its class's oom_score_adj (-997, the Burstable formula, 1000), and the kernel's oom_score puts guaranteed far below the other two",
             zh: '每个 sleep 都有它所属类别的 oom_score_adj（-997、Burstable 公式的结果、1000），内核算出的 oom_score 让 guaranteed 远低于另外两个',
           },
           verify: (ctx) => {
@@ -394,10 +397,7 @@ export default {
       id: 'your-limit',
       kind: 'task',
       shell: 'lab',
-      solution: [
-        set(hard, 'memory.max', '20M'),
-        runIn(hard, hog(30), { expect: 'fail' }),
-      ],
+      solution: [set(hard, 'memory.max', '20M'), runIn(hard, hog(30), { expect: 'fail' })],
       checks: [
         {
           id: 'limit-20m',

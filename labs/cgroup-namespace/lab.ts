@@ -63,7 +63,7 @@ function unmountInherited(ctx: LabContext): Action[] {
       operation: `read \`/proc/${pid}/mountinfo\``,
       code: 'not-private',
       meaning: {
-        en: `The lab's mounts at ${INSIDE_MOUNT} are not private to its own mount namespace (${own ? shared.join(', ') : 'it shares the host\'s'}): unmounting them would unmount the host's too.`,
+        en: `The lab's mounts at ${INSIDE_MOUNT} are not private to its own mount namespace (${own ? shared.join(', ') : "it shares the host's"}): unmounting them would unmount the host's too.`,
         zh: `实验在 ${INSIDE_MOUNT} 的挂载不是它自己挂载命名空间里的私有挂载（${own ? shared.join('、') : '它和宿主机共用一个挂载命名空间'}）：卸载它们也会卸载宿主机的。`,
       },
       fix: { en: 'Nothing was unmounted. Run `lab clean`, then `lab doctor`.', zh: '什么都没有卸载。运行 `lab clean`，然后运行 `lab doctor`。' },
@@ -110,7 +110,7 @@ export default {
         {
           id: 'in-lab-cgroup',
           title: {
-            en: 'init is in the lab\'s cgroup: its cgroup.procs lists it, and the host reads its real path for it, 0::/…lab-cgns…',
+            en: "init is in the lab's cgroup: its cgroup.procs lists it, and the host reads its real path for it, 0::/…lab-cgns…",
             zh: 'init 在实验的 cgroup 里：该 cgroup 的 cgroup.procs 列出了它，宿主机读到的是它的真实路径 0::/…lab-cgns…',
           },
           verify: (ctx) => {
@@ -124,9 +124,9 @@ export default {
           },
         },
         ownNamespace('cgroup', 'init', {
-            en: 'init lives in a cgroup namespace other than the host\'s',
-            zh: 'init 进程所在的 cgroup 命名空间与宿主机的不同',
-          }),
+          en: "init lives in a cgroup namespace other than the host's",
+          zh: 'init 进程所在的 cgroup 命名空间与宿主机的不同',
+        }),
         {
           id: 'root-inside',
           title: {
@@ -135,7 +135,10 @@ export default {
           },
           verify: async (ctx) => {
             const path = await pathInside(ctx);
-            return { ok: path === '/', found: { en: `inside: 0::${path}; on the host: 0::${pathOnHost(ctx)}`, zh: `内部：0::${path}；宿主机上：0::${pathOnHost(ctx)}` } };
+            return {
+              ok: path === '/',
+              found: { en: `inside: 0::${path}; on the host: 0::${pathOnHost(ctx)}`, zh: `内部：0::${path}；宿主机上：0::${pathOnHost(ctx)}` },
+            };
           },
         },
       ],
@@ -156,7 +159,7 @@ export default {
         {
           id: 'joined-namespace',
           title: {
-            en: 'the process that called setns(2) is in the lab\'s cgroup namespace',
+            en: "the process that called setns(2) is in the lab's cgroup namespace",
             zh: '调用 setns(2) 的进程在实验的 cgroup 命名空间里',
           },
           verify: (ctx) => {
@@ -169,7 +172,7 @@ export default {
         {
           id: 'not-moved',
           title: {
-            en: 'it did not move: it is still in the cgroup it was started in, whose cgroup.procs lists it, not in the lab\'s',
+            en: "it did not move: it is still in the cgroup it was started in, whose cgroup.procs lists it, not in the lab's",
             zh: '它没有被移动：它仍在启动时所在的 cgroup 里，那里的 cgroup.procs 列出了它，而不在实验的 cgroup 里',
           },
           verify: (ctx) => {
@@ -190,7 +193,7 @@ export default {
         {
           id: 'outside-root',
           title: {
-            en: 'read from inside the namespace, its path is relative to the lab\'s cgroup and starts with /..',
+            en: "read from inside the namespace, its path is relative to the lab's cgroup and starts with /..",
             zh: '从命名空间内部读取，它的路径相对于实验的 cgroup，以 /.. 开头',
           },
           verify: async (ctx) => {
@@ -222,7 +225,7 @@ export default {
         {
           id: 'mounted-at-namespace-root',
           title: {
-            en: 'the lab\'s mount table has one mount at /sys/fs/cgroup and below, a cgroup2 whose root is the lab\'s cgroup: the view copied from the host is gone',
+            en: "the lab's mount table has one mount at /sys/fs/cgroup and below, a cgroup2 whose root is the lab's cgroup: the view copied from the host is gone",
             zh: '实验的挂载表在 /sys/fs/cgroup 及其下面只有一个挂载：一个根是实验 cgroup 的 cgroup2；从宿主机复制来的视图已经不在了',
           },
           verify: (ctx) => {
@@ -240,7 +243,7 @@ export default {
         {
           id: 'sees-own-subtree',
           title: {
-            en: 'inside, /sys/fs/cgroup/cgroup.procs lists exactly the processes of the lab\'s cgroup',
+            en: "inside, /sys/fs/cgroup/cgroup.procs lists exactly the processes of the lab's cgroup",
             zh: '在内部，/sys/fs/cgroup/cgroup.procs 列出的正好是实验 cgroup 里的进程',
           },
           verify: (ctx) => {
@@ -282,7 +285,8 @@ export default {
             const procs = readCgroupProcs(dir);
             return {
               ok: procs !== undefined,
-              found: procs !== undefined ? bilingual((say) => `${dir}/cgroup.procs: ${list(procs, say)}`) : { en: `no cgroup ${dir}`, zh: `没有 cgroup ${dir}` },
+              found:
+                procs !== undefined ? bilingual((say) => `${dir}/cgroup.procs: ${list(procs, say)}`) : { en: `no cgroup ${dir}`, zh: `没有 cgroup ${dir}` },
             };
           },
         },

@@ -130,7 +130,11 @@ export default {
         startIn('bomb', bombDir, ['perl', '-e', BOMB, bombDir]),
         // Waits (20 s at most) until the bomb has filled its cgroup, then shows the counters; so the checks below
         // need only a short settle (a long one would only slow down proving that they fail without the bomb).
-        run(['sh', '-c', word`cd ${bombDir} && for i in $(seq 100); do read n < pids.current; [ $n -ge ${LIMIT} ] && break; sleep 0.2; done; cat pids.current pids.events`]),
+        run([
+          'sh',
+          '-c',
+          word`cd ${bombDir} && for i in $(seq 100); do read n < pids.current; [ $n -ge ${LIMIT} ] && break; sleep 0.2; done; cat pids.current pids.events`,
+        ]),
         run(['ps', '--forest', '-o', 'pid,ppid,stat,comm', '-s', pid('bomb')]),
       ],
       checks: [
@@ -147,7 +151,9 @@ export default {
             const procs = readCgroupProcs(dir) ?? [];
             return {
               ok: current === LIMIT && procs.length === LIMIT,
-              found: bilingual((say) => `${dir}: pids.max ${pidsMax(dir)}, pids.current ${current}, cgroup.procs: ${say(`${procs.length} PIDs`, `${procs.length} 个 PID`)}`),
+              found: bilingual(
+                (say) => `${dir}: pids.max ${pidsMax(dir)}, pids.current ${current}, cgroup.procs: ${say(`${procs.length} PIDs`, `${procs.length} 个 PID`)}`,
+              ),
             };
           },
         },
@@ -215,7 +221,7 @@ export default {
         {
           id: 'refusal-counted',
           title: {
-            en: 'pids.events max went up when the probe\'s fork was refused',
+            en: "pids.events max went up when the probe's fork was refused",
             zh: '探针的 fork 被拒绝后，pids.events 里的 max 增加了',
           },
           verify: (ctx) => {
@@ -233,13 +239,17 @@ export default {
         // Who is in the bomb right before the kill, with start times: the check proves each one is gone.
         noting((ctx) => ctx.set('bomb-processes', JSON.stringify(processesOf(bombDir(ctx)))), set(bombDir, 'cgroup.kill', 1)),
         // Waits (5 s at most) until the kernel reports the cgroup empty, then shows it.
-        run(['sh', '-c', word`cd ${bombDir} && for i in $(seq 50); do read line < cgroup.events; [ "$line" = 'populated 0' ] && break; sleep 0.1; done; cat pids.current cgroup.events`]),
+        run([
+          'sh',
+          '-c',
+          word`cd ${bombDir} && for i in $(seq 50); do read line < cgroup.events; [ "$line" = 'populated 0' ] && break; sleep 0.1; done; cat pids.current cgroup.events`,
+        ]),
       ],
       checks: [
         {
           id: 'cgroup-empty',
           title: {
-            en: 'the bomb\'s cgroup is empty: pids.current 0 and cgroup.events populated 0',
+            en: "the bomb's cgroup is empty: pids.current 0 and cgroup.events populated 0",
             zh: '炸弹的 cgroup 空了：pids.current 为 0，cgroup.events 里 populated 为 0',
           },
           settle: 2000,

@@ -57,14 +57,10 @@ export default {
     {
       id: 'create',
       kind: 'demo',
-      actions: [
-        init('box', { namespaces: ['ipc', 'mnt'], fork: true }),
-        run(['readlink', '/proc/self/ns/ipc', proc('box', 'ns/ipc')]),
-        enter(['ipcs'], IPC),
-      ],
+      actions: [init('box', { namespaces: ['ipc', 'mnt'], fork: true }), run(['readlink', '/proc/self/ns/ipc', proc('box', 'ns/ipc')]), enter(['ipcs'], IPC)],
       checks: [
         ownNamespace('ipc', 'box', {
-          en: 'the lab\'s process lives in an IPC namespace other than the host\'s',
+          en: "the lab's process lives in an IPC namespace other than the host's",
           zh: '实验的进程所在的 IPC 命名空间与宿主机的不同',
         }),
         {
@@ -82,7 +78,7 @@ export default {
         {
           id: 'private-mounts',
           title: {
-            en: 'every mount in the lab\'s mount namespace is private, so nothing it mounts reaches the host',
+            en: "every mount in the lab's mount namespace is private, so nothing it mounts reaches the host",
             zh: '实验的挂载命名空间里所有挂载都是私有的（private），它的挂载不会传播到宿主机',
           },
           verify: (ctx) => {
@@ -104,16 +100,11 @@ export default {
     {
       id: 'sysv-inside',
       kind: 'demo',
-      actions: [
-        enter(['ipcmk', '-Q'], IPC),
-        enter(['ipcmk', '-M', '4096'], IPC),
-        enter(['ipcs', '-q', '-m'], IPC),
-        run(['ipcs', '-q', '-m']),
-      ],
+      actions: [enter(['ipcmk', '-Q'], IPC), enter(['ipcmk', '-M', '4096'], IPC), enter(['ipcs', '-q', '-m'], IPC), run(['ipcs', '-q', '-m'])],
       checks: [
         {
           id: 'queue-inside',
-          title: { en: 'the lab\'s IPC namespace has a message queue', zh: '实验的 IPC 命名空间里有一个消息队列' },
+          title: { en: "the lab's IPC namespace has a message queue", zh: '实验的 IPC 命名空间里有一个消息队列' },
           verify: async (ctx) => {
             const queues = await labObjects(ctx, 'msg');
             return { ok: queues.length > 0, found: { en: `queues inside: ${list(queues)}`, zh: `命名空间内的消息队列：${listZh(queues)}` } };
@@ -121,7 +112,7 @@ export default {
         },
         {
           id: 'segment-inside',
-          title: { en: 'the lab\'s IPC namespace has a 4096-byte shared memory segment', zh: '实验的 IPC 命名空间里有一个 4096 字节的共享内存段' },
+          title: { en: "the lab's IPC namespace has a 4096-byte shared memory segment", zh: '实验的 IPC 命名空间里有一个 4096 字节的共享内存段' },
           verify: async (ctx) => {
             const segments = await labObjects(ctx, 'shm');
             const shown = segments.map((s) => `${describeSysv(s)} size ${s.columns.size ?? '?'}`);
@@ -134,7 +125,7 @@ export default {
         {
           id: 'invisible-on-host',
           title: {
-            en: 'neither of them exists in the host\'s IPC namespace',
+            en: "neither of them exists in the host's IPC namespace",
             zh: '它们都不存在于宿主机的 IPC 命名空间里',
           },
           verify: async (ctx) => {
@@ -161,7 +152,7 @@ export default {
         {
           id: 'private-queue-inside',
           title: {
-            en: 'the lab\'s IPC namespace has a message queue with permissions 600',
+            en: "the lab's IPC namespace has a message queue with permissions 600",
             zh: '实验的 IPC 命名空间里有一个权限为 600 的消息队列',
           },
           verify: async (ctx) => {
@@ -175,7 +166,7 @@ export default {
         },
         {
           id: 'not-on-host',
-          title: { en: 'your queue does not exist in the host\'s IPC namespace', zh: '你的队列不存在于宿主机的 IPC 命名空间里' },
+          title: { en: "your queue does not exist in the host's IPC namespace", zh: '你的队列不存在于宿主机的 IPC 命名空间里' },
           verify: async (ctx) => {
             const yours = (await labObjects(ctx, 'msg')).filter((q) => q.mode === 0o600);
             const host = hostObjects('msg');
@@ -203,7 +194,7 @@ export default {
       checks: [
         {
           id: 'host-queue',
-          title: { en: 'the host\'s IPC namespace has a new message queue', zh: '宿主机的 IPC 命名空间里多了一个消息队列' },
+          title: { en: "the host's IPC namespace has a new message queue", zh: '宿主机的 IPC 命名空间里多了一个消息队列' },
           verify: (ctx) => {
             const before = JSON.parse(ctx.get('host-msg-before')) as { key: number; id: number }[];
             const added = hostObjects('msg').filter((o) => !before.some((b) => sameSysv(o, b)));
@@ -212,7 +203,7 @@ export default {
         },
         {
           id: 'invisible-inside',
-          title: { en: 'that queue does not exist inside the lab\'s IPC namespace', zh: '这个队列在实验的 IPC 命名空间里并不存在' },
+          title: { en: "that queue does not exist inside the lab's IPC namespace", zh: '这个队列在实验的 IPC 命名空间里并不存在' },
           verify: async (ctx) => {
             const before = JSON.parse(ctx.get('host-msg-before')) as { key: number; id: number }[];
             const added = hostObjects('msg').filter((o) => !before.some((b) => sameSysv(o, b)));
@@ -269,7 +260,9 @@ export default {
             const fields = text === undefined ? undefined : parseMqueueFile(text);
             return {
               ok: fields !== undefined,
-              found: fields ? `${MQUEUE_DIR}/${QUEUE}: ${text!.trim().replace(/\s+/g, ' ')}` : { en: `no ${MQUEUE_DIR}/${QUEUE} inside`, zh: `命名空间内没有 ${MQUEUE_DIR}/${QUEUE}` },
+              found: fields
+                ? `${MQUEUE_DIR}/${QUEUE}: ${text!.trim().replace(/\s+/g, ' ')}`
+                : { en: `no ${MQUEUE_DIR}/${QUEUE} inside`, zh: `命名空间内没有 ${MQUEUE_DIR}/${QUEUE}` },
             };
           },
         },

@@ -105,7 +105,7 @@ export default {
         {
           id: 'absent-on-host',
           title: {
-            en: 'the host\'s mount table has no lab-mnt: the mount exists only in A\'s namespace',
+            en: "the host's mount table has no lab-mnt: the mount exists only in A's namespace",
             zh: '宿主机的挂载表里没有 lab-mnt：这个挂载只存在于 A 的命名空间里',
           },
           verify: (ctx) => {
@@ -139,7 +139,10 @@ export default {
               ok: linked.length === 0,
               found: linked.length
                 ? { en: `host ${roots(inEnglish)}; not private in A: ${notPrivate}`, zh: `宿主机 ${roots(inChinese)}；A 中不是私有的：${notPrivate}` }
-                : { en: `host ${roots(inEnglish)}; all ${lab.length} mounts of A private`, zh: `宿主机 ${roots(inChinese)}；A 的 ${lab.length} 个挂载全部私有` },
+                : {
+                    en: `host ${roots(inEnglish)}; all ${lab.length} mounts of A private`,
+                    zh: `宿主机 ${roots(inChinese)}；A 的 ${lab.length} 个挂载全部私有`,
+                  },
             };
           },
         },
@@ -157,15 +160,14 @@ export default {
         {
           id: 'ro-here-rw-there',
           title: {
-            en: 'A\'s /proc mount is ro, the host\'s is still rw, and both show the same procfs (same device, same superblock options)',
+            en: "A's /proc mount is ro, the host's is still rw, and both show the same procfs (same device, same superblock options)",
             zh: 'A 的 /proc 挂载是 ro（只读），宿主机的仍是 rw，而两者是同一个 procfs（设备号相同，超级块选项相同）',
           },
           verify: (ctx) => {
             const lab = mountAt(tableOf(ctx, 'ns-a'), '/proc');
             const host = mountAt(hostTable(), '/proc');
             const flags = (m: MountEntry | undefined): string[] => m?.options.split(',') ?? [];
-            const fact = (m: MountEntry | undefined, superblock: string): string =>
-              (m ? `${m.device} ${m.options} (${superblock} ${m.superOptions})` : '?');
+            const fact = (m: MountEntry | undefined, superblock: string): string => (m ? `${m.device} ${m.options} (${superblock} ${m.superOptions})` : '?');
             return {
               ok: flags(lab).includes('ro') && flags(host).includes('rw') && lab?.device === host?.device,
               found: {
@@ -178,7 +180,7 @@ export default {
         {
           id: 'write-refused',
           title: {
-            en: 'opening a file for writing through A\'s /proc failed with EROFS (the probe\'s exit status is the errno), while the host may still write there',
+            en: "opening a file for writing through A's /proc failed with EROFS (the probe's exit status is the errno), while the host may still write there",
             zh: '通过 A 的 /proc 以写方式打开文件失败，错误是 EROFS（探针的退出状态就是 errno），而宿主机仍然可以写',
           },
           verify: (ctx) => {
@@ -222,7 +224,7 @@ export default {
         {
           id: 'one-peer-group',
           title: {
-            en: 'B\'s copy of /mnt/shared is in the same peer group as A\'s (the same shared:N); both copies of /mnt/private are private',
+            en: "B's copy of /mnt/shared is in the same peer group as A's (the same shared:N); both copies of /mnt/private are private",
             zh: 'B 中 /mnt/shared 的副本与 A 的在同一个对等组里（shared:N 相同）；/mnt/private 的两个副本都是私有的',
           },
           verify: (ctx) => {
@@ -233,8 +235,12 @@ export default {
             const aPrivate = mountAt(a, '/mnt/private');
             const bPrivate = mountAt(b, '/mnt/private');
             const privateBoth = [aPrivate, bPrivate].every((m) => m !== undefined && propagationTags(m) === 'private');
-            const ok = nsInode(ctx.proc('ns-b').pid, 'mnt') !== ctx.proc('ns-a').ns.mnt
-              && aShared !== undefined && bShared !== undefined && propagationLink(aShared, bShared) === 'peer' && privateBoth;
+            const ok =
+              nsInode(ctx.proc('ns-b').pid, 'mnt') !== ctx.proc('ns-a').ns.mnt &&
+              aShared !== undefined &&
+              bShared !== undefined &&
+              propagationLink(aShared, bShared) === 'peer' &&
+              privateBoth;
             const none = { en: 'not a mount', zh: '不是挂载点' };
             const side = (lang: 'en' | 'zh', s?: MountEntry, p?: MountEntry): string =>
               `${shown(s, `/mnt/shared ${none[lang]}`)}, ${shown(p, `/mnt/private ${none[lang]}`)}`;
@@ -282,7 +288,7 @@ export default {
         {
           id: 'b-is-slave',
           title: {
-            en: 'B\'s /mnt/shared left the peer group and became its slave: master:N, where N is A\'s shared:N',
+            en: "B's /mnt/shared left the peer group and became its slave: master:N, where N is A's shared:N",
             zh: 'B 的 /mnt/shared 离开了对等组，成为它的从属（slave）：master:N，N 就是 A 的 shared:N',
           },
           verify: (ctx) => {
@@ -301,7 +307,7 @@ export default {
         {
           id: 'master-to-slave',
           title: {
-            en: 'a mount made in A under /mnt/shared reached B, as a slave copy (B\'s master:N is A\'s shared:N)',
+            en: "a mount made in A under /mnt/shared reached B, as a slave copy (B's master:N is A's shared:N)",
             zh: 'A 在 /mnt/shared 下的挂载传到了 B，成为从属副本（B 的 master:N 就是 A 的 shared:N）',
           },
           verify: (ctx) => propagated(ctx, 'lab-from-a', 'ns-a', 'slave'),
@@ -342,8 +348,11 @@ export default {
             const unbindable = mountAt(table, UNBINDABLE);
             const bindable = mountAt(table, BINDABLE);
             return {
-              ok: unbindable?.source === 'lab-unbindable' && propagationTags(unbindable) === 'unbindable'
-                && bindable?.source === 'lab-bindable' && propagationTags(bindable) === 'private',
+              ok:
+                unbindable?.source === 'lab-unbindable' &&
+                propagationTags(unbindable) === 'unbindable' &&
+                bindable?.source === 'lab-bindable' &&
+                propagationTags(bindable) === 'private',
               found: {
                 en: `A: ${shown(unbindable, `${UNBINDABLE} not a mount`)}; ${shown(bindable, `${BINDABLE} not a mount`)}`,
                 zh: `A：${shown(unbindable, `${UNBINDABLE} 不是挂载点`)}；${shown(bindable, `${BINDABLE} 不是挂载点`)}`,
@@ -399,15 +408,12 @@ export default {
       id: 'propagate',
       kind: 'task',
       shell: 'lab',
-      solution: [
-        enter(['mkdir', '/mnt/shared/task']),
-        enter(['mount', '-t', 'tmpfs', 'lab-task', '/mnt/shared/task']),
-      ],
+      solution: [enter(['mkdir', '/mnt/shared/task']), enter(['mount', '-t', 'tmpfs', 'lab-task', '/mnt/shared/task'])],
       checks: [
         {
           id: 'in-a-not-host',
           title: {
-            en: 'A\'s mount table has your tmpfs lab-task, the host\'s has none',
+            en: "A's mount table has your tmpfs lab-task, the host's has none",
             zh: 'A 的挂载表里有你的 tmpfs lab-task，宿主机的挂载表里没有',
           },
           verify: (ctx) => {
@@ -425,7 +431,7 @@ export default {
         {
           id: 'received-by-b',
           title: {
-            en: 'B holds the kernel\'s copy of that mount, linked to A\'s by propagation (same group number), not a mount of its own',
+            en: "B holds the kernel's copy of that mount, linked to A's by propagation (same group number), not a mount of its own",
             zh: 'B 里有内核复制过去的那个挂载，通过传播与 A 的相连（组号相同），而不是 B 自己另外挂的',
           },
           verify: (ctx) => {

@@ -4,15 +4,7 @@
 // connect` by hand, Docker's four network modes as namespace inodes, and what stopping a container does to its
 // links. Addresses come from documentation ranges only: 198.51.100.0/30 (TEST-NET-2) on the one link the host
 // has, 203.0.113.0/24 (TEST-NET-3) behind the bridge, which lives in a namespace of its own, not on the host.
-import {
-  addAddressArgv,
-  linkUpArgv,
-  listenersArgv,
-  pingArgv,
-  replyServerArgv,
-  tcpClientArgv,
-  vethArgv,
-} from '../../src/kernel/net-commands.js';
+import { addAddressArgv, linkUpArgv, listenersArgv, pingArgv, replyServerArgv, tcpClientArgv, vethArgv } from '../../src/kernel/net-commands.js';
 import {
   flagsUp,
   inSubnet,
@@ -126,7 +118,8 @@ function ownedListeners(namespacePid: number | 'self', owner: number): { all: Tc
   const inodes = socketInodes(owner);
   return { all, owned: all.filter((s) => inodes.has(s.inode)) };
 }
-const endpoints = (sockets: TcpSocket[]): string => sockets.map((s) => (s.address.includes(':') ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`)).join(' ') || '-';
+const endpoints = (sockets: TcpSocket[]): string =>
+  sockets.map((s) => (s.address.includes(':') ? `[${s.address}]:${s.port}` : `${s.address}:${s.port}`)).join(' ') || '-';
 
 /** Whether the host's lab-veth0 is there and up: the guard before any host-side packet to a lab address. */
 const hostLinkUp = (): boolean => flagsUp(readSysNet(HOST_VETH, 'flags'));
@@ -168,11 +161,14 @@ export default {
       checks: [
         {
           id: 'own-netns',
-          title: { en: 'c1 lives in a network namespace other than the host\'s', zh: 'c1 所在的网络命名空间与宿主机的不同' },
+          title: { en: "c1 lives in a network namespace other than the host's", zh: 'c1 所在的网络命名空间与宿主机的不同' },
           verify: (ctx) => {
             const host = nsInode('self', 'net');
             const c1 = nsInode(pidOf(ctx, 'c1'), 'net');
-            return { ok: host !== undefined && c1 !== undefined && host !== c1, found: { en: `host net:[${host}], c1 net:[${c1}]`, zh: `宿主机 net:[${host}]，c1 net:[${c1}]` } };
+            return {
+              ok: host !== undefined && c1 !== undefined && host !== c1,
+              found: { en: `host net:[${host}], c1 net:[${c1}]`, zh: `宿主机 net:[${host}]，c1 net:[${c1}]` },
+            };
           },
         },
         {
@@ -189,7 +185,7 @@ export default {
         {
           id: 'own-sysfs',
           title: {
-            en: '/sys/class/net inside c1 is another sysfs, listing c1\'s interfaces: each entry, lo included, has another inode than the host\'s entry of that name',
+            en: "/sys/class/net inside c1 is another sysfs, listing c1's interfaces: each entry, lo included, has another inode than the host's entry of that name",
             zh: 'c1 里的 /sys/class/net 是另一个 sysfs，列出的是 c1 的网卡：每一项（包括 lo）的 inode 都与宿主机上同名的那一项不同',
           },
           verify: (ctx) => {
@@ -205,7 +201,10 @@ export default {
             const ok =
               inside !== undefined &&
               host !== undefined &&
-              same(inside.entries.map((e) => e.name), kernel) &&
+              same(
+                inside.entries.map((e) => e.name),
+                kernel,
+              ) &&
               inside.device !== host.device &&
               shared.length === 0;
             return {
@@ -310,7 +309,7 @@ export default {
         {
           id: 'addresses',
           title: {
-            en: 'the host has 198.51.100.1/30 on lab-veth0, c1 has 198.51.100.2/30 on eth0, and the host routes c1\'s address through lab-veth0',
+            en: "the host has 198.51.100.1/30 on lab-veth0, c1 has 198.51.100.2/30 on eth0, and the host routes c1's address through lab-veth0",
             zh: '宿主机的 lab-veth0 上有 198.51.100.1/30，c1 的 eth0 上有 198.51.100.2/30，宿主机经 lab-veth0 去往 c1 的地址',
           },
           verify: async (ctx) => {
@@ -332,7 +331,8 @@ export default {
           title: { en: 'c1 answers a ping from the host sent out of lab-veth0', zh: '宿主机从 lab-veth0 发出的 ping 得到了 c1 的回应' },
           settle: 1000,
           verify: async (ctx) => {
-            if (!hostLinkUp()) return { ok: false, found: { en: `${HOST_VETH} is missing or down: nothing sent`, zh: `${HOST_VETH} 不存在或未启用：没有发送任何包` } };
+            if (!hostLinkUp())
+              return { ok: false, found: { en: `${HOST_VETH} is missing or down: nothing sent`, zh: `${HOST_VETH} 不存在或未启用：没有发送任何包` } };
             const result = await ctx.probe(pingArgv(C1_IP, HOST_VETH));
             return { ok: result.exitCode === 0, found: { en: `ping exit status ${result.exitCode}`, zh: `ping 退出状态 ${result.exitCode}` } };
           },
@@ -357,7 +357,7 @@ export default {
         {
           id: 'two-listeners',
           title: {
-            en: 'port 28080 is taken twice: on 127.0.0.1 in the host\'s namespace and on every address in c1\'s',
+            en: "port 28080 is taken twice: on 127.0.0.1 in the host's namespace and on every address in c1's",
             zh: '28080 端口被占用了两次：宿主机命名空间里的 127.0.0.1 上一次，c1 命名空间里的所有地址上一次',
           },
           settle: 1000,
@@ -378,7 +378,7 @@ export default {
         {
           id: 'loopback-per-namespace',
           title: {
-            en: '127.0.0.1:28080 reaches the host\'s server from the host and c1\'s server from c1',
+            en: "127.0.0.1:28080 reaches the host's server from the host and c1's server from c1",
             zh: '从宿主机访问 127.0.0.1:28080 到达宿主机的服务器，从 c1 访问则到达 c1 的服务器',
           },
           settle: 1000,
@@ -386,7 +386,11 @@ export default {
             const fromHost = await ctx.probe(tcpClientArgv('127.0.0.1', PORT));
             const fromC1 = await ctx.probe(nsenter(tcpClientArgv('127.0.0.1', PORT), netOf('c1'))(ctx));
             return {
-              ok: fromHost.exitCode === 0 && fromHost.stdout.trim() === HOST_REPLY.join(' ') && fromC1.exitCode === 0 && fromC1.stdout.trim() === C1_REPLY.join(' '),
+              ok:
+                fromHost.exitCode === 0 &&
+                fromHost.stdout.trim() === HOST_REPLY.join(' ') &&
+                fromC1.exitCode === 0 &&
+                fromC1.stdout.trim() === C1_REPLY.join(' '),
               found: {
                 en: `from the host: ${answer(fromHost)}; from c1: ${answer(fromC1)}`,
                 zh: `从宿主机：${answerZh(fromHost)}；从 c1：${answerZh(fromC1)}`,
@@ -397,12 +401,13 @@ export default {
         {
           id: 'reach-by-address',
           title: {
-            en: 'the host reaches c1\'s server at 198.51.100.2; c1 cannot reach the host\'s 127.0.0.1-only server at 198.51.100.1',
+            en: "the host reaches c1's server at 198.51.100.2; c1 cannot reach the host's 127.0.0.1-only server at 198.51.100.1",
             zh: '宿主机能通过 198.51.100.2 访问 c1 的服务器；c1 通过 198.51.100.1 访问不到宿主机上只监听 127.0.0.1 的服务器',
           },
           settle: 1000,
           verify: async (ctx) => {
-            if (!hostLinkUp()) return { ok: false, found: { en: `${HOST_VETH} is missing or down: nothing sent`, zh: `${HOST_VETH} 不存在或未启用：没有发送任何包` } };
+            if (!hostLinkUp())
+              return { ok: false, found: { en: `${HOST_VETH} is missing or down: nothing sent`, zh: `${HOST_VETH} 不存在或未启用：没有发送任何包` } };
             const hostServing = ownedListeners('self', pidOf(ctx, 'host-server')).owned.length > 0;
             const toC1 = await ctx.probe(tcpClientArgv(C1_IP, PORT));
             const toHost = await ctx.probe(nsenter(tcpClientArgv(HOST_IP, PORT), netOf('c1'))(ctx));
@@ -441,7 +446,7 @@ export default {
         {
           id: 'bridge-mode',
           title: {
-            en: 'lab-br0 is up in the switch namespace, and the eth0 of c2 and of c3 are each the far end of one of its ports (Docker\'s bridge mode); the host has no lab-br0',
+            en: "lab-br0 is up in the switch namespace, and the eth0 of c2 and of c3 are each the far end of one of its ports (Docker's bridge mode); the host has no lab-br0",
             zh: 'lab-br0 在 switch 命名空间里已启用，c2 和 c3 的 eth0 各自是它一个端口的另一端（Docker 的 bridge 模式）；宿主机上没有 lab-br0',
           },
           verify: async (ctx) => {
@@ -454,7 +459,9 @@ export default {
               const port = sw.find((l) => l.ifname === `lab-${name}`);
               const ok = port?.master === BRIDGE && isUp(port) && isUp(eth0) && port.link_index === eth0?.ifindex && eth0?.link_index === port.ifindex;
               if (ok) plugged++;
-              pairs.push(`lab-${name} [ifindex ${port?.ifindex ?? '-'}, link ${port?.link_index ?? '-'}, master ${port?.master ?? '-'}] ↔ ${name} eth0 [ifindex ${eth0?.ifindex ?? '-'}, link ${eth0?.link_index ?? '-'}]`);
+              pairs.push(
+                `lab-${name} [ifindex ${port?.ifindex ?? '-'}, link ${port?.link_index ?? '-'}, master ${port?.master ?? '-'}] ↔ ${name} eth0 [ifindex ${eth0?.ifindex ?? '-'}, link ${eth0?.link_index ?? '-'}]`,
+              );
             }
             const onHost = listSysNet()?.includes(BRIDGE) ?? false;
             return {
@@ -469,7 +476,7 @@ export default {
         {
           id: 'containers-talk',
           title: {
-            en: 'c2 pings c3 across lab-br0, and c2\'s ARP table holds the MAC address of c3\'s eth0',
+            en: "c2 pings c3 across lab-br0, and c2's ARP table holds the MAC address of c3's eth0",
             zh: 'c2 经 lab-br0 ping 通 c3，c2 的 ARP 表里记着 c3 的 eth0 的 MAC 地址',
           },
           settle: 1000,
@@ -508,7 +515,11 @@ export default {
           },
           verify: async (ctx): Promise<Verdict> => {
             const { link, address, port } = await c1OnBridge(ctx);
-            if (!link) return { ok: false, found: { en: 'c1 has no interface besides eth0 with an address in 203.0.113.0/24', zh: 'c1 除了 eth0 之外没有地址在 203.0.113.0/24 内的网卡' } };
+            if (!link)
+              return {
+                ok: false,
+                found: { en: 'c1 has no interface besides eth0 with an address in 203.0.113.0/24', zh: 'c1 除了 eth0 之外没有地址在 203.0.113.0/24 内的网卡' },
+              };
             const mine = `c1 ${link.ifname} <${link.flags.join(',')}> ${address}`;
             const peer = port ? `${port.ifname} <${port.flags.join(',')}>` : '-';
             return {
@@ -520,13 +531,14 @@ export default {
         {
           id: 'c2-reaches-c1',
           title: {
-            en: 'c2 pings c1\'s new address, and c2\'s ARP table holds the MAC address of c1\'s new interface',
+            en: "c2 pings c1's new address, and c2's ARP table holds the MAC address of c1's new interface",
             zh: 'c2 ping 通 c1 的新地址，c2 的 ARP 表里记着 c1 新网卡的 MAC 地址',
           },
           settle: 1000,
           verify: async (ctx): Promise<Verdict> => {
             const { link, address } = await c1OnBridge(ctx);
-            if (!link || !address) return { ok: false, found: { en: 'c1 has no address on the bridge network to ping', zh: 'c1 在网桥网络上没有可以 ping 的地址' } };
+            if (!link || !address)
+              return { ok: false, found: { en: 'c1 has no address on the bridge network to ping', zh: 'c1 在网桥网络上没有可以 ping 的地址' } };
             const result = await ctx.probe(nsenter(pingArgv(address), netOf('c2'))(ctx));
             const entry = readArp(pidOf(ctx, 'c2'))?.find((e) => e.address === address && e.complete);
             return {
@@ -572,19 +584,22 @@ export default {
         {
           id: 'host-mode',
           title: {
-            en: '--network host: no namespace of its own, the same inode as the host\'s',
+            en: "--network host: no namespace of its own, the same inode as the host's",
             zh: '--network host：没有自己的命名空间，inode 与宿主机的相同',
           },
           verify: (ctx) => {
             const inode = nsInode(pidOf(ctx, 'host-mode'), 'net');
             const host = nsInode('self', 'net');
-            return { ok: inode !== undefined && inode === host, found: { en: `host-mode net:[${inode}], host net:[${host}]`, zh: `host-mode net:[${inode}]，宿主机 net:[${host}]` } };
+            return {
+              ok: inode !== undefined && inode === host,
+              found: { en: `host-mode net:[${inode}], host net:[${host}]`, zh: `host-mode net:[${inode}]，宿主机 net:[${host}]` },
+            };
           },
         },
         {
           id: 'container-mode',
           title: {
-            en: '--network container:c2: the joined process has c2\'s namespace inode and sees c2\'s address',
+            en: "--network container:c2: the joined process has c2's namespace inode and sees c2's address",
             zh: '--network container:c2：加入的进程与 c2 的命名空间 inode 相同，看得到 c2 的地址',
           },
           settle: 1000,
@@ -617,7 +632,7 @@ export default {
         {
           id: 'host-veth-gone',
           title: {
-            en: 'with no process left in c1\'s namespace, the kernel destroyed it and lab-veth0 vanished from the host',
+            en: "with no process left in c1's namespace, the kernel destroyed it and lab-veth0 vanished from the host",
             zh: 'c1 的命名空间里一个进程也不剩，内核销毁了它，lab-veth0 也从宿主机上消失了',
           },
           settle: 2000,
@@ -647,14 +662,17 @@ export default {
             const present = links?.includes('lab-c3') ?? true;
             return {
               ok: !alive && links !== undefined && !present,
-              found: { en: `c3 ${alive ? 'running' : 'gone'}; switch interfaces: ${names(links)}`, zh: `c3 ${alive ? '仍在运行' : '已经不在'}；switch 里的网卡：${names(links)}` },
+              found: {
+                en: `c3 ${alive ? 'running' : 'gone'}; switch interfaces: ${names(links)}`,
+                zh: `c3 ${alive ? '仍在运行' : '已经不在'}；switch 里的网卡：${names(links)}`,
+              },
             };
           },
         },
         {
           id: 'joined-keeps-netns',
           title: {
-            en: 'c2\'s first process is gone, yet its namespace lives on in the joined process, with lab-c2 still on the bridge',
+            en: "c2's first process is gone, yet its namespace lives on in the joined process, with lab-c2 still on the bridge",
             zh: 'c2 的第一个进程已经不在，它的命名空间却因为加入的进程还在而继续存在，lab-c2 仍接在网桥上',
           },
           settle: 2000,

@@ -66,7 +66,8 @@ const MAX_LEVEL = 32;
  * deepest shell exits with its level, and every unshare above passes that status on: the wait status is the depth
  * the kernel allowed. It reads the host's /proc, which shows every level.
  */
-const NEST = 'level=$(($(grep NSpid /proc/self/status | wc -w) - 2)); unshare --pid --fork sh -c "$NEST"; status=$?; [ $status = 1 ] && status=$level; exit $status';
+const NEST =
+  'level=$(($(grep NSpid /proc/self/status | wc -w) - 2)); unshare --pid --fork sh -c "$NEST"; status=$?; [ $status = 1 ] && status=$level; exit $status';
 
 export default {
   format: 1,
@@ -85,13 +86,13 @@ export default {
       ],
       checks: [
         ownNamespace('pid', 'init', {
-          en: 'init lives in a PID namespace other than the host\'s',
+          en: "init lives in a PID namespace other than the host's",
           zh: 'init 进程所在的 PID 命名空间与宿主机的不同',
         }),
         {
           id: 'two-pids',
           title: {
-            en: 'NSpid shows two PIDs for init: the host\'s, and 1 inside',
+            en: "NSpid shows two PIDs for init: the host's, and 1 inside",
             zh: 'NSpid 显示 init 有两个 PID：宿主机上的一个，命名空间内的 1',
           },
           verify: (ctx) => {
@@ -106,7 +107,7 @@ export default {
         {
           id: 'private-mounts',
           title: {
-            en: 'every mount in the lab\'s mount namespace is private, so nothing it mounts reaches the host',
+            en: "every mount in the lab's mount namespace is private, so nothing it mounts reaches the host",
             zh: '实验的挂载命名空间里所有挂载都是私有的（private），它的挂载不会传播到宿主机',
           },
           verify: (ctx) => {
@@ -126,16 +127,12 @@ export default {
     {
       id: 'mount-proc',
       kind: 'demo',
-      actions: [
-        enter(['sh', '-c', 'ps -e --no-headers | wc -l']),
-        enter(['mount', '-t', 'proc', 'proc', '/proc']),
-        enter(['ps', '-ef']),
-      ],
+      actions: [enter(['sh', '-c', 'ps -e --no-headers | wc -l']), enter(['mount', '-t', 'proc', 'proc', '/proc']), enter(['ps', '-ef'])],
       checks: [
         {
           id: 'proc-lists-namespace',
           title: {
-            en: '/proc inside lists exactly the processes of the lab\'s PID namespace, by their inside PIDs',
+            en: "/proc inside lists exactly the processes of the lab's PID namespace, by their inside PIDs",
             zh: '命名空间内的 /proc 只列出实验 PID 命名空间里的进程，用的是命名空间内的 PID',
           },
           settle: 500,
@@ -172,7 +169,7 @@ export default {
         {
           id: 'cannot-see',
           title: {
-            en: 'the host process is in the host\'s /proc but not in the /proc inside',
+            en: "the host process is in the host's /proc but not in the /proc inside",
             zh: '宿主机的进程出现在宿主机的 /proc 中，却不在命名空间内的 /proc 中',
           },
           verify: (ctx) => {
@@ -213,15 +210,12 @@ export default {
       id: 'exec',
       kind: 'task',
       shell: 'host',
-      solution: [
-        run(['lsns', '--type', 'pid', '--output', 'NS,PID,COMMAND']),
-        start('exec-sleep', nsenter(['sleep', '777']), { pidOf: 'child' }),
-      ],
+      solution: [run(['lsns', '--type', 'pid', '--output', 'NS,PID,COMMAND']), start('exec-sleep', nsenter(['sleep', '777']), { pidOf: 'child' })],
       checks: [
         {
           id: 'joined',
           title: {
-            en: 'a `sleep 777` you started runs inside the lab\'s PID namespace',
+            en: "a `sleep 777` you started runs inside the lab's PID namespace",
             zh: '你启动的 `sleep 777` 运行在实验的 PID 命名空间里',
           },
           settle: 500,
@@ -256,7 +250,7 @@ export default {
         {
           id: 'caller-stays',
           title: {
-            en: 'the process that called setns(2) is still in the host\'s PID namespace',
+            en: "the process that called setns(2) is still in the host's PID namespace",
             zh: '调用 setns(2) 的进程仍在宿主机的 PID 命名空间里',
           },
           verify: (ctx) => {
@@ -275,7 +269,7 @@ export default {
         {
           id: 'children-ns',
           title: {
-            en: 'its pid_for_children names the lab\'s PID namespace',
+            en: "its pid_for_children names the lab's PID namespace",
             zh: '它的 pid_for_children 指向实验的 PID 命名空间',
           },
           verify: (ctx) => {
@@ -293,7 +287,7 @@ export default {
         {
           id: 'child-inside',
           title: {
-            en: 'the child it forked after setns(2), `sleep 900`, is in the lab\'s PID namespace, with two PIDs',
+            en: "the child it forked after setns(2), `sleep 900`, is in the lab's PID namespace, with two PIDs",
             zh: '它在 setns(2) 之后 fork 出的子进程 `sleep 900` 在实验的 PID 命名空间里，有两个 PID',
           },
           settle: 500,
@@ -327,7 +321,7 @@ export default {
         {
           id: 'three-pids',
           title: {
-            en: 'the init of the inner namespace has three PIDs in NSpid: the host\'s, the lab namespace\'s, and 1',
+            en: "the init of the inner namespace has three PIDs in NSpid: the host's, the lab namespace's, and 1",
             zh: '内层命名空间的 init 在 NSpid 里有三个 PID：宿主机的、实验命名空间里的，以及 1',
           },
           settle: 500,
@@ -356,7 +350,10 @@ export default {
             const status = ctx.get('deepest');
             return {
               ok: status === `exit ${MAX_LEVEL}`,
-              found: { en: `wait status of the chain: ${status} (the level of the deepest shell)`, zh: `整条链的等待状态：${status}（最深一层 shell 所在的层级）` },
+              found: {
+                en: `wait status of the chain: ${status} (the level of the deepest shell)`,
+                zh: `整条链的等待状态：${status}（最深一层 shell 所在的层级）`,
+              },
             };
           },
         },
@@ -371,7 +368,7 @@ export default {
         {
           id: 'adopted',
           title: {
-            en: 'an orphan inside was adopted by init: its parent is init\'s host PID',
+            en: "an orphan inside was adopted by init: its parent is init's host PID",
             zh: '命名空间内的孤儿进程被 init 收养：它的父进程是 init（宿主机 PID）',
           },
           settle: 500,
@@ -379,13 +376,16 @@ export default {
             const init = ctx.proc('init').pid;
             const adopted = pidsInNamespace('pid', labPidNs(ctx)).filter((pid) => pid !== init && ppid(pid) === init);
             ctx.set('orphan', String(adopted[0] ?? ''));
-            return { ok: adopted.length > 0, found: { en: `children of init (host PIDs): ${list(adopted, inEnglish)}`, zh: `init 的子进程（宿主机 PID）：${list(adopted, inChinese)}` } };
+            return {
+              ok: adopted.length > 0,
+              found: { en: `children of init (host PIDs): ${list(adopted, inEnglish)}`, zh: `init 的子进程（宿主机 PID）：${list(adopted, inChinese)}` },
+            };
           },
         },
         {
           id: 'parent-is-one',
           title: {
-            en: 'seen from inside, that orphan\'s parent is PID 1',
+            en: "seen from inside, that orphan's parent is PID 1",
             zh: '从命名空间内看，这个孤儿进程的父进程是 1 号进程',
           },
           verify: (ctx) => {
@@ -406,10 +406,7 @@ export default {
     {
       id: 'init-dies',
       kind: 'demo',
-      actions: [
-        enter(['ps', '-eo', 'pid,ppid,args']),
-        run(['kill', '-KILL', pid('init')]),
-      ],
+      actions: [enter(['ps', '-eo', 'pid,ppid,args']), run(['kill', '-KILL', pid('init')])],
       checks: [
         {
           id: 'init-gone',

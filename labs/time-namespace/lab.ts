@@ -92,7 +92,7 @@ export default {
       ],
       checks: [
         ownNamespace('time', 'box', {
-          en: 'the lab\'s process lives in a time namespace other than the host\'s',
+          en: "the lab's process lives in a time namespace other than the host's",
           zh: '实验的进程所在的时间命名空间与宿主机的不同',
         }),
         {
@@ -158,7 +158,7 @@ export default {
         {
           id: 'just-booted',
           title: {
-            en: 'the second namespace has negative offsets, and its uptime is the host\'s minus that much: a few seconds',
+            en: "the second namespace has negative offsets, and its uptime is the host's minus that much: a few seconds",
             zh: '第二个命名空间的偏移量为负数，它的 uptime 等于宿主机的减去这么多：只有几秒',
           },
           verify: async (ctx) => {
@@ -167,8 +167,13 @@ export default {
             const lab = await uptimeOf(ctx, pid);
             const host = readUptime();
             return {
-              ok: offsets !== undefined && offsets.boottime === Number(ctx.get('fresh-boottime')) && offsets.boottime < 0 &&
-                lab !== undefined && host !== undefined && Math.abs(host + offsets.boottime - lab) < SLACK,
+              ok:
+                offsets !== undefined &&
+                offsets.boottime === Number(ctx.get('fresh-boottime')) &&
+                offsets.boottime < 0 &&
+                lab !== undefined &&
+                host !== undefined &&
+                Math.abs(host + offsets.boottime - lab) < SLACK,
               found: {
                 en: `offsets ${fmtOffsets(offsets)}; uptime inside ${lab?.toFixed(1) ?? '?'} s, host ${fmt(host)} s`,
                 zh: `偏移量 ${fmtOffsets(offsets)}；命名空间内 uptime ${lab?.toFixed(1) ?? '?'} 秒，宿主机 ${fmt(host)} 秒`,
@@ -223,7 +228,10 @@ export default {
               ok: found.length > 0,
               found: found.length
                 ? shown
-                : { en: 'no process in a time namespace with a boottime offset of a year or more', zh: '没有找到 boottime 偏移量达到一年的时间命名空间里的进程' },
+                : {
+                    en: 'no process in a time namespace with a boottime offset of a year or more',
+                    zh: '没有找到 boottime 偏移量达到一年的时间命名空间里的进程',
+                  },
             };
           },
         },
@@ -240,7 +248,10 @@ export default {
             return {
               ok: uptime !== undefined && uptime > YEAR,
               found: first
-                ? { en: `uptime in PID ${first.pid}'s namespace: ${fmt(uptime)} s (${days} days)`, zh: `PID ${first.pid} 所在命名空间的 uptime：${fmt(uptime)} 秒（${days} 天）` }
+                ? {
+                    en: `uptime in PID ${first.pid}'s namespace: ${fmt(uptime)} s (${days} days)`,
+                    zh: `PID ${first.pid} 所在命名空间的 uptime：${fmt(uptime)} 秒（${days} 天）`,
+                  }
                 : { en: 'no such namespace', zh: '没有这样的命名空间' },
             };
           },

@@ -101,9 +101,7 @@ async function ownerInside(ctx: CheckContext, path: string): Promise<string> {
 
 /** Host PIDs of the processes whose user namespace maps TASK_ID to nobody, for both users and groups. */
 function mappedProcesses(): number[] {
-  return listPids().filter(
-    (pid) => isSingleRange(readIdMap(pid, 'uid'), TASK_ID, NOBODY) && isSingleRange(readIdMap(pid, 'gid'), TASK_ID, NOBODY),
-  );
+  return listPids().filter((pid) => isSingleRange(readIdMap(pid, 'uid'), TASK_ID, NOBODY) && isSingleRange(readIdMap(pid, 'gid'), TASK_ID, NOBODY));
 }
 
 export default {
@@ -126,9 +124,9 @@ export default {
       ],
       checks: [
         ownNamespace('user', 'init', {
-            en: 'init lives in a user namespace other than the host\'s',
-            zh: 'init 进程所在的用户命名空间与宿主机的不同',
-          }),
+          en: "init lives in a user namespace other than the host's",
+          zh: 'init 进程所在的用户命名空间与宿主机的不同',
+        }),
         {
           id: 'maps',
           title: {
@@ -148,7 +146,7 @@ export default {
         {
           id: 'nobody-on-host',
           title: {
-            en: 'read from the host, init\'s Uid and Gid lines are 65534: it is nobody',
+            en: "read from the host, init's Uid and Gid lines are 65534: it is nobody",
             zh: '从宿主机读取，init 的 Uid 和 Gid 行都是 65534：它是 nobody',
           },
           verify: (ctx) => {
@@ -167,7 +165,12 @@ export default {
           verify: async (ctx) => {
             const pid = ctx.proc('init').pid;
             const result = await ctx.probe(nsenter(['grep', '-E', '^(Uid|Gid):', `/proc/${pid}/status`])(ctx));
-            const seen = new Map(result.stdout.split('\n').filter(Boolean).map((line) => [line.split(':')[0], line.split(':')[1]?.trim()] as const));
+            const seen = new Map(
+              result.stdout
+                .split('\n')
+                .filter(Boolean)
+                .map((line) => [line.split(':')[0], line.split(':')[1]?.trim()] as const),
+            );
             return {
               ok: result.exitCode === 0 && allAre(seen.get('Uid'), 0) && allAre(seen.get('Gid'), 0),
               found: result.exitCode === 0 ? `Uid: ${ids(seen.get('Uid')).join(' ')}; Gid: ${ids(seen.get('Gid')).join(' ')}` : result.stderr.trim(),
@@ -177,7 +180,7 @@ export default {
         {
           id: 'all-capabilities',
           title: {
-            en: 'init\'s effective capability set (CapEff) holds every capability the kernel knows',
+            en: "init's effective capability set (CapEff) holds every capability the kernel knows",
             zh: 'init 的有效能力集（CapEff）包含内核已知的全部能力',
           },
           verify: (ctx) => {
@@ -187,7 +190,10 @@ export default {
             return {
               ok,
               found: caps
-                ? { en: `CapEff: ${caps.text} (${countCapabilities(caps.mask)} of ${(last ?? -1) + 1} capabilities)`, zh: `CapEff: ${caps.text}（共 ${(last ?? -1) + 1} 项能力，拥有 ${countCapabilities(caps.mask)} 项）` }
+                ? {
+                    en: `CapEff: ${caps.text} (${countCapabilities(caps.mask)} of ${(last ?? -1) + 1} capabilities)`,
+                    zh: `CapEff: ${caps.text}（共 ${(last ?? -1) + 1} 项能力，拥有 ${countCapabilities(caps.mask)} 项）`,
+                  }
                 : { en: 'no CapEff line', zh: '读不到 CapEff 行' },
             };
           },
@@ -247,7 +253,7 @@ export default {
         {
           id: 'unmapped-shows-as-overflow',
           title: {
-            en: 'inside, the host root\'s file shows the overflow owner 65534:65534: host ID 0 is not in the map',
+            en: "inside, the host root's file shows the overflow owner 65534:65534: host ID 0 is not in the map",
             zh: '在内部，宿主机 root 的文件显示为溢出 ID 65534:65534：宿主机的 ID 0 不在映射里',
           },
           verify: async (ctx) => {
@@ -266,7 +272,7 @@ export default {
         {
           id: 'host-file-intact',
           title: {
-            en: 'the root inside cannot write the host root\'s file: opening it for writing failed with EACCES (the probe\'s exit status is the errno), and the file is unchanged',
+            en: "the root inside cannot write the host root's file: opening it for writing failed with EACCES (the probe's exit status is the errno), and the file is unchanged",
             zh: '内部的 root 写不了宿主机 root 的文件：以写方式打开它失败，错误是 EACCES（探针的退出状态就是 errno），文件原样未变',
           },
           verify: (ctx) => {
@@ -304,7 +310,7 @@ export default {
         {
           id: 'own-hostname-only',
           title: {
-            en: 'the root inside is refused the host\'s hostname but has set the hostname of its own UTS namespace',
+            en: "the root inside is refused the host's hostname but has set the hostname of its own UTS namespace",
             zh: '内部的 root 改不了宿主机的主机名，却改好了它自己的 UTS 命名空间的主机名',
           },
           verify: async (ctx) => {
@@ -325,7 +331,7 @@ export default {
         {
           id: 'owned-by-lab',
           title: {
-            en: 'that UTS namespace is not the host\'s, and its owner is the lab\'s user namespace',
+            en: "that UTS namespace is not the host's, and its owner is the lab's user namespace",
             zh: '那个 UTS 命名空间不是宿主机的，它的所有者是实验的用户命名空间',
           },
           verify: async (ctx) => {
@@ -356,9 +362,18 @@ export default {
         enter(['mount', '-t', 'tmpfs', SHARED_SOURCE, SHARED_AT], PARENT),
         enter(['mkdir', OWN_AT], PARENT),
         // As in the first step, the parent-death signal is set after the switch to nobody, which would clear it.
-        start('mnt-child', nsenter(asUserArgv(NOBODY, NOBODY, dieWithHarness([
-          'unshare', '--user', '--map-root-user', '--mount', '--propagation', 'unchanged', '--fork', '--kill-child', 'sleep', 'infinity',
-        ])), PARENT), { pidOf: 'child' }),
+        start(
+          'mnt-child',
+          nsenter(
+            asUserArgv(
+              NOBODY,
+              NOBODY,
+              dieWithHarness(['unshare', '--user', '--map-root-user', '--mount', '--propagation', 'unchanged', '--fork', '--kill-child', 'sleep', 'infinity']),
+            ),
+            PARENT,
+          ),
+          { pidOf: 'child' },
+        ),
         run(['grep', SHARED_SOURCE, proc('mnt-parent', 'mountinfo'), proc('mnt-child', 'mountinfo')]),
         enter(['umount', SHARED_AT], { ...CHILD_ROOT, expect: 'fail' }),
         enter(umountProbeArgv(SHARED_AT), { ...CHILD_ROOT, expect: 'fail', record: 'umount-locked' }),
@@ -380,8 +395,8 @@ export default {
             const hostUser = nsInode('self', 'user');
             const parentUser = nsInode(parentPid, 'user');
             const childUser = nsInode(childPid, 'user');
-            const lessPrivileged = parentUser === hostUser && childUser !== undefined && childUser !== hostUser
-              && nsInode(childPid, 'mnt') !== nsInode(parentPid, 'mnt');
+            const lessPrivileged =
+              parentUser === hostUser && childUser !== undefined && childUser !== hostUser && nsInode(childPid, 'mnt') !== nsInode(parentPid, 'mnt');
             const slave = parent !== undefined && child !== undefined && propagationLink(parent, child) === 'slave' && peerGroupOf(child) === undefined;
             return {
               ok: lessPrivileged && slave,
@@ -436,9 +451,7 @@ export default {
       id: 'map-user',
       kind: 'task',
       shell: 'host',
-      solution: [
-        start('mapped', asUserArgv(NOBODY, NOBODY, dieWithHarness(unshareUserArgv({ map: { uid: TASK_ID, gid: TASK_ID } }, ['sleep', '1000'])))),
-      ],
+      solution: [start('mapped', asUserArgv(NOBODY, NOBODY, dieWithHarness(unshareUserArgv({ map: { uid: TASK_ID, gid: TASK_ID } }, ['sleep', '1000']))))],
       checks: [
         {
           id: 'mapped-as-1000',

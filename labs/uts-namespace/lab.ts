@@ -89,21 +89,16 @@ export default {
     {
       id: 'create',
       kind: 'demo',
-      actions: [
-        startHolder('box'),
-        run(['readlink', '/proc/self/ns/uts', proc('box', 'ns/uts')]),
-        run(['hostname']),
-        enter(['hostname']),
-      ],
+      actions: [startHolder('box'), run(['readlink', '/proc/self/ns/uts', proc('box', 'ns/uts')]), run(['hostname']), enter(['hostname'])],
       checks: [
         ownNamespace('uts', 'box', {
-          en: 'the lab\'s process lives in a UTS namespace other than the host\'s',
+          en: "the lab's process lives in a UTS namespace other than the host's",
           zh: '实验的进程所在的 UTS 命名空间与宿主机的不同',
         }),
         {
           id: 'copied-name',
           title: {
-            en: 'the new namespace started with a copy of the host\'s hostname',
+            en: "the new namespace started with a copy of the host's hostname",
             zh: '新命名空间一开始的主机名是宿主机主机名的一份拷贝',
           },
           verify: async (ctx) => {
@@ -210,7 +205,7 @@ export default {
         {
           id: 'no-process-left',
           title: {
-            en: 'no process is left in box-b\'s UTS namespace: both of its processes are gone',
+            en: "no process is left in box-b's UTS namespace: both of its processes are gone",
             zh: 'box-b 的 UTS 命名空间里已经没有进程：它的两个进程都不在了',
           },
           settle: 2000,
@@ -258,7 +253,12 @@ export default {
           verify: (ctx) => {
             const wanted = nsName('uts', siblingNs(ctx));
             const link = fdLink(fdPath(ctx));
-            return { ok: link === wanted, found: bilingual((say) => `${fdPath(ctx)} -> ${link ?? say('(not open)', '（没有打开）')}${say('; box-b was ', '；box-b 原来的命名空间是 ')}${wanted}`) };
+            return {
+              ok: link === wanted,
+              found: bilingual(
+                (say) => `${fdPath(ctx)} -> ${link ?? say('(not open)', '（没有打开）')}${say('; box-b was ', '；box-b 原来的命名空间是 ')}${wanted}`,
+              ),
+            };
           },
         },
         {
@@ -281,12 +281,7 @@ export default {
     {
       id: 'unpin',
       kind: 'demo',
-      actions: [
-        inPins(['umount', PIN_FILE]),
-        inPins(['ls', '-i', PIN_FILE]),
-        run(hostnameThrough(fdPath)),
-        run(['kill', pid('holder')]),
-      ],
+      actions: [inPins(['umount', PIN_FILE]), inPins(['ls', '-i', PIN_FILE]), run(hostnameThrough(fdPath)), run(['kill', pid('holder')])],
       checks: [
         {
           id: 'unmounted',
@@ -300,16 +295,20 @@ export default {
             const mounts = isAlive(pins) ? nsMountsOf(pins, 'uts', inode) : undefined;
             return {
               ok: mounts !== undefined && mounts.length === 0,
-              found: mounts === undefined
-                ? { en: `the process holding the lab's mount namespace (${pins}) is gone`, zh: `撑住实验挂载命名空间的进程（${pins}）已经不在了` }
-                : { en: `mounts of ${nsName('uts', inode)}: ${mounts.map((m) => m.mountPoint).join(' ') || 'none'}`, zh: `${nsName('uts', inode)} 的挂载：${mounts.map((m) => m.mountPoint).join(' ') || '无'}` },
+              found:
+                mounts === undefined
+                  ? { en: `the process holding the lab's mount namespace (${pins}) is gone`, zh: `撑住实验挂载命名空间的进程（${pins}）已经不在了` }
+                  : {
+                      en: `mounts of ${nsName('uts', inode)}: ${mounts.map((m) => m.mountPoint).join(' ') || 'none'}`,
+                      zh: `${nsName('uts', inode)} 的挂载：${mounts.map((m) => m.mountPoint).join(' ') || '无'}`,
+                    },
             };
           },
         },
         {
           id: 'freed',
           title: {
-            en: 'nothing refers to box-b\'s namespace any more: no process, no open descriptor, no mount in any mount namespace',
+            en: "nothing refers to box-b's namespace any more: no process, no open descriptor, no mount in any mount namespace",
             zh: '再没有任何东西引用 box-b 的命名空间：没有进程，没有打开的文件描述符，任何挂载命名空间里也没有挂载',
           },
           settle: 2000,

@@ -39,9 +39,7 @@ function mustRun(file, args, what) {
  */
 export function checkoutFiles(repo) {
   const git = spawnSync('git', ['-C', repo, 'ls-files', '-z', '-co', '--exclude-standard'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const files = git.status === 0
-    ? git.stdout.split('\0').filter(Boolean)
-    : walk(repo, '');
+  const files = git.status === 0 ? git.stdout.split('\0').filter(Boolean) : walk(repo, '');
   // A tracked file deleted in the working tree is still in git's index: it is not part of the tree under test.
   return [...new Set(files)].filter((f) => !NEVER.has(f.split('/')[0]) && existsLstat(join(repo, f))).sort();
 }
@@ -101,7 +99,10 @@ export function npmCacheDir(repo) {
   const res = spawnSync('npm', ['config', 'get', 'cache'], { cwd: repo, encoding: 'utf8' });
   const dir = (res.stdout ?? '').trim();
   if (res.status !== 0 || !dir || !existsSync(join(dir, '_cacache'))) {
-    throw new VmError('missing', `no npm cache with packages at \`npm config get cache\` (${dir || res.stderr?.trim() || 'nothing'}): run \`npm ci\` here first; the VM has no network and installs from a copy of it`);
+    throw new VmError(
+      'missing',
+      `no npm cache with packages at \`npm config get cache\` (${dir || res.stderr?.trim() || 'nothing'}): run \`npm ci\` here first; the VM has no network and installs from a copy of it`,
+    );
   }
   return dir;
 }
@@ -119,7 +120,9 @@ export function makeDataDisk(o) {
   cpSync(join(npmCache, '_cacache'), join(o.staging, 'npm-cache', '_cacache'), { recursive: true });
   mkdirSync(join(o.staging, 'results'));
   for (const script of ['guest-test.sh', 'snapshot.sh']) copyFileSync(join(here, script), join(o.staging, script));
-  const config = Object.entries(o.config).map(([k, v]) => `${k}=${shellQuote(String(v))}`).join('\n');
+  const config = Object.entries(o.config)
+    .map(([k, v]) => `${k}=${shellQuote(String(v))}`)
+    .join('\n');
   writeFileSync(join(o.staging, 'config'), `${config}\n`);
   for (const dir of ['lab', 'npm-cache', 'results']) mustRun('chown', ['-R', `${LEARNER_ID}:${LEARNER_ID}`, join(o.staging, dir)], 'making the data disk');
 

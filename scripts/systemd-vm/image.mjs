@@ -2,7 +2,19 @@
 // and building it (scripts/systemd-vm/build-image.sh, as root) into the cache. Nothing is installed on this host.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VmError } from '../vm/errors.mjs';
@@ -28,7 +40,10 @@ export function cacheRoot() {
 export function provisionPackages() {
   const script = join(root, 'scripts', 'provision.sh');
   const res = spawnSync('bash', [script, '--print-packages'], { encoding: 'utf8' });
-  const packages = (res.stdout ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  const packages = (res.stdout ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (res.status !== 0 || packages.length === 0) {
     throw new VmError('usage', `\`bash ${script} --print-packages\` failed (status ${res.status ?? res.signal}): ${(res.stderr ?? '').trim()}`);
   }
@@ -100,7 +115,7 @@ function whichNpm() {
   for (const dir of (process.env.PATH ?? '').split(':')) {
     if (dir && existsSync(join(dir, 'npm'))) return join(dir, 'npm');
   }
-  throw new VmError('missing', 'npm not found on the PATH: the image needs this host\'s npm to run `npm ci` offline');
+  throw new VmError('missing', "npm not found on the PATH: the image needs this host's npm to run `npm ci` offline");
 }
 
 /**
@@ -139,7 +154,12 @@ export async function ensureImage(suite, log, signal) {
     const status = await runLogged('bash', [BUILD_SCRIPT, out, suite, nodePath, mirror, security, ...recipe.packages], join(work, 'build.log'), signal);
     if (signal.aborted) return undefined;
     if (status !== 0) {
-      const tail = readText(join(work, 'build.log')).trim().split('\n').slice(-25).map((l) => `    ${l}`).join('\n');
+      const tail = readText(join(work, 'build.log'))
+        .trim()
+        .split('\n')
+        .slice(-25)
+        .map((l) => `    ${l}`)
+        .join('\n');
       throw new VmError('boot', `building the image failed (build-image.sh exited with status ${status}). Last lines of its log:\n${tail}`);
     }
     const buildSeconds = Math.round((Date.now() - started) / 100) / 10;

@@ -202,12 +202,18 @@ function machinePoints(r, p) {
     found: `/proc/self/cgroup: ${r.selfCgroup ?? '(not read)'}`,
     wanted: '0::/user.slice/user-<uid>.slice/session-<n>.scope',
   });
-  p.point(r.systemState === 'running', 'systemd finished starting the machine (systemctl is-system-running: running)', { found: r.systemState ?? '(not read)' });
+  p.point(r.systemState === 'running', 'systemd finished starting the machine (systemctl is-system-running: running)', {
+    found: r.systemState ?? '(not read)',
+  });
   const root = fact('/');
   const cgroupFs = fact('/sys/fs/cgroup');
-  p.point(/\bshared\b/.test(root ?? '') && /^cgroup2\b/.test(cgroupFs ?? ''), '/ is mounted shared and cgroup v2 alone is at /sys/fs/cgroup (systemd\'s defaults)', {
-    found: `/: ${root ?? '?'}; /sys/fs/cgroup: ${cgroupFs ?? '?'}`,
-  });
+  p.point(
+    /\bshared\b/.test(root ?? '') && /^cgroup2\b/.test(cgroupFs ?? ''),
+    "/ is mounted shared and cgroup v2 alone is at /sys/fs/cgroup (systemd's defaults)",
+    {
+      found: `/: ${root ?? '?'}; /sys/fs/cgroup: ${cgroupFs ?? '?'}`,
+    },
+  );
   const { stable, changed, restored } = r.control;
   p.point(stable === '', 'two host snapshots in a row are equal', { diff: stable ?? '(no snapshot)' });
   const seen = ['sysvm-ctl0', 'sysvm-control', 'sleep 600'].filter((s) => (changed ?? '').includes(s));
@@ -217,12 +223,18 @@ function machinePoints(r, p) {
   });
   p.point(restored === '', 'the host snapshot is as before once they are removed', { diff: restored ?? '(no snapshot)' });
   p.point(r.provision.status === 0, 'sudo scripts/provision.sh: packages found installed, npm ci from the cache, lab linked', {
-    found: r.provision.status === undefined ? `provision.sh did not finish${r.provision.log === undefined ? ' (or start)' : ''}` : `exit status ${r.provision.status}`,
+    found:
+      r.provision.status === undefined
+        ? `provision.sh did not finish${r.provision.log === undefined ? ' (or start)' : ''}`
+        : `exit status ${r.provision.status}`,
     log: lastLines(r.provision.log, 30) || undefined,
   });
   if (r.provision.log !== undefined) {
     p.point(!/==> apt-get update/.test(r.provision.log), 'provision.sh ran no apt-get (every package it needs was already installed)', {
-      log: r.provision.log.split('\n').filter((l) => l.startsWith('==>')).join('\n'),
+      log: r.provision.log
+        .split('\n')
+        .filter((l) => l.startsWith('==>'))
+        .join('\n'),
     });
   }
   p.point(r.list.status === 0 && Boolean(r.list.labs?.length), 'lab list --json names the labs', {
@@ -283,9 +295,11 @@ function labSubtest(lab, listed, number) {
     if (!ok) innerFailed++;
     p.n++;
     if (!ok) p.failed++;
-    p.lines.push(directive
-      ? `    not ok ${p.n} - ${directive[1]} (skipped: ${directive[2] ?? 'no reason'}; this VM meets every requirement)`
-      : `    ${ok ? 'ok' : 'not ok'} ${p.n} - ${point[3]}`);
+    p.lines.push(
+      directive
+        ? `    not ok ${p.n} - ${directive[1]} (skipped: ${directive[2] ?? 'no reason'}; this VM meets every requirement)`
+        : `    ${ok ? 'ok' : 'not ok'} ${p.n} - ${point[3]}`,
+    );
   }
   const missing = listed?.ready === false ? `lab list says it is not ready here: ${JSON.stringify(listed.missing)}` : undefined;
   if (!found) {
@@ -330,12 +344,21 @@ function scenarioPoints(sc, p) {
   const after = /^after: controllers (.*); subtree_control (.*)$/m.exec(reload.facts ?? '');
   /** @param {RegExpExecArray | null} m */
   const kept = (m) => m !== null && ['cpu', 'cpuset'].every((c) => m[1].split(' ').includes(c) && m[2].split(' ').includes(c));
-  p.point(kept(before) && kept(after), 'the lab\'s delegated scope keeps cpu and cpuset, in cgroup.controllers and in its own subtree_control, through the reload', {
-    facts: reload.facts?.trimEnd() ?? '(no facts)',
-  });
+  p.point(
+    kept(before) && kept(after),
+    "the lab's delegated scope keeps cpu and cpuset, in cgroup.controllers and in its own subtree_control, through the reload",
+    {
+      facts: reload.facts?.trimEnd() ?? '(no facts)',
+    },
+  );
   p.point(reload.diff === '', 'host left as it was after it', { diff: reload.diff || undefined });
-  p.point(/^killed: \d+$/m.test(kill.facts ?? ''), 'the harness running cgroup-memory was killed with SIGKILL once its scope existed', { facts: kill.facts?.trimEnd() });
-  p.point(kill.status === 0, 'sudo lab clean then exits 0', { found: `exit status ${kill.status ?? '(did not run)'}`, output: kill.clean?.trimEnd() || undefined });
+  p.point(/^killed: \d+$/m.test(kill.facts ?? ''), 'the harness running cgroup-memory was killed with SIGKILL once its scope existed', {
+    facts: kill.facts?.trimEnd(),
+  });
+  p.point(kill.status === 0, 'sudo lab clean then exits 0', {
+    found: `exit status ${kill.status ?? '(did not run)'}`,
+    output: kill.clean?.trimEnd() || undefined,
+  });
   p.point(kill.diff === '', 'host left as it was after lab clean', { diff: kill.diff || undefined });
 }
 

@@ -43,7 +43,7 @@ export function commandScript(c) {
     '',
     'This is the lab test VM: Linux $(uname -r), cgroup v2 alone at /sys/fs/cgroup with every',
     'controller enabled for child cgroups: $(cat /sys/fs/cgroup/cgroup.subtree_control)',
-    'The host\'s / is shared read-only under a tmpfs overlay: $(pwd) is this checkout.',
+    "The host's / is shared read-only under a tmpfs overlay: $(pwd) is this checkout.",
     'You may change anything; every change vanishes at poweroff. No network. The lab command is on the PATH.',
     'Leave with "exit" or Ctrl-D (Ctrl-A X kills the VM).',
     '',

@@ -24,8 +24,18 @@ export const KERNEL_METAPACKAGE = 'linux-image-amd64';
  * listed here are added before their users.
  */
 export const VM_MODULES = Object.freeze([
-  'virtio_ring', 'virtio', 'virtio_pci_modern_dev', 'virtio_pci_legacy_dev', 'virtio_pci',
-  'netfs', 'fscache', '9pnet', '9pnet_virtio', '9p', 'overlay', 'loop',
+  'virtio_ring',
+  'virtio',
+  'virtio_pci_modern_dev',
+  'virtio_pci_legacy_dev',
+  'virtio_pci',
+  'netfs',
+  'fscache',
+  '9pnet',
+  '9pnet_virtio',
+  '9p',
+  'overlay',
+  'loop',
 ]);
 
 /**
@@ -34,9 +44,7 @@ export const VM_MODULES = Object.freeze([
  * so that the other tests see the VM as /init left it. veth and bridge (the network-namespace lab), then the tunnel
  * modules whose fallback devices appear in every new network namespace (test/vm/network-namespace.test.ts).
  */
-export const VM_EXTRA_MODULES = Object.freeze([
-  'veth', 'bridge', 'ipip', 'ip_gre', 'ip_vti', 'sit', 'ip6_tunnel', 'ip6_gre', 'ip6_vti',
-]);
+export const VM_EXTRA_MODULES = Object.freeze(['veth', 'bridge', 'ipip', 'ip_gre', 'ip_vti', 'sit', 'ip6_tunnel', 'ip6_gre', 'ip6_vti']);
 
 /**
  * A kernel ready to boot, as kept in the cache. `image` is what qemu's -kernel gets: the
@@ -186,7 +194,10 @@ function collect(tree, pkg, version, out, finalDir) {
     seen.add(name);
     const file = index.get(name);
     if (!file) {
-      throw new VmError('missing', `kernel ${pkg.release}: module \`${name}\`${neededBy ? ` (needed by ${neededBy})` : ''} is neither in lib/modules nor built in`);
+      throw new VmError(
+        'missing',
+        `kernel ${pkg.release}: module \`${name}\`${neededBy ? ` (needed by ${neededBy})` : ''} is neither in lib/modules nor built in`,
+      );
     }
     const data = readModule(file);
     for (const dep of moduleDepends(data, file)) visit(dep, name);
@@ -251,7 +262,12 @@ function readBuiltin(file) {
   } catch {
     return new Set();
   }
-  return new Set(text.split('\n').filter(Boolean).map((p) => normalizeModuleName(basename(p).replace(/\.ko$/, ''))));
+  return new Set(
+    text
+      .split('\n')
+      .filter(Boolean)
+      .map((p) => normalizeModuleName(basename(p).replace(/\.ko$/, ''))),
+  );
 }
 
 /**
@@ -265,10 +281,13 @@ function readModule(file) {
   if (!tool) return readFileSync(file);
   const res = spawnSync(tool, ['-dc', file], { maxBuffer: 64 * 1024 * 1024 });
   if (res.status !== 0) {
-    throw new VmError('missing', `\`${tool} -dc ${file}\` failed: ${res.error?.message ?? String(res.stderr).trim()} (install ${tool === 'xz' ? 'xz-utils' : 'zstd'})`);
+    throw new VmError(
+      'missing',
+      `\`${tool} -dc ${file}\` failed: ${res.error?.message ?? String(res.stderr).trim()} (install ${tool === 'xz' ? 'xz-utils' : 'zstd'})`,
+    );
   }
   return res.stdout;
 }
 
-const NO_APT = 'The test VM boots Debian\'s kernel package; this host needs apt (Debian or Ubuntu).';
+const NO_APT = "The test VM boots Debian's kernel package; this host needs apt (Debian or Ubuntu).";
 const NO_APT_LISTS = 'Run `sudo apt-get update` so apt knows the current kernel package, and check that the package registry is reachable.';

@@ -47,22 +47,33 @@ export function qemuArgs(plan) {
     '-no-user-config',
     '-nographic',
     '-no-reboot',
-    '-machine', 'pc',
+    '-machine',
+    'pc',
     ...cpu,
-    '-smp', String(plan.cpus),
-    '-m', `${plan.memoryMiB}M`,
-    '-kernel', plan.kernel,
-    '-initrd', plan.initrd,
-    '-append', APPEND.join(' '),
+    '-smp',
+    String(plan.cpus),
+    '-m',
+    `${plan.memoryMiB}M`,
+    '-kernel',
+    plan.kernel,
+    '-initrd',
+    plan.initrd,
+    '-append',
+    APPEND.join(' '),
     ...consoleArgs,
     // The host's whole tree, read-only (the guest puts a tmpfs overlay on it). remap keeps inode
     // numbers unique across the host's mounts.
-    '-fsdev', `local,id=root,path=/,security_model=none,readonly=on,multidevs=remap`,
-    '-device', `virtio-9p-pci,fsdev=root,mount_tag=${TAG_ROOT}`,
+    '-fsdev',
+    `local,id=root,path=/,security_model=none,readonly=on,multidevs=remap`,
+    '-device',
+    `virtio-9p-pci,fsdev=root,mount_tag=${TAG_ROOT}`,
     // The per-run exchange directory, writable: the command in, the exit status out.
-    '-fsdev', `local,id=io,path=${plan.ioDir.replace(/,/g, ',,')},security_model=none`,
-    '-device', `virtio-9p-pci,fsdev=io,mount_tag=${TAG_IO}`,
-    '-nic', 'none',
+    '-fsdev',
+    `local,id=io,path=${plan.ioDir.replace(/,/g, ',,')},security_model=none`,
+    '-device',
+    `virtio-9p-pci,fsdev=io,mount_tag=${TAG_IO}`,
+    '-nic',
+    'none',
   ];
 }
 
@@ -78,7 +89,10 @@ export function findQemu() {
       // not in this directory
     }
   }
-  throw new VmError('missing', `${QEMU} not found on the PATH. Install it: \`sudo apt-get install qemu-system-x86\` (or \`sudo scripts/provision.sh --with-vm\`).`);
+  throw new VmError(
+    'missing',
+    `${QEMU} not found on the PATH. Install it: \`sudo apt-get install qemu-system-x86\` (or \`sudo scripts/provision.sh --with-vm\`).`,
+  );
 }
 
 /** Why KVM cannot be used here, or false when /dev/kvm opens for reading and writing. */

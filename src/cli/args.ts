@@ -43,7 +43,12 @@ export function distance(a: string, b: string): number {
 
 /** The known ids closest to `id`: shared words first, then by edit distance; at most three. */
 export function closestIds(id: string, ids: readonly string[]): string[] {
-  const words = new Set(id.toLowerCase().split(/[^a-z0-9]+/).filter(Boolean));
+  const words = new Set(
+    id
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .filter(Boolean),
+  );
   const score = (candidate: string): number => {
     const shared = candidate.split('-').filter((w) => words.has(w)).length;
     return distance(id.toLowerCase(), candidate) - 3 * shared;

@@ -21,7 +21,8 @@ later mounts, cgroups, network namespaces and links), newest first, as recorded 
 /** Who a report is about: a run by its lab and id, any other owner by its kind and id. */
 function ownerLine(report: CleanReport, zh: boolean): string {
   const removed = report.removed.length;
-  if (report.kind === 'run') return zh ? `${report.lab}（${report.id}）：移除 ${removed} 项资源` : `${report.lab} (${report.id}): removed ${removed} resource(s)`;
+  if (report.kind === 'run')
+    return zh ? `${report.lab}（${report.id}）：移除 ${removed} 项资源` : `${report.lab} (${report.id}): removed ${removed} resource(s)`;
   return zh ? `容器 ${report.id}：移除 ${removed} 项资源` : `container ${report.id}: removed ${removed} resource(s)`;
 }
 
@@ -33,13 +34,20 @@ export async function run(args: string[], lang: Lang): Promise<number> {
   const failed = reports.flatMap((r) => r.failed);
   const zh = lang === 'zh';
   for (const owner of kept) {
-    process.stdout.write(zh ? `容器 ${owner.id} 还在运行（init 进程 ${owner.holder.pid}）：保留它的资源\n` : `container ${owner.id} is running (init process ${owner.holder.pid}): its resources are kept\n`);
+    process.stdout.write(
+      zh
+        ? `容器 ${owner.id} 还在运行（init 进程 ${owner.holder.pid}）：保留它的资源\n`
+        : `container ${owner.id} is running (init process ${owner.holder.pid}): its resources are kept\n`,
+    );
   }
   if (reports.length === 0 && orphans === 0) {
-    if (kept.length === 0) process.stdout.write(zh ? '没有需要清理的东西：宿主机上没有 lab 留下的资源。\n' : 'Nothing to clean: no lab resources are left on this host.\n');
+    if (kept.length === 0)
+      process.stdout.write(zh ? '没有需要清理的东西：宿主机上没有 lab 留下的资源。\n' : 'Nothing to clean: no lab resources are left on this host.\n');
   } else {
     for (const r of reports) process.stdout.write(`${ownerLine(r, zh)}\n`);
-    process.stdout.write(zh ? `共移除 ${removed} 项资源，另杀死 ${orphans} 个残留进程。\n` : `Removed ${removed} resource(s) and ${orphans} stray process(es).\n`);
+    process.stdout.write(
+      zh ? `共移除 ${removed} 项资源，另杀死 ${orphans} 个残留进程。\n` : `Removed ${removed} resource(s) and ${orphans} stray process(es).\n`,
+    );
   }
   for (const f of failed) process.stderr.write(`${zh ? '无法移除' : 'could not remove'}: ${JSON.stringify(f)}\n`);
   return failed.length === 0 ? 0 : 1;

@@ -212,8 +212,7 @@ export function mainUsage(lang: Lang): string {
   // Summaries start in one column, three spaces after the longest name.
   const width = Math.max(...COMMANDS.map((c) => synopsis(c).length), ...GLOBAL_OPTIONS.map((o) => o.flag.length)) + 3;
   const row = (left: string, text: string): string => `  ${left.padEnd(width)}${text}`;
-  const rows = (audience: CommandEntry['audience']): string[] =>
-    COMMANDS.filter((c) => c.audience === audience).map((c) => row(synopsis(c), c.summary[lang]));
+  const rows = (audience: CommandEntry['audience']): string[] => COMMANDS.filter((c) => c.audience === audience).map((c) => row(synopsis(c), c.summary[lang]));
   return [
     head.title,
     '',

@@ -38,7 +38,13 @@ export async function run(args: string[], lang: Lang): Promise<number> {
     };
   });
   if (values.json) {
-    process.stdout.write(`${JSON.stringify(rows.map(({ missingText: _, ...row }) => row), null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(
+        rows.map(({ missingText: _, ...row }) => row),
+        null,
+        2,
+      )}\n`,
+    );
     return 0;
   }
   const words = lang === 'zh' ? { ready: '可运行', missing: '缺少', done: '已完成' } : { ready: 'ready', missing: 'missing', done: 'done' };

@@ -69,15 +69,15 @@ export async function run(args: string[], lang: Lang): Promise<number> {
   const plainDriver = interactive ? (await import('../ui/plain-driver.js')).plainDriver : undefined;
   const record = progressRecorder();
   tap?.begin();
-  const { value: outcome, interrupted, by } = await withInterrupts((signal) =>
-    runLab(
-      lab,
-      { mode: 'run', lang, signal, ...(plainDriver ? { driver: plainDriver(lang, id, signal) } : {}) },
-      (event) => {
-        reporter(event);
-        record(event);
-      },
-    ),
+  const {
+    value: outcome,
+    interrupted,
+    by,
+  } = await withInterrupts((signal) =>
+    runLab(lab, { mode: 'run', lang, signal, ...(plainDriver ? { driver: plainDriver(lang, id, signal) } : {}) }, (event) => {
+      reporter(event);
+      record(event);
+    }),
   );
   tap?.end();
   endAfterHangup(by);

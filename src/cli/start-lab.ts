@@ -20,8 +20,7 @@ export function missingError(lab: LoadedLab, missing: Requirement[], lang: Lang)
     if (error instanceof LabError) cgroup = error;
   }
   const rest = cgroup ? missing.filter((r) => !r.id.startsWith('cgroup2-')) : missing;
-  const lines = (pick: (r: Requirement) => string): string =>
-    rest.map((r) => `  - ${r.what[lang]}: ${pick(r).replaceAll('<id>', lab.spec.id)}`).join('\n');
+  const lines = (pick: (r: Requirement) => string): string => rest.map((r) => `  - ${r.what[lang]}: ${pick(r).replaceAll('<id>', lab.spec.id)}`).join('\n');
   const join = (first: string | undefined, list: string): string => [first, list].filter(Boolean).join('\n');
   return new LabError({
     operation: `lab ${lab.spec.id}`,
@@ -67,9 +66,7 @@ export async function loadRunnable(id: string, lang: Lang): Promise<LoadedLab> {
 }
 
 /** Run `work` with an AbortSignal that fires on SIGINT, SIGTERM or SIGHUP; reports which signal came, if any. */
-export async function withInterrupts<T>(
-  work: (signal: AbortSignal) => Promise<T>,
-): Promise<{ value: T; interrupted: boolean; by?: NodeJS.Signals }> {
+export async function withInterrupts<T>(work: (signal: AbortSignal) => Promise<T>): Promise<{ value: T; interrupted: boolean; by?: NodeJS.Signals }> {
   const controller = new AbortController();
   const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
   let by: NodeJS.Signals | undefined;

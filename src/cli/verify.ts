@@ -54,9 +54,7 @@ export async function run(args: string[], lang: Lang): Promise<number> {
   if (!values.all && positionals.length === 0) {
     throw usage('lab verify', { en: 'Name one or more labs, or use --all.', zh: '请指定一个或多个实验，或使用 --all。' });
   }
-  const labs: LoadedLab[] = values.all
-    ? await loadAllLabs()
-    : await Promise.all(positionals.map((id) => loadLab(resolveLabId(id, 'verify'))));
+  const labs: LoadedLab[] = values.all ? await loadAllLabs() : await Promise.all(positionals.map((id) => loadLab(resolveLabId(id, 'verify'))));
   const tally: Tally = { passed: [], failed: [], skipped: [] };
   const tap = values.tap ? new TapWriter(lang) : undefined;
   const json = values.json ? jsonReporter(lang) : undefined;

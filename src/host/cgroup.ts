@@ -4,14 +4,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, 
 import { join } from 'node:path';
 import { readCgroupLayout, type CgroupLayout, type CgroupMode, readV2Controllers } from '../kernel/cgroup-mode.js';
 import { parseCgroupProcs } from '../kernel/cgroup-path.js';
-import {
-  enablePlan,
-  isPopulated,
-  limitPlan,
-  missingControllers,
-  type CgroupLimits,
-  type CgroupWrite,
-} from '../kernel/cgroup.js';
+import { enablePlan, isPopulated, limitPlan, missingControllers, type CgroupLimits, type CgroupWrite } from '../kernel/cgroup.js';
 import { errnoOf, explainSystemError, LabError } from '../common/errors.js';
 import type { Text } from '../common/vocabulary.js';
 import { waitFor } from '../common/wait.js';
@@ -104,9 +97,8 @@ export function requireV2Controllers(
   }
   const list = missing.join(', ');
   const heldByV1 = missing.filter((c) => layout.v1Controllers.includes(c));
-  const operation = layout.v2Path === undefined
-    ? 'find the cgroup v2 hierarchy in /proc/self/mountinfo'
-    : `read \`${join(layout.v2Path, 'cgroup.controllers')}\``;
+  const operation =
+    layout.v2Path === undefined ? 'find the cgroup v2 hierarchy in /proc/self/mountinfo' : `read \`${join(layout.v2Path, 'cgroup.controllers')}\``;
   return fail(operation, layout.mode, list, heldByV1, layout.v2Path);
 }
 
@@ -124,7 +116,9 @@ const EBUSY_RETRY_MS = 2000;
 function depthFirst(path: string): string[] {
   let children: string[] = [];
   try {
-    children = readdirSync(path, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(path, e.name));
+    children = readdirSync(path, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => join(path, e.name));
   } catch {
     // gone already
   }
@@ -160,16 +154,20 @@ export async function teardown(path: string, { useCgroupKill = true }: TeardownO
   // Children first: rmdir of a cgroup that still has child cgroups fails with EBUSY.
   for (const dir of depthFirst(path)) {
     let last: unknown;
-    const removed = await waitFor(() => {
-      try {
-        rmdirSync(dir);
-        return true;
-      } catch (error) {
-        last = error;
-        // The exiting tasks of a killed cgroup stay linked to it for a moment after populated goes to 0.
-        return errnoOf(error) === 'ENOENT';
-      }
-    }, EBUSY_RETRY_MS, 20);
+    const removed = await waitFor(
+      () => {
+        try {
+          rmdirSync(dir);
+          return true;
+        } catch (error) {
+          last = error;
+          // The exiting tasks of a killed cgroup stay linked to it for a moment after populated goes to 0.
+          return errnoOf(error) === 'ENOENT';
+        }
+      },
+      EBUSY_RETRY_MS,
+      20,
+    );
     if (!removed) throw cgroupError(`rmdir \`${dir}\``, dir, last);
   }
 }

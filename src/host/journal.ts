@@ -107,7 +107,7 @@ export function replay(records: JournalRecord[]): RunState | undefined {
   const resources = [...live.entries()].sort(([a], [b]) => a - b).map(([id, resource]) => ({ id, resource }));
   const creator = { pid: head.pid, start: head.start };
   // A holder named but not yet running (a crash between the journal and the spawn) leaves the creator in charge.
-  const holder = held === undefined ? creator : processOf(live.get(held)) ?? (live.has(held) ? creator : { pid: 0, start: 0 });
+  const holder = held === undefined ? creator : (processOf(live.get(held)) ?? (live.has(held) ? creator : { pid: 0, start: 0 }));
   return {
     ...ownerFacts(head.owner),
     owner: head.pid,
@@ -164,9 +164,7 @@ export class Journal {
 
   /** Start the journal of a new owner, made by this process; refused when that owner has a journal already. */
   static create(wanted: NewOwner): Journal {
-    const owner: Owner = wanted.kind === 'run'
-      ? { kind: 'run', id: `lab-${wanted.lab}-${process.pid}-${Date.now().toString(36)}`, lab: wanted.lab }
-      : wanted;
+    const owner: Owner = wanted.kind === 'run' ? { kind: 'run', id: `lab-${wanted.lab}-${process.pid}-${Date.now().toString(36)}`, lab: wanted.lab } : wanted;
     if (!OWNER_ID.test(owner.id)) throw new Error(`an owner id must be lab- and then [A-Za-z0-9_.-]: ${owner.id}`);
     ensureStateDir();
     ensureStateDir(runsDir());
@@ -177,7 +175,10 @@ export class Journal {
       throw new LabError({
         operation: `open \`${journalPath(owner.id)}\``,
         code: (error as { code?: string }).code ?? 'error',
-        meaning: { en: `${owner.id} already has a journal: it exists, or its resources were not all removed.`, zh: `${owner.id} 已经有日志（journal）：它已存在，或者它的资源还没有全部移除。` },
+        meaning: {
+          en: `${owner.id} already has a journal: it exists, or its resources were not all removed.`,
+          zh: `${owner.id} 已经有日志（journal）：它已存在，或者它的资源还没有全部移除。`,
+        },
         fix: { en: 'Remove it first, or run `sudo lab clean`.', zh: '先移除它，或者运行 `sudo lab clean`。' },
         cause: error,
       });

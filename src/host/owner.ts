@@ -77,7 +77,13 @@ export class Owned {
   /** Take over the resources of an owner whose journal another process wrote; undefined when it has none. */
   static open(id: string): Owned | undefined {
     const opened = Journal.open(id);
-    return opened && new Owned(opened.journal, opened.state.live.map((entry) => ({ ...entry })));
+    return (
+      opened &&
+      new Owned(
+        opened.journal,
+        opened.state.live.map((entry) => ({ ...entry })),
+      )
+    );
   }
 
   /** Who owns the resources. */
@@ -157,7 +163,11 @@ export class Owned {
    */
   async removeAll(onRemoved?: OnRemoved): Promise<CleanReport> {
     const { removed, failed } = await removeNewestFirst(this.live, (id) => this.journal.removed(id), onRemoved);
-    for (const { id } of removed) this.live.splice(this.live.findIndex((held) => held.id === id), 1);
+    for (const { id } of removed)
+      this.live.splice(
+        this.live.findIndex((held) => held.id === id),
+        1,
+      );
     const strays = await killMarked(this.id);
     if (failed.length === 0) this.journal.finish();
     return {

@@ -102,8 +102,7 @@ function mounted(target: string): boolean {
   return (readMountinfo('self') ?? []).some((entry) => entry.mountPoint === point);
 }
 
-const sysvArgv = (r: ResourceOf<'sysv'>): string[] | undefined =>
-  r.id === undefined ? undefined : ['ipcrm', IPCRM_FLAG[r.type], String(r.id)];
+const sysvArgv = (r: ResourceOf<'sysv'>): string[] | undefined => (r.id === undefined ? undefined : ['ipcrm', IPCRM_FLAG[r.type], String(r.id)]);
 const linkExists = (r: ResourceOf<'link'>): boolean => existsSync(`/sys/class/net/${r.name}`);
 const netnsExists = (r: ResourceOf<'netns'>): boolean => existsSync(`/run/netns/${r.name}`);
 const sysvExists = (r: ResourceOf<'sysv'>): boolean => readSysvipc(r.type).some((o) => o.id === r.id && o.key === r.key);

@@ -62,7 +62,7 @@ type Explain = (file: string, isDir: boolean) => { meaning: Text; fix: Text } | 
 
 /** How to get cgroup v2 on a host that lacks it. */
 export const GET_V2: Text = {
-  en: 'Get cgroup v2: boot with `systemd.unified_cgroup_hierarchy=1` on the kernel command line (add it to GRUB_CMDLINE_LINUX in /etc/default/grub, run `sudo update-grub`, reboot), or use the project\'s Vagrant VM (`vagrant up`), or the test VM (`npm run vm`).',
+  en: "Get cgroup v2: boot with `systemd.unified_cgroup_hierarchy=1` on the kernel command line (add it to GRUB_CMDLINE_LINUX in /etc/default/grub, run `sudo update-grub`, reboot), or use the project's Vagrant VM (`vagrant up`), or the test VM (`npm run vm`).",
   zh: '获得 cgroup v2：在内核命令行加上 `systemd.unified_cgroup_hierarchy=1` 启动（加到 /etc/default/grub 的 GRUB_CMDLINE_LINUX，运行 `sudo update-grub` 后重启），或使用项目的 Vagrant 虚拟机（`vagrant up`），或测试虚拟机（`npm run vm`）。',
 };
 
@@ -83,7 +83,7 @@ const CGROUP_ERRNO: Record<string, Explain> = {
           zh: '内核拒绝为一个自身含有进程的控制组（cgroup）的子组启用控制器（“无内部进程”规则：进程只能放在叶子 cgroup 里），或拒绝关闭一个子组仍在使用的控制器。',
         },
         fix: {
-          en: 'Move its processes into a leaf cgroup first (write each PID to the leaf\'s cgroup.procs), then enable the controllers.',
+          en: "Move its processes into a leaf cgroup first (write each PID to the leaf's cgroup.procs), then enable the controllers.",
           zh: '先把它的进程移到一个叶子 cgroup（把每个 PID 写入叶子的 cgroup.procs），再启用控制器。',
         },
       };
@@ -109,18 +109,23 @@ const CGROUP_ERRNO: Record<string, Explain> = {
     return undefined;
   },
   EINVAL: (file) => ({
-    meaning: file === 'cgroup.subtree_control'
-      ? {
-          en: 'The kernel does not know one of these controllers here: it is misspelled, or not in this cgroup\'s cgroup.controllers because the parent did not enable it in its own cgroup.subtree_control.',
-          zh: '内核在这里不认识其中某个控制器：名字拼错了，或者它不在本 cgroup 的 cgroup.controllers 中，因为父 cgroup 没有在自己的 cgroup.subtree_control 里启用它。',
-        }
-      : {
-          en: `The kernel did not accept that value for ${file}: memory.* take bytes or \`max\`, cpu.max takes \`<quota> <period>\` in µs, cpu.weight 1 to 10000, pids.max a number or \`max\`, io.max \`MAJ:MIN rbps=... wbps=...\`.`,
-          zh: `内核不接受写入 ${file} 的这个值：memory.* 接受字节数或 \`max\`，cpu.max 接受以微秒计的 \`<配额> <周期>\`，cpu.weight 接受 1 到 10000，pids.max 接受数字或 \`max\`，io.max 接受 \`MAJ:MIN rbps=... wbps=...\`。`,
-        },
-    fix: file === 'cgroup.subtree_control'
-      ? { en: 'Enable the controller in every ancestor first, from the root down (`cat cgroup.controllers` shows what is available).', zh: '先从根往下，在每一级祖先中启用该控制器（`cat cgroup.controllers` 显示可用的控制器）。' }
-      : { en: `Check the value written to ${file}.`, zh: `检查写入 ${file} 的值。` },
+    meaning:
+      file === 'cgroup.subtree_control'
+        ? {
+            en: "The kernel does not know one of these controllers here: it is misspelled, or not in this cgroup's cgroup.controllers because the parent did not enable it in its own cgroup.subtree_control.",
+            zh: '内核在这里不认识其中某个控制器：名字拼错了，或者它不在本 cgroup 的 cgroup.controllers 中，因为父 cgroup 没有在自己的 cgroup.subtree_control 里启用它。',
+          }
+        : {
+            en: `The kernel did not accept that value for ${file}: memory.* take bytes or \`max\`, cpu.max takes \`<quota> <period>\` in µs, cpu.weight 1 to 10000, pids.max a number or \`max\`, io.max \`MAJ:MIN rbps=... wbps=...\`.`,
+            zh: `内核不接受写入 ${file} 的这个值：memory.* 接受字节数或 \`max\`，cpu.max 接受以微秒计的 \`<配额> <周期>\`，cpu.weight 接受 1 到 10000，pids.max 接受数字或 \`max\`，io.max 接受 \`MAJ:MIN rbps=... wbps=...\`。`,
+          },
+    fix:
+      file === 'cgroup.subtree_control'
+        ? {
+            en: 'Enable the controller in every ancestor first, from the root down (`cat cgroup.controllers` shows what is available).',
+            zh: '先从根往下，在每一级祖先中启用该控制器（`cat cgroup.controllers` 显示可用的控制器）。',
+          }
+        : { en: `Check the value written to ${file}.`, zh: `检查写入 ${file} 的值。` },
   }),
   ENOENT: (file, isDir) => ({
     meaning: isDir
@@ -131,7 +136,10 @@ const CGROUP_ERRNO: Record<string, Explain> = {
         },
     fix: isDir
       ? { en: 'Create the cgroups from the top down.', zh: '从上往下依次创建 cgroup。' }
-      : { en: `Enable the controller from the root down (\`echo +<controller> > cgroup.subtree_control\`); run \`lab doctor\` to see whether this host has cgroup v2 controllers. ${GET_V2.en}`, zh: `从根往下启用该控制器（\`echo +<控制器> > cgroup.subtree_control\`）；运行 \`lab doctor\` 查看这台宿主机是否有 cgroup v2 控制器。${GET_V2.zh}` },
+      : {
+          en: `Enable the controller from the root down (\`echo +<controller> > cgroup.subtree_control\`); run \`lab doctor\` to see whether this host has cgroup v2 controllers. ${GET_V2.en}`,
+          zh: `从根往下启用该控制器（\`echo +<控制器> > cgroup.subtree_control\`）；运行 \`lab doctor\` 查看这台宿主机是否有 cgroup v2 控制器。${GET_V2.zh}`,
+        },
   }),
   EOPNOTSUPP: (file) => ({
     meaning: {
@@ -141,15 +149,24 @@ const CGROUP_ERRNO: Record<string, Explain> = {
     fix: { en: `Enable the controller from the root down. ${GET_V2.en}`, zh: `从根往下启用该控制器。${GET_V2.zh}` },
   }),
   EACCES: () => ({
-    meaning: { en: 'Permission denied: writing cgroup files needs root, or a cgroup subtree delegated to your user.', zh: '权限不足：写 cgroup 文件需要 root 权限，或者一个委派给你的用户的 cgroup 子树。' },
+    meaning: {
+      en: 'Permission denied: writing cgroup files needs root, or a cgroup subtree delegated to your user.',
+      zh: '权限不足：写 cgroup 文件需要 root 权限，或者一个委派给你的用户的 cgroup 子树。',
+    },
     fix: AS_ROOT,
   }),
   EPERM: () => ({
-    meaning: { en: 'Operation not permitted: moving processes and writing cgroup files need root (or delegation of both the source and the target cgroup).', zh: '操作不被允许：移动进程和写 cgroup 文件需要 root 权限（或者源和目标 cgroup 都委派给了你）。' },
+    meaning: {
+      en: 'Operation not permitted: moving processes and writing cgroup files need root (or delegation of both the source and the target cgroup).',
+      zh: '操作不被允许：移动进程和写 cgroup 文件需要 root 权限（或者源和目标 cgroup 都委派给了你）。',
+    },
     fix: AS_ROOT,
   }),
   ESRCH: () => ({
-    meaning: { en: 'No such process: the PID written to cgroup.procs does not exist (any more).', zh: '没有这个进程：写入 cgroup.procs 的 PID 不存在（或已经退出）。' },
+    meaning: {
+      en: 'No such process: the PID written to cgroup.procs does not exist (any more).',
+      zh: '没有这个进程：写入 cgroup.procs 的 PID 不存在（或已经退出）。',
+    },
     fix: { en: 'Check the PID with `ps`; write one existing PID per write.', zh: '用 `ps` 检查 PID；每次写入一个存在的 PID。' },
   }),
   EEXIST: () => ({

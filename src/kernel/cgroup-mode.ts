@@ -26,9 +26,7 @@ export interface CgroupLayout {
 }
 
 /** v1 mount options that are not controllers (kernel/cgroup/cgroup-v1.c), plus `rw` / `ro` and SELinux's `seclabel`. */
-const V1_FLAGS = new Set([
-  'rw', 'ro', 'seclabel', 'all', 'none', 'noprefix', 'clone_children', 'xattr', 'cpuset_v2_mode', 'favordynmods',
-]);
+const V1_FLAGS = new Set(['rw', 'ro', 'seclabel', 'all', 'none', 'noprefix', 'clone_children', 'xattr', 'cpuset_v2_mode', 'favordynmods']);
 
 /** The controllers among a v1 mount's super options: `rw,cpu,cpuacct` gives `['cpu', 'cpuacct']`. */
 export function v1ControllersOf(superOptions: string): string[] {

@@ -34,7 +34,10 @@ export function readNetDev(pid: PidRef): string[] | undefined {
 /** The received-packets counter of one interface in /proc/<pid>/net/dev text. */
 export function rxPackets(text: string, name: string): number | undefined {
   const line = text.split('\n').find((l) => l.trim().startsWith(`${name}:`));
-  const fields = line?.slice(line.indexOf(':') + 1).trim().split(/\s+/);
+  const fields = line
+    ?.slice(line.indexOf(':') + 1)
+    .trim()
+    .split(/\s+/);
   return fields?.[1] === undefined ? undefined : Number(fields[1]);
 }
 
@@ -110,16 +113,23 @@ export interface TcpSocket {
 /** An IPv4 address as /proc/net/tcp writes it: one 32-bit word in host byte order (little-endian here). */
 export function hexToIPv4(hex: string): string {
   const bytes = hex.match(/../g) ?? [];
-  return bytes.reverse().map((b) => Number.parseInt(b, 16)).join('.');
+  return bytes
+    .reverse()
+    .map((b) => Number.parseInt(b, 16))
+    .join('.');
 }
 
 /** An IPv6 address as /proc/net/tcp6 writes it (four little-endian words), compressed the usual way. */
 export function hexToIPv6(hex: string): string {
   const words = (hex.match(/.{8}/g) ?? []).map((w) => (w.match(/../g) ?? []).reverse().join(''));
-  const groups = words.join('').match(/.{4}/g)?.map((g) => Number.parseInt(g, 16).toString(16)) ?? [];
+  const groups =
+    words
+      .join('')
+      .match(/.{4}/g)
+      ?.map((g) => Number.parseInt(g, 16).toString(16)) ?? [];
   // Replace the longest run of zero groups (two or more) with `::`.
   let best = { start: -1, length: 0 };
-  for (let i = 0; i < groups.length; ) {
+  for (let i = 0; i < groups.length;) {
     let j = i;
     while (j < groups.length && groups[j] === '0') j++;
     if (j - i > best.length) best = { start: i, length: j - i };

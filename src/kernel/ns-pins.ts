@@ -37,13 +37,15 @@ export function fdsNaming(pid: number, name: string): number[] {
   } catch {
     return [];
   }
-  return fds.filter((fd) => {
-    try {
-      return readlinkSync(`/proc/${pid}/fd/${fd}`) === name;
-    } catch {
-      return false;
-    }
-  }).map(Number);
+  return fds
+    .filter((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`) === name;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
 /** The mounts of a namespace file in a mount table: nsfs mounts whose root is `name` (`uts:[inode]`). */

@@ -5,11 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The settings, by their sysctl names, in the order `lab doctor` reports them. */
-export const USERNS_SYSCTLS = [
-  'kernel.apparmor_restrict_unprivileged_userns',
-  'kernel.unprivileged_userns_clone',
-  'user.max_user_namespaces',
-] as const;
+export const USERNS_SYSCTLS = ['kernel.apparmor_restrict_unprivileged_userns', 'kernel.unprivileged_userns_clone', 'user.max_user_namespaces'] as const;
 
 export type UsernsSysctl = (typeof USERNS_SYSCTLS)[number];
 

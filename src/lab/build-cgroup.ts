@@ -52,7 +52,13 @@ export function startIn(name: string, cgroup: Word, argv: Argv, options: StartOp
  * that the new cgroup namespace's root is that cgroup (it is the cgroup its creator is in at that moment). As
  * build.ts's `init`: killed with the harness, and with a fork the name stands for the child.
  */
-export function initIn(name: string, cgroup: Word, options: UnshareOptions, argv: Argv = ['sleep', 'infinity'], extra: Omit<StartOptions, 'pidOf'> = {}): ActionSpec {
+export function initIn(
+  name: string,
+  cgroup: Word,
+  options: UnshareOptions,
+  argv: Argv = ['sleep', 'infinity'],
+  extra: Omit<StartOptions, 'pidOf'> = {},
+): ActionSpec {
   const forks = options.fork ?? options.namespaces.includes('pid');
   return start(name, (ctx) => inCgroupArgv(wordOf(ctx, cgroup), unshareArgv(options, argvOf(ctx, argv))), { ...extra, pidOf: forks ? 'child' : 'self' });
 }

@@ -10,7 +10,10 @@ export function ownNamespace(type: NamespaceType, name: string, title: Text, id 
     verify: (ctx) => {
       const host = nsInode('self', type);
       const lab = nsInode(ctx.proc(name).pid, type);
-      return { ok: lab !== undefined && host !== undefined && lab !== host, found: { en: `host ${type}:[${host}], ${name} ${type}:[${lab}]`, zh: `宿主机 ${type}:[${host}]，${name} ${type}:[${lab}]` } };
+      return {
+        ok: lab !== undefined && host !== undefined && lab !== host,
+        found: { en: `host ${type}:[${host}], ${name} ${type}:[${lab}]`, zh: `宿主机 ${type}:[${host}]，${name} ${type}:[${lab}]` },
+      };
     },
   };
 }

@@ -3,8 +3,15 @@
 import { release } from 'node:os';
 import { CGROUP_ROOT, readCgroupLayout, readV2Controllers, type CgroupLayout } from '../kernel/cgroup-mode.js';
 import {
-  findOnPath, probeDelegation, probeKvm, probeNamespaces, probeOverlayfs, probeUtilLinux,
-  type DelegationProbe, type NamespaceProbe, type OverlaySource,
+  findOnPath,
+  probeDelegation,
+  probeKvm,
+  probeNamespaces,
+  probeOverlayfs,
+  probeUtilLinux,
+  type DelegationProbe,
+  type NamespaceProbe,
+  type OverlaySource,
 } from '../host/probe.js';
 import { readInitSystem, type InitSystem } from '../kernel/init-system.js';
 import { LabError } from '../common/errors.js';
@@ -151,12 +158,15 @@ export function findingsOf(facts: HostFacts): Finding[] {
           .filter((lab) => (lab.requires as string[]).some((id) => id === requirement || (requirement === 'cgroup2-controllers' && id.startsWith('cgroup2-'))))
           .map((lab) => lab.id);
   const item = (section: Section, id: string, status: Status, text: Text, more: Partial<Finding> = {}): Finding => ({
-    section, id, status, text, ...more, neededBy: more.neededBy ?? neededBy(REQUIREMENT_OF[id]),
+    section,
+    id,
+    status,
+    text,
+    ...more,
+    neededBy: more.neededBy ?? neededBy(REQUIREMENT_OF[id]),
   });
   const findings: Finding[] = [
-    facts.root
-      ? item('host', 'root', 'ok', say.root.yes)
-      : item('host', 'root', 'missing', say.root.no(facts.uid), { why: say.root.why, fix: say.root.fix }),
+    facts.root ? item('host', 'root', 'ok', say.root.yes) : item('host', 'root', 'missing', say.root.no(facts.uid), { why: say.root.why, fix: say.root.fix }),
     item('host', 'kernel', 'info', say.kernel(facts.kernel)),
     facts.utilLinux
       ? item('host', 'util-linux', 'ok', say.utilLinux.found(facts.utilLinux))
@@ -167,9 +177,11 @@ export function findingsOf(facts: HostFacts): Finding[] {
     if (probe.ok) findings.push(item('namespaces', id, 'ok', say.namespace.works(probe)));
     else findings.push(item('namespaces', id, 'missing', say.namespace.fails(probe), say.namespace.advice(probe, facts.root)));
   }
-  findings.push(blockingUsernsSysctls(facts.userns).length
-    ? item('namespaces', 'userns-unprivileged', 'missing', say.userns.blocked(facts.userns), say.userns.advice(facts.userns))
-    : item('namespaces', 'userns-unprivileged', 'ok', say.userns.allowed(facts.userns)));
+  findings.push(
+    blockingUsernsSysctls(facts.userns).length
+      ? item('namespaces', 'userns-unprivileged', 'missing', say.userns.blocked(facts.userns), say.userns.advice(facts.userns))
+      : item('namespaces', 'userns-unprivileged', 'ok', say.userns.allowed(facts.userns)),
+  );
   findings.push(...cgroupFindings(facts, item));
   findings.push(
     facts.overlayfs
@@ -184,19 +196,23 @@ export function findingsOf(facts: HostFacts): Finding[] {
   for (const req of allRequirements()) {
     const met = facts.requirements.find((r) => r.id === req.id)?.met ?? false;
     const needed = neededBy(req.id);
-    findings.push(met
-      ? item('requirements', `req-${req.id}`, 'ok', req.what, { neededBy: needed })
-      : item('requirements', `req-${req.id}`, 'missing', req.what, { why: req.why, fix: fixOf(req, facts), neededBy: needed }));
+    findings.push(
+      met
+        ? item('requirements', `req-${req.id}`, 'ok', req.what, { neededBy: needed })
+        : item('requirements', `req-${req.id}`, 'missing', req.what, { why: req.why, fix: fixOf(req, facts), neededBy: needed }),
+    );
   }
   for (const lab of facts.labs) {
     const what = Object.fromEntries(
       (['en', 'zh'] as const).map((lang) => [lang, lab.unmet.map((id) => allRequirements().find((r) => r.id === id)?.what[lang] ?? id)]),
     ) as Record<'en' | 'zh', string[]>;
-    findings.push(lab.ready
-      ? item('labs', lab.id, 'ok', say.lab.ready(lab.id), { neededBy: [lab.id] })
-      : lab.error
-        ? item('labs', lab.id, 'missing', say.lab.broken(lab.id), { why: lab.error, fix: say.lab.brokenFix, neededBy: [lab.id] })
-        : item('labs', lab.id, 'missing', say.lab.notReady(lab.id, what), { fix: say.lab.notReadyFix, neededBy: [lab.id] }));
+    findings.push(
+      lab.ready
+        ? item('labs', lab.id, 'ok', say.lab.ready(lab.id), { neededBy: [lab.id] })
+        : lab.error
+          ? item('labs', lab.id, 'missing', say.lab.broken(lab.id), { why: lab.error, fix: say.lab.brokenFix, neededBy: [lab.id] })
+          : item('labs', lab.id, 'missing', say.lab.notReady(lab.id, what), { fix: say.lab.notReadyFix, neededBy: [lab.id] }),
+    );
   }
   return findings;
 }
@@ -225,9 +241,14 @@ function cgroupFindings(facts: HostFacts, item: Item): Finding[] {
     // Only what the kernel offers can be delegated: a controller missing at the root is reported below.
     const wanted = V2_LAB_CONTROLLERS.filter((c) => (v2Controllers ?? []).includes(c));
     const missing = wanted.filter((c) => !(delegation.controllers ?? []).includes(c));
-    findings.push(delegation.controllers !== undefined && missing.length === 0
-      ? item('cgroup', 'cgroup-delegation', 'ok', say.cgroup.delegated(delegation.controllers))
-      : item('cgroup', 'cgroup-delegation', 'missing', say.cgroup.notDelegated(delegation, missing), { why: say.cgroup.delegationWhy, fix: say.cgroup.delegationFix }));
+    findings.push(
+      delegation.controllers !== undefined && missing.length === 0
+        ? item('cgroup', 'cgroup-delegation', 'ok', say.cgroup.delegated(delegation.controllers))
+        : item('cgroup', 'cgroup-delegation', 'missing', say.cgroup.notDelegated(delegation, missing), {
+            why: say.cgroup.delegationWhy,
+            fix: say.cgroup.delegationFix,
+          }),
+    );
   }
   const met = (c: string): boolean => facts.requirements.find((r) => r.id === `cgroup2-${c}`)?.met ?? false;
   const lacking = V2_LAB_CONTROLLERS.filter((c) => !met(c));

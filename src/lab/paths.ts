@@ -35,4 +35,3 @@ export function listLabIds(dir = labsDir()): string[] {
     return [];
   }
 }
-

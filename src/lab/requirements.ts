@@ -101,11 +101,7 @@ export function controllerFix(
  * enables it down to the lab's delegated scope, while without systemd the root must already pass it down
  * (cgroup.subtree_control).
  */
-export function controllerAvailable(
-  controller: string,
-  root: { offered: readonly string[]; passed: readonly string[] },
-  manager: CgroupManager,
-): boolean {
+export function controllerAvailable(controller: string, root: { offered: readonly string[]; passed: readonly string[] }, manager: CgroupManager): boolean {
   return root.offered.includes(controller) && (manager === 'systemd' || root.passed.includes(controller));
 }
 
@@ -141,7 +137,7 @@ const TABLE = {
   linux: {
     what: { en: 'a Linux kernel', zh: 'Linux 内核' },
     why: { en: 'Namespaces and cgroups are features of the Linux kernel.', zh: '命名空间和 cgroup 是 Linux 内核的功能。' },
-    fix: { en: 'Use a Linux machine or the project\'s Vagrant VM (`vagrant up`).', zh: '请使用 Linux 机器，或项目的 Vagrant 虚拟机（`vagrant up`）。' },
+    fix: { en: "Use a Linux machine or the project's Vagrant VM (`vagrant up`).", zh: '请使用 Linux 机器，或项目的 Vagrant 虚拟机（`vagrant up`）。' },
     met: () => process.platform === 'linux',
   },
   root: {
@@ -161,14 +157,14 @@ const TABLE = {
   },
   nsenter: {
     what: { en: 'the `nsenter` command', zh: '`nsenter` 命令' },
-    why: { en: 'It enters a running lab\'s namespaces (what `docker exec` does).', zh: '用它进入正在运行的实验的命名空间（`docker exec` 做的正是这件事）。' },
+    why: { en: "It enters a running lab's namespaces (what `docker exec` does).", zh: '用它进入正在运行的实验的命名空间（`docker exec` 做的正是这件事）。' },
     fix: UTIL_LINUX,
     met: () => onPath('nsenter'),
   },
   setpriv: {
     what: { en: 'the `setpriv` command', zh: '`setpriv` 命令' },
     why: {
-      en: 'It makes the kernel kill a lab\'s processes if the harness dies, so nothing is left behind.',
+      en: "It makes the kernel kill a lab's processes if the harness dies, so nothing is left behind.",
       zh: '它让内核在 lab 本身意外退出时杀掉实验的进程，不留任何残余。',
     },
     fix: UTIL_LINUX,
@@ -180,7 +176,7 @@ const TABLE = {
     fix: { en: 'Install procps: `sudo apt-get install procps`.', zh: '安装 procps：`sudo apt-get install procps`。' },
     met: () => onPath('ps') && onPath('kill'),
   },
-  'iproute2': {
+  iproute2: {
     what: { en: 'the `ip` command', zh: '`ip` 命令' },
     why: { en: 'The network lab makes veth pairs, bridges and network namespaces with it.', zh: '网络实验用它创建 veth 设备对、网桥和网络命名空间。' },
     fix: { en: 'Install iproute2: `sudo apt-get install iproute2`.', zh: '安装 iproute2：`sudo apt-get install iproute2`。' },
@@ -194,14 +190,17 @@ const TABLE = {
   },
   busybox: {
     what: { en: 'busybox', zh: 'busybox 工具集' },
-    why: { en: 'Labs use its small servers and tools (nc, ping, httpd) inside namespaces.', zh: '实验在命名空间里使用它提供的小型服务器和工具（nc、ping、httpd）。' },
+    why: {
+      en: 'Labs use its small servers and tools (nc, ping, httpd) inside namespaces.',
+      zh: '实验在命名空间里使用它提供的小型服务器和工具（nc、ping、httpd）。',
+    },
     fix: { en: 'Install it: `sudo apt-get install busybox-static`.', zh: '安装它：`sudo apt-get install busybox-static`。' },
     met: () => onPath('busybox'),
   },
   perl: {
     what: { en: 'perl', zh: 'perl 解释器' },
     why: {
-      en: 'Some commands of the labs are short perl programs: the memory lab\'s memory hog, the pids lab\'s fork bomb, and the one-line probes that make a single system call (kill, open, mount, umount) and exit with the errno the kernel returned; every Debian and Ubuntu system has perl (perl-base).',
+      en: "Some commands of the labs are short perl programs: the memory lab's memory hog, the pids lab's fork bomb, and the one-line probes that make a single system call (kill, open, mount, umount) and exit with the errno the kernel returned; every Debian and Ubuntu system has perl (perl-base).",
       zh: '实验里有些命令是简短的 perl 程序：内存实验里吃内存的程序、pids 实验里的 fork 炸弹，以及只做一次系统调用（kill、open、mount、umount）并以内核返回的 errno 作为退出状态的单行探测程序；每个 Debian 和 Ubuntu 系统都自带 perl（perl-base）。',
     },
     fix: { en: 'Install it: `sudo apt-get install perl-base`.', zh: '安装它：`sudo apt-get install perl-base`。' },
@@ -219,7 +218,7 @@ const TABLE = {
     },
     met: () => onPath('losetup') && existsSync('/dev/loop-control'),
   },
-  'cgroup2': {
+  cgroup2: {
     what: { en: 'a cgroup v2 hierarchy', zh: 'cgroup v2 层级' },
     why: {
       en: 'The lab makes a cgroup of its own in the v2 hierarchy (mounted at /sys/fs/cgroup, or /sys/fs/cgroup/unified on hybrid hosts).',
@@ -236,17 +235,50 @@ const TABLE = {
   'cgroup2-pids': v2ControllerRequirement('pids', { en: 'pids.max and pids.events', zh: 'pids.max 和 pids.events' }),
   'cgroup2-io': v2ControllerRequirement('io', { en: 'io.max', zh: 'io.max' }),
   'cgroup2-cpuset': v2ControllerRequirement('cpuset', { en: 'cpuset.cpus', zh: 'cpuset.cpus' }),
-  'ns-pid': namespaceRequirement('pid', { en: 'PID namespaces in the kernel', zh: '内核支持 PID 命名空间' }, { en: 'The kernel must be built with CONFIG_PID_NS.', zh: '内核编译时需要启用 CONFIG_PID_NS。' }),
-  'ns-mnt': namespaceRequirement('mnt', { en: 'mount namespaces in the kernel', zh: '内核支持挂载（mount）命名空间' }, { en: 'Labs mount a private /proc without touching the host\'s.', zh: '实验要挂载自己的 /proc，而不影响宿主机的。' }),
-  'ns-uts': namespaceRequirement('uts', { en: 'UTS namespaces in the kernel', zh: '内核支持 UTS 命名空间' }, { en: 'The kernel must be built with CONFIG_UTS_NS.', zh: '内核编译时需要启用 CONFIG_UTS_NS。' }),
-  'ns-ipc': namespaceRequirement('ipc', { en: 'IPC namespaces in the kernel', zh: '内核支持 IPC 命名空间' }, { en: 'The kernel must be built with CONFIG_IPC_NS.', zh: '内核编译时需要启用 CONFIG_IPC_NS。' }),
-  'ns-net': namespaceRequirement('net', { en: 'network namespaces in the kernel', zh: '内核支持网络命名空间' }, { en: 'The kernel must be built with CONFIG_NET_NS.', zh: '内核编译时需要启用 CONFIG_NET_NS。' }),
-  'ns-user': namespaceRequirement('user', { en: 'user namespaces in the kernel', zh: '内核支持用户命名空间' }, { en: 'The kernel must be built with CONFIG_USER_NS.', zh: '内核编译时需要启用 CONFIG_USER_NS。' }),
-  'ns-cgroup': namespaceRequirement('cgroup', { en: 'cgroup namespaces in the kernel', zh: '内核支持 cgroup 命名空间' }, { en: 'The kernel must be 4.6 or newer with CONFIG_CGROUPS.', zh: '内核需要 4.6 或更新版本，并启用 CONFIG_CGROUPS。' }),
-  'ns-time': namespaceRequirement('time', { en: 'time namespaces in the kernel', zh: '内核支持时间命名空间' }, { en: 'Time namespaces came with Linux 5.6 (CONFIG_TIME_NS).', zh: '时间命名空间自 Linux 5.6 起才有（CONFIG_TIME_NS）。' }, {
-    en: 'Use a kernel of 5.6 or newer (Debian 12, Ubuntu 22.04 and later), or the Vagrant VM.',
-    zh: '使用 5.6 或更新的内核（Debian 12、Ubuntu 22.04 及以后），或 Vagrant 虚拟机。',
-  }),
+  'ns-pid': namespaceRequirement(
+    'pid',
+    { en: 'PID namespaces in the kernel', zh: '内核支持 PID 命名空间' },
+    { en: 'The kernel must be built with CONFIG_PID_NS.', zh: '内核编译时需要启用 CONFIG_PID_NS。' },
+  ),
+  'ns-mnt': namespaceRequirement(
+    'mnt',
+    { en: 'mount namespaces in the kernel', zh: '内核支持挂载（mount）命名空间' },
+    { en: "Labs mount a private /proc without touching the host's.", zh: '实验要挂载自己的 /proc，而不影响宿主机的。' },
+  ),
+  'ns-uts': namespaceRequirement(
+    'uts',
+    { en: 'UTS namespaces in the kernel', zh: '内核支持 UTS 命名空间' },
+    { en: 'The kernel must be built with CONFIG_UTS_NS.', zh: '内核编译时需要启用 CONFIG_UTS_NS。' },
+  ),
+  'ns-ipc': namespaceRequirement(
+    'ipc',
+    { en: 'IPC namespaces in the kernel', zh: '内核支持 IPC 命名空间' },
+    { en: 'The kernel must be built with CONFIG_IPC_NS.', zh: '内核编译时需要启用 CONFIG_IPC_NS。' },
+  ),
+  'ns-net': namespaceRequirement(
+    'net',
+    { en: 'network namespaces in the kernel', zh: '内核支持网络命名空间' },
+    { en: 'The kernel must be built with CONFIG_NET_NS.', zh: '内核编译时需要启用 CONFIG_NET_NS。' },
+  ),
+  'ns-user': namespaceRequirement(
+    'user',
+    { en: 'user namespaces in the kernel', zh: '内核支持用户命名空间' },
+    { en: 'The kernel must be built with CONFIG_USER_NS.', zh: '内核编译时需要启用 CONFIG_USER_NS。' },
+  ),
+  'ns-cgroup': namespaceRequirement(
+    'cgroup',
+    { en: 'cgroup namespaces in the kernel', zh: '内核支持 cgroup 命名空间' },
+    { en: 'The kernel must be 4.6 or newer with CONFIG_CGROUPS.', zh: '内核需要 4.6 或更新版本，并启用 CONFIG_CGROUPS。' },
+  ),
+  'ns-time': namespaceRequirement(
+    'time',
+    { en: 'time namespaces in the kernel', zh: '内核支持时间命名空间' },
+    { en: 'Time namespaces came with Linux 5.6 (CONFIG_TIME_NS).', zh: '时间命名空间自 Linux 5.6 起才有（CONFIG_TIME_NS）。' },
+    {
+      en: 'Use a kernel of 5.6 or newer (Debian 12, Ubuntu 22.04 and later), or the Vagrant VM.',
+      zh: '使用 5.6 或更新的内核（Debian 12、Ubuntu 22.04 及以后），或 Vagrant 虚拟机。',
+    },
+  ),
   'userns-unprivileged': {
     what: { en: 'user namespaces for unprivileged users', zh: '允许普通用户创建用户命名空间' },
     // Read when asked: the message names the setting that forbids it here, with its value.
@@ -264,8 +296,8 @@ const TABLE = {
 export type RequirementId = keyof typeof TABLE;
 
 /** Every requirement with its id, in table order (the entries themselves: their getters are read when asked). */
-const REQUIREMENTS: readonly Requirement[] = Object.entries(TABLE).map(([id, spec]) =>
-  Object.defineProperties({ id: id as RequirementId }, Object.getOwnPropertyDescriptors(spec)) as Requirement,
+const REQUIREMENTS: readonly Requirement[] = Object.entries(TABLE).map(
+  ([id, spec]) => Object.defineProperties({ id: id as RequirementId }, Object.getOwnPropertyDescriptors(spec)) as Requirement,
 );
 
 /** Every requirement id a lab may name. */

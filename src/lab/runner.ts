@@ -91,7 +91,7 @@ export function labCgroupOf(spec: LabSpec, runId: string): string | undefined {
 
 /** Run a check until it passes or its settle time (unless `once`) is over. */
 async function verifyCheck(check: Check, session: Session, once = false): Promise<Verdict> {
-  const deadline = Date.now() + (once ? 0 : check.settle ?? 0);
+  const deadline = Date.now() + (once ? 0 : (check.settle ?? 0));
   for (;;) {
     let verdict: Verdict;
     try {

@@ -117,7 +117,7 @@ export class Session implements CheckContext {
     try {
       writeKernelFile(action.path, action.value);
     } catch (error) {
-      const code = error instanceof LabError ? error.code : errnoOf(error) ?? 'error';
+      const code = error instanceof LabError ? error.code : (errnoOf(error) ?? 'error');
       if (action.record) this.set(action.record, code);
       if (expected === 'ok') throw error;
       const stderr = `write ${action.path}: ${code}\n`;
@@ -208,7 +208,7 @@ export class Session implements CheckContext {
       await new Promise((resolve) => setTimeout(resolve, 20));
       throw commandError(`start \`${renderCommand(argv)}\``, stderr(), {
         meaning: {
-          en: 'The command ended, or did not start the process the lab needs (the namespace\'s init) within 5 s; its output says why.',
+          en: "The command ended, or did not start the process the lab needs (the namespace's init) within 5 s; its output says why.",
           zh: '命令已经退出，或没有在 5 秒内创建出实验需要的子进程（命名空间的 init 进程）；原因见它的输出。',
         },
         fix: { en: 'Run `lab doctor` to check namespace support.', zh: '运行 `lab doctor` 检查命名空间支持情况。' },

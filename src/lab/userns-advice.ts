@@ -18,30 +18,33 @@ const GENERAL = t(
 
 const ADVICE: Record<UsernsSysctl, { why: (value: number) => Text; fix: Text }> = {
   'kernel.apparmor_restrict_unprivileged_userns': {
-    why: (value) => t(
-      `Here kernel.apparmor_restrict_unprivileged_userns = ${value}: Ubuntu's AppArmor restriction (Ubuntu 23.10 and later, on by default since 24.04) gives an unprivileged program no capability in a user namespace it creates, or no namespace at all, unless an AppArmor profile grants that program \`userns\`.`,
-      `这里 kernel.apparmor_restrict_unprivileged_userns = ${value}：这是 Ubuntu 的 AppArmor 限制（Ubuntu 23.10 起提供，24.04 起默认开启）。普通程序在自己创建的用户命名空间里得不到任何能力，或者根本创建不了，除非有 AppArmor 配置文件（profile）授予该程序 \`userns\` 权限。`,
-    ),
+    why: (value) =>
+      t(
+        `Here kernel.apparmor_restrict_unprivileged_userns = ${value}: Ubuntu's AppArmor restriction (Ubuntu 23.10 and later, on by default since 24.04) gives an unprivileged program no capability in a user namespace it creates, or no namespace at all, unless an AppArmor profile grants that program \`userns\`.`,
+        `这里 kernel.apparmor_restrict_unprivileged_userns = ${value}：这是 Ubuntu 的 AppArmor 限制（Ubuntu 23.10 起提供，24.04 起默认开启）。普通程序在自己创建的用户命名空间里得不到任何能力，或者根本创建不了，除非有 AppArmor 配置文件（profile）授予该程序 \`userns\` 权限。`,
+      ),
     fix: t(
       'For the lab: `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`, which lasts until the next reboot; when you are done, put the restriction back with `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=1`. The alternative Ubuntu documents keeps the restriction and grants `userns` to one program through an AppArmor profile (a file in /etc/apparmor.d/ with a `userns,` rule, loaded with `sudo apparmor_parser -r <file>`); here that program would be unshare, which would open user namespaces to every user, so lab asks for the sysctl and reads only it.',
       '做实验时：`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`，效果持续到下次重启；做完后用 `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=1` 恢复限制。Ubuntu 文档给出的另一种做法是保留限制，用 AppArmor 配置文件只给某一个程序授予 `userns` 权限（在 /etc/apparmor.d/ 中写一个带 `userns,` 规则的文件，用 `sudo apparmor_parser -r <文件>` 加载）；在这里那个程序是 unshare，给它授权等于向所有用户开放用户命名空间，所以 lab 要求的是上面的 sysctl，也只读取这个 sysctl。',
     ),
   },
   'kernel.unprivileged_userns_clone': {
-    why: (value) => t(
-      `Here kernel.unprivileged_userns_clone = ${value}: this Debian kernel lets only root create user namespaces.`,
-      `这里 kernel.unprivileged_userns_clone = ${value}：这个 Debian 内核只允许 root 创建用户命名空间。`,
-    ),
+    why: (value) =>
+      t(
+        `Here kernel.unprivileged_userns_clone = ${value}: this Debian kernel lets only root create user namespaces.`,
+        `这里 kernel.unprivileged_userns_clone = ${value}：这个 Debian 内核只允许 root 创建用户命名空间。`,
+      ),
     fix: t(
       '`sudo sysctl kernel.unprivileged_userns_clone=1`, until the next reboot; `sudo sysctl kernel.unprivileged_userns_clone=0` puts it back.',
       '`sudo sysctl kernel.unprivileged_userns_clone=1`，效果持续到下次重启；`sudo sysctl kernel.unprivileged_userns_clone=0` 可以恢复原状。',
     ),
   },
   'user.max_user_namespaces': {
-    why: (value) => t(
-      `Here user.max_user_namespaces = ${value}: no user namespace can be created at all, not even by root.`,
-      `这里 user.max_user_namespaces = ${value}：任何用户命名空间都无法创建，root 也不行。`,
-    ),
+    why: (value) =>
+      t(
+        `Here user.max_user_namespaces = ${value}: no user namespace can be created at all, not even by root.`,
+        `这里 user.max_user_namespaces = ${value}：任何用户命名空间都无法创建，root 也不行。`,
+      ),
     fix: t(
       '`sudo sysctl user.max_user_namespaces=10000`, until the next reboot; `sudo sysctl user.max_user_namespaces=0` puts it back.',
       '`sudo sysctl user.max_user_namespaces=10000`，效果持续到下次重启；`sudo sysctl user.max_user_namespaces=0` 可以恢复原状。',

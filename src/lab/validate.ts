@@ -72,7 +72,8 @@ export function validateLab(dirName: string, spec: unknown, prose: Record<Lang, 
   if (!isObj(spec.shell) || typeof spec.shell.target !== 'string' || !Array.isArray(spec.shell.namespaces)) {
     problems.push('field "shell" must be { target, namespaces }');
   } else {
-    for (const ns of spec.shell.namespaces) if (!(NAMESPACE_TYPES as readonly string[]).includes(ns as string)) problems.push(`field "shell.namespaces": unknown namespace ${JSON.stringify(ns)}`);
+    for (const ns of spec.shell.namespaces)
+      if (!(NAMESPACE_TYPES as readonly string[]).includes(ns as string)) problems.push(`field "shell.namespaces": unknown namespace ${JSON.stringify(ns)}`);
     if (spec.shell.cgroup !== undefined && typeof spec.shell.cgroup !== 'boolean') problems.push('field "shell.cgroup" must be true or false');
   }
   if (spec.cgroup !== undefined && (typeof spec.cgroup !== 'string' || !KEBAB.test(spec.cgroup))) problems.push('field "cgroup" must be a kebab-case name');

@@ -8,7 +8,14 @@ export function eventToJson(event: LabEvent, lang: Lang): Record<string, unknown
     case 'lab-start':
       return { type: event.type, lab: event.lab.spec.id, title: event.lab.title[lang], lang: event.lang, mode: event.mode, runId: event.runId };
     case 'step-start':
-      return { type: event.type, step: event.step.spec.id, kind: event.step.spec.kind, title: event.step.prose[lang].title, index: event.index, total: event.total };
+      return {
+        type: event.type,
+        step: event.step.spec.id,
+        kind: event.step.spec.kind,
+        title: event.step.prose[lang].title,
+        index: event.index,
+        total: event.total,
+      };
     case 'task-wait':
       return { type: event.type, step: event.step.spec.id, shell: event.shell };
     case 'check':
@@ -16,7 +23,14 @@ export function eventToJson(event: LabEvent, lang: Lang): Record<string, unknown
     case 'cleanup':
       return { type: event.type, what: event.what, ok: event.ok, ...(event.label ? { label: event.label[lang] } : {}) };
     case 'error':
-      return { type: event.type, step: event.step, operation: event.error.operation, code: event.error.code, meaning: event.error.meaning[lang], fix: event.error.fix[lang] };
+      return {
+        type: event.type,
+        step: event.step,
+        operation: event.error.operation,
+        code: event.error.code,
+        meaning: event.error.meaning[lang],
+        fix: event.error.fix[lang],
+      };
     default:
       return { ...event };
   }

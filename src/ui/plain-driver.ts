@@ -59,12 +59,20 @@ export function plainDriver(lang: Lang, labId: string, signal?: AbortSignal): Dr
     async task(step, session) {
       const hints = step.prose[lang].hints;
       let shown = 0;
-      write(step.spec.kind === 'task' && step.spec.shell === 'lab' ? `  ${MSG.taskAnotherTerminal[lang]} sudo lab shell ${labId}` : `  ${MSG.taskHostTerminal[lang]}`);
+      write(
+        step.spec.kind === 'task' && step.spec.shell === 'lab'
+          ? `  ${MSG.taskAnotherTerminal[lang]} sudo lab shell ${labId}`
+          : `  ${MSG.taskHostTerminal[lang]}`,
+      );
       for (;;) {
         const answer = await ask(`\n${MSG.taskKeys[lang]} `, signal);
         if (answer === 'q') return 'quit';
         if (answer === 'h') {
-          write(shown < hints.length ? `  ${labelled(`${MSG.hint[lang]} ${shown + 1}/${hints.length}`, hints[shown++] ?? '', lang)}` : `  ${fill(MSG.noMoreHints[lang], { id: labId })}`);
+          write(
+            shown < hints.length
+              ? `  ${labelled(`${MSG.hint[lang]} ${shown + 1}/${hints.length}`, hints[shown++] ?? '', lang)}`
+              : `  ${fill(MSG.noMoreHints[lang], { id: labId })}`,
+          );
         } else if (answer === 'c') {
           if (await session.check()) return 'passed';
           write(`  ${MSG.notYet[lang]}`);

@@ -94,10 +94,10 @@ export function plainReporter(options: PlainOptions): Listener {
         break;
       }
       case 'command-end':
-      {
-        const note = exitNote(event, lang);
-        if (note !== undefined) line(event.ok ? dim(`    ${note}`) : red(`    ${note}`));
-      }
+        {
+          const note = exitNote(event, lang);
+          if (note !== undefined) line(event.ok ? dim(`    ${note}`) : red(`    ${note}`));
+        }
         break;
       case 'task-wait':
         line(`  ${labelled(MSG.taskShell[lang], bold(event.shell), lang)}`);

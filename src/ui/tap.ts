@@ -7,7 +7,7 @@ const escape = (text: string): string => text.replace(/#/g, '\\#').replace(/\n/g
 
 /** The test point of a check read before its step (`lab verify --prove-checks`). */
 const PRECHECK_TITLE: Record<Lang, string> = {
-  en: 'fails before its step, as it must (read before the step\'s commands)',
+  en: "fails before its step, as it must (read before the step's commands)",
   zh: '在它的步骤之前失败，理应如此（在该步骤的命令之前读取）',
 };
 

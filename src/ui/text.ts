@@ -49,7 +49,10 @@ export function wrapLine(text: string, width: number): string[] {
   let line = '';
   let lineWidth = 0;
   // Tokens: a run of non-space non-CJK characters, a single CJK character, or spaces.
-  const raw = text.match(/[\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffe6]|[^\s\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffe6]+|\s+/g) ?? [];
+  const raw =
+    text.match(
+      /[\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffe6]|[^\s\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffe6]+|\s+/g,
+    ) ?? [];
   for (const token of glue(raw)) {
     const space = /^\s+$/.test(token);
     const w = space ? 1 : displayWidth(token);
@@ -82,7 +85,11 @@ const WORDS = [
 export function wrapTitle(text: string, width: number): string[] {
   const greedy = wrapLine(text, width);
   if (greedy.length <= 1) return greedy;
-  const tokens = glue(text.match(/[\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffe6]|[^\s\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffe6]+|\s+/g) ?? []);
+  const tokens = glue(
+    text.match(
+      /[\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffe6]|[^\s\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffe6]+|\s+/g,
+    ) ?? [],
+  );
   const n = tokens.length;
   const offsets = tokens.reduce<number[]>((acc, t) => [...acc, acc.at(-1)! + t.length], [0]);
   const insideWord = (at: number): boolean =>

@@ -27,7 +27,9 @@ function restrictedProcSys(): string {
 /** Write a fixture lab into `dir` (a LAB_LABS_DIR): one demo step that runs `argv`, with a check that passes. */
 function writeLab(dir: string, id: string, requires: string[], argv: string[] = ['true']): void {
   mkdirSync(join(dir, id));
-  writeFileSync(join(dir, id, 'lab.js'), `// A fixture lab written by test/cli/cli.test.ts.
+  writeFileSync(
+    join(dir, id, 'lab.js'),
+    `// A fixture lab written by test/cli/cli.test.ts.
 export default {
   format: 1,
   id: ${JSON.stringify(id)},
@@ -41,8 +43,12 @@ export default {
     checks: [{ id: 'ran', title: { en: 'the step ran', zh: '步骤运行了' }, verify: () => ({ ok: true, found: 'it ran' }) }],
   }],
 };
-`);
-  writeFileSync(join(dir, id, 'en.md'), `# Fixture ${id}\n\nA fixture lab for the tests.\n\n## only: Step only\n\nWhat the step does.\n\n### Hints\n- A hint.\n`);
+`,
+  );
+  writeFileSync(
+    join(dir, id, 'en.md'),
+    `# Fixture ${id}\n\nA fixture lab for the tests.\n\n## only: Step only\n\nWhat the step does.\n\n### Hints\n- A hint.\n`,
+  );
   writeFileSync(join(dir, id, 'zh.md'), `# 测试用实验 ${id}\n\n测试用的实验。\n\n## only: 步骤 only\n\n这一步做什么。\n\n### 提示\n- 一条提示。\n`);
 }
 
@@ -129,7 +135,10 @@ t.test('lab run --yes --json: one JSON event per line, through to lab-done', { s
   const state = useTempState();
   const r = cli(['run', 'pid-namespace', '--yes', '--json'], { LAB_STATE_DIR: state });
   t.equal(r.status, 0, r.stderr);
-  const events = r.stdout.trim().split('\n').map((line) => JSON.parse(line) as { type: string; ok?: boolean });
+  const events = r.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { type: string; ok?: boolean });
   t.equal(events[0]?.type, 'lab-start');
   t.equal(events.at(-1)?.type, 'lab-done');
   t.equal(events.filter((e) => e.type === 'check' && e.ok).length, PID_CHECKS);
@@ -149,7 +158,22 @@ t.test('without root, lab run explains what is missing and how to fix it, with n
   const { BIN, cleanEnv } = await import('../helpers.js');
   // `env -u NODE_OPTIONS`: the test runner injects its own loader into every node child, which could not write
   // its records as nobody.
-  const argv = ['--reuid', '65534', '--regid', '65534', '--clear-groups', 'env', '-u', 'NODE_OPTIONS', process.execPath, BIN, 'run', 'pid-namespace', '--lang', 'zh'];
+  const argv = [
+    '--reuid',
+    '65534',
+    '--regid',
+    '65534',
+    '--clear-groups',
+    'env',
+    '-u',
+    'NODE_OPTIONS',
+    process.execPath,
+    BIN,
+    'run',
+    'pid-namespace',
+    '--lang',
+    'zh',
+  ];
   const nobody = spawnSync('setpriv', argv, { encoding: 'utf8', env: cleanEnv({ LAB_STATE_DIR: '/nonexistent-lab-state' }) });
   t.equal(nobody.status, 1);
   t.match(nobody.stderr, 'root 权限');
@@ -165,7 +189,7 @@ t.test('lab shell without a running lab says how to start one', async (t) => {
   t.match(r.stderr, 'sudo lab run pid-namespace');
 });
 
-t.test('a namespace the kernel refuses (EPERM) is explained at once, in the learner\'s language', { skip: needsRoot() }, async (t) => {
+t.test("a namespace the kernel refuses (EPERM) is explained at once, in the learner's language", { skip: needsRoot() }, async (t) => {
   const state = useTempState();
   const started = Date.now();
   const r = cli(['verify', 'fixture-eperm', '--lang', 'zh'], { ...fixtures, LAB_STATE_DIR: state });
@@ -189,7 +213,7 @@ t.test('a write action: shown as echo > file, a refusal on purpose, an unexpecte
   t.match(r.stdout, /write `\/run\/lab-fixture-write-[\w-]+\/missing\/value`: ENOENT/);
   t.match(r.stdout, 'No such file or directory');
   t.notMatch(r.stdout + r.stderr, /\n\s+at /, 'no stack trace');
-  t.same(hostSnapshot(state), before, 'the lab\'s /run directory was removed');
+  t.same(hostSnapshot(state), before, "the lab's /run directory was removed");
 });
 
 t.test('lab verify --tap, a lab whose requirement is unmet: a plan and a SKIP point with the reason, exit 1', async (t) => {
@@ -222,13 +246,25 @@ t.test('lab verify --all: every skipped lab named with its reason, in TAP and at
   const { results, points } = await parseTap(r.stdout);
   t.ok(results.ok);
   t.same([results.plan.start, results.plan.end], [1, 3]);
-  t.ok(points.find((p) => p.name === 'fixture-pass' && p.ok && !p.skip), 'the lab that can run ran and passed');
-  t.same(results.skips.map((s) => [s.name, s.skip]), [['fixture-unmet-a', USERNS_REASON], ['fixture-unmet-b', USERNS_REASON]]);
+  t.ok(
+    points.find((p) => p.name === 'fixture-pass' && p.ok && !p.skip),
+    'the lab that can run ran and passed',
+  );
+  t.same(
+    results.skips.map((s) => [s.name, s.skip]),
+    [
+      ['fixture-unmet-a', USERNS_REASON],
+      ['fixture-unmet-b', USERNS_REASON],
+    ],
+  );
   for (const s of results.skips) t.match(s.diag?.message, 'kernel.apparmor_restrict_unprivileged_userns = 1', `${s.name}: why`);
 
   const plain = cli(['verify', '--all'], env);
   t.equal(plain.status, 0);
-  t.match(plain.stdout, /3 labs: 1 passed, 0 failed, 2 skipped\n  skipped: fixture-unmet-a \(missing: user namespaces for unprivileged users\)\n  skipped: fixture-unmet-b \(missing: user namespaces for unprivileged users\)\n$/);
+  t.match(
+    plain.stdout,
+    /3 labs: 1 passed, 0 failed, 2 skipped\n  skipped: fixture-unmet-a \(missing: user namespaces for unprivileged users\)\n  skipped: fixture-unmet-b \(missing: user namespaces for unprivileged users\)\n$/,
+  );
 });
 
 t.test('a command that fails mid-lab: the tail of its output in the TAP diagnostic, the whole above the error in text', { skip: needsRoot() }, async (t) => {
@@ -244,15 +280,18 @@ t.test('a command that fails mid-lab: the tail of its output in the TAP diagnost
   t.ok(error, 'the error is a failing point');
   t.match(error?.name, 'command-failed');
   const tail = [...Array.from({ length: 19 }, (_, i) => `line ${i + 7}`), 'boom: out of luck'].join('\n');
-  t.equal(error?.diag?.output, tail, 'its diagnostic holds the last 20 lines of the command\'s output');
+  t.equal(error?.diag?.output, tail, "its diagnostic holds the last 20 lines of the command's output");
   t.equal(error?.diag?.message, 'The command failed; its output says why.');
 
   const plain = cli(['verify', 'fixture-boom'], env);
   t.equal(plain.status, 1);
-  t.match(plain.stdout, /    line 1\n[^]*    line 25\n    boom: out of luck\n    \(exit status 3\)\n  ✗ run `sh -c [^\n]*`: command-failed \(failed\)\n    The command failed; its output says why\./);
+  t.match(
+    plain.stdout,
+    /    line 1\n[^]*    line 25\n    boom: out of luck\n    \(exit status 3\)\n  ✗ run `sh -c [^\n]*`: command-failed \(failed\)\n    The command failed; its output says why\./,
+  );
 });
 
-t.test('lab verify user-namespace under Ubuntu\'s AppArmor restriction stops before its first step, says why and how to fix it', async (t) => {
+t.test("lab verify user-namespace under Ubuntu's AppArmor restriction stops before its first step, says why and how to fix it", async (t) => {
   const state = scratch('state-');
   const before = hostSnapshot(state);
   const env = { LAB_PROC_SYS: restrictedProcSys(), LAB_STATE_DIR: state };

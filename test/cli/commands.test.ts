@@ -11,7 +11,7 @@ const LANGS: Lang[] = ['en', 'zh'];
 /** A text matched as it is inside a regular expression. */
 const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-t.test('lab --help lists every command with its summary, the authors\' commands apart', async (t) => {
+t.test("lab --help lists every command with its summary, the authors' commands apart", async (t) => {
   for (const lang of LANGS) {
     const r = cli(['--help', '--lang', lang]);
     t.equal(r.status, 0);
@@ -34,7 +34,7 @@ t.test('every row runs a module with run() and help in both languages', async (t
   }
 });
 
-t.test('each command\'s --help has the usage line the table gives it', async (t) => {
+t.test("each command's --help has the usage line the table gives it", async (t) => {
   for (const command of COMMANDS) {
     const module = await command.load();
     for (const lang of LANGS) {

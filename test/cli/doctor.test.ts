@@ -46,14 +46,22 @@ t.before(() => {
 t.test('doctor --json states kernel facts that the kernel confirms', async (t) => {
   const { status, report } = doctor([]);
   t.equal(status, report.ok ? 0 : 1, 'exit status follows ok');
-  t.equal(report.ok, report.labs.every((lab) => lab.ready), 'ok means every lab is ready');
+  t.equal(
+    report.ok,
+    report.labs.every((lab) => lab.ready),
+    'ok means every lab is ready',
+  );
   t.equal(report.root, process.getuid?.() === 0);
   t.equal(report.kernel, release());
 
   const version = spawnSync('unshare', ['--version'], { encoding: 'utf8' });
   t.equal(report.utilLinux, /util-linux\s+(\S+)/.exec(version.stdout ?? '')?.[1] ?? null, 'util-linux version as unshare says');
 
-  t.same(report.namespaces.map((probe) => probe.type), NAMESPACE_TYPES, 'every namespace type probed');
+  t.same(
+    report.namespaces.map((probe) => probe.type),
+    NAMESPACE_TYPES,
+    'every namespace type probed',
+  );
   for (const probe of report.namespaces) {
     // Run the very command doctor ran: the kernel's answer must be the same.
     const again = spawnSync(probe.argv[0]!, probe.argv.slice(1), { encoding: 'utf8', timeout: 5_000 });
@@ -65,7 +73,7 @@ t.test('doctor --json states kernel facts that the kernel confirms', async (t) =
   t.equal(report.cgroup.mode, layout.mode, 'cgroup mode as parseCgroupMounts says');
   t.equal(report.cgroup.v2Path, layout.v2Path ?? null);
   t.same(report.cgroup.v1Controllers, layout.v1Controllers);
-  t.same(report.cgroup.v2Controllers, layout.v2Path ? readV2Controllers(layout.v2Path) ?? null : null, 'v2 controllers from cgroup.controllers');
+  t.same(report.cgroup.v2Controllers, layout.v2Path ? (readV2Controllers(layout.v2Path) ?? null) : null, 'v2 controllers from cgroup.controllers');
   const v2Ready = ['memory', 'cpu', 'pids', 'io'].every((c) => report.cgroup.v2Controllers?.includes(c));
   const v2Finding = report.findings.find((f) => f.id === 'cgroup-v2');
   t.equal(v2Finding?.status, v2Ready ? 'ok' : 'missing', 'cgroup v2 labs: ready exactly when memory, cpu, pids, io are on v2');
@@ -98,8 +106,15 @@ t.test('--lang zh: findings and text in Chinese, the same facts', async (t) => {
   const { status, report } = doctor(['--lang', 'zh']);
   t.equal(report.lang, 'zh');
   t.equal(status, report.ok ? 0 : 1);
-  t.same(report.namespaces.map((p) => p.ok), en.namespaces.map((p) => p.ok), 'the same kernel facts');
-  t.ok(report.findings.some((f) => CJK.test(f.text)), 'findings in Chinese');
+  t.same(
+    report.namespaces.map((p) => p.ok),
+    en.namespaces.map((p) => p.ok),
+    'the same kernel facts',
+  );
+  t.ok(
+    report.findings.some((f) => CJK.test(f.text)),
+    'findings in Chinese',
+  );
   const text = cli(['doctor', '--lang', 'zh']);
   t.equal(text.status, status, 'text and JSON agree on the exit status');
   t.match(text.stdout, /命名空间（namespace）/, 'the glossary term with its English the first time');
@@ -118,7 +133,10 @@ t.test('exit status: 1 when a lab cannot be loaded, 0 when every lab is ready', 
   cpSync(join(FIXTURES, 'fixture-pass'), join(dir, 'fixture-pass'), { recursive: true });
   const good = doctor([], { LAB_LABS_DIR: dir });
   t.equal(good.status, 0, 'the only lab needs linux, which this host is');
-  t.same(good.report.labs.map((lab) => lab.ready), [true]);
+  t.same(
+    good.report.labs.map((lab) => lab.ready),
+    [true],
+  );
 });
 
 t.test('usage: arguments are refused, --help prints help', async (t) => {
@@ -131,21 +149,37 @@ t.test('usage: arguments are refused, --help prints help', async (t) => {
 
 t.test('findingsOf: a host without root and an old kernel, explained in both languages', async (t) => {
   const probe = (type: NamespaceProbe['type'], stderr: string): NamespaceProbe => ({
-    type, argv: ['unshare', `--${type}`, 'true'], ok: false, failure: classifyUnshareFailure(1, stderr), message: stderr,
+    type,
+    argv: ['unshare', `--${type}`, 'true'],
+    ok: false,
+    failure: classifyUnshareFailure(1, stderr),
+    message: stderr,
   });
   const facts: HostFacts = {
-    uid: 1000, root: false, kernel: '5.4.0', utilLinux: '2.34',
+    uid: 1000,
+    root: false,
+    kernel: '5.4.0',
+    utilLinux: '2.34',
     namespaces: [
       probe('uts', 'unshare: unshare failed: Operation not permitted'),
-      probe('time', 'unshare: unrecognized option \'--time\''),
+      probe('time', "unshare: unrecognized option '--time'"),
       { type: 'user', argv: ['unshare', '--user', 'true'], ok: true },
     ],
-    userns: [{ name: 'kernel.apparmor_restrict_unprivileged_userns', value: 1 }, { name: 'user.max_user_namespaces', value: 15000 }],
+    userns: [
+      { name: 'kernel.apparmor_restrict_unprivileged_userns', value: 1 },
+      { name: 'user.max_user_namespaces', value: 15000 },
+    ],
     cgroup: { mode: 'legacy', v1Controllers: ['cpu', 'memory', 'pids'], v1Named: ['systemd'], v2Controllers: undefined },
     init: { pid1: 'systemd', systemdBooted: true, systemdRun: true, manager: 'systemd' },
     delegation: undefined,
-    overlayfs: undefined, busybox: undefined, qemu: undefined, kvm: { present: false, usable: false },
-    requirements: [{ id: 'root', met: false }, { id: 'linux', met: true }],
+    overlayfs: undefined,
+    busybox: undefined,
+    qemu: undefined,
+    kvm: { present: false, usable: false },
+    requirements: [
+      { id: 'root', met: false },
+      { id: 'linux', met: true },
+    ],
     labs: [
       { id: 'demo', ready: false, requires: ['linux', 'root'], unmet: ['root'] },
       { id: 'userns-demo', ready: false, requires: ['userns-unprivileged'], unmet: ['userns-unprivileged'] },
@@ -158,7 +192,7 @@ t.test('findingsOf: a host without root and an old kernel, explained in both lan
   t.match(byId('ns-uts')?.why?.en, /EPERM/);
   t.match(byId('ns-time')?.why?.en, /util-linux 2\.36/);
   t.equal(byId('ns-user')?.status, 'ok');
-  t.equal(byId('userns-unprivileged')?.status, 'missing', 'Ubuntu\'s AppArmor restriction blocks the user-namespace lab');
+  t.equal(byId('userns-unprivileged')?.status, 'missing', "Ubuntu's AppArmor restriction blocks the user-namespace lab");
   t.match(byId('userns-unprivileged')?.text.en, 'kernel.apparmor_restrict_unprivileged_userns = 1, user.max_user_namespaces = 15000');
   t.same(byId('userns-unprivileged')?.neededBy, ['userns-demo']);
   t.match(byId('cgroup-v2')?.text.en, /memory, cpu, pids live on cgroup v1/);
@@ -171,7 +205,7 @@ t.test('findingsOf: a host without root and an old kernel, explained in both lan
   }
 });
 
-t.test('doctor --json with a fake /proc/sys (LAB_PROC_SYS): Ubuntu\'s restriction of user namespaces on, off, absent', async (t) => {
+t.test("doctor --json with a fake /proc/sys (LAB_PROC_SYS): Ubuntu's restriction of user namespaces on, off, absent", async (t) => {
   const root = tempDir('lab-test-proc-sys-');
   mkdirSync(join(root, 'kernel'));
   const file = join(root, 'kernel', 'apparmor_restrict_unprivileged_userns');
@@ -188,7 +222,10 @@ t.test('doctor --json with a fake /proc/sys (LAB_PROC_SYS): Ubuntu\'s restrictio
   t.same(userLab(on)?.unmet.includes('userns-unprivileged'), true, 'and cannot run');
   t.equal(on.ok, false);
   const text = cli(['doctor'], { LAB_PROC_SYS: root }).stdout;
-  t.match(text, /✗ unprivileged user namespaces: forbidden by kernel\.apparmor_restrict_unprivileged_userns \(kernel\.apparmor_restrict_unprivileged_userns = 1\) \(needed by: [^)]*user-namespace/);
+  t.match(
+    text,
+    /✗ unprivileged user namespaces: forbidden by kernel\.apparmor_restrict_unprivileged_userns \(kernel\.apparmor_restrict_unprivileged_userns = 1\) \(needed by: [^)]*user-namespace/,
+  );
   t.match(cli(['doctor', '--lang', 'zh'], { LAB_PROC_SYS: root }).stdout, /✗ 普通用户的用户命名空间：被 kernel\.apparmor_restrict_unprivileged_userns 禁止/);
 
   writeFileSync(file, '0\n');

@@ -51,8 +51,14 @@ t.test('a learner runs pid-namespace from start to end', { skip }, async (t) => 
   // Task 1, in the host shell the lab opens: find init's host PID with lsns and join its namespaces.
   term.keys('Enter');
   t.ok(await term.waitText('[host]'), 'a host shell opened');
-  term.keys("nsenter --target $(lsns --noheadings --type pid --output PID,COMMAND | awk '$2 == \"sleep\" && $3 == \"infinity\" {print $1}') --pid --mount -- sleep 777 &", 'Enter');
-  t.ok(await waitFor(() => pidsInNamespace('pid', labNs!).some((p) => cmdline(p)?.join(' ') === 'sleep 777'), 10_000), 'the learner\'s sleep 777 runs in the lab\'s PID namespace');
+  term.keys(
+    'nsenter --target $(lsns --noheadings --type pid --output PID,COMMAND | awk \'$2 == "sleep" && $3 == "infinity" {print $1}\') --pid --mount -- sleep 777 &',
+    'Enter',
+  );
+  t.ok(
+    await waitFor(() => pidsInNamespace('pid', labNs!).some((p) => cmdline(p)?.join(' ') === 'sleep 777'), 10_000),
+    "the learner's sleep 777 runs in the lab's PID namespace",
+  );
   term.keys('exit', 'Enter');
   t.ok(await term.waitText('[Enter] open the shell', 2), 'back at the task prompt');
   term.keys('c', 'Enter');
@@ -73,8 +79,11 @@ t.test('a learner runs pid-namespace from start to end', { skip }, async (t) => 
     timeout: 20_000,
   });
   t.equal(shell.status, 0, 'lab shell ran and exited');
-  t.match(shell.stdout, `pid:[${labNs}]`, 'the lab shell was inside the lab\'s PID namespace');
-  t.ok(pidsInNamespace('pid', labNs!).some((p) => p !== init && ppid(p) === init), 'the orphan was adopted by init');
+  t.match(shell.stdout, `pid:[${labNs}]`, "the lab shell was inside the lab's PID namespace");
+  t.ok(
+    pidsInNamespace('pid', labNs!).some((p) => p !== init && ppid(p) === init),
+    'the orphan was adopted by init',
+  );
   term.keys('c', 'Enter');
   t.ok(await term.waitText('[Enter] next step', 7), 'the second check passed');
   term.keys('Enter');

@@ -28,10 +28,14 @@ function linkSrc(to: 'src' | 'dist/src'): void {
 /** The type errors in lab.ts under the project's own compiler options (tsconfig.json). */
 function typeErrors(): string[] {
   linkSrc('src');
-  const config = ts.getParsedCommandLineOfConfigFile(join(ROOT, 'tsconfig.json'), {}, {
-    ...ts.sys,
-    onUnRecoverableConfigFileDiagnostic: (d) => t.fail(ts.flattenDiagnosticMessageText(d.messageText, '\n')),
-  });
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(ROOT, 'tsconfig.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => t.fail(ts.flattenDiagnosticMessageText(d.messageText, '\n')),
+    },
+  );
   const options = { ...config!.options, noEmit: true, rootDir: undefined, outDir: undefined };
   const program = ts.createProgram([labFile], options);
   // Only lab.ts's own: the sources are the build's to check.
@@ -63,7 +67,7 @@ t.test('lab new writes lab.ts, en.md and zh.md, and says what to do next', async
   t.match(readFileSync(labFile, 'utf8'), 'order: 1,', 'first in a directory with no other lab');
 });
 
-t.test('the skeleton type-checks under the project\'s compiler options', async (t) => {
+t.test("the skeleton type-checks under the project's compiler options", async (t) => {
   t.same(typeErrors(), []);
   const skeleton = readFileSync(labFile, 'utf8');
   writeFileSync(labFile, skeleton.replace('format: 1,', "format: 'one',"));
@@ -83,7 +87,7 @@ t.test('it loads and validates, with one demo step of one action and one check, 
   const en = readFileSync(join(labs, ID, 'en.md'), 'utf8');
   const zh = readFileSync(join(labs, ID, 'zh.md'), 'utf8');
   t.same(proseDifferences(en, zh), [], 'en.md and zh.md quote the same commands and have as many hints');
-  t.same(firstUseProblems(zh), [], 'zh.md follows the glossary\'s first-use rule');
+  t.same(firstUseProblems(zh), [], "zh.md follows the glossary's first-use rule");
 });
 
 t.test('lab verify on it: the check fails until the step is written, exit 1', { skip: needsRoot() }, async (t) => {

@@ -19,7 +19,7 @@ t.test('requireV2Controllers on layouts (no host access)', async (t) => {
 const layout = readCgroupLayout();
 const hybridRoot =
   process.getuid?.() !== 0
-    ? 'needs root (to read this host\'s cgroup v2 root as the harness does)'
+    ? "needs root (to read this host's cgroup v2 root as the harness does)"
     : layout.mode !== 'hybrid' || readV2Controllers(layout.v2Path ?? '')?.includes('memory')
       ? `needs a hybrid host whose cgroup v2 lacks memory (this one is ${layout.mode})`
       : false;

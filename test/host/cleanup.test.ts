@@ -45,9 +45,15 @@ t.test('a System V queue, named by id and key together', { skip: needsRoot() }, 
   const made = readSysvipc('msg').find((o) => !before.has(o.id))!;
   t.ok(made);
   t.equal(await removeResource({ kind: 'sysv', type: 'msg', id: made.id, key: made.key + 1 }), true, 'another key: not ours, nothing done');
-  t.ok(readSysvipc('msg').some((o) => o.id === made.id), 'still there');
+  t.ok(
+    readSysvipc('msg').some((o) => o.id === made.id),
+    'still there',
+  );
   t.equal(await removeResource({ kind: 'sysv', type: 'msg', id: made.id, key: made.key }), true);
-  t.notOk(readSysvipc('msg').some((o) => o.id === made.id), 'removed');
+  t.notOk(
+    readSysvipc('msg').some((o) => o.id === made.id),
+    'removed',
+  );
 });
 
 const v2 = readCgroupLayout().v2Path;

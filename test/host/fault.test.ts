@@ -18,7 +18,17 @@ t.test('kill -9 while a learner is at a task, then lab clean', { skip: needsRoot
   const before = hostSnapshot(state);
   const session = `lab-test-fault-${process.pid}`;
   t.teardown(() => void tmux('kill-session', '-t', session));
-  tmux('new-session', '-d', '-s', session, '-x', '150', '-y', '50', `env LAB_STATE_DIR=${state} LANG=C.UTF-8 ${process.execPath} ${BIN} run pid-namespace --lang en --plain`);
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '150',
+    '-y',
+    '50',
+    `env LAB_STATE_DIR=${state} LANG=C.UTF-8 ${process.execPath} ${BIN} run pid-namespace --lang en --plain`,
+  );
   const screen = (): string => tmux('capture-pane', '-p', '-t', session, '-S', '-200');
   // Step through the demo steps as a learner would, up to the first task.
   for (let step = 0; step < 3; step++) {
@@ -31,8 +41,8 @@ t.test('kill -9 while a learner is at a task, then lab clean', { skip: needsRoot
   const run = replay(parseJournal(readFileSync(join(state, 'runs', file!), 'utf8')))!;
   const init = run.live.find((l) => l.resource.kind === 'process' && l.resource.name === 'init')?.resource;
   const initPid = init?.kind === 'process' ? init.target! : 0;
-  t.ok(isAlive(initPid), 'the lab\'s init runs');
-  t.ok(markedPids(run.runId).length >= 3, 'the lab\'s processes carry its marker');
+  t.ok(isAlive(initPid), "the lab's init runs");
+  t.ok(markedPids(run.runId).length >= 3, "the lab's processes carry its marker");
 
   process.kill(run.owner, 'SIGKILL');
   t.ok(await waitFor(() => !isAlive(run.owner), 5000), 'the harness is dead');

@@ -17,7 +17,10 @@ t.test('replay: created resources are live until removed, newest last', async (t
     { t: 'intent', id: 3, resource: { kind: 'process', name: 'b', argv: ['b'] } },
     { t: 'removed', id: 2 },
   ]);
-  t.same(state?.live.map((l) => l.id), [1, 3]);
+  t.same(
+    state?.live.map((l) => l.id),
+    [1, 3],
+  );
   t.same(state?.live[0]?.resource, { kind: 'process', name: 'init', argv: ['sleep'], pid: 10, start: 5 });
   t.equal(state?.step, 'two');
 });
@@ -45,7 +48,10 @@ t.test('a journal on disk: written before creation, found with its live owner, d
   const [run] = findRuns();
   t.equal(run?.lab, 'demo-lab');
   t.ok(run?.ownerAlive, 'this process owns it and is alive');
-  t.same(run?.live.map((l) => l.id), [id]);
+  t.same(
+    run?.live.map((l) => l.id),
+    [id],
+  );
   t.match(readFileSync(journalPath(journal.runId), 'utf8'), /"t":"intent"/);
   journal.removed(id);
   journal.finish();

@@ -102,7 +102,11 @@ t.test('another process removes a container through the executor (its future rm)
   t.equal(removed.status, 0, removed.stderr);
   const report = JSON.parse(removed.stdout) as { kind: string; id: string; removed: { kind: string }[]; failed: unknown[] };
   t.same({ kind: report.kind, id: report.id, failed: report.failed }, { kind: 'container', id, failed: [] });
-  t.same(report.removed.map((r) => r.kind), ['process', 'path'], 'newest first: the init, then the directory');
+  t.same(
+    report.removed.map((r) => r.kind),
+    ['process', 'path'],
+    'newest first: the init, then the directory',
+  );
   t.ok(await waitFor(() => !isAlive(init), 3000), 'its init is killed');
   t.notOk(existsSync(dir), 'its directory is removed');
   t.notOk(existsSync(journalPath(id)), 'its journal is gone');
@@ -129,7 +133,7 @@ t.test('a resource already there, or not named lab-, is refused before anything 
   t.same((await owned.removeAll()).removed, []);
 });
 
-t.test('replay: the owner head, and a hold that hands the owner\'s life to a journaled process', async (t) => {
+t.test("replay: the owner head, and a hold that hands the owner's life to a journaled process", async (t) => {
   const state = replay([
     { t: 'owner', kind: 'container', id: 'lab-web', pid: 10, start: 1, at: '' },
     { t: 'intent', id: 1, resource: { kind: 'process', name: 'init', argv: ['sleep'] } },
@@ -145,7 +149,10 @@ t.test('replay: the owner head, and a hold that hands the owner\'s life to a jou
   ]);
   t.same(later?.holder, { pid: 21, start: 3 }, 'then the process the name stands for');
   const run = replay([{ t: 'owner', kind: 'run', id: 'lab-x-1-a', lab: 'x', pid: 10, start: 1, at: '' }]);
-  t.same({ kind: run?.kind, runId: run?.runId, lab: run?.lab, owner: run?.owner, holder: run?.holder }, { kind: 'run', runId: 'lab-x-1-a', lab: 'x', owner: 10, holder: { pid: 10, start: 1 } });
+  t.same(
+    { kind: run?.kind, runId: run?.runId, lab: run?.lab, owner: run?.owner, holder: run?.holder },
+    { kind: 'run', runId: 'lab-x-1-a', lab: 'x', owner: 10, holder: { pid: 10, start: 1 } },
+  );
 });
 
 t.test('a journal written before owners (head `t: run`) is still read and cleaned', async (t) => {

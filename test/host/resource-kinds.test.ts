@@ -11,7 +11,14 @@ import { readMountinfo } from '../../src/kernel/mountinfo.js';
 import { isAlive, startTime } from '../../src/kernel/proc.js';
 import type { Resource, ResourceKind, ResourceOf } from '../../src/host/resource.js';
 import {
-  DECLARABLE_KINDS, RESOURCE_KINDS, describeResource, foreignNames, opsOf, removeResource, resourceExists, type KindOps,
+  DECLARABLE_KINDS,
+  RESOURCE_KINDS,
+  describeResource,
+  foreignNames,
+  opsOf,
+  removeResource,
+  resourceExists,
+  type KindOps,
 } from '../../src/host/resource-kinds.js';
 import { needsRoot, tempDir } from '../helpers.js';
 import type { Test } from 'tap';
@@ -21,7 +28,15 @@ const suffix = `${process.pid}`;
 
 /** Every kind, written out: the compiler refuses this object if a kind is missing or unknown. */
 const EVERY_KIND: Record<ResourceKind, true> = {
-  process: true, path: true, link: true, netns: true, cgroup: true, scope: true, loop: true, sysv: true, mount: true,
+  process: true,
+  path: true,
+  link: true,
+  netns: true,
+  cgroup: true,
+  scope: true,
+  loop: true,
+  sysv: true,
+  mount: true,
 };
 
 // An entry without one of its operations does not compile (tsc -p tsconfig.test.json proves it).
@@ -49,7 +64,11 @@ t.test('the table has one entry per kind, each with every operation', async (t) 
     for (const op of ['what', 'describe', 'exists', 'remove'] as const) t.type(ops[op], 'function', `${kind}.${op}`);
     t.ok(Array.isArray(ops.named), `${kind}.named`);
   }
-  t.same(DECLARABLE_KINDS, Object.keys(RESOURCE_KINDS).filter((kind) => kind !== 'process'), 'a lab declares every kind but a process');
+  t.same(
+    DECLARABLE_KINDS,
+    Object.keys(RESOURCE_KINDS).filter((kind) => kind !== 'process'),
+    'a lab declares every kind but a process',
+  );
 });
 
 t.test('names: every naming field must carry the lab- prefix; a System V object has none to check', async (t) => {

@@ -37,6 +37,12 @@ t.test('with / mounted shared, no lab adds or removes a mount', { skip: needsRoo
     t.equal(readFileSync(join(dir, `${id}.rc`), 'utf8').trim(), '0', `${id} passed`);
     t.same(mountFingerprint(read(`${id}.after`)), mountFingerprint(read('before')), `${id} added or removed no mount`);
   }
-  t.ok(read('control').some((m) => m.source === 'lab-leak-probe'), 'control: a non-private namespace does leak back');
-  t.notOk(readMountinfo('self')?.some((m) => m.source === 'lab-leak-probe'), 'the real host never saw any of it');
+  t.ok(
+    read('control').some((m) => m.source === 'lab-leak-probe'),
+    'control: a non-private namespace does leak back',
+  );
+  t.notOk(
+    readMountinfo('self')?.some((m) => m.source === 'lab-leak-probe'),
+    'the real host never saw any of it',
+  );
 });

@@ -91,11 +91,15 @@ t.test('readV2Controllers: undefined for a directory without cgroup.controllers'
 
 /** /proc/cgroups: each controller the kernel has, and its v1 hierarchy id (0 when on v2 or unattached). */
 function procCgroups(): Map<string, number> {
-  const rows = readFileSync('/proc/cgroups', 'utf8').split('\n').filter((line) => line && !line.startsWith('#'));
-  return new Map(rows.map((line) => {
-    const [name, hierarchy, , enabled] = line.split(/\s+/);
-    return [name!, enabled === '1' ? Number(hierarchy) : -1] as [string, number];
-  }));
+  const rows = readFileSync('/proc/cgroups', 'utf8')
+    .split('\n')
+    .filter((line) => line && !line.startsWith('#'));
+  return new Map(
+    rows.map((line) => {
+      const [name, hierarchy, , enabled] = line.split(/\s+/);
+      return [name!, enabled === '1' ? Number(hierarchy) : -1] as [string, number];
+    }),
+  );
 }
 
 t.test('this host: the parse agrees with the kernel', { skip: existsSync('/proc/cgroups') ? false : 'needs /proc/cgroups (Linux)' }, async (t) => {
@@ -112,7 +116,10 @@ t.test('this host: the parse agrees with the kernel', { skip: existsSync('/proc/
 
   // The kernel says which controllers sit on a v1 hierarchy: a non-zero hierarchy id in /proc/cgroups.
   const kernel = procCgroups();
-  const onV1 = [...kernel].filter(([, hierarchy]) => hierarchy > 0).map(([name]) => name).sort();
+  const onV1 = [...kernel]
+    .filter(([, hierarchy]) => hierarchy > 0)
+    .map(([name]) => name)
+    .sort();
   t.same([...layout.v1Controllers].sort(), onV1, 'v1 controllers = those with a v1 hierarchy id in /proc/cgroups');
 
   if (layout.v2Path !== undefined) {

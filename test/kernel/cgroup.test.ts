@@ -75,9 +75,11 @@ t.test('enablePlan writes subtree_control from the root down to the parent of th
     { path: '/sys/fs/cgroup/cgroup.subtree_control', value: '+memory +pids' },
     { path: '/sys/fs/cgroup/lab-3/cgroup.subtree_control', value: '+memory +pids' },
   ]);
-  t.same(enablePlan('/sys/fs/cgroup/unified', '/sys/fs/cgroup/unified/lab-3', ['cpu']), [
-    { path: '/sys/fs/cgroup/unified/cgroup.subtree_control', value: '+cpu' },
-  ], 'a direct child: only the root enables');
+  t.same(
+    enablePlan('/sys/fs/cgroup/unified', '/sys/fs/cgroup/unified/lab-3', ['cpu']),
+    [{ path: '/sys/fs/cgroup/unified/cgroup.subtree_control', value: '+cpu' }],
+    'a direct child: only the root enables',
+  );
   t.same(enablePlan('/sys/fs/cgroup', '/sys/fs/cgroup', ['cpu']), [], 'the root itself: nothing above it');
   t.same(enablePlan('/sys/fs/cgroup', '/sys/fs/cgroup/lab-3/leaf', []), [], 'no controllers: no writes');
   t.throws(() => enablePlan('/sys/fs/cgroup', '/tmp/lab-3', ['cpu']), RangeError, 'a path outside the hierarchy');

@@ -32,7 +32,10 @@ const IP_LINK = JSON.stringify([
 t.test('a new namespace with fallback tunnels: lo plus tunnels, all down, nothing else', async (t) => {
   const sorted = sortNewNamespaceLinks(parseNetDev(NET_DEV), parseIpJson(IP_LINK));
   t.equal(sorted.lo?.ifname, 'lo');
-  t.same(sorted.fallback.map((l) => l.ifname), ['tunl0', 'gre0', 'gretap0', 'erspan0', 'sit0']);
+  t.same(
+    sorted.fallback.map((l) => l.ifname),
+    ['tunl0', 'gre0', 'gretap0', 'erspan0', 'sit0'],
+  );
   t.same(sorted.other, []);
   t.ok(onlyLoAndFallback(sorted, 'down'), 'accepted with lo down');
   t.notOk(onlyLoAndFallback(sorted, 'up'), 'refused where lo must be up');

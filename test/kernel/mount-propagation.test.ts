@@ -1,14 +1,6 @@
 import t from 'tap';
 import { parseMountinfo } from '../../src/kernel/mountinfo.js';
-import {
-  describeMount,
-  masterOf,
-  mountAt,
-  mountsFrom,
-  peerGroupOf,
-  propagationLink,
-  propagationTags,
-} from '../../src/kernel/mount-propagation.js';
+import { describeMount, masterOf, mountAt, mountsFrom, peerGroupOf, propagationLink, propagationTags } from '../../src/kernel/mount-propagation.js';
 
 // Namespace A and namespace B, as the kernel listed them in a run of the mount-namespace lab.
 const A = parseMountinfo(`44 30 254:0 / / rw,relatime - ext4 /dev/vda rw
@@ -43,7 +35,11 @@ t.test('finds the mount a path shows, the topmost when mounts are stacked', asyn
 `);
   t.equal(mountAt(stacked, '/mnt')?.source, 'lab-mnt', 'the tmpfs mounted over /mnt hides the disk');
   t.equal(mountAt(stacked, '/nowhere'), undefined);
-  t.same(mountsFrom(A, 'lab-mnt').map((m) => m.mountPoint), ['/mnt', '/mnt/shared', '/mnt/private'], 'bind mounts keep their source');
+  t.same(
+    mountsFrom(A, 'lab-mnt').map((m) => m.mountPoint),
+    ['/mnt', '/mnt/shared', '/mnt/private'],
+    'bind mounts keep their source',
+  );
   t.same(mountsFrom(A, 'lab-task'), []);
 });
 

@@ -36,7 +36,7 @@ t.test('tells each propagation type from the optional fields', async (t) => {
   t.equal(byPoint.get('/unbind'), 'unbindable');
 });
 
-t.test('reads this process\'s real mount table, with / in it', async (t) => {
+t.test("reads this process's real mount table, with / in it", async (t) => {
   const mounts = readMountinfo('self');
   t.ok(mounts && mounts.some((m) => m.mountPoint === '/'), 'the kernel lists a root mount');
   t.equal(readMountinfo(2 ** 22 + 7), undefined, 'a missing process has no mount table');

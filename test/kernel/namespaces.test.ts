@@ -3,13 +3,29 @@ import { dieWithHarness, nsenterArgv, unshareArgv } from '../../src/kernel/names
 
 t.test('unshare: a PID namespace forks, kills its child with it, and a mount namespace is made private', async (t) => {
   t.same(unshareArgv({ namespaces: ['pid', 'mnt'] }, ['sleep', 'infinity']), [
-    'unshare', '--pid', '--mount', '--fork', '--kill-child', '--propagation', 'private', 'sleep', 'infinity',
+    'unshare',
+    '--pid',
+    '--mount',
+    '--fork',
+    '--kill-child',
+    '--propagation',
+    'private',
+    'sleep',
+    'infinity',
   ]);
 });
 
 t.test('unshare: --mount-proc implies a private mount namespace', async (t) => {
   t.same(unshareArgv({ namespaces: ['pid'], mountProc: true }, ['sh']), [
-    'unshare', '--pid', '--mount', '--fork', '--kill-child', '--propagation', 'private', '--mount-proc', 'sh',
+    'unshare',
+    '--pid',
+    '--mount',
+    '--fork',
+    '--kill-child',
+    '--propagation',
+    'private',
+    '--mount-proc',
+    'sh',
   ]);
 });
 

@@ -1,13 +1,5 @@
 import t from 'tap';
-import {
-  addAddressArgv,
-  linkUpArgv,
-  listenersArgv,
-  pingArgv,
-  replyServerArgv,
-  tcpClientArgv,
-  vethArgv,
-} from '../../src/kernel/net-commands.js';
+import { addAddressArgv, linkUpArgv, listenersArgv, pingArgv, replyServerArgv, tcpClientArgv, vethArgv } from '../../src/kernel/net-commands.js';
 
 t.test('builders: the commands shown to the learner', async (t) => {
   t.same(vethArgv('lab-veth0', 'lab-veth1'), ['ip', 'link', 'add', 'lab-veth0', 'type', 'veth', 'peer', 'name', 'lab-veth1']);

@@ -46,7 +46,10 @@ t.test('/proc/net/tcp and tcp6: addresses, ports, states, inodes', async (t) => 
    0: 00000000000000000000000000000000:6DB0 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 99 1 0000000000000000 100 0 0 10 0
    1: 00000000000000000000000001000000:0016 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 98 1 0000000000000000 100 0 0 10 0
 `;
-  t.same(parseTcp(v6, 6).map((s) => `${s.address} ${s.port}`), [':: 28080', '::1 22']);
+  t.same(
+    parseTcp(v6, 6).map((s) => `${s.address} ${s.port}`),
+    [':: 28080', '::1 22'],
+  );
   t.equal(hexToIPv4('026433C6'), '198.51.100.2', 'one little-endian word');
   t.equal(hexToIPv6('000080FE000000000000000001000000'), 'fe80::1', 'four little-endian words');
   t.equal(hexToIPv6('0000000000000000FFFF00000100007F'), '::ffff:7f00:1', 'an IPv4-mapped address');
@@ -117,7 +120,7 @@ t.test('flags and subnets', async (t) => {
   t.notOk(inSubnet('not-an-address', '198.51.100.0/30'));
 });
 
-t.test('this process\'s own network namespace, read from the kernel', async (t) => {
+t.test("this process's own network namespace, read from the kernel", async (t) => {
   t.ok(readNetDev('self')?.includes('lo'), '/proc/self/net/dev lists lo');
   t.ok(listSysNet()?.includes('lo'), '/sys/class/net lists lo');
   t.ok(Array.isArray(readListeners('self')), 'the listening sockets are readable');

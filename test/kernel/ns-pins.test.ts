@@ -15,7 +15,10 @@ t.test('nsfs mounts are found by their root, not by their mount point', async (t
       '69 67 0:4 net:[4026532300] /mnt/net rw - nsfs nsfs rw',
     ].join('\n'),
   );
-  t.same(nsMountsIn(table, 'uts:[4026532174]').map((m) => m.mountPoint), ['/mnt/uts']);
+  t.same(
+    nsMountsIn(table, 'uts:[4026532174]').map((m) => m.mountPoint),
+    ['/mnt/uts'],
+  );
   t.same(nsMountsIn(table, 'uts:[1]'), []);
 });
 
@@ -29,5 +32,5 @@ t.test('this process is a reference to its own namespaces', async (t) => {
   const inode = nsInode('self', 'uts');
   t.ok(inode);
   t.ok(nsReferences('uts', inode!).processes.includes(process.pid), 'the test process is in its UTS namespace');
-  t.equal(inodeAt('/proc/self/ns/uts'), inode, 'the namespace file has the namespace\'s inode');
+  t.equal(inodeAt('/proc/self/ns/uts'), inode, "the namespace file has the namespace's inode");
 });

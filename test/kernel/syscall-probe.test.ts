@@ -5,14 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  bindMountProbeArgv,
-  errnoNumber,
-  errnoOfExit,
-  openForWriteProbeArgv,
-  syscallNumber,
-  umountProbeArgv,
-} from '../../src/kernel/syscall-probe.js';
+import { bindMountProbeArgv, errnoNumber, errnoOfExit, openForWriteProbeArgv, syscallNumber, umountProbeArgv } from '../../src/kernel/syscall-probe.js';
 import { needsRoot } from '../helpers.js';
 
 const hasPerl = spawnSync('perl', ['-e', '0']).status === 0;
@@ -50,19 +43,23 @@ t.test('each probe exits with the errno of the system call it names', { skip: ha
   t.equal(status(bindMountProbeArgv(missing, dir)), errnoNumber('ENOENT'), 'a bind of a missing source: ENOENT');
 });
 
-t.test('the bind probe mounts and the umount probe unmounts, in a throwaway mount namespace', { skip: needsRoot() || (hasPerl ? false : 'needs perl') }, async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lab-test-probe-'));
-  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  const q = (argv: string[]): string => argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  const script = [
-    'set -e',
-    q(bindMountProbeArgv(dir, dir)),
-    `grep -c ' ${dir} ' /proc/self/mountinfo`,
-    q(umountProbeArgv(dir)),
-    `! grep -q ' ${dir} ' /proc/self/mountinfo`,
-    `${q(umountProbeArgv(dir))} || echo "exit $?"`,
-  ].join('\n');
-  const result = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], { encoding: 'utf8' });
-  t.equal(result.status, 0, result.stderr);
-  t.same(result.stdout.trim().split('\n'), ['1', `exit ${errnoNumber('EINVAL')}`], 'mounted once, unmounted, then EINVAL: not a mount point');
-});
+t.test(
+  'the bind probe mounts and the umount probe unmounts, in a throwaway mount namespace',
+  { skip: needsRoot() || (hasPerl ? false : 'needs perl') },
+  async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'lab-test-probe-'));
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+    const q = (argv: string[]): string => argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const script = [
+      'set -e',
+      q(bindMountProbeArgv(dir, dir)),
+      `grep -c ' ${dir} ' /proc/self/mountinfo`,
+      q(umountProbeArgv(dir)),
+      `! grep -q ' ${dir} ' /proc/self/mountinfo`,
+      `${q(umountProbeArgv(dir))} || echo "exit $?"`,
+    ].join('\n');
+    const result = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], { encoding: 'utf8' });
+    t.equal(result.status, 0, result.stderr);
+    t.same(result.stdout.trim().split('\n'), ['1', `exit ${errnoNumber('EINVAL')}`], 'mounted once, unmounted, then EINVAL: not a mount point');
+  },
+);

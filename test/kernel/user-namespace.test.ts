@@ -9,11 +9,15 @@ t.test('setpriv drops to a user and group with no supplementary groups', async (
 
 t.test('unshare --user maps the caller to root, or to the IDs asked, and forks only when asked', async (t) => {
   t.same(unshareUserArgv({ map: 'root', fork: true }, ['sleep', 'infinity']), [
-    'unshare', '--user', '--map-root-user', '--fork', '--kill-child', 'sleep', 'infinity',
+    'unshare',
+    '--user',
+    '--map-root-user',
+    '--fork',
+    '--kill-child',
+    'sleep',
+    'infinity',
   ]);
-  t.same(unshareUserArgv({ map: { uid: 1000, gid: 1001 } }, ['sleep', '1']), [
-    'unshare', '--user', '--map-user=1000', '--map-group=1001', 'sleep', '1',
-  ]);
+  t.same(unshareUserArgv({ map: { uid: 1000, gid: 1001 } }, ['sleep', '1']), ['unshare', '--user', '--map-user=1000', '--map-group=1001', 'sleep', '1']);
 });
 
 t.test('the parent-death signal is set after the switch of user, which would clear it', async (t) => {

@@ -22,7 +22,7 @@ const expand = (specs: ActionSpec[]): Action[] => specs.flatMap((spec) => [at(sp
 const top = `${v2Root()}/lab-pids-4242-mx9o4xdp`;
 const DIE = ['setpriv', '--pdeathsig', 'KILL', '--'];
 
-t.test('paths under the run\'s cgroup, from the name the lab declares', async (t) => {
+t.test("paths under the run's cgroup, from the name the lab declares", async (t) => {
   t.equal(labPath()(ctx), top);
   t.equal(labPath('bomb')(ctx), `${top}/bomb`);
   t.equal(cgroupFile('/sys/fs/cgroup/lab-x', 'pids.max'), '/sys/fs/cgroup/lab-x/pids.max', 'a path known now stays a string');
@@ -67,16 +67,24 @@ t.test('initIn: the cgroup first, then unshare, so that the new cgroup namespace
     argv: [...DIE, 'sh', '-c', `echo $$ > ${top}/cgroup.procs && exec unshare --mount --cgroup --fork --kill-child --propagation private sleep infinity`],
     pidOf: 'child',
   });
-  t.equal((at(initIn('x', '/sys/fs/cgroup/lab-x', { namespaces: ['cgroup'] })) as Action & { pidOf: string }).pidOf, 'self', 'no fork: the name is the process itself');
+  t.equal(
+    (at(initIn('x', '/sys/fs/cgroup/lab-x', { namespaces: ['cgroup'] })) as Action & { pidOf: string }).pidOf,
+    'self',
+    'no fork: the name is the process itself',
+  );
 });
 
-t.test('the preamble without systemd: the run\'s cgroup under the root, controllers for its leaves, box in its leaf', async (t) => {
+t.test("the preamble without systemd: the run's cgroup under the root, controllers for its leaves, box in its leaf", async (t) => {
   t.same(expand(cgroupPreamble({ controllers: ['pids'], leaves: ['box', 'bomb'], box: 'box' })), [
     { kind: 'run', argv: ['mkdir', top], creates: { kind: 'cgroup', path: top } },
     { kind: 'write', path: `${top}/cgroup.subtree_control`, value: '+pids' },
     { kind: 'run', argv: ['mkdir', `${top}/box`, `${top}/bomb`] },
     { kind: 'start', name: 'box', argv: [...DIE, 'sh', '-c', `echo $$ > ${top}/box/cgroup.procs && exec sleep infinity`] },
   ]);
-  t.same(expand(cgroupPreamble({ controllers: ['cpu', 'memory', 'pids'] })), [{ kind: 'run', argv: ['mkdir', top], creates: { kind: 'cgroup', path: top } }], 'no leaves: nothing enabled yet');
+  t.same(
+    expand(cgroupPreamble({ controllers: ['cpu', 'memory', 'pids'] })),
+    [{ kind: 'run', argv: ['mkdir', top], creates: { kind: 'cgroup', path: top } }],
+    'no leaves: nothing enabled yet',
+  );
   t.throws(() => cgroupPreamble({ controllers: ['pids'], leaves: ['bomb'], box: 'box' }), /not one of the leaves/);
 });

@@ -19,10 +19,19 @@ t.test('the resource and the command are both made from the run', async (t) => {
     argv: ['mkdir', '/run/lab-fake-4242-mx9o4xdp'],
     creates: { kind: 'path', path: '/run/lab-fake-4242-mx9o4xdp' },
   });
-  t.same(at(runCreating((c) => ({ kind: 'cgroup', path: `/sys/fs/cgroup/${c.runId}` }), (c) => ['mkdir', `/sys/fs/cgroup/${c.runId}`], { expect: 'ok' })), {
-    kind: 'run',
-    argv: ['mkdir', '/sys/fs/cgroup/lab-fake-4242-mx9o4xdp'],
-    expect: 'ok',
-    creates: { kind: 'cgroup', path: '/sys/fs/cgroup/lab-fake-4242-mx9o4xdp' },
-  });
+  t.same(
+    at(
+      runCreating(
+        (c) => ({ kind: 'cgroup', path: `/sys/fs/cgroup/${c.runId}` }),
+        (c) => ['mkdir', `/sys/fs/cgroup/${c.runId}`],
+        { expect: 'ok' },
+      ),
+    ),
+    {
+      kind: 'run',
+      argv: ['mkdir', '/sys/fs/cgroup/lab-fake-4242-mx9o4xdp'],
+      expect: 'ok',
+      creates: { kind: 'cgroup', path: '/sys/fs/cgroup/lab-fake-4242-mx9o4xdp' },
+    },
+  );
 });

@@ -27,16 +27,25 @@ t.test('start and write', async (t) => {
   t.same(start('box', ['sleep', 'infinity']), { kind: 'start', name: 'box', argv: ['sleep', 'infinity'] });
   t.same(at(start('b', ['nsenter', '-t', pid('init')], { pidOf: 'child' })), { kind: 'start', name: 'b', argv: ['nsenter', '-t', '4300'], pidOf: 'child' });
   t.same(write('/sys/fs/cgroup/lab-x/pids.max', 20), { kind: 'write', path: '/sys/fs/cgroup/lab-x/pids.max', value: '20' });
-  t.same(at(write('/sys/fs/cgroup/lab-x/cgroup.procs', pid('init'), { expect: 'fail' })), { kind: 'write', path: '/sys/fs/cgroup/lab-x/cgroup.procs', value: '4300', expect: 'fail' });
+  t.same(at(write('/sys/fs/cgroup/lab-x/cgroup.procs', pid('init'), { expect: 'fail' })), {
+    kind: 'write',
+    path: '/sys/fs/cgroup/lab-x/cgroup.procs',
+    value: '4300',
+    expect: 'fail',
+  });
 });
 
 t.test("enter goes where the lab's shell goes unless told otherwise", async (t) => {
   t.same(at(enter(['hostname'])), { kind: 'run', argv: ['nsenter', '--target', '4300', '--pid', '--mount', '--', 'hostname'] });
-  t.same(at(enter(['ip', 'link'], { into: 'box', ns: ['net'], expect: 'fail' })), { kind: 'run', argv: ['nsenter', '--target', '4400', '--net', '--', 'ip', 'link'], expect: 'fail' });
+  t.same(at(enter(['ip', 'link'], { into: 'box', ns: ['net'], expect: 'fail' })), {
+    kind: 'run',
+    argv: ['nsenter', '--target', '4400', '--net', '--', 'ip', 'link'],
+    expect: 'fail',
+  });
   t.same(nsenter(['cat', proc('box', 'status')], { ns: ['mnt'] })(ctx), ['nsenter', '--target', '4300', '--mount', '--', 'cat', '/proc/4400/status']);
 });
 
-t.test("init: unshare killed with the harness; with a PID namespace the name is the child, PID 1 inside", async (t) => {
+t.test('init: unshare killed with the harness; with a PID namespace the name is the child, PID 1 inside', async (t) => {
   t.same(init('init', { namespaces: ['pid', 'mnt'] }), {
     kind: 'start',
     name: 'init',

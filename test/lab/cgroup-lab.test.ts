@@ -38,8 +38,19 @@ t.test('on a systemd host a run asks for a delegated scope, parks its keeper, en
       kind: 'start',
       name: SCOPE_PROCESS,
       argv: [
-        'systemd-run', '--scope', '--unit=lab-cpu-4242-mx9o4xdp.scope', '--slice=system.slice', '--property=Delegate=yes', '--collect', '--',
-        'setpriv', '--pdeathsig', 'KILL', '--', 'sleep', 'infinity',
+        'systemd-run',
+        '--scope',
+        '--unit=lab-cpu-4242-mx9o4xdp.scope',
+        '--slice=system.slice',
+        '--property=Delegate=yes',
+        '--collect',
+        '--',
+        'setpriv',
+        '--pdeathsig',
+        'KILL',
+        '--',
+        'sleep',
+        'infinity',
       ],
       creates: { kind: 'scope', unit: 'lab-cpu-4242-mx9o4xdp.scope', path: scope },
       execs: 'sleep',
@@ -48,12 +59,17 @@ t.test('on a systemd host a run asks for a delegated scope, parks its keeper, en
     { kind: 'write', path: `${scope}/${KEEPER}/cgroup.procs`, value: '4300' },
     { kind: 'write', path: `${scope}/cgroup.subtree_control`, value: '+cpu +cpuset' },
   ]);
-  const writes = expand(delegation(['cpu'])).filter((a) => a.kind === 'write').map((a) => (a as { path: string }).path);
-  t.notOk(writes.some((path) => !path.startsWith(`${scope}/`)), 'nothing is written above the scope');
+  const writes = expand(delegation(['cpu']))
+    .filter((a) => a.kind === 'write')
+    .map((a) => (a as { path: string }).path);
+  t.notOk(
+    writes.some((path) => !path.startsWith(`${scope}/`)),
+    'nothing is written above the scope',
+  );
   t.equal(expand(delegation([])).length, 3, 'no controllers: no subtree_control write');
 });
 
-t.test('the preamble: the delegation first, then the run\'s cgroup in the scope, its leaves and box', async (t) => {
+t.test("the preamble: the delegation first, then the run's cgroup in the scope, its leaves and box", async (t) => {
   const scope = `${v2Root()}/system.slice/lab-cpu-4242-mx9o4xdp.scope`;
   const top = `${scope}/lab-cpu`;
   const actions = expand(cgroupPreamble({ controllers: ['cpu', 'cpuset'], leaves: ['box', 'capped'], box: 'box' }));
@@ -74,8 +90,16 @@ t.test('the shells of a lab with a cgroup get its path as $LAB_CGROUP', async (t
   t.equal(labCgroupOf({} as LabSpec, ctx.runId), undefined, 'a lab without a cgroup');
   t.notOk(shellCommand('pid-namespace').some((arg) => arg.startsWith('LAB_CGROUP=')));
   // A shell in the lab's mount namespace may see another cgroup tree at /sys/fs/cgroup (cgroup-namespace mounts its own).
-  const inside = shellArgvFor('cgroup-namespace', { target: 'init', namespaces: ['cgroup', 'mnt'] }, 4300, labCgroupOf({ cgroup: 'cgns' } as LabSpec, ctx.runId));
-  t.notOk(inside.some((arg) => arg.startsWith('LAB_CGROUP=')), 'no $LAB_CGROUP in a shell that joins the lab\'s mount namespace');
+  const inside = shellArgvFor(
+    'cgroup-namespace',
+    { target: 'init', namespaces: ['cgroup', 'mnt'] },
+    4300,
+    labCgroupOf({ cgroup: 'cgns' } as LabSpec, ctx.runId),
+  );
+  t.notOk(
+    inside.some((arg) => arg.startsWith('LAB_CGROUP=')),
+    "no $LAB_CGROUP in a shell that joins the lab's mount namespace",
+  );
 });
 
 t.test('a lab that makes cgroups declares their name', async (t) => {

@@ -17,7 +17,15 @@ t.test('the scope argv and paths', async (t) => {
   t.equal(unit, 'lab-cpu-42-1700000000.scope');
   t.equal(scopeCgroup('/sys/fs/cgroup', unit), '/sys/fs/cgroup/system.slice/lab-cpu-42-1700000000.scope');
   t.same(delegatedScopeArgv(unit, ['sleep', 'infinity']), [
-    'systemd-run', '--scope', `--unit=${unit}`, '--slice=system.slice', '--property=Delegate=yes', '--collect', '--', 'sleep', 'infinity',
+    'systemd-run',
+    '--scope',
+    `--unit=${unit}`,
+    '--slice=system.slice',
+    '--property=Delegate=yes',
+    '--collect',
+    '--',
+    'sleep',
+    'infinity',
   ]);
   t.same(stopScopeArgv(unit), ['systemctl', 'stop', unit]);
 });
@@ -58,14 +66,22 @@ function v2Host(manager: 'systemd' | 'none', delegated: string[] | undefined): H
   const root = { offered: DEBIAN12_OFFERED, passed: SYSTEMD_PASSED };
   const requirements = CONTROLLERS.map((c) => ({ id: `cgroup2-${c}` as RequirementId, met: controllerAvailable(c, root, manager) }));
   return {
-    uid: 0, root: true, kernel: '6.1.0-28-amd64', utilLinux: '2.38.1', namespaces: [],
+    uid: 0,
+    root: true,
+    kernel: '6.1.0-28-amd64',
+    utilLinux: '2.38.1',
+    namespaces: [],
     cgroup: { mode: 'unified', v2Path: '/sys/fs/cgroup', v1Controllers: [], v1Named: [], v2Controllers: DEBIAN12_OFFERED },
-    init: manager === 'systemd'
-      ? { pid1: 'systemd', systemdBooted: true, systemdRun: true, manager }
-      : { pid1: 'init', systemdBooted: false, systemdRun: false, manager },
+    init:
+      manager === 'systemd'
+        ? { pid1: 'systemd', systemdBooted: true, systemdRun: true, manager }
+        : { pid1: 'init', systemdBooted: false, systemdRun: false, manager },
     delegation: delegated === undefined ? undefined : { argv: ['systemd-run', '--scope'], controllers: delegated },
     userns: [],
-    overlayfs: undefined, busybox: '/bin/busybox', qemu: undefined, kvm: { present: false, usable: false },
+    overlayfs: undefined,
+    busybox: '/bin/busybox',
+    qemu: undefined,
+    kvm: { present: false, usable: false },
     requirements: [{ id: 'cgroup2', met: true }, ...requirements],
     labs: [
       { id: 'cgroup-cpu', ready: requirements.every((r) => r.met), requires: ['cgroup2', 'cgroup2-cpu', 'cgroup2-cpuset'], unmet: [] },
@@ -82,8 +98,14 @@ t.test('lab doctor on a stock systemd host: one verdict, systemd named, no kerne
   t.equal(byId('cgroup-v2')?.status, 'ok');
   for (const c of CONTROLLERS) t.equal(byId(`req-cgroup2-${c}`)?.status, 'ok', `req-cgroup2-${c} agrees with cgroup-v2`);
   const cgroupSection = findings.filter((f) => f.section === 'cgroup');
-  t.notOk(cgroupSection.some((f) => f.status === 'missing'), 'no ✗ in the cgroup section');
-  t.notOk(findings.some((f) => /unified_cgroup_hierarchy/.test(`${f.text.en} ${f.fix?.en ?? ''}`)), 'no kernel option for a v2 host');
+  t.notOk(
+    cgroupSection.some((f) => f.status === 'missing'),
+    'no ✗ in the cgroup section',
+  );
+  t.notOk(
+    findings.some((f) => /unified_cgroup_hierarchy/.test(`${f.text.en} ${f.fix?.en ?? ''}`)),
+    'no kernel option for a v2 host',
+  );
 });
 
 t.test('lab doctor when systemd does not delegate cpuset: the delegation line says so, with a fix for systemd', async (t) => {

@@ -7,7 +7,7 @@ import { firstUseProblems } from '../../src/lab/glossary.js';
 
 const labsDir = join(import.meta.dirname, '..', '..', 'labs');
 
-t.test('the first-use rule and the glossary\'s words are enforced', async (t) => {
+t.test("the first-use rule and the glossary's words are enforced", async (t) => {
   const good = '# 标题：容器\n\n一行，容器也可以出现在这里。\n\n容器（container）用内核（kernel）的命名空间（namespace）。容器又出现。\n';
   t.same(firstUseProblems(good), [], 'the title and the one-line summary come before the rule');
   t.match(firstUseProblems(good.replace('容器（container）', '容器'))[0], /the first "容器" needs "（container）"/);

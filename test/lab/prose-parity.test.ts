@@ -55,7 +55,7 @@ const ZH = `# 一个实验
 
 t.test('code blocks and inline code are read the way the prose shows them', async (t) => {
   t.same(codeBlocks('text\n\n    a\n    b\n\nmore\n\n```\nc\n```\n'), ['a\nb', 'c']);
-  t.same(inlineCode('run `a b`, then `lab` and `c\nd`'), ['a b', 'c d'], 'a span may wrap; `lab` alone is the tool\'s name');
+  t.same(inlineCode('run `a b`, then `lab` and `c\nd`'), ['a b', 'c d'], "a span may wrap; `lab` alone is the tool's name");
   t.ok(sameCommand('readlink /proc/<init PID>/ns/pid', 'readlink /proc/<init 的 PID>/ns/pid'), 'placeholders in <> are words');
   t.ok(sameCommand('ip netns exec NAME COMMAND', 'ip netns exec 名字 命令'), 'placeholders in capitals may be Chinese words');
   t.notOk(sameCommand('write fails with EBUSY', 'write fails with EINVAL'), 'an errno is a name, not a placeholder');
@@ -74,7 +74,11 @@ t.test('each kind of disagreement is found and named', async (t) => {
     ['a code block missing', ZH.replace('    unshare --uts --fork sleep infinity\n    hostname\n', ''), /step "first": 1 code blocks in en.md, 0 in zh.md/],
     ['a command changed in a code block', ZH.replace('    hostname\n', '    hostname box\n'), /code block 1 differs/],
     ['a quoted command changed', ZH.replace('`ip netns add 名字`', '`ip netns del 名字`'), /inline code only in en.md: `ip netns add NAME`/],
-    ['a command in a hint missing', ZH.replace('用 `nsenter --target <PID> --uts`。', '用 nsenter。'), /inline code only in en.md: `nsenter --target <PID> --uts`/],
+    [
+      'a command in a hint missing',
+      ZH.replace('用 `nsenter --target <PID> --uts`。', '用 nsenter。'),
+      /inline code only in en.md: `nsenter --target <PID> --uts`/,
+    ],
   ];
   for (const [what, zh, expected] of cases) t.match(proseDifferences(EN, zh).join('\n'), expected, what);
 });

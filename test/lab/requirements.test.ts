@@ -6,7 +6,7 @@ import { readCgroupLayout } from '../../src/kernel/cgroup-mode.js';
 import { allRequirements, requirement, unmet } from '../../src/lab/requirements.js';
 import { tempDir } from '../helpers.js';
 
-t.test('the cgroup v2 controller requirements match the v2 root\'s cgroup.controllers', async (t) => {
+t.test("the cgroup v2 controller requirements match the v2 root's cgroup.controllers", async (t) => {
   const v2 = readCgroupLayout().v2Path;
   const controllers = v2 && existsSync(`${v2}/cgroup.controllers`) ? readFileSync(`${v2}/cgroup.controllers`, 'utf8').split(/\s+/) : [];
   for (const controller of ['memory', 'cpu', 'pids', 'io'] as const) {
@@ -15,7 +15,12 @@ t.test('the cgroup v2 controller requirements match the v2 root\'s cgroup.contro
 });
 
 t.test('namespace requirements match /proc/self/ns', async (t) => {
-  for (const [id, file] of [['ns-pid', 'pid'], ['ns-net', 'net'], ['ns-time', 'time'], ['ns-user', 'user']] as const) {
+  for (const [id, file] of [
+    ['ns-pid', 'pid'],
+    ['ns-net', 'net'],
+    ['ns-time', 'time'],
+    ['ns-user', 'user'],
+  ] as const) {
     t.equal(requirement(id).met(), existsSync(`/proc/self/ns/${file}`), id);
   }
 });
@@ -26,7 +31,10 @@ t.test('every requirement explains itself in both languages, and unmet() lists e
     t.match(r.what.zh + r.why.zh + r.fix.zh, /[\u4e00-\u9fff]/, `${r.id} in Chinese`);
   }
   const ids = allRequirements().map((r) => r.id);
-  t.same(unmet(ids).map((r) => r.id), ids.filter((id) => !requirement(id).met()));
+  t.same(
+    unmet(ids).map((r) => r.id),
+    ids.filter((id) => !requirement(id).met()),
+  );
 });
 
 t.test('userns-unprivileged matches the sysctls in /proc/sys, read here directly', async (t) => {
@@ -53,12 +61,19 @@ t.test('userns-unprivileged with a fake /proc/sys (LAB_PROC_SYS): the AppArmor r
 
   writeFileSync(apparmor, '1\n');
   t.equal(userns.met(), false, 'restricted: unmet');
-  t.same(unmet(['linux', 'userns-unprivileged']).map((r) => r.id), ['userns-unprivileged']);
+  t.same(
+    unmet(['linux', 'userns-unprivileged']).map((r) => r.id),
+    ['userns-unprivileged'],
+  );
   t.match(userns.why.en, 'kernel.apparmor_restrict_unprivileged_userns = 1', 'the why names the setting with its value');
   t.match(userns.why.zh, 'kernel.apparmor_restrict_unprivileged_userns = 1');
   t.match(userns.fix.en, '`sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`, which lasts until the next reboot');
   t.match(userns.fix.en, 'put the restriction back with `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=1`');
-  t.match(userns.fix.en, 'The alternative Ubuntu documents keeps the restriction and grants `userns` to one program through an AppArmor profile', 'and the alternative Ubuntu documents');
+  t.match(
+    userns.fix.en,
+    'The alternative Ubuntu documents keeps the restriction and grants `userns` to one program through an AppArmor profile',
+    'and the alternative Ubuntu documents',
+  );
   t.match(userns.fix.zh, /重启[^。]*`sudo sysctl kernel\.apparmor_restrict_unprivileged_userns=1` 恢复限制/);
   t.notMatch(userns.fix.en, 'unprivileged_userns_clone', 'only the setting that forbids it here');
 
@@ -68,7 +83,7 @@ t.test('userns-unprivileged with a fake /proc/sys (LAB_PROC_SYS): the AppArmor r
   t.equal(userns.met(), true, 'no such setting (Debian): met');
 
   writeFileSync(join(root, 'kernel', 'unprivileged_userns_clone'), '0\n');
-  t.equal(userns.met(), false, 'Debian\'s switch off: unmet');
+  t.equal(userns.met(), false, "Debian's switch off: unmet");
   t.match(userns.why.en, 'kernel.unprivileged_userns_clone = 0');
   t.match(userns.fix.en, 'sudo sysctl kernel.unprivileged_userns_clone=1');
   writeFileSync(join(root, 'kernel', 'unprivileged_userns_clone'), '1\n');

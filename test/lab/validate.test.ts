@@ -12,7 +12,10 @@ t.test('every lab in labs/ loads and validates, with prose for each step in both
       t.ok(step.prose.en.body && step.prose.zh.body, `${lab.spec.id}/${step.spec.id} has prose in en and zh`);
       t.ok(step.prose.en.hints.length > 0 && step.prose.zh.hints.length > 0, `${lab.spec.id}/${step.spec.id} has hints`);
     }
-    t.ok(lab.steps.some((s) => s.spec.kind === 'task'), `${lab.spec.id} has at least one task for the learner`);
+    t.ok(
+      lab.steps.some((s) => s.spec.kind === 'task'),
+      `${lab.spec.id} has at least one task for the learner`,
+    );
   }
 });
 
@@ -44,7 +47,9 @@ t.test('a spec that is not an object, or has the wrong format or id, is named as
 });
 
 t.test('prose: title, summary, steps with bodies and hints (hints may wrap)', async (t) => {
-  const prose = parseProse('# Title\n\nFirst line.\nSecond.\n\n## one: Step one\n\nBody **md**.\n\n### Hints\n- first hint\n  continued\n- second\n\n## two: Step two\n\nMore.\n\n### 提示\n- 提示\n');
+  const prose = parseProse(
+    '# Title\n\nFirst line.\nSecond.\n\n## one: Step one\n\nBody **md**.\n\n### Hints\n- first hint\n  continued\n- second\n\n## two: Step two\n\nMore.\n\n### 提示\n- 提示\n',
+  );
   t.equal(prose.title, 'Title');
   t.equal(prose.summary, 'First line.\nSecond.');
   t.same(prose.steps.get('one'), { title: 'Step one', body: 'Body **md**.', hints: ['first hint continued', 'second'] });

@@ -22,7 +22,10 @@ const onHost = (pid: number): string | undefined => v2Line(readFileSync(`/proc/$
 const fromInside = (pid: number): string | undefined =>
   v2Line(spawnSync('nsenter', ['--target', String(pid), '--cgroup', '--', 'cat', `/proc/${pid}/cgroup`], { encoding: 'utf8' }).stdout);
 const procs = (dir: string): string[] => readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).sort();
-const labCgroups = (): string[] => readdirSync(v2).filter((name) => name.startsWith('lab-cgns-')).sort();
+const labCgroups = (): string[] =>
+  readdirSync(v2)
+    .filter((name) => name.startsWith('lab-cgns-'))
+    .sort();
 
 t.test('cgroup-namespace, verified step by step against the kernel', { skip }, async (t) => {
   const state = useTempState();
@@ -36,35 +39,47 @@ t.test('cgroup-namespace, verified step by step against the kernel', { skip }, a
   const init = (): number => session!.proc('init').pid;
   const facts: Record<string, () => void> = {
     create: () => {
-      t.ok(procs(dir()).includes(String(init())), 'init is listed in the lab cgroup\'s cgroup.procs');
+      t.ok(procs(dir()).includes(String(init())), "init is listed in the lab cgroup's cgroup.procs");
       t.equal(onHost(init()), `0::/${name()}`, 'the host sees the real path');
       t.equal(fromInside(init()), '0::/', 'inside, the same cgroup is the root');
       t.not(readlinkSync(`/proc/${init()}/ns/cgroup`), readlinkSync('/proc/self/ns/cgroup'), 'in a cgroup namespace of its own');
       t.not(readlinkSync(`/proc/${init()}/ns/mnt`), readlinkSync('/proc/self/ns/mnt'), 'and a mount namespace of its own');
       // The next step unmounts /sys/fs/cgroup in it: with a shared or slave mount that would reach the host.
-      t.same(readMountinfo(init())!.filter((m) => propagationOf(m) !== 'private').map((m) => m.mountPoint), [], 'every mount in it is private');
+      t.same(
+        readMountinfo(init())!
+          .filter((m) => propagationOf(m) !== 'private')
+          .map((m) => m.mountPoint),
+        [],
+        'every mount in it is private',
+      );
     },
     join: () => {
       const joined = session!.proc('joined').pid;
-      t.equal(readlinkSync(`/proc/${joined}/ns/cgroup`), readlinkSync(`/proc/${init()}/ns/cgroup`), 'the joined process is in the lab\'s cgroup namespace');
+      t.equal(readlinkSync(`/proc/${joined}/ns/cgroup`), readlinkSync(`/proc/${init()}/ns/cgroup`), "the joined process is in the lab's cgroup namespace");
       const own = onHost(process.pid)!;
-      t.equal(onHost(joined), own, 'and still in the cgroup it was started in, this test\'s');
+      t.equal(onHost(joined), own, "and still in the cgroup it was started in, this test's");
       t.ok(procs(join(v2, own.slice('0::'.length))).includes(String(joined)), 'whose cgroup.procs lists it');
-      t.notOk(procs(dir()).includes(String(joined)), 'the lab\'s cgroup.procs does not');
+      t.notOk(procs(dir()).includes(String(joined)), "the lab's cgroup.procs does not");
       const up = `/${relative(`/${name()}`, own.slice('0::'.length))}`;
-      t.ok(up.startsWith('/..'), 'its cgroup lies outside the namespace\'s root');
+      t.ok(up.startsWith('/..'), "its cgroup lies outside the namespace's root");
       t.equal(fromInside(joined), `0::${up}`, 'and inside it is named relative to that root');
     },
     cgroupfs: () => {
-      const mount = readMountinfo(init())!.filter((m) => m.fsType === 'cgroup2' && m.mountPoint === '/sys/fs/cgroup').at(-1);
-      t.equal(mount?.root, `/${name()}`, 'the lab\'s cgroup2 mount is rooted at the lab\'s cgroup');
+      const mount = readMountinfo(init())!
+        .filter((m) => m.fsType === 'cgroup2' && m.mountPoint === '/sys/fs/cgroup')
+        .at(-1);
+      t.equal(mount?.root, `/${name()}`, "the lab's cgroup2 mount is rooted at the lab's cgroup");
       const below = readMountinfo(init())!.filter((m) => m.mountPoint === '/sys/fs/cgroup' || m.mountPoint.startsWith('/sys/fs/cgroup/'));
-      t.same(below.map((m) => `${m.fsType} ${m.root}`), [`cgroup2 /${name()}`], 'and the only mount at /sys/fs/cgroup and below: the copy of the host\'s is gone');
-      t.equal(readFileSync('/proc/self/mountinfo', 'utf8'), hostMounts, 'the host\'s mount table is unchanged');
+      t.same(
+        below.map((m) => `${m.fsType} ${m.root}`),
+        [`cgroup2 /${name()}`],
+        "and the only mount at /sys/fs/cgroup and below: the copy of the host's is gone",
+      );
+      t.equal(readFileSync('/proc/self/mountinfo', 'utf8'), hostMounts, "the host's mount table is unchanged");
       const seen = readdirSync(`/proc/${init()}/root/sys/fs/cgroup`);
       t.ok(seen.includes('cgroup.procs'), 'inside, /sys/fs/cgroup is a cgroup directory');
-      t.notOk(seen.includes(name()), 'and not the hierarchy\'s root (the lab\'s own cgroup is not listed in it)');
-      t.same(procs(`/proc/${init()}/root/sys/fs/cgroup`), procs(dir()), 'its cgroup.procs is the lab cgroup\'s');
+      t.notOk(seen.includes(name()), "and not the hierarchy's root (the lab's own cgroup is not listed in it)");
+      t.same(procs(`/proc/${init()}/root/sys/fs/cgroup`), procs(dir()), "its cgroup.procs is the lab cgroup's");
     },
     child: () => {
       const child = join(dir(), 'lab-child');
@@ -74,12 +89,15 @@ t.test('cgroup-namespace, verified step by step against the kernel', { skip }, a
     },
     remove: () => {
       t.notOk(existsSync(join(dir(), 'lab-child')), 'the child is removed');
-      t.equal(onHost(init()), `0::/${name()}`, 'init is back in the lab\'s cgroup');
+      t.equal(onHost(init()), `0::/${name()}`, "init is back in the lab's cgroup");
     },
   };
   const events = await verifyWithFacts(t, lab, facts, (s) => (session = s));
-  t.ok(events.some((e) => e.type === 'command' && e.command === `mkdir ${join(v2, name())}`), 'the command shown is the one run');
-  t.same(labCgroups(), cgroupsBefore, 'the lab\'s cgroup is gone');
+  t.ok(
+    events.some((e) => e.type === 'command' && e.command === `mkdir ${join(v2, name())}`),
+    'the command shown is the one run',
+  );
+  t.same(labCgroups(), cgroupsBefore, "the lab's cgroup is gone");
   t.same(hostSnapshot(state), before, 'mounts, marked processes, journals and lab cgroups are as before');
 });
 
@@ -98,6 +116,6 @@ t.test('stopped with init in the child cgroup, the run removes the child, then i
   });
   t.equal(outcome.stepsPassed, 4);
   t.notOk(existsSync(child), 'cleanup removed it');
-  t.same(labCgroups(), cgroupsBefore, 'and the lab\'s cgroup');
+  t.same(labCgroups(), cgroupsBefore, "and the lab's cgroup");
   t.same(hostSnapshot(state), before);
 });

@@ -52,7 +52,17 @@ async function runUntilMidLab(t: { teardown(fn: () => void): void }, lab: Loaded
   const name = `lab-test-${process.pid}-${lab.spec.id}-${(sessions++).toString()}`;
   const tmux = (...args: string[]): string => spawnSync('tmux', args, { encoding: 'utf8' }).stdout ?? '';
   t.teardown(() => void tmux('kill-session', '-t', name));
-  tmux('new-session', '-d', '-s', name, '-x', '160', '-y', '50', `env LAB_STATE_DIR=${state} ${process.execPath} ${BIN} run ${lab.spec.id} --lang en --plain; sleep 30`);
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    name,
+    '-x',
+    '160',
+    '-y',
+    '50',
+    `env LAB_STATE_DIR=${state} ${process.execPath} ${BIN} run ${lab.spec.id} --lang en --plain; sleep 30`,
+  );
   const screen = (): string => tmux('capture-pane', '-p', '-J', '-t', name, '-S', '-2000');
   const count = (text: string): number => screen().split(text).length - 1;
   let pauses = 0;
@@ -95,15 +105,16 @@ export function labContract(lab: LoadedLab): void {
     t.same(hostSnapshot(state), before);
   });
 
-  if (!inVm) t.test(`${lab.spec.id}: kill -9 mid-lab, then lab clean`, { skip: midSkip }, async (t) => {
-    const { before, state, run } = await midLab(t, lab);
-    if (!run) return;
-    process.kill(run.owner, 'SIGKILL');
-    t.ok(await waitFor(() => !isAlive(run.owner), 5000), 'the harness is dead');
-    const clean = cli(['clean'], { LAB_STATE_DIR: state });
-    t.equal(clean.status, 0, 'lab clean succeeded');
-    t.same(hostSnapshot(state), before, 'nothing of the lab remains');
-  });
+  if (!inVm)
+    t.test(`${lab.spec.id}: kill -9 mid-lab, then lab clean`, { skip: midSkip }, async (t) => {
+      const { before, state, run } = await midLab(t, lab);
+      if (!run) return;
+      process.kill(run.owner, 'SIGKILL');
+      t.ok(await waitFor(() => !isAlive(run.owner), 5000), 'the harness is dead');
+      const clean = cli(['clean'], { LAB_STATE_DIR: state });
+      t.equal(clean.status, 0, 'lab clean succeeded');
+      t.same(hostSnapshot(state), before, 'nothing of the lab remains');
+    });
 
   t.test(`${lab.spec.id}: Ctrl-C mid-lab removes everything`, { skip: midSkip }, async (t) => {
     const { before, state, term, run } = await midLab(t, lab);
@@ -133,11 +144,13 @@ export function labContract(lab: LoadedLab): void {
       const joined = lab.spec.shell.namespaces.includes(type);
       const expected = joined ? nsInode(target, type) : nsInode('self', type);
       // A PID namespace is entered by the shell's children only; readlink runs as one, so it applies to all.
-      t.equal(Number(seen), expected, `${type}: ${joined ? 'the lab\'s' : 'the host\'s'} namespace`);
+      t.equal(Number(seen), expected, `${type}: ${joined ? "the lab's" : "the host's"} namespace`);
     }
     const cgroupLine = /^cgroup-path=(.*)$/m.exec(shell.stdout)?.[1];
-    const targetLine = readFileSync(`/proc/${target}/cgroup`, 'utf8').split('\n').find((l) => l.startsWith('0::'));
-    if (lab.spec.shell.cgroup) t.equal(cgroupLine, targetLine, 'the shell joined the target\'s cgroup, as docker exec does');
+    const targetLine = readFileSync(`/proc/${target}/cgroup`, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('0::'));
+    if (lab.spec.shell.cgroup) t.equal(cgroupLine, targetLine, "the shell joined the target's cgroup, as docker exec does");
     else t.not(cgroupLine, undefined, 'the shell reported its cgroup');
     if (inVm) {
       process.kill(run.owner, 'SIGKILL');

@@ -38,7 +38,15 @@ t.test('parseSysvipcTable reads key, id, mode and every column', async (t) => {
 t.test('mqueue helpers: the throwaway listing, its output, a queue file', async (t) => {
   t.same(listMqueuesArgv(), ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', 'mount -t mqueue mqueue /mnt && ls -a /mnt']);
   t.same(parseMqueueListing('.\n..\nlab-q\nother\n'), ['lab-q', 'other']);
-  t.same([...parseMqueueFile('QSIZE:12         NOTIFY:0     SIGNO:0     NOTIFY_PID:0     \n')!], [['QSIZE', 12], ['NOTIFY', 0], ['SIGNO', 0], ['NOTIFY_PID', 0]]);
+  t.same(
+    [...parseMqueueFile('QSIZE:12         NOTIFY:0     SIGNO:0     NOTIFY_PID:0     \n')!],
+    [
+      ['QSIZE', 12],
+      ['NOTIFY', 0],
+      ['SIGNO', 0],
+      ['NOTIFY_PID', 0],
+    ],
+  );
   t.equal(parseMqueueFile('hello'), undefined);
 });
 
@@ -74,26 +82,42 @@ t.test('ipc-namespace, verified step by step against the kernel', { skip: needsR
       const msg = objects('msg', box);
       const shm = objects('shm', box);
       t.equal(msg.length, 1, 'one queue inside');
-      t.same(shm.map((s) => s.columns.size), ['4096'], 'one 4096-byte segment inside');
+      t.same(
+        shm.map((s) => s.columns.size),
+        ['4096'],
+        'one 4096-byte segment inside',
+      );
       const host = [...objects('msg'), ...objects('shm')];
-      t.notOk([...msg, ...shm].some((o) => host.some((h) => h.key === o.key)), 'no key made inside is on the host');
+      t.notOk(
+        [...msg, ...shm].some((o) => host.some((h) => h.key === o.key)),
+        'no key made inside is on the host',
+      );
     },
     'host-hidden': () => {
       const added = objects('msg').filter((o) => !hostMsgBefore.some((b) => sameSysv(o, b)));
       t.equal(added.length, 1, 'the host has one more queue');
-      t.notOk(objects('msg', box).some((o) => added.some((a) => a.key === o.key)), 'its key is not inside');
+      t.notOk(
+        objects('msg', box).some((o) => added.some((a) => a.key === o.key)),
+        'its key is not inside',
+      );
     },
     'posix-mqueue': () => {
-      t.ok(parseMqueueFile(readFileSync(`/proc/${box}/root/mnt/lab-q`, 'utf8')), 'the lab\'s /mnt/lab-q is a queue');
-      t.ok(mqueues(box).includes('lab-q'), 'the lab\'s IPC namespace lists lab-q');
-      t.notOk(mqueues().includes('lab-q'), 'the host\'s does not');
-      t.notOk(readMountinfo('self')!.some((m) => m.fsType === 'mqueue' && m.mountPoint === '/mnt'), 'no mqueue on the host\'s /mnt');
+      t.ok(parseMqueueFile(readFileSync(`/proc/${box}/root/mnt/lab-q`, 'utf8')), "the lab's /mnt/lab-q is a queue");
+      t.ok(mqueues(box).includes('lab-q'), "the lab's IPC namespace lists lab-q");
+      t.notOk(mqueues().includes('lab-q'), "the host's does not");
+      t.notOk(
+        readMountinfo('self')!.some((m) => m.fsType === 'mqueue' && m.mountPoint === '/mnt'),
+        "no mqueue on the host's /mnt",
+      );
       t.notOk(existsSync('/mnt/lab-q'), 'and no lab-q file there');
     },
     'your-queue': () => {
       const mine = objects('msg', box).filter((o) => o.mode === 0o600);
       t.equal(mine.length, 1, 'a queue with mode 600 inside');
-      t.notOk(objects('msg').some((o) => o.key === mine[0]?.key), 'not on the host');
+      t.notOk(
+        objects('msg').some((o) => o.key === mine[0]?.key),
+        'not on the host',
+      );
     },
   };
   await verifyWithFacts(t, lab, facts, (s) => (session = s));

@@ -47,9 +47,17 @@ t.test('mount-namespace, verified step by step against the kernel', { skip: need
       const a = table(pidA());
       t.not(nsInode(pidA(), 'mnt'), nsInode('self', 'mnt'), 'A has a mount namespace of its own');
       const mnt = bySource(a, 'lab-mnt');
-      t.same(mnt.map((m) => `${m.mountPoint} ${m.fsType}`), ['/mnt tmpfs'], 'A has the tmpfs at /mnt');
+      t.same(
+        mnt.map((m) => `${m.mountPoint} ${m.fsType}`),
+        ['/mnt tmpfs'],
+        'A has the tmpfs at /mnt',
+      );
       t.equal(lab2host('lab-mnt'), 0, 'the host does not');
-      t.same(a.filter((m) => m.tags.some((x) => /^(shared|master):/.test(x))), [], 'every mount of A is private');
+      t.same(
+        a.filter((m) => m.tags.some((x) => /^(shared|master):/.test(x))),
+        [],
+        'every mount of A is private',
+      );
     },
     'proc-readonly': () => {
       const inside = at(table(pidA()), '/proc')!;
@@ -57,17 +65,17 @@ t.test('mount-namespace, verified step by step against the kernel', { skip: need
       t.ok(inside.options.split(',').includes('ro'), `A's /proc is ro (${inside.options})`);
       t.ok(outside.options.split(',').includes('rw'), `the host's /proc is rw (${outside.options})`);
       t.equal(inside.device, outside.device, 'the same procfs');
-      t.equal(writeAccess(`/proc/${pidA()}/root/proc/sys/kernel/hostname`), 'EROFS', 'through A\'s /proc: EROFS');
-      t.equal(writeAccess('/proc/sys/kernel/hostname'), 'ok', 'through the host\'s /proc: writable');
+      t.equal(writeAccess(`/proc/${pidA()}/root/proc/sys/kernel/hostname`), 'EROFS', "through A's /proc: EROFS");
+      t.equal(writeAccess('/proc/sys/kernel/hostname'), 'ok', "through the host's /proc: writable");
     },
     peers: () => {
       const a = table(pidA());
       const b = table(pidB());
       t.not(nsInode(pidB(), 'mnt'), nsInode(pidA(), 'mnt'), 'B has a namespace of its own');
-      t.not(nsInode(pidB(), 'mnt'), nsInode('self', 'mnt'), 'which is not the host\'s');
+      t.not(nsInode(pidB(), 'mnt'), nsInode('self', 'mnt'), "which is not the host's");
       const group = tag(at(a, '/mnt/shared'), 'shared');
       t.ok(group !== undefined, `A's /mnt/shared is shared:${group}`);
-      t.equal(tag(at(b, '/mnt/shared'), 'shared'), group, 'B\'s copy is in the same peer group');
+      t.equal(tag(at(b, '/mnt/shared'), 'shared'), group, "B's copy is in the same peer group");
       t.equal(propagationOf(at(a, '/mnt/private')!), 'private');
       t.equal(propagationOf(at(b, '/mnt/private')!), 'private');
       const [sharedNewA] = bySource(a, 'lab-shared-new');
@@ -82,11 +90,11 @@ t.test('mount-namespace, verified step by step against the kernel', { skip: need
     slave: () => {
       const a = table(pidA());
       const b = table(pidB());
-      t.equal(tag(at(b, '/mnt/shared'), 'shared'), undefined, 'B\'s /mnt/shared left the peer group');
+      t.equal(tag(at(b, '/mnt/shared'), 'shared'), undefined, "B's /mnt/shared left the peer group");
       t.equal(tag(at(b, '/mnt/shared'), 'master'), tag(at(a, '/mnt/shared'), 'shared'), 'and is a slave of it');
       const [fromA] = bySource(a, 'lab-from-a');
-      t.equal(tag(bySource(b, 'lab-from-a')[0], 'master'), tag(fromA, 'shared'), 'A\'s mount reached B as a slave copy');
-      t.equal(bySource(b, 'lab-from-b').length, 1, 'B\'s mount is in B');
+      t.equal(tag(bySource(b, 'lab-from-a')[0], 'master'), tag(fromA, 'shared'), "A's mount reached B as a slave copy");
+      t.equal(bySource(b, 'lab-from-b').length, 1, "B's mount is in B");
       t.equal(bySource(a, 'lab-from-b').length, 0, 'and not in A');
       t.ok(readdirSync(`/proc/${pidA()}/root/mnt/shared`).includes('from-b'), 'A sees the directory B made');
     },
@@ -95,8 +103,13 @@ t.test('mount-namespace, verified step by step against the kernel', { skip: need
       const [unbindable] = bySource(a, 'lab-unbindable');
       t.equal(unbindable?.mountPoint, '/mnt/tree/unbindable', 'the unbindable tmpfs is mounted once, where A put it');
       t.same(unbindable?.tags, ['unbindable'], 'its only optional field is unbindable');
-      t.same(bySource(a, 'lab-bindable').map((m) => m.mountPoint).sort(), ['/mnt/tree-copy/bindable', '/mnt/tree/bindable'],
-        'the private tmpfs is mounted twice: the recursive bind copied it');
+      t.same(
+        bySource(a, 'lab-bindable')
+          .map((m) => m.mountPoint)
+          .sort(),
+        ['/mnt/tree-copy/bindable', '/mnt/tree/bindable'],
+        'the private tmpfs is mounted twice: the recursive bind copied it',
+      );
       t.equal(at(a, '/mnt/tree-copy/unbindable'), undefined, 'and left the unbindable one out');
       t.equal(at(a, '/mnt/one-copy'), undefined, 'the plain bind mounted nothing');
       // Our own attempt, with the kernel's errno as the exit status.
@@ -110,7 +123,7 @@ t.test('mount-namespace, verified step by step against the kernel', { skip: need
       const [mine] = bySource(table(pidA()), 'lab-task');
       const [copy] = bySource(table(pidB()), 'lab-task');
       t.ok(mine && copy, 'lab-task is in A and in B');
-      t.equal(tag(copy, 'master'), tag(mine, 'shared'), 'B\'s is the kernel\'s copy of A\'s');
+      t.equal(tag(copy, 'master'), tag(mine, 'shared'), "B's is the kernel's copy of A's");
       t.equal(lab2host('lab-task'), 0, 'the host has none');
     },
   };
@@ -140,14 +153,22 @@ t.test('with / mounted shared, the lab leaves the mount table exactly as it was'
   const root = read('before').find((m) => m.mountPoint === '/');
   t.equal(root && propagationOf(root), 'shared', '/ was shared, as on systemd hosts');
   t.equal(readFileSync(join(dir, 'rc'), 'utf8').trim(), '0', 'the lab passed');
-  const checks = readFileSync(join(dir, 'out'), 'utf8').split('\n').filter(Boolean)
+  const checks = readFileSync(join(dir, 'out'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
     .map((line) => JSON.parse(line) as { type: string; check?: string; ok?: boolean; found?: string })
     .filter((e) => e.type === 'check');
   const received = checks.find((e) => e.check === 'received-by-b');
   t.ok(received?.ok, `the propagation task passed there too: ${received?.found}`);
   t.equal(checks.filter((e) => e.ok).length, 16, 'all 16 checks passed');
   t.same(mountFingerprint(read('after')), mountFingerprint(read('before')), 'the lab added or removed no mount');
-  t.notOk(read('after').some((m) => m.source.startsWith('lab-')), 'no lab mount reached the shared namespace');
-  t.ok(read('control').some((m) => m.source === 'lab-leak-probe'), 'control: a non-private namespace does leak back');
+  t.notOk(
+    read('after').some((m) => m.source.startsWith('lab-')),
+    'no lab mount reached the shared namespace',
+  );
+  t.ok(
+    read('control').some((m) => m.source === 'lab-leak-probe'),
+    'control: a non-private namespace does leak back',
+  );
   t.same(mountFingerprint(table('self')), hostBefore, 'the real host never saw any of it');
 });

@@ -8,16 +8,7 @@ import { join } from 'node:path';
 import { loadLab } from '../../src/lab/load.js';
 import { runLab } from '../../src/lab/runner.js';
 import type { Session } from '../../src/lab/session.js';
-import {
-  flagsUp,
-  listSysNet,
-  readArp,
-  readListeners,
-  readLocalAddresses,
-  readNetDev,
-  readSysNet,
-  rxPackets,
-} from '../../src/kernel/net.js';
+import { flagsUp, listSysNet, readArp, readListeners, readLocalAddresses, readNetDev, readSysNet, rxPackets } from '../../src/kernel/net.js';
 import { fallbackTunnel } from '../../src/kernel/fallback-tunnels.js';
 import { isAlive, nsInode, pidsInNamespace } from '../../src/kernel/proc.js';
 import { BIN, cleanEnv, hostSnapshot, needsRoot, tempDir, useTempState, verifyWithFacts } from '../helpers.js';
@@ -29,7 +20,9 @@ function hostNetwork(state: string) {
   const addresses = ip('addr').flatMap((link) =>
     ((link.addr_info ?? []) as { local: string; prefixlen: number }[]).map((a) => `${String(link.ifname)} ${a.local}/${a.prefixlen}`),
   );
-  const routes = ip('route', 'show', 'table', 'all').map((r) => `${String(r.table ?? 'main')} ${String(r.type ?? '')} ${String(r.dst)} ${String(r.gateway ?? '')} ${String(r.dev ?? '')}`);
+  const routes = ip('route', 'show', 'table', 'all').map(
+    (r) => `${String(r.table ?? 'main')} ${String(r.type ?? '')} ${String(r.dst)} ${String(r.gateway ?? '')} ${String(r.dev ?? '')}`,
+  );
   return {
     ...hostSnapshot(state),
     addresses: addresses.sort(),
@@ -84,7 +77,7 @@ t.test('network-namespace, verified step by step against the kernel', { skip: ne
       }
       t.same(listSysNet(`/proc/${c1}/root`), links?.sort(), 'and so does the sysfs mounted inside');
       // On a host with only lo the names match either way: the entry itself must be another kernel object.
-      t.not(lstatSync(`/proc/${c1}/root/sys/class/net/lo`).ino, lstatSync('/sys/class/net/lo').ino, 'its lo is another sysfs node than the host\'s');
+      t.not(lstatSync(`/proc/${c1}/root/sys/class/net/lo`).ino, lstatSync('/sys/class/net/lo').ino, "its lo is another sysfs node than the host's");
       t.notOk(flagsUp(readSysNet('lo', 'flags', `/proc/${c1}/root`)), 'lo is down');
       t.notOk(readLocalAddresses(c1)?.includes('127.0.0.1'), 'no local route for 127.0.0.1 yet');
       t.same(inet6On(c1, 'lo'), [], 'no IPv6 address on lo either');
@@ -98,13 +91,13 @@ t.test('network-namespace, verified step by step against the kernel', { skip: ne
     veth: () => {
       const c1 = pid('c1');
       const root = `/proc/${c1}/root`;
-      t.equal(readSysNet('lab-veth0', 'iflink'), readSysNet('eth0', 'ifindex', root), 'lab-veth0\'s peer is c1\'s eth0');
+      t.equal(readSysNet('lab-veth0', 'iflink'), readSysNet('eth0', 'ifindex', root), "lab-veth0's peer is c1's eth0");
       t.equal(readSysNet('eth0', 'iflink', root), readSysNet('lab-veth0', 'ifindex'), 'and the other way round');
       t.notOk(listSysNet()?.includes('lab-veth1'), 'the peer left the host');
       t.ok(readLocalAddresses('self')?.includes('198.51.100.1'), 'the host owns 198.51.100.1');
       t.ok(readLocalAddresses(c1)?.includes('198.51.100.2'), 'c1 owns 198.51.100.2');
       const dev = readFileSync(`/proc/${c1}/net/dev`, 'utf8');
-      t.ok((rxPackets(dev, 'eth0') ?? 0) > 0, 'c1\'s eth0 received packets');
+      t.ok((rxPackets(dev, 'eth0') ?? 0) > 0, "c1's eth0 received packets");
     },
     ports: () => {
       const host = (readListeners('self') ?? []).filter((s) => s.port === 28080).map((s) => s.address);
@@ -117,31 +110,40 @@ t.test('network-namespace, verified step by step against the kernel', { skip: ne
       t.same(withoutFallback(readNetDev(sw))?.sort(), ['lab-br0', 'lab-c2', 'lab-c3', 'lo'], 'the switch holds the bridge and two ports');
       t.notOk(listSysNet()?.includes('lab-br0'), 'the host has no lab-br0');
       t.ok(readLocalAddresses(pid('c2'))?.includes('203.0.113.2'), 'c2 owns 203.0.113.2');
-      t.ok(readArp(pid('c2'))?.some((e) => e.address === '203.0.113.3' && e.complete), 'c2 resolved c3\'s MAC address');
+      t.ok(
+        readArp(pid('c2'))?.some((e) => e.address === '203.0.113.3' && e.complete),
+        "c2 resolved c3's MAC address",
+      );
       t.same(readLocalAddresses(sw), [], 'the switch itself has no IPv4 address');
     },
     connect: () => {
       t.ok(readLocalAddresses(pid('c1'))?.includes('203.0.113.4'), 'c1 owns 203.0.113.4 too');
       t.ok(readNetDev(pid('switch'))?.includes('lab-c1'), 'its port is in the switch');
-      t.ok(readArp(pid('c2'))?.some((e) => e.address === '203.0.113.4' && e.complete), 'c2 resolved c1\'s new address');
+      t.ok(
+        readArp(pid('c2'))?.some((e) => e.address === '203.0.113.4' && e.complete),
+        "c2 resolved c1's new address",
+      );
     },
     modes: () => {
-      t.equal(nsInode(pid('host-mode'), 'net'), hostNet, 'host mode: the host\'s namespace');
+      t.equal(nsInode(pid('host-mode'), 'net'), hostNet, "host mode: the host's namespace");
       t.not(nsInode(pid('none'), 'net'), hostNet, 'none: a namespace of its own');
       t.same(withoutFallback(readNetDev(pid('none'))), ['lo'], 'none: only lo, besides any fallback tunnel devices');
-      t.equal(nsInode(pid('joined'), 'net'), nsInode(pid('c2'), 'net'), 'container mode: c2\'s namespace');
+      t.equal(nsInode(pid('joined'), 'net'), nsInode(pid('c2'), 'net'), "container mode: c2's namespace");
     },
     stop: () => {
-      t.notOk(listSysNet()?.includes('lab-veth0'), 'lab-veth0 went with c1\'s namespace');
+      t.notOk(listSysNet()?.includes('lab-veth0'), "lab-veth0 went with c1's namespace");
       t.same(pidsInNamespace('net', session!.proc('c1').ns.net!), [], 'nothing is left in it');
       t.notOk(isAlive(pid('c3')), 'c3 is gone');
       t.notOk(readNetDev(pid('switch'))?.includes('lab-c3'), 'and so is its port');
-      t.ok(readNetDev(pid('switch'))?.includes('lab-c2'), 'c2\'s port stays');
+      t.ok(readNetDev(pid('switch'))?.includes('lab-c2'), "c2's port stays");
       t.equal(nsInode(pid('joined'), 'net'), session!.proc('c2').ns.net, 'held by the joined process');
     },
   };
   const events = await verifyWithFacts(t, lab, facts, (s) => (session = s));
-  t.ok(events.some((e) => e.type === 'command' && e.command === 'ip link add lab-veth0 type veth peer name lab-veth1'), 'the command shown is the one run');
+  t.ok(
+    events.some((e) => e.type === 'command' && e.command === 'ip link add lab-veth0 type veth peer name lab-veth1'),
+    'the command shown is the one run',
+  );
   t.same(hostNetwork(state), before, 'links, netns, addresses, routes, neighbours, listeners, mounts and processes are as before');
 });
 
@@ -188,7 +190,11 @@ t.test('on a machine whose only interface is lo, lab verify passes and leaves no
   };
   t.equal(shell.status, 0, `the test namespace was made: ${shell.stderr.trim()}`);
   const lines = (text: string): string[] => text.split('\n').filter(Boolean);
-  t.same(withoutFallback(lines(file('links-before'))), ['lo'], 'the test namespace has only lo (and any fallback tunnel devices), and its /sys/class/net shows it');
+  t.same(
+    withoutFallback(lines(file('links-before'))),
+    ['lo'],
+    'the test namespace has only lo (and any fallback tunnel devices), and its /sys/class/net shows it',
+  );
   if (!t.equal(file('status'), '', 'lab verify exits 0')) t.comment(file('output'));
   t.match(file('output'), /1 lab: 1 passed, 0 failed/, 'and says the lab passed');
   t.equal(file('links-after'), file('links-before'), 'only that is left in the test namespace');

@@ -25,7 +25,10 @@ t.test('pid-namespace, verified step by step against the kernel', { skip: needsR
       t.same(nspid(init), [init, 1], 'init has its host PID and PID 1');
       labNs = nsInode(init, 'pid')!;
       t.not(labNs, nsInode('self', 'pid'), 'init is in another PID namespace');
-      t.ok(readMountinfo(init)!.every((m) => !m.tags.some((tag) => tag.startsWith('shared:'))), 'no shared mount in the lab');
+      t.ok(
+        readMountinfo(init)!.every((m) => !m.tags.some((tag) => tag.startsWith('shared:'))),
+        'no shared mount in the lab',
+      );
     },
     'mount-proc': () => {
       const init = session!.proc('init').pid;
@@ -40,16 +43,16 @@ t.test('pid-namespace, verified step by step against the kernel', { skip: needsR
     },
     exec: () => {
       const joined = session!.proc('exec-sleep').pid;
-      t.equal(nsInode(joined, 'pid'), labNs, 'the exec\'d process joined the lab\'s PID namespace');
+      t.equal(nsInode(joined, 'pid'), labNs, "the exec'd process joined the lab's PID namespace");
       t.equal(nspid(joined)?.length, 2, 'and has two PIDs');
     },
     setns: () => {
       noFork = session!.proc('no-fork').pid;
-      t.equal(link(`/proc/${noFork}/ns/pid`), link('/proc/self/ns/pid'), 'the setns(2) caller is still in the host\'s PID namespace');
-      t.equal(link(`/proc/${noFork}/ns/pid_for_children`), `pid:[${labNs}]`, 'its children go to the lab\'s');
+      t.equal(link(`/proc/${noFork}/ns/pid`), link('/proc/self/ns/pid'), "the setns(2) caller is still in the host's PID namespace");
+      t.equal(link(`/proc/${noFork}/ns/pid_for_children`), `pid:[${labNs}]`, "its children go to the lab's");
       const [child] = childrenOf(noFork);
       t.ok(child, 'it forked a child');
-      t.equal(nsInode(child!, 'pid'), labNs, 'which is in the lab\'s PID namespace');
+      t.equal(nsInode(child!, 'pid'), labNs, "which is in the lab's PID namespace");
       const inner = nspid(child!)?.at(-1);
       const status = readStatusFile(`/proc/${session!.proc('init').pid}/root/proc/${inner}/status`);
       t.equal(status?.get('PPid'), '0', 'and, read inside, has a parent outside it (PPid 0)');
@@ -61,7 +64,7 @@ t.test('pid-namespace, verified step by step against the kernel', { skip: needsR
       t.equal(ids?.length, 3, 'the inner init has three PIDs');
       t.equal(ids?.[0], init);
       t.equal(ids?.[2], 1);
-      t.equal(nspid(unshare)?.length, 2, 'its parent, in the lab\'s namespace, has two');
+      t.equal(nspid(unshare)?.length, 2, "its parent, in the lab's namespace, has two");
       innerNs = nsInode(init, 'pid')!;
       t.not(innerNs, labNs, 'the inner namespace is another one');
       // The depth limit, independently: one level below 32 is refused.
@@ -82,7 +85,10 @@ t.test('pid-namespace, verified step by step against the kernel', { skip: needsR
     },
   };
   const events = await verifyWithFacts(t, lab, facts, (s) => (session = s));
-  t.ok(events.some((e) => e.type === 'command' && e.command.startsWith('setpriv --pdeathsig KILL -- unshare --pid')), 'the command shown is the one run');
+  t.ok(
+    events.some((e) => e.type === 'command' && e.command.startsWith('setpriv --pdeathsig KILL -- unshare --pid')),
+    'the command shown is the one run',
+  );
   t.same(hostSnapshot(state), before, 'mounts, marked processes and journals are as before');
 });
 
@@ -91,13 +97,9 @@ t.test('the lab stopped half-way (a quit) still removes everything', { skip: nee
   const before = hostSnapshot(state);
   const lab = await loadLab('pid-namespace');
   let init = 0;
-  const outcome = await runLab(
-    lab,
-    { mode: 'verify', lang: 'zh', stopAfter: 'isolation' },
-    (event) => {
-      if (event.type === 'command' && event.command.includes('/status')) init = Number(/\/proc\/(\d+)\//.exec(event.command)?.[1]);
-    },
-  );
+  const outcome = await runLab(lab, { mode: 'verify', lang: 'zh', stopAfter: 'isolation' }, (event) => {
+    if (event.type === 'command' && event.command.includes('/status')) init = Number(/\/proc\/(\d+)\//.exec(event.command)?.[1]);
+  });
   t.equal(outcome.stepsPassed, 3);
   t.ok(init > 0);
   t.notOk(isAlive(init), 'init was killed in cleanup');

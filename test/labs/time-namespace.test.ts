@@ -25,7 +25,16 @@ t.test('time namespace helpers', async (t) => {
   t.equal(parseUptime('3457.03 4529.97\n'), 3457.03);
   t.equal(parseUptime(''), undefined);
   t.same(unshareTimeArgv({ boottime: 10, monotonic: -5 }, ['sleep', '1']), [
-    'unshare', '--time', '--fork', '--kill-child', '--boottime', '10', '--monotonic', '-5', 'sleep', '1',
+    'unshare',
+    '--time',
+    '--fork',
+    '--kill-child',
+    '--boottime',
+    '10',
+    '--monotonic',
+    '-5',
+    'sleep',
+    '1',
   ]);
   t.same(unshareTimeArgv({ boottime: 10 }, ['sh']), ['unshare', '--time', '--fork', '--kill-child', '--boottime', '10', 'sh']);
 });
@@ -65,18 +74,22 @@ t.test('time-namespace, verified step by step against the kernel', { skip: needs
         t.ok(Math.abs(inside - now) <= 1, `${name}'s wall clock is the host's (${inside} vs ${now})`);
       }
       t.equal(writeError(session!.proc('box').pid, 'realtime 1 0'), 'EINVAL', 'a realtime offset is refused with EINVAL');
-      t.same(readTimensOffsets(session!.proc('box').pid), { monotonic: 432000, boottime: 864000 }, 'box\'s offsets are unchanged');
+      t.same(readTimensOffsets(session!.proc('box').pid), { monotonic: 432000, boottime: 864000 }, "box's offsets are unchanged");
     },
     'a-year-up': () => {
       const learner = session!.proc('learner').pid;
       inodes.push(nsInode(learner, 'time')!);
-      t.not(nsInode(learner, 'time'), hostNs, 'the learner\'s sleep has a time namespace of its own');
+      t.not(nsInode(learner, 'time'), hostNs, "the learner's sleep has a time namespace of its own");
       t.equal(readTimensOffsets(learner)?.boottime, 31536000, 'with a boottime offset of a year');
       t.ok(parseUptime(inTime(learner, ['cat', '/proc/uptime']))! > 31536000, 'so its uptime is over a year');
     },
   };
   await verifyWithFacts(t, lab, facts, (s) => (session = s));
   t.equal(new Set(inodes).size, 3, 'three time namespaces were made');
-  t.same(inodes.flatMap((inode) => pidsInNamespace('time', inode)), [], 'no process is left in any of them');
+  t.same(
+    inodes.flatMap((inode) => pidsInNamespace('time', inode)),
+    [],
+    'no process is left in any of them',
+  );
   t.same(hostSnapshot(state), before, 'mounts, marked processes and journals are as before');
 });

@@ -18,7 +18,10 @@ const ns = (pid: number | 'self', type: string): string => readlinkSync(`/proc/$
 const mounts = (pid: number): MountEntry[] => parseMountinfo(readFileSync(`/proc/${pid}/mountinfo`, 'utf8'));
 const tagOf = (m: MountEntry | undefined, name: 'shared' | 'master'): string | undefined =>
   m?.tags.find((x) => x.startsWith(`${name}:`))?.slice(name.length + 1);
-const labPaths = (): string[] => readdirSync('/run').filter((name) => name.startsWith('lab-userns-')).sort();
+const labPaths = (): string[] =>
+  readdirSync('/run')
+    .filter((name) => name.startsWith('lab-userns-'))
+    .sort();
 const lastCap = Number(readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
 const allCaps = ((1n << BigInt(lastCap + 1)) - 1n).toString(16).padStart(16, '0');
 
@@ -51,8 +54,8 @@ t.test('user-namespace, verified step by step against the kernel', { skip: needs
     },
     'host-file': () => {
       const path = `/run/lab-userns-${suffix()}.conf`;
-      t.equal(readFileSync(path, 'utf8'), 'written by the host root\n', 'the host root\'s file is unchanged');
-      t.equal(statSync(path).uid, 0, 'and still the host root\'s');
+      t.equal(readFileSync(path, 'utf8'), 'written by the host root\n', "the host root's file is unchanged");
+      t.equal(statSync(path).uid, 0, "and still the host root's");
       const init = session!.proc('init').pid;
       const write = spawnSync('nsenter', ['--target', String(init), '--user', '--', 'sh', '-c', `: > ${path}`], { encoding: 'utf8' });
       t.not(write.status, 0, 'truncating it from inside fails too');
@@ -63,45 +66,62 @@ t.test('user-namespace, verified step by step against the kernel', { skip: needs
     },
     'own-namespaces': () => {
       const own = session!.proc('own-uts').pid;
-      t.not(ns(own, 'uts'), ns('self', 'uts'), 'the new UTS namespace is not the host\'s');
-      t.equal(ns(own, 'user'), ns(session!.proc('init').pid, 'user'), 'its process is in the lab\'s user namespace');
+      t.not(ns(own, 'uts'), ns('self', 'uts'), "the new UTS namespace is not the host's");
+      t.equal(ns(own, 'user'), ns(session!.proc('init').pid, 'user'), "its process is in the lab's user namespace");
       const name = spawnSync('nsenter', ['--target', String(own), '--uts', '--', 'cat', '/proc/sys/kernel/hostname'], { encoding: 'utf8' });
       t.equal(name.stdout.trim(), 'lab-userns', 'it has the name root inside gave it');
-      t.equal(readFileSync('/proc/sys/kernel/hostname', 'utf8'), hostname, 'the host\'s hostname is unchanged');
+      t.equal(readFileSync('/proc/sys/kernel/hostname', 'utf8'), hostname, "the host's hostname is unchanged");
     },
     mounts: () => {
       const parent = session!.proc('mnt-parent').pid;
       const child = session!.proc('mnt-child').pid;
-      t.not(ns(parent, 'mnt'), ns('self', 'mnt'), 'the parent mount namespace is not the host\'s');
-      t.equal(ns(parent, 'user'), ns('self', 'user'), 'and belongs to the host\'s user namespace');
+      t.not(ns(parent, 'mnt'), ns('self', 'mnt'), "the parent mount namespace is not the host's");
+      t.equal(ns(parent, 'user'), ns('self', 'user'), "and belongs to the host's user namespace");
       t.not(ns(child, 'user'), ns('self', 'user'), 'the child is in another user namespace');
       t.equal(map(child, 'uid'), '0 65534 1', 'made by nobody, who is root there');
       const inParent = mounts(parent).find((m) => m.source === 'lab-userns-mnt');
       const inChild = mounts(child).find((m) => m.source === 'lab-userns-mnt');
       const group = tagOf(inParent, 'shared');
       t.ok(group, `the parent's /mnt is shared:${group}`);
-      t.equal(tagOf(inChild, 'master'), group, 'the child\'s copy is its slave');
+      t.equal(tagOf(inChild, 'master'), group, "the child's copy is its slave");
       t.equal(tagOf(inChild, 'shared'), undefined, 'and in no peer group');
       const umount = spawnSync('nsenter', ['--target', String(child), '--user', '--mount', '--', ...umountProbeArgv('/mnt')], { encoding: 'utf8' });
       t.equal(umount.status, errnoNumber('EINVAL'), `umount2 of the inherited /mnt from inside: EINVAL (${umount.stderr.trim()})`);
-      t.ok(mounts(child).some((m) => m.source === 'lab-userns-mnt' && m.mountPoint === '/mnt'), 'it is still mounted');
-      t.same(mounts(child).filter((m) => m.source === 'lab-userns-own').map((m) => `${m.mountPoint} ${m.fsType}`), ['/mnt/own tmpfs'], 'the child\'s own tmpfs');
-      t.notOk(mounts(parent).some((m) => m.source === 'lab-userns-own'), 'did not reach the parent');
-      t.notOk(mounts(process.pid).some((m) => m.source.startsWith('lab-userns-')), 'the host has none of these mounts');
+      t.ok(
+        mounts(child).some((m) => m.source === 'lab-userns-mnt' && m.mountPoint === '/mnt'),
+        'it is still mounted',
+      );
+      t.same(
+        mounts(child)
+          .filter((m) => m.source === 'lab-userns-own')
+          .map((m) => `${m.mountPoint} ${m.fsType}`),
+        ['/mnt/own tmpfs'],
+        "the child's own tmpfs",
+      );
+      t.notOk(
+        mounts(parent).some((m) => m.source === 'lab-userns-own'),
+        'did not reach the parent',
+      );
+      t.notOk(
+        mounts(process.pid).some((m) => m.source.startsWith('lab-userns-')),
+        'the host has none of these mounts',
+      );
     },
     'map-user': () => {
       const mapped = session!.proc('mapped').pid;
-      t.equal(map(mapped, 'uid'), '1000 65534 1', 'the learner\'s namespace maps 1000 to nobody');
+      t.equal(map(mapped, 'uid'), '1000 65534 1', "the learner's namespace maps 1000 to nobody");
       t.equal(map(mapped, 'gid'), '1000 65534 1');
       t.equal(status(mapped, 'CapEff')[0], '0000000000000000', 'and as 1000 inside it has no capability');
     },
   };
   const events = await verifyWithFacts(t, lab, facts, (s) => (session = s));
   t.ok(
-    events.some((e) => e.type === 'command' && e.command.startsWith('setpriv --reuid 65534 --regid 65534 --clear-groups -- setpriv --pdeathsig KILL -- unshare --user')),
+    events.some(
+      (e) => e.type === 'command' && e.command.startsWith('setpriv --reuid 65534 --regid 65534 --clear-groups -- setpriv --pdeathsig KILL -- unshare --user'),
+    ),
     'the command shown is the one run',
   );
-  t.same(labPaths(), runBefore, 'the lab\'s paths under /run are gone');
+  t.same(labPaths(), runBefore, "the lab's paths under /run are gone");
   t.same(hostSnapshot(state), before, 'mounts, marked processes, journals and the hostname are as before');
 });
 

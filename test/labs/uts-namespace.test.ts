@@ -82,14 +82,14 @@ t.test('uts-namespace, verified step by step against the kernel', { skip: needsR
       const box = session!.proc('box').pid;
       pids.push(box);
       t.not(nsInode(box, 'uts'), nsInode('self', 'uts'), 'box has a UTS namespace of its own');
-      t.equal(nameIn(box, 'hostname'), hostBefore.hostname, 'which started with a copy of the host\'s hostname');
+      t.equal(nameIn(box, 'hostname'), hostBefore.hostname, "which started with a copy of the host's hostname");
     },
     'set-names': () => {
       const box = session!.proc('box').pid;
       t.equal(nameIn(box, 'hostname'), 'box-a', 'the hostname inside is box-a');
       t.equal(nameIn(box, 'domainname'), 'lab.example', 'the domain name inside is lab.example');
-      t.equal(hostName('hostname'), hostBefore.hostname, 'the host\'s hostname did not change');
-      t.equal(hostName('domainname'), hostBefore.domainname, 'the host\'s domain name did not change');
+      t.equal(hostName('hostname'), hostBefore.hostname, "the host's hostname did not change");
+      t.equal(hostName('domainname'), hostBefore.domainname, "the host's domain name did not change");
     },
     siblings: () => {
       const box = session!.proc('box').pid;
@@ -98,7 +98,7 @@ t.test('uts-namespace, verified step by step against the kernel', { skip: needsR
       t.equal(new Set([nsInode('self', 'uts'), nsInode(box, 'uts'), nsInode(sibling, 'uts')]).size, 3, 'three UTS namespaces');
       t.equal(nameIn(sibling, 'hostname'), 'box-b', 'the sibling is box-b');
       t.equal(nameIn(box, 'hostname'), 'box-a', 'box is still box-a');
-      t.equal(nameIn(sibling, 'domainname'), hostBefore.domainname, 'the sibling copied the host\'s domain name, not box\'s');
+      t.equal(nameIn(sibling, 'domainname'), hostBefore.domainname, "the sibling copied the host's domain name, not box's");
     },
     pin: () => {
       const sibling = session!.proc('sibling');
@@ -106,11 +106,14 @@ t.test('uts-namespace, verified step by step against the kernel', { skip: needsR
       const holder = session!.proc('holder').pid;
       pids.push(pins, holder);
       const name = `uts:[${sibling.ns.uts}]`;
-      t.ok(!isAlive(sibling.pid) && !isAlive(sibling.leader), 'box-b\'s processes are dead');
-      t.notOk(referencesTo(name).some((r) => r.startsWith('process ')), 'no process is in box-b\'s namespace');
-      t.same(nsfsMounts(pins, name), ['/mnt/uts'], 'the lab\'s mount namespace has it bind-mounted on /mnt/uts');
-      t.same(nsfsMounts('self', name), [], 'the host\'s mount namespace has no such mount');
-      t.equal(Number(statSync(`/proc/${pins}/root/mnt/uts`).ino), sibling.ns.uts, 'the pinned file has the namespace\'s inode');
+      t.ok(!isAlive(sibling.pid) && !isAlive(sibling.leader), "box-b's processes are dead");
+      t.notOk(
+        referencesTo(name).some((r) => r.startsWith('process ')),
+        "no process is in box-b's namespace",
+      );
+      t.same(nsfsMounts(pins, name), ['/mnt/uts'], "the lab's mount namespace has it bind-mounted on /mnt/uts");
+      t.same(nsfsMounts('self', name), [], "the host's mount namespace has no such mount");
+      t.equal(Number(statSync(`/proc/${pins}/root/mnt/uts`).ino), sibling.ns.uts, "the pinned file has the namespace's inode");
       t.equal(readlinkSync(`/proc/${holder}/fd/3`), name, 'the holder has it open on fd 3');
       t.equal(nameVia(`/proc/${pins}/root/mnt/uts`), 'box-b', 'through the bind mount it is still box-b');
       t.equal(nameVia(`/proc/${holder}/fd/3`), 'box-b', 'through the fd it is still box-b');
@@ -119,7 +122,7 @@ t.test('uts-namespace, verified step by step against the kernel', { skip: needsR
       const name = `uts:[${session!.proc('sibling').ns.uts}]`;
       t.same(nsfsMounts(session!.proc('pins').pid, name), [], 'the bind mount is gone');
       t.notOk(isAlive(session!.proc('holder').pid), 'the holder is dead');
-      t.same(referencesTo(name), [], 'nothing refers to box-b\'s namespace any more');
+      t.same(referencesTo(name), [], "nothing refers to box-b's namespace any more");
     },
     'name-it': () => {
       t.equal(nameIn(session!.proc('box').pid, 'hostname'), 'web-1', 'the reference solution named the container web-1');
@@ -133,7 +136,11 @@ t.test('uts-namespace, verified step by step against the kernel', { skip: needsR
     }
   });
   t.equal(outcome.status, 'passed');
-  t.equal(outcome.checksPassed, lab.steps.reduce((n, s) => n + s.spec.checks.length, 0), 'every check ran and passed');
+  t.equal(
+    outcome.checksPassed,
+    lab.steps.reduce((n, s) => n + s.spec.checks.length, 0),
+    'every check ran and passed',
+  );
   t.ok(pids.length === 4 && pids.every((pid) => !isAlive(pid)), 'the namespace holders and both pins were killed');
   t.same({ hostname: hostName('hostname'), domainname: hostName('domainname') }, hostBefore, 'hostname and domain name as before');
   t.same(hostSnapshot(state), before, 'mounts, marked processes, journals and names are as before');

@@ -38,7 +38,8 @@ export const lines = Array.from({ length: 25 }, (_, i) => `line ${i + 1}`);
 
 /** The error after the failing command. */
 export const error = new LabError({
-  operation: 'run `sh -c boom`', code: 'command-failed',
+  operation: 'run `sh -c boom`',
+  code: 'command-failed',
   meaning: { en: 'The command failed; its output says why.', zh: '命令执行失败，原因见它的输出。' },
   fix: { en: 'Run `lab doctor`.', zh: '运行 `lab doctor`。' },
 });

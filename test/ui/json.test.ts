@@ -11,5 +11,12 @@ t.test('JSON lines: one object per event, prose in the chosen language', async (
   t.same(JSON.parse(lines[0]!), { type: 'lab-start', lab: 'fake', title: '假实验', lang: 'en', mode: 'run', runId: 'lab-fake-1-x' });
   t.same(JSON.parse(lines[6]!), { type: 'check', step: 'one', check: 'c2', title: '标题', ok: false, found: '什么也没有' });
   const error = new LabError({ operation: 'write `x`', code: 'EBUSY', meaning: { en: 'busy', zh: '忙' }, fix: { en: 'wait', zh: '等' } });
-  t.same(eventToJson({ type: 'error', step: 'one', error }, 'en'), { type: 'error', step: 'one', operation: 'write `x`', code: 'EBUSY', meaning: 'busy', fix: 'wait' });
+  t.same(eventToJson({ type: 'error', step: 'one', error }, 'en'), {
+    type: 'error',
+    step: 'one',
+    operation: 'write `x`',
+    code: 'EBUSY',
+    meaning: 'busy',
+    fix: 'wait',
+  });
 });

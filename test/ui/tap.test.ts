@@ -32,7 +32,11 @@ t.test('TAP: an error after a failed command carries the last 20 lines of its ou
   const { points } = await parseTap(out);
   const failed = points.filter((p) => !p.ok && p.name.startsWith('one:'));
   t.equal(failed.length, 1, 'one failing point: the error');
-  t.equal(failed[0]?.diag?.output, [...lines.slice(6), 'sh: boom: not found'].join('\n'), 'its diagnostic holds the last 20 lines, stdout and stderr as they came');
+  t.equal(
+    failed[0]?.diag?.output,
+    [...lines.slice(6), 'sh: boom: not found'].join('\n'),
+    'its diagnostic holds the last 20 lines, stdout and stderr as they came',
+  );
   t.equal(failed[0]?.diag?.message, 'The command failed; its output says why.');
   t.equal(failed[0]?.diag?.fix, 'Run `lab doctor`.');
   t.notMatch(out, /line 6\\n/, 'nothing before the tail');

@@ -9,11 +9,17 @@ t.test('CJK characters take two columns', async (t) => {
 
 t.test('wrapping never exceeds the width, in English or Chinese', async (t) => {
   const en = wrapLine('The kernel keeps a separate PID numbering for each PID namespace, so both are true at once.', 30);
-  t.ok(en.every((line) => displayWidth(line) <= 30), en.join('|'));
+  t.ok(
+    en.every((line) => displayWidth(line) <= 30),
+    en.join('|'),
+  );
   t.equal(en.join(' '), 'The kernel keeps a separate PID numbering for each PID namespace, so both are true at once.');
   const source = '内核为每个 PID 命名空间单独编号，所以两者同时成立。';
   const zh = wrapLine(source, 20);
-  t.ok(zh.every((line) => displayWidth(line) <= 20), zh.join('|'));
+  t.ok(
+    zh.every((line) => displayWidth(line) <= 20),
+    zh.join('|'),
+  );
   t.equal(zh.join('').replace(/ /g, ''), source.replace(/ /g, ''), 'no character is lost');
 });
 
@@ -28,14 +34,20 @@ t.test('Chinese line breaking: no line starts with closing punctuation or ends w
   const source = '万一 lab 自己意外退出，内核也会杀掉这个进程，不留残余。（`setpriv --pdeathsig KILL` 是安全带）';
   for (let width = 10; width <= 40; width++) {
     const lines = wrapLine(source, width);
-    t.notOk(lines.some((line) => /^[，。）]/.test(line) || /（$/.test(line)), `width ${width}: ${lines.join('|')}`);
+    t.notOk(
+      lines.some((line) => /^[，。）]/.test(line) || /（$/.test(line)),
+      `width ${width}: ${lines.join('|')}`,
+    );
   }
 });
 
 t.test('step names wrap where a reader would break them: after punctuation, not inside a word, no line of one character', async (t) => {
   const at = (text: string, width: number): string[] => {
     const lines = wrapTitle(text, width);
-    t.ok(lines.every((line) => displayWidth(line) <= width), `${width} columns: ${lines.join(' | ')}`);
+    t.ok(
+      lines.every((line) => displayWidth(line) <= width),
+      `${width} columns: ${lines.join(' | ')}`,
+    );
     t.equal(lines.join('').replace(/ /g, ''), text.replace(/ /g, ''), 'no character is lost');
     t.ok(lines.length <= wrapLine(text, width).length, 'no more lines than plain wrapping');
     return lines;
@@ -43,7 +55,10 @@ t.test('step names wrap where a reader would break them: after punctuation, not 
   t.same(at('加入 cgroup 命名空间，什么也不会移动', 24), ['加入 cgroup 命名空间，', '什么也不会移动'], 'after the comma, not 什 | 么');
   t.same(at('共享与私有：两个互为对等的命名空间', 24), ['共享与私有：', '两个互为对等的命名空间'], 'after the colon');
   const uts = at('新的 UTS 命名空间从一份拷贝开始', 24);
-  t.notOk(uts.some((line) => /命名$|^空间/.test(line)), `命名空间 is not broken: ${uts.join(' | ')}`);
+  t.notOk(
+    uts.some((line) => /命名$|^空间/.test(line)),
+    `命名空间 is not broken: ${uts.join(' | ')}`,
+  );
   const orphan = at('在里面创建的对象只留在里面', 24);
   t.ok(displayWidth(orphan.at(-1)!) > 4, `the last line is not one word alone: ${orphan.join(' | ')}`);
   t.same(at('Root inside cannot touch what it does not own', 24), ['Root inside cannot touch', 'what it does not own'], 'English as before');
@@ -58,7 +73,10 @@ t.test('a soft line break beside Chinese: a space before a Latin word or number,
 t.test('inline code breaks only at its own spaces, even with Chinese inside it', async (t) => {
   const path = '`/sys/fs/cgroup/system.slice/lab-memory-<pid>-<时间>.scope/lab-memory`';
   const lines = wrapLine(`在里面创建自己的 cgroup：${path}。没有 systemd 的地方，它直接建在根下`, 60);
-  t.ok(lines.some((l) => l.includes(path)), `the path whole on one line: ${lines.join(' | ')}`);
+  t.ok(
+    lines.some((l) => l.includes(path)),
+    `the path whole on one line: ${lines.join(' | ')}`,
+  );
   const command = wrapLine('运行 `nsenter --target 42 --mount -- 命令` 就行', 20);
   t.ok(command.length > 1 && command.every((l) => displayWidth(l) <= 20), `a command in code still wraps at its spaces: ${command.join(' | ')}`);
 });

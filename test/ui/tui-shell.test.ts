@@ -71,7 +71,10 @@ t.test('in a real shell on a pseudo-terminal, one prompt per Enter', async (t) =
   await new Promise((resolve) => setTimeout(resolve, 300));
   t.equal(prompts(pane), 3, 'and only one');
   t.same(
-    pane.lines(false).map((l) => lineText(l).trimEnd()).filter((l) => l !== ''),
+    pane
+      .lines(false)
+      .map((l) => lineText(l).trimEnd())
+      .filter((l) => l !== ''),
     [`${PROMPT}echo one`, 'one', PROMPT.trimEnd(), PROMPT.trimEnd()],
     'the screen as the learner sees it',
   );
@@ -106,7 +109,10 @@ t.test("a started process's output is its own, labelled, whatever command runs w
   const events: LabEvent[] = [];
   const session = new Session('fixture-pass', (e) => events.push(e));
   session.step = 'one';
-  await session.perform({ kind: 'start', name: 'talker', argv: ['sh', '-c', 'echo hello; sleep 0.3; printf "late\\nno newline" >&2; exec sleep 30'] }, 'action');
+  await session.perform(
+    { kind: 'start', name: 'talker', argv: ['sh', '-c', 'echo hello; sleep 0.3; printf "late\\nno newline" >&2; exec sleep 30'] },
+    'action',
+  );
   await session.perform({ kind: 'run', argv: ['sleep', '0.6'] }, 'action');
   const outputs = events.filter((e): e is Extract<LabEvent, { type: 'output' }> => e.type === 'output');
   t.same(
@@ -120,7 +126,11 @@ t.test("a started process's output is its own, labelled, whatever command runs w
   const pid = session.proc('talker').pid;
   t.ok(await session.cleanup(), 'cleaned up');
   const cleanup = events.find((e): e is Extract<LabEvent, { type: 'cleanup' }> => e.type === 'cleanup');
-  t.same(cleanup?.label, { en: `stopped talker (host PID ${pid})`, zh: `已停止 talker（宿主机 PID ${pid}）` }, 'the cleanup says which process, by the PID the lab knew it by');
+  t.same(
+    cleanup?.label,
+    { en: `stopped talker (host PID ${pid})`, zh: `已停止 talker（宿主机 PID ${pid}）` },
+    'the cleanup says which process, by the PID the lab knew it by',
+  );
   t.ok(await waitFor(() => events.some((e) => e.type === 'output' && e.text === '[talker] no newline\n'), 2000, 20), 'its last line, once it ended');
 });
 
@@ -140,11 +150,21 @@ t.test('cleanup names a process by its role and the host PID the lab showed', as
 t.test('Chinese check lines: 宿主机, full-width colons', async (t) => {
   let out = '';
   const listen = plainReporter({ lang: 'zh', explain: false, color: false, write: (s) => (out += s) });
-  listen({ type: 'check', step: 'a', check: 'c', title: { en: 'x', zh: '标题' }, ok: true, found: { en: 'host ipc:[1], init ipc:[2]', zh: '宿主机 ipc:[1]，init ipc:[2]' } });
+  listen({
+    type: 'check',
+    step: 'a',
+    check: 'c',
+    title: { en: 'x', zh: '标题' },
+    ok: true,
+    found: { en: 'host ipc:[1], init ipc:[2]', zh: '宿主机 ipc:[1]，init ipc:[2]' },
+  });
   t.match(out, '实际读到：宿主机 ipc:[1]，init ipc:[2]');
   t.notMatch(out, '实际读到:');
   // Every check a lab or the shared checks build: a plain string is shown in both languages, so none says "host".
-  for (const file of ['src/lab/checks.ts', ...['network-namespace', 'pid-namespace', 'uts-namespace', 'ipc-namespace', 'mount-namespace'].map((id) => `labs/${id}/lab.ts`)]) {
+  for (const file of [
+    'src/lab/checks.ts',
+    ...['network-namespace', 'pid-namespace', 'uts-namespace', 'ipc-namespace', 'mount-namespace'].map((id) => `labs/${id}/lab.ts`),
+  ]) {
     const text = readFileSync(join(ROOT, file), 'utf8');
     t.notMatch(text, /found: `[^`]*\bhost\b/, `${file}: no untranslated "host" in a found text`);
   }
@@ -165,10 +185,12 @@ t.test('the tasks offer what the UI offers: another terminal, not a host shell i
   }
 });
 
-t.test('inside the test VM, lab is on the PATH (a link on the guest\'s /run only)', async (t) => {
+t.test("inside the test VM, lab is on the PATH (a link on the guest's /run only)", async (t) => {
   for (const mode of ['shell', 'run'] as const) {
     const script: string = commandScript(
-      mode === 'shell' ? { mode, cwd: '/src/lab', env: { PATH: '/usr/bin' }, shell: '/bin/bash' } : { mode, cwd: '/src/lab', env: { PATH: '/usr/bin' }, argv: ['lab', 'list'] },
+      mode === 'shell'
+        ? { mode, cwd: '/src/lab', env: { PATH: '/usr/bin' }, shell: '/bin/bash' }
+        : { mode, cwd: '/src/lab', env: { PATH: '/usr/bin' }, argv: ['lab', 'list'] },
     );
     t.match(script, 'ln -sf /src/lab/bin/lab.js /run/lab-vm-bin/lab', `${mode}: the link`);
     t.ok(script.indexOf('export PATH=/run/lab-vm-bin:"$PATH"') > script.indexOf('export PATH=/usr/bin'), `${mode}: first on the PATH`);
@@ -184,7 +206,17 @@ t.test('in the terminal UI, a command typed into the task shell leaves one promp
   const socket = `lab-tui-shell-${process.pid}`;
   const tmux = (...args: string[]): string => spawnSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' }).stdout ?? '';
   t.teardown(() => void tmux('kill-server'));
-  tmux('new-session', '-d', '-s', 'lab', '-x', '80', '-y', '24', `env LAB_STATE_DIR=${state} LANG=C.UTF-8 ${process.execPath} ${BIN} run uts-namespace; sleep 60`);
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    'lab',
+    '-x',
+    '80',
+    '-y',
+    '24',
+    `env LAB_STATE_DIR=${state} LANG=C.UTF-8 ${process.execPath} ${BIN} run uts-namespace; sleep 60`,
+  );
   const screen = (): string => tmux('capture-pane', '-p', '-t', 'lab');
   const keys = (...k: string[]): void => void tmux('send-keys', '-t', 'lab', ...k);
   const count = (text: string): number => screen().split(text).length - 1;

@@ -97,11 +97,17 @@ t.test('a learner goes through pid-namespace in the terminal UI', { skip }, asyn
   t.ok(await term.waitText('[host] '), 'the task opened a shell in its pane');
   t.ok(await term.waitText('Keys go to the shell'), 'the shell has the keys');
   screen = term.screen();
-  t.match(screen, '? 4. docker exec by hand', 'the task is marked as the learner\'s turn');
+  t.match(screen, '? 4. docker exec by hand', "the task is marked as the learner's turn");
 
   // The task, typed into the embedded shell: join init's namespaces from the host, as docker exec does.
-  term.keys("nsenter --target $(lsns --noheadings --type pid --output PID,COMMAND | awk '$2 == \"sleep\" && $3 == \"infinity\" {print $1}') --pid --mount -- sleep 777 &", 'Enter');
-  t.ok(await waitFor(() => pidsInNamespace('pid', labPidNs).some((p) => cmdline(p)?.join(' ') === 'sleep 777'), 10_000), "the learner's sleep 777 runs in the lab's PID namespace");
+  term.keys(
+    'nsenter --target $(lsns --noheadings --type pid --output PID,COMMAND | awk \'$2 == "sleep" && $3 == "infinity" {print $1}\') --pid --mount -- sleep 777 &',
+    'Enter',
+  );
+  t.ok(
+    await waitFor(() => pidsInNamespace('pid', labPidNs).some((p) => cmdline(p)?.join(' ') === 'sleep 777'), 10_000),
+    "the learner's sleep 777 runs in the lab's PID namespace",
+  );
   t.ok(await term.waitText('[1] '), 'the shell reported the background job');
   term.keys('C-]');
   t.ok(await term.waitText('n next  r re-run'), 'Ctrl-] gave the keys back to the lab');
@@ -112,7 +118,11 @@ t.test('a learner goes through pid-namespace in the terminal UI', { skip }, asyn
   t.match(term.screen(), '✓ 4. docker exec by hand', 'the task is marked passed');
 
   // z gives the explanation the room, then the commands, then both as before.
-  const logRow = (): number => term.screen().split('\n').findIndex((l) => l.includes('Commands and output'));
+  const logRow = (): number =>
+    term
+      .screen()
+      .split('\n')
+      .findIndex((l) => l.includes('Commands and output'));
   const normal = logRow();
   term.keys('z');
   t.ok(await waitFor(() => logRow() > normal + 5, 5000, 50), 'z: the explanation grows, the commands pane moves down');
@@ -123,12 +133,21 @@ t.test('a learner goes through pid-namespace in the terminal UI', { skip }, asyn
 
   // At 120x35 every step name is whole.
   term.resize(120, 35);
-  t.ok(await waitFor(() => term.screen().split('\n').length >= 35 && term.screen().includes('8. When PID 1 dies, the namespace dies'), 5000, 50), '120x35: the last step name whole');
+  t.ok(
+    await waitFor(() => term.screen().split('\n').length >= 35 && term.screen().includes('8. When PID 1 dies, the namespace dies'), 5000, 50),
+    '120x35: the last step name whole',
+  );
   screen = term.screen();
   for (const line of screen.split('\n')) t.ok([...line].length <= 120, 'no line is wider than the terminal');
-  const list = screen.split('\n').slice(1, screen.split('\n').findIndex((l) => l.startsWith(' Kernel, live')));
+  const list = screen.split('\n').slice(
+    1,
+    screen.split('\n').findIndex((l) => l.startsWith(' Kernel, live')),
+  );
   t.ok(list.length >= 9, 'the step list');
-  t.notOk(list.some((l) => l.split('│')[0]!.includes('…')), 'no step name is cut');
+  t.notOk(
+    list.some((l) => l.split('│')[0]!.includes('…')),
+    'no step name is cut',
+  );
   term.resize(80, 24);
   t.ok(await waitFor(() => term.screen().split('\n').length <= 25, 5000, 50), 'back to 80x24');
 
@@ -156,7 +175,11 @@ t.test('a learner goes through mount-namespace in Chinese at 120x35', { skip }, 
   const term = terminal(t, `env LAB_STATE_DIR=${state} LANG=C.UTF-8 ${process.execPath} ${BIN} run mount-namespace --lang zh; sleep 60`, 120, 35);
   const passed = (n: number) => waitFor(() => term.screen().includes(`步骤 ${n}/${steps}`) && term.screen().includes('本步骤通过'), 15_000, 50);
   /** The right-hand column (explanation, commands, shell) row by row, as the learner reads it. */
-  const right = (): string[] => term.screen().split('\n').map((l) => l.split('│').slice(1).join('│'));
+  const right = (): string[] =>
+    term
+      .screen()
+      .split('\n')
+      .map((l) => l.split('│').slice(1).join('│'));
   const squeeze = (text: string): string => text.replace(/\s+/g, '');
 
   t.ok(await passed(1), 'the first step ran and waits for n');
@@ -182,7 +205,9 @@ t.test('a learner goes through mount-namespace in Chinese at 120x35', { skip }, 
   t.match(screen, new RegExp(`ns-b +${b} +mnt`), "B's process appears in the live panel with its host PID when the step starts it");
   // The newest output: the mountinfo line of the tmpfs that A mounted and the kernel copied into B, whole (wrapped,
   // never cut), up to the shared:N that is the point of the step and past it.
-  const line = readFileSync(`/proc/${b}/mountinfo`, 'utf8').split('\n').find((l) => l.includes(' lab-shared-new '))!;
+  const line = readFileSync(`/proc/${b}/mountinfo`, 'utf8')
+    .split('\n')
+    .find((l) => l.includes(' lab-shared-new '))!;
   t.match(line, /shared:\d+/, `the kernel lists B's copy as shared: ${line}`);
   t.ok(squeeze(right().join('')).includes(squeeze(`/proc/${b}/mountinfo:${line}`)), 'the whole mountinfo line is on screen, wrapped');
   // Home: the step's first command, though the step printed more than the pane holds.

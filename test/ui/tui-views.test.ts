@@ -26,7 +26,11 @@ const steps = [
       index,
       prose: {
         en: { title: s.en, body: 'unshare creates a new PID namespace and forks a child into it; the child is PID 1 there.', hints: ['Look at NSpid.'] },
-        zh: { title: s.zh, body: '`unshare` 创建一个新的 PID 命名空间（namespace），并在其中派生一个子进程；这个子进程在那里是 1 号进程。', hints: ['看看 NSpid。'] },
+        zh: {
+          title: s.zh,
+          body: '`unshare` 创建一个新的 PID 命名空间（namespace），并在其中派生一个子进程；这个子进程在那里是 1 号进程。',
+          hints: ['看看 NSpid。'],
+        },
       },
     }) as unknown as LoadedStep,
 );
@@ -44,15 +48,37 @@ const firstStep: LabEvent[] = [
   { type: 'command', step: 'create', role: 'action', command: 'unshare --pid --fork sleep infinity &', background: true },
   { type: 'output', step: 'create', stream: 'stdout', text: 'NSpid:\t42' },
   { type: 'output', step: 'create', stream: 'stdout', text: '\t1\n' },
-  { type: 'check', step: 'create', check: 'c1', title: { en: 'init is PID 1 inside', zh: 'init 在里面是 1 号进程' }, ok: true, found: { en: 'NSpid: 42 1', zh: 'NSpid：42 1' } },
+  {
+    type: 'check',
+    step: 'create',
+    check: 'c1',
+    title: { en: 'init is PID 1 inside', zh: 'init 在里面是 1 号进程' },
+    ok: true,
+    found: { en: 'NSpid: 42 1', zh: 'NSpid：42 1' },
+  },
   { type: 'step-done', step: 'create', status: 'passed' },
 ];
 
 const snapshot: LiveSnapshot = {
   host: { pid: 4026531836, mnt: 4026531841, uts: 4026531838, ipc: 4026531839, net: 4026531840, user: 4026531837, cgroup: 4026531835, time: 4026531834 },
   self: { pid: 4026531836, mnt: 4026531841, uts: 4026531838, ipc: 4026531839, net: 4026531840, user: 4026531837, cgroup: 4026531835, time: 4026531834 },
-  processes: [{ name: 'init', pid: 4242, alive: true, ns: { pid: 4026532301, mnt: 4026532300, uts: 4026531838, ipc: 4026531839, net: 4026531840, user: 4026531837, cgroup: 4026531835, time: 4026531834 } }],
-  cgroup: { mode: 'unified', root: '/sys/fs/cgroup', path: '/lab-fake', memory: { current: 8 * 1024 * 1024, max: 64 * 1024 * 1024 }, cpu: true, cpuPercent: 12.5, pids: { current: 3, max: 'max' } },
+  processes: [
+    {
+      name: 'init',
+      pid: 4242,
+      alive: true,
+      ns: { pid: 4026532301, mnt: 4026532300, uts: 4026531838, ipc: 4026531839, net: 4026531840, user: 4026531837, cgroup: 4026531835, time: 4026531834 },
+    },
+  ],
+  cgroup: {
+    mode: 'unified',
+    root: '/sys/fs/cgroup',
+    path: '/lab-fake',
+    memory: { current: 8 * 1024 * 1024, max: 64 * 1024 * 1024 },
+    cpu: true,
+    cpuPercent: 12.5,
+    pids: { current: 3, max: 'max' },
+  },
 };
 
 function screen(state: TuiState, cols = 80, rows = 24, live: LiveSnapshot | undefined = snapshot): string[] {
@@ -72,7 +98,10 @@ function screen(state: TuiState, cols = 80, rows = 24, live: LiveSnapshot | unde
       }
     });
   };
-  put(box.divider, Array.from({ length: box.divider.height }, (): Line => [{ text: '│' }]));
+  put(
+    box.divider,
+    Array.from({ length: box.divider.height }, (): Line => [{ text: '│' }]),
+  );
   for (const name of ['header', 'steps', 'live', 'explanation', 'log', 'shell', 'status', 'footer'] as const) {
     const rect = box[name];
     if (rect) put(rect, panels[name] ?? []);
@@ -95,7 +124,7 @@ t.test('the first step at 80x24: header, steps, explanation, commands with outpu
   t.match(text, '   NSpid:  42  1', 'output split across chunks is joined into one line');
   t.match(text, ' ✓ init is PID 1 inside');
   t.match(text, 'found: NSpid: 42 1');
-  t.match(text, /pid\s+4026531836 4026532301/, 'the live table: the host inode, then init\'s own');
+  t.match(text, /pid\s+4026531836 4026532301/, "the live table: the host inode, then init's own");
   t.match(text, /uts\s+4026531838 = host/, 'a shared namespace is marked');
   t.match(text, 'Step passed. n: next step');
   t.match(rows[23], ' n next  r re-run  c check  h hint  s shell  [ ] log  l 中文  ? help  q quit');
@@ -114,7 +143,10 @@ t.test('Chinese: CJK text stays aligned in its columns', async (t) => {
     }
     return -1;
   });
-  t.ok(divider.every((c) => c === 30), 'the divider is in column 30 on every body row, after CJK step titles too');
+  t.ok(
+    divider.every((c) => c === 30),
+    'the divider is in column 30 on every body row, after CJK step titles too',
+  );
   const text = rows.join('\n');
   t.match(text, /✓ 1\. 创建命名空间\s+│[^\n]*\n\s+（namespace）\s+│/, 'a long CJK step name wraps under itself, whole, where the list has the room');
   t.match(text, '内核实况');
@@ -130,7 +162,14 @@ t.test('a task: the shell pane, hints, a failed check says what it found; lab-do
   applyEvent(state, { type: 'task-wait', step: steps[1]!, shell: 'nsenter --target 42 --pid -- bash' });
   t.ok(nextHint(state));
   t.notOk(nextHint(state), 'one hint only');
-  applyEvent(state, { type: 'check', step: 'task', check: 'c2', title: { en: 'a sleep runs inside', zh: '里面有 sleep' }, ok: false, found: { en: 'no sleep in pid:[4026532301]', zh: '没有' } });
+  applyEvent(state, {
+    type: 'check',
+    step: 'task',
+    check: 'c2',
+    title: { en: 'a sleep runs inside', zh: '里面有 sleep' },
+    ok: false,
+    found: { en: 'no sleep in pid:[4026532301]', zh: '没有' },
+  });
   let text = screen(state).join('\n');
   t.match(text, ' ? 2. Your own namespace');
   t.match(text, 'Hint 1/1: Look at NSpid.');
@@ -150,10 +189,17 @@ t.test('a task: the shell pane, hints, a failed check says what it found; lab-do
 t.test('larger terminals use the room; tiny ones still fit', async (t) => {
   const state = initialState(lab, 'en', false);
   firstStep.forEach((e) => applyEvent(state, e));
-  for (const [cols, rows] of [[132, 40], [200, 60], [60, 16]] as const) {
+  for (const [cols, rows] of [
+    [132, 40],
+    [200, 60],
+    [60, 16],
+  ] as const) {
     const out = screen(state, cols, rows);
     t.equal(out.length, rows);
-    t.ok(out.every((row) => displayWidth(row) <= cols), `${cols}x${rows} fits`);
+    t.ok(
+      out.every((row) => displayWidth(row) <= cols),
+      `${cols}x${rows} fits`,
+    );
   }
 });
 
@@ -173,13 +219,21 @@ t.test('the live panel: no process yet; no cgroup v2; a hybrid host without the 
 });
 
 t.test('NO_COLOR: no colour tags, bold and inverse only; braces are escaped', async (t) => {
-  const line: Line[] = [[{ text: 'ok', style: 'green' }, { text: ' awk {print $1}', style: 'bold' }, { text: ' x', style: 'inverse' }]];
+  const line: Line[] = [
+    [
+      { text: 'ok', style: 'green' },
+      { text: ' awk {print $1}', style: 'bold' },
+      { text: ' x', style: 'inverse' },
+    ],
+  ];
   t.equal(toTags(line, false), 'ok{bold} awk {open}print $1{close}{/bold}{inverse} x{/inverse}');
   t.equal(toTags(line, true), '{green-fg}ok{/green-fg}{bold} awk {open}print $1{close}{/bold}{inverse} x{/inverse}');
 });
 
 /** A lab of the given steps (kind, titles, prose, hints in both languages), for the tests of wrapping and scrolling. */
-function labOf(defs: { id: string; kind: 'demo' | 'task'; en: { title: string; body: string; hints?: string[] }; zh: { title: string; body: string; hints?: string[] } }[]): LoadedLab {
+function labOf(
+  defs: { id: string; kind: 'demo' | 'task'; en: { title: string; body: string; hints?: string[] }; zh: { title: string; body: string; hints?: string[] } }[],
+): LoadedLab {
   const loaded = defs.map(
     (d, index) =>
       ({
@@ -204,14 +258,28 @@ const longLab = labOf([
   {
     id: 'bind',
     kind: 'demo',
-    en: { title: 'Mount propagation between two namespaces', body: 'A mount made in **A** shows in *B* when `shared:N` matches.\n\n    cat /proc/self/mountinfo | grep --color=never -E "lab-mount-1/(a|b) " | sort -k5 | uniq' },
-    zh: { title: '两个命名空间之间的挂载传播', body: '在 **A** 里做的挂载，当 `shared:N` 相同时会出现在 *B* 里。\n\n    cat /proc/self/mountinfo | grep --color=never -E "lab-mount-1/(a|b) " | sort -k5 | uniq' },
+    en: {
+      title: 'Mount propagation between two namespaces',
+      body: 'A mount made in **A** shows in *B* when `shared:N` matches.\n\n    cat /proc/self/mountinfo | grep --color=never -E "lab-mount-1/(a|b) " | sort -k5 | uniq',
+    },
+    zh: {
+      title: '两个命名空间之间的挂载传播',
+      body: '在 **A** 里做的挂载，当 `shared:N` 相同时会出现在 *B* 里。\n\n    cat /proc/self/mountinfo | grep --color=never -E "lab-mount-1/(a|b) " | sort -k5 | uniq',
+    },
   },
   {
     id: 'turn',
     kind: 'task',
-    en: { title: 'Your turn: `--memory=20m`', body: 'Start a process.', hints: ['Run unshare --mount --propagation private sleep infinity & in the shell, then read its `mountinfo`.'] },
-    zh: { title: '动手任务：`--memory=20m`', body: '启动一个进程。', hints: ['在 shell 里运行 unshare --mount --propagation private sleep infinity &，然后读它的 `mountinfo`。'] },
+    en: {
+      title: 'Your turn: `--memory=20m`',
+      body: 'Start a process.',
+      hints: ['Run unshare --mount --propagation private sleep infinity & in the shell, then read its `mountinfo`.'],
+    },
+    zh: {
+      title: '动手任务：`--memory=20m`',
+      body: '启动一个进程。',
+      hints: ['在 shell 里运行 unshare --mount --propagation private sleep infinity &，然后读它的 `mountinfo`。'],
+    },
   },
 ]);
 
@@ -226,14 +294,18 @@ function longStep(lang: 'en' | 'zh'): TuiState {
     { type: 'output', step: 'bind', stream: 'stdout', text: `${MOUNTINFO}\n` },
     { type: 'command-end', step: 'bind', exitCode: 0, expected: 'ok', ok: true },
   ];
-  for (let i = 0; i < 12; i++) events.push({ type: 'command', step: 'bind', role: 'action', command: `ip link add veth${i} type veth peer name peer${i}`, background: false });
+  for (let i = 0; i < 12; i++)
+    events.push({ type: 'command', step: 'bind', role: 'action', command: `ip link add veth${i} type veth peer name peer${i}`, background: false });
   events.push({ type: 'command', step: 'bind', role: 'check', command: 'cat /proc/4242/mountinfo', background: false });
   events.push({ type: 'command', step: 'bind', role: 'check', command: 'readlink /proc/4242/ns/mnt', background: false });
   events.push({
     type: 'check',
     step: 'bind',
     check: 'c1',
-    title: { en: "B receives A's mounts: both carry the same shared peer group (Docker's bridge mode); the mount shows in B", zh: 'B 收到 A 的挂载：两者属于同一个共享对等组（peer group）；挂载出现在 B 里，与 Docker 的桥接模式相同' },
+    title: {
+      en: "B receives A's mounts: both carry the same shared peer group (Docker's bridge mode); the mount shows in B",
+      zh: 'B 收到 A 的挂载：两者属于同一个共享对等组（peer group）；挂载出现在 B 里，与 Docker 的桥接模式相同',
+    },
     ok: true,
     found: { en: `shared:168 in both: ${MOUNTINFO}`, zh: `两边都是 shared:168：${MOUNTINFO}` },
   });
@@ -251,7 +323,10 @@ for (const lang of ['en', 'zh'] as const) {
   t.test(`the commands pane scrolls back to a step's first command at 80x24 (${lang})`, async (t) => {
     const state = longStep(lang);
     let log = panel(state, 'log');
-    t.notOk(log.lines.some((l) => l.includes('unshare --mount')), 'the pane follows the newest lines: the first command is out of sight');
+    t.notOk(
+      log.lines.some((l) => l.includes('unshare --mount')),
+      'the pane follows the newest lines: the first command is out of sight',
+    );
     t.match(log.lines[0], /↑ \d+-\d+\/\d+\s+\[ \]/, 'the title says where the pane is and how to scroll it');
     const box = layout(80, 24, { stepCount: 2, task: false, fullscreen: false });
     for (let i = 0; i < 20; i++) scrollLog(state, box.log.width, box.log.height, -5);
@@ -279,15 +354,27 @@ for (const lang of ['en', 'zh'] as const) {
       scrollLog(state, box.log.width, box.log.height, box.log.height - 1);
     }
     for (const l of all) t.ok(displayWidth(l) <= box.log.width, `fits the pane: ${l}`);
-    t.notOk(all.some((l) => l.endsWith('…')), 'no line is cut');
+    t.notOk(
+      all.some((l) => l.endsWith('…')),
+      'no line is cut',
+    );
     const output = all.findIndex((l) => l.startsWith('   243 235'));
     t.equal(joined(all.slice(output, output + 3)).slice(0, MOUNTINFO.length), MOUNTINFO, 'the mountinfo line is visible whole, shared:N and all');
     t.match(all.join('\n'), 'shared:168 master:167', 'shared:N is not cut');
-    t.ok(all.some((l) => l.startsWith(' › readlink')), 'a check probe has its own mark, not the ? of the step list');
-    t.notOk(all.some((l) => l.startsWith(' ?')), 'no ? before a probe');
+    t.ok(
+      all.some((l) => l.startsWith(' › readlink')),
+      'a check probe has its own mark, not the ? of the step list',
+    );
+    t.notOk(
+      all.some((l) => l.startsWith(' ?')),
+      'no ? before a probe',
+    );
     t.equal(all.filter((l) => /cat \/proc\/4242\/mountinfo/.test(l)).length, 1, 'a probe that repeats a command shown before is not shown twice');
     const check = all.findIndex((l) => l.startsWith(' ✓'));
-    const title = lang === 'en' ? "B receives A's mounts: both carry the same shared peer group (Docker's bridge mode); the mount shows in B" : 'B 收到 A 的挂载：两者属于同一个共享对等组（peer group）；挂载出现在 B 里，与 Docker 的桥接模式相同';
+    const title =
+      lang === 'en'
+        ? "B receives A's mounts: both carry the same shared peer group (Docker's bridge mode); the mount shows in B"
+        : 'B 收到 A 的挂载：两者属于同一个共享对等组（peer group）；挂载出现在 B 里，与 Docker 的桥接模式相同';
     t.equal(squash(all.slice(check, check + 6).join('')).slice(1, squash(title).length + 1), squash(title), 'the check text wraps, whole');
   });
 
@@ -301,7 +388,11 @@ for (const lang of ['en', 'zh'] as const) {
     t.match(tags, '{cyan-fg}shared:N{/cyan-fg}', '`shared:N` is code');
     const code = all.findIndex((l) => l.includes('cat /proc/self/mountinfo'));
     t.ok(code > 0 && all[code + 1]!.startsWith('       '), 'a code line longer than the panel continues, further in');
-    t.match(squash(all.slice(code, code + 3).join('')), squash('cat /proc/self/mountinfo | grep --color=never -E "lab-mount-1/(a|b) " | sort -k5 | uniq'), 'the code line is whole');
+    t.match(
+      squash(all.slice(code, code + 3).join('')),
+      squash('cat /proc/self/mountinfo | grep --color=never -E "lab-mount-1/(a|b) " | sort -k5 | uniq'),
+      'the code line is whole',
+    );
     for (const l of all) t.ok(displayWidth(l) <= 49, `fits: ${l}`);
     const small = renderExplanation(state, 49, 4);
     t.ok(small.more);
@@ -319,8 +410,12 @@ for (const lang of ['en', 'zh'] as const) {
     t.equal(title.split(turn).length - 1, 1, `"${turn}" once: ${title}`);
     t.match(title, '--memory=20m', 'code in the title, without its backticks');
     const log = panel(state, 'log', 80, 24).lines.join('\n');
-    t.notMatch(log, '`', 'the hint\'s markdown is rendered, not shown');
-    t.match(log.replace(/\n\s+/g, lang === 'en' ? ' ' : ''), lang === 'en' ? 'sleep infinity & in the shell, then read its mountinfo.' : 'sleep infinity &，然后读它的 mountinfo。', 'the hint wraps, whole');
+    t.notMatch(log, '`', "the hint's markdown is rendered, not shown");
+    t.match(
+      log.replace(/\n\s+/g, lang === 'en' ? ' ' : ''),
+      lang === 'en' ? 'sleep infinity & in the shell, then read its mountinfo.' : 'sleep infinity &，然后读它的 mountinfo。',
+      'the hint wraps, whole',
+    );
   });
 }
 
@@ -386,20 +481,26 @@ for (const lang of ['en', 'zh'] as const) {
     const small = panel(state, 'steps').lines;
     if (lang === 'en') {
       t.ok(small.includes(' ✓ 3. Mount propagation…'), `cut at a word: ${small.join(' | ')}`);
-      t.notOk(small.some((l) => /\w…$/.test(l) && !/ \S+…$/.test(l)), 'no name is cut mid-word');
+      t.notOk(
+        small.some((l) => /\w…$/.test(l) && !/ \S+…$/.test(l)),
+        'no name is cut mid-word',
+      );
     }
     const rows = screen(state, 120, 35);
     t.equal(rows.length, 35);
     for (const row of rows) t.ok(displayWidth(row) <= 120, `fits 120 columns: ${row}`);
     const big = panel(state, 'steps', 120, 35).lines;
-    t.notOk(big.some((l) => l.endsWith('…')), `every name whole at 120x35: ${big.join(' | ')}`);
+    t.notOk(
+      big.some((l) => l.endsWith('…')),
+      `every name whole at 120x35: ${big.join(' | ')}`,
+    );
     t.ok(panel(state, 'explanation', 120, 35).lines.length >= 12, 'the explanation gets 12 rows or more next to the shell');
     const shellRows = layoutOf(state, 120, 35).shell!.height;
     t.ok(shellRows >= 12, `the shell ${shellRows} rows`);
   });
 }
 
-t.test("every lab at 80x24, in both languages: the name of the step on screen is always whole", async (t) => {
+t.test('every lab at 80x24, in both languages: the name of the step on screen is always whole', async (t) => {
   for (const real of await loadAllLabs()) {
     for (const lang of ['en', 'zh'] as const) {
       const state = initialState(real, lang, false);
@@ -413,7 +514,10 @@ t.test("every lab at 80x24, in both languages: the name of the step on screen is
         const end = rest.findIndex((l) => !l.startsWith(' '.repeat(3 + number.length)));
         const whole = [lines[at]!, ...(end < 0 ? rest : rest.slice(0, end))].map((l, i) => (i === 0 ? l.slice(3 + number.length) : l.trim())).join('');
         t.equal(whole.replace(/ /g, ''), name.replace(/ /g, ''), `${real.spec.id} ${lang} step ${step.index + 1}: ${whole}`);
-        t.ok(lines.every((l) => displayWidth(l) <= width), 'fits its panel');
+        t.ok(
+          lines.every((l) => displayWidth(l) <= width),
+          'fits its panel',
+        );
       }
     }
   }
@@ -421,12 +525,21 @@ t.test("every lab at 80x24, in both languages: the name of the step on screen is
 
 t.test('a list item in the explanation wraps once, at the panel width: no word is left alone on a line', async (t) => {
   const memory = (await loadAllLabs()).find((l) => l.spec.id === 'cgroup-memory')!;
-  for (const [cols, rows] of [[80, 24], [120, 35]] as const) {
+  for (const [cols, rows] of [
+    [80, 24],
+    [120, 35],
+  ] as const) {
     const state = initialState(memory, 'zh', false);
     const { lines, width } = panel(state, 'explanation', cols, rows);
     const body = explanationLines(state, width).map((l) => toText([l]));
-    t.notOk(body.some((l) => l.trim() === 'Docker'), `${cols}x${rows}: 'Docker' is not alone on a line: ${body.join(' | ')}`);
-    t.ok(body.every((l) => displayWidth(l) <= width), 'every line fits');
+    t.notOk(
+      body.some((l) => l.trim() === 'Docker'),
+      `${cols}x${rows}: 'Docker' is not alone on a line: ${body.join(' | ')}`,
+    );
+    t.ok(
+      body.every((l) => displayWidth(l) <= width),
+      'every line fits',
+    );
     t.ok(lines.length > 0);
   }
 });

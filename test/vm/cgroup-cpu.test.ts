@@ -38,7 +38,11 @@ function sharesUntil(pids: number[], fits: (shares: number[]) => boolean): numbe
 
 /** A line of /proc/<pid>/status. */
 const status = (pid: number, key: string): string | undefined =>
-  read(`/proc/${pid}/status`).split('\n').find((l) => l.startsWith(`${key}:`))?.split(':')[1]?.trim();
+  read(`/proc/${pid}/status`)
+    .split('\n')
+    .find((l) => l.startsWith(`${key}:`))
+    ?.split(':')[1]
+    ?.trim();
 
 t.test('cgroup-cpu, verified step by step against the kernel', { skip }, async (t) => {
   const state = useTempState();
@@ -56,7 +60,7 @@ t.test('cgroup-cpu, verified step by step against the kernel', { skip }, async (
       top = join(v2Root(), line.slice('0::'.length).replace(/\/capped$/, ''));
       t.match(line, /^0::\/lab-cpu-[^/]+\/capped$/, `the loop is in capped (${line})`);
       t.equal(cgroupOf(pid('box')), `${line.replace(/capped$/, 'box')}`, 'box holds the shell target');
-      t.equal(read(join(top, 'cgroup.subtree_control')), 'cpuset cpu', 'the run\'s cgroup enables cpuset and cpu for its children');
+      t.equal(read(join(top, 'cgroup.subtree_control')), 'cpuset cpu', "the run's cgroup enables cpuset and cpu for its children");
       t.equal(read(join(top, 'capped', 'cpu.max')), '20000 100000', 'capped/cpu.max');
       hogStart = read(`/proc/${hog}/stat`).split(' ')[21] ?? '';
       const [share] = sharesUntil([hog], ([s]) => Math.abs(s! - 20) <= 5);
@@ -75,7 +79,10 @@ t.test('cgroup-cpu, verified step by step against the kernel', { skip }, async (
       t.equal(read(join(top, 'low', 'cpu.weight')), '100', 'low/cpu.weight');
       t.equal(read(join(top, 'high', 'cpu.weight')), '300', 'high/cpu.weight');
       const [low, high] = [pid('low'), pid('high')];
-      for (const [name, p] of [['low', low], ['high', high]] as const) {
+      for (const [name, p] of [
+        ['low', low],
+        ['high', high],
+      ] as const) {
         t.equal(cgroupOf(p), `0::${top.slice(v2Root().length)}/${name}`, `the ${name} loop is in ${name}`);
         t.equal(read(join(top, name, 'cpuset.cpus.effective')), '0', `${name}/cpuset.cpus.effective is 0`);
         t.equal(status(p, 'Cpus_allowed_list'), '0', `the ${name} loop may run on CPU 0 only`);

@@ -119,7 +119,12 @@ t.test('cgroup-io, verified step by step against the kernel', { skip }, async (t
     lift: () => {
       t.equal(read(join(box(), 'io.max')), '', 'io.max is empty again');
       t.equal(counter(ioStat(), dev, 'wbytes'), 48 * MiB, 'io.stat: 48 MiB written in all');
-      t.notOk(read(join(box(), 'cgroup.procs')).split('\n').includes(String(session!.proc('writer').pid)), 'the writer has left box');
+      t.notOk(
+        read(join(box(), 'cgroup.procs'))
+          .split('\n')
+          .includes(String(session!.proc('writer').pid)),
+        'the writer has left box',
+      );
     },
     'read-limit': () => {
       t.equal(read(join(box(), 'io.max')), `${dev} rbps=2097152 wbps=max riops=max wiops=max`, 'io.max: rbps=2097152');
@@ -131,8 +136,8 @@ t.test('cgroup-io, verified step by step against the kernel', { skip }, async (t
     },
   };
   await verifyWithFacts(t, lab, facts, (s) => (session = s));
-  t.same(loopsOf(image), [], 'no loop device is backed by the lab\'s file any more');
+  t.same(loopsOf(image), [], "no loop device is backed by the lab's file any more");
   t.notOk(existsSync(image), 'the backing file is gone');
-  t.notOk(existsSync(cgroup), 'the lab\'s cgroup is gone');
+  t.notOk(existsSync(cgroup), "the lab's cgroup is gone");
   t.same(hostSnapshot(state), before, 'the host is as before');
 });

@@ -5,15 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
-import {
-  enableControllers,
-  makeCgroup,
-  movePid,
-  requireV2Controllers,
-  setLimits,
-  teardown,
-  writeCgroupFile,
-} from '../../src/host/cgroup.js';
+import { enableControllers, makeCgroup, movePid, requireV2Controllers, setLimits, teardown, writeCgroupFile } from '../../src/host/cgroup.js';
 import { readMaxValue } from '../../src/kernel/cgroup-files.js';
 import { LabError } from '../../src/common/errors.js';
 
@@ -41,7 +33,7 @@ t.test('a lab-* subtree: controllers to a leaf, limits, a process, teardown', { 
 
   movePid(leaf, pid);
   t.equal(read(`/proc/${pid}/cgroup`), `0::/lab-test-${process.pid}/leaf`, '/proc/<pid>/cgroup names the leaf');
-  t.equal(read(join(leaf, 'cgroup.procs')), String(pid), 'the leaf\'s cgroup.procs holds the PID');
+  t.equal(read(join(leaf, 'cgroup.procs')), String(pid), "the leaf's cgroup.procs holds the PID");
 
   // The no-internal-process rule, both ways round.
   const enableInLeaf = t.throws(() => writeCgroupFile(join(leaf, 'cgroup.subtree_control'), '+memory')) as LabError;

@@ -34,7 +34,9 @@ function within(ms: number, fn: () => boolean): boolean {
 
 /** A key of a flat-keyed cgroup file (pids.events, cgroup.events). */
 const key = (path: string, name: string): number | undefined => {
-  const line = read(path).split('\n').find((l) => l.startsWith(`${name} `));
+  const line = read(path)
+    .split('\n')
+    .find((l) => l.startsWith(`${name} `));
   return line === undefined ? undefined : Number(line.split(' ')[1]);
 };
 
@@ -55,7 +57,10 @@ function pidsInCgroup(path: string): number[] {
 }
 
 /** The state letter of a process (third field of /proc/<pid>/stat, after the command in parentheses). */
-const stateOf = (pid: number): string => read(`/proc/${pid}/stat`).replace(/^.*\) /, '').split(' ')[0] ?? '?';
+const stateOf = (pid: number): string =>
+  read(`/proc/${pid}/stat`)
+    .replace(/^.*\) /, '')
+    .split(' ')[0] ?? '?';
 
 t.test('cgroup-pids, verified step by step against the kernel', { skip }, async (t) => {
   const state = useTempState();
@@ -72,33 +77,47 @@ t.test('cgroup-pids, verified step by step against the kernel', { skip }, async 
       const line = read(`/proc/${pid('box')}/cgroup`);
       t.match(line, /^0::\/lab-pids-[^/]+\/box$/, `sleep infinity is in box (${line})`);
       top = join(v2Root(), line.slice('0::'.length).replace(/\/box$/, ''));
-      t.equal(read(join(top, 'cgroup.subtree_control')), 'pids', 'the run\'s cgroup enables pids for its children');
-      t.same(procsOf(top), [], 'the run\'s cgroup itself holds no process');
+      t.equal(read(join(top, 'cgroup.subtree_control')), 'pids', "the run's cgroup enables pids for its children");
+      t.same(procsOf(top), [], "the run's cgroup itself holds no process");
       t.equal(read(join(bomb(), 'pids.max')), '20', 'bomb/pids.max');
       t.equal(read(join(box(), 'pids.max')), 'max', 'box/pids.max');
       t.same(procsOf(bomb()), [], 'bomb is empty');
     },
     bomb: () => {
-      t.ok(within(5000, () => key(join(bomb(), 'pids.events'), 'max') === 41), 'pids.events max reaches 41 = 20 x 3 tries - 19 forks');
+      t.ok(
+        within(5000, () => key(join(bomb(), 'pids.events'), 'max') === 41),
+        'pids.events max reaches 41 = 20 x 3 tries - 19 forks',
+      );
       t.equal(read(join(bomb(), 'pids.current')), '20', 'bomb/pids.current');
       bombPids = procsOf(bomb());
       t.equal(bombPids.length, 20, 'twenty processes in bomb/cgroup.procs');
       const rel = bomb().slice(v2Root().length);
-      t.same(bombPids.filter((p) => read(`/proc/${p}/cgroup`) !== `0::${rel}`), [], 'each says 0::…/bomb in /proc/<pid>/cgroup');
+      t.same(
+        bombPids.filter((p) => read(`/proc/${p}/cgroup`) !== `0::${rel}`),
+        [],
+        'each says 0::…/bomb in /proc/<pid>/cgroup',
+      );
       t.ok(bombPids.includes(pid('bomb')), 'the first perl is one of them');
-      t.ok(within(3000, () => bombPids.every((p) => stateOf(p) === 'S')), 'all of them sleep (state S): no spinning');
+      t.ok(
+        within(3000, () => bombPids.every((p) => stateOf(p) === 'S')),
+        'all of them sleep (state S): no spinning',
+      );
       const log = spawnSync('dmesg', { encoding: 'utf8' }).stdout ?? '';
       t.match(log, `cgroup: fork rejected by pids controller in ${rel}`, 'the kernel logged the first refusal');
     },
     eagain: () => {
-      t.equal(key(join(bomb(), 'pids.events'), 'max'), 42, 'one more refusal: the probe\'s');
+      t.equal(key(join(bomb(), 'pids.events'), 'max'), 42, "one more refusal: the probe's");
       t.same(procsOf(bomb()).sort(), [...bombPids].sort(), 'the probe is gone; the bomb is as it was');
     },
     kill: () => {
       t.equal(key(join(bomb(), 'cgroup.events'), 'populated'), 0, 'bomb/cgroup.events populated 0');
       t.equal(read(join(bomb(), 'pids.current')), '0', 'bomb/pids.current');
       t.same(pidsInCgroup(bomb().slice(v2Root().length)), [], 'no process on the host is in bomb');
-      t.same(bombPids.filter((p) => existsSync(`/proc/${p}`) && stateOf(p) !== 'Z'), [], 'none of the 20 PIDs runs');
+      t.same(
+        bombPids.filter((p) => existsSync(`/proc/${p}`) && stateOf(p) !== 'Z'),
+        [],
+        'none of the 20 PIDs runs',
+      );
     },
     'pids-limit': () => {
       t.equal(read(join(box(), 'pids.max')), '5', 'box/pids.max');
@@ -107,7 +126,7 @@ t.test('cgroup-pids, verified step by step against the kernel', { skip }, async 
     },
   };
   await verifyWithFacts(t, lab, facts, (s) => (session = s));
-  t.notOk(existsSync(top), 'the run\'s cgroup is gone');
+  t.notOk(existsSync(top), "the run's cgroup is gone");
   t.same(hostSnapshot(state), before, 'cgroups, marked processes and journals are as before');
 });
 
@@ -154,10 +173,14 @@ t.test('the bomb dies with whoever started it, without cgroup.kill', { skip }, a
   // setpriv --pdeathsig kills the first perl; the pipe then reads as end-of-file, and the others stop and exit.
   // A bomb that went on forking into the slots freed by exits would show up as a stream of new PIDs.
   const born = new Set<number>();
-  const emptied = await waitFor(() => {
-    for (const p of procsOf(dir)) if (!before.has(p)) born.add(p);
-    return key(join(dir, 'cgroup.events'), 'populated') === 0;
-  }, 10_000, 20);
+  const emptied = await waitFor(
+    () => {
+      for (const p of procsOf(dir)) if (!before.has(p)) born.add(p);
+      return key(join(dir, 'cgroup.events'), 'populated') === 0;
+    },
+    10_000,
+    20,
+  );
   t.ok(emptied, 'cgroup.events: populated 0, without cgroup.kill');
   // Each process still trying may finish the one fork it had begun; a child born after that forks nothing.
   t.ok(born.size < 20, `no refill: ${born.size} new PIDs after the kill, at most one per process still trying`);

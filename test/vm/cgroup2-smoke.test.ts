@@ -25,8 +25,16 @@ function mounts(): { point: string; fstype: string }[] {
 t.test('/sys/fs/cgroup is cgroup2, and no cgroup v1 hierarchy is mounted', { skip }, async (t) => {
   t.equal(statfsSync(CGROUP).type, CGROUP2_SUPER_MAGIC, 'statfs(/sys/fs/cgroup).f_type is CGROUP2_SUPER_MAGIC');
   const all = mounts();
-  t.same(all.filter((m) => m.point === CGROUP).map((m) => m.fstype), ['cgroup2'], 'mountinfo: one cgroup2 mount at /sys/fs/cgroup');
-  t.same(all.filter((m) => m.fstype === 'cgroup').map((m) => m.point), [], 'mountinfo: no cgroup v1 mount');
+  t.same(
+    all.filter((m) => m.point === CGROUP).map((m) => m.fstype),
+    ['cgroup2'],
+    'mountinfo: one cgroup2 mount at /sys/fs/cgroup',
+  );
+  t.same(
+    all.filter((m) => m.fstype === 'cgroup').map((m) => m.point),
+    [],
+    'mountinfo: no cgroup v1 mount',
+  );
   t.equal(read('/proc/self/cgroup'), '0::/', '/proc/self/cgroup: one v2 entry, the root cgroup');
 });
 
@@ -51,7 +59,10 @@ t.test('a child cgroup takes memory.max = 50M and is removed', { skip }, async (
   t.notOk(existsSync(child), 'rmdir removed the child cgroup');
 });
 
-t.test('the labs\' cgroup v2 requirements are met here, as lab doctor and lab list will say', { skip }, async (t) => {
+t.test("the labs' cgroup v2 requirements are met here, as lab doctor and lab list will say", { skip }, async (t) => {
   const { unmet } = await import('../../src/lab/requirements.js');
-  t.same(unmet(['cgroup2', 'cgroup2-memory', 'cgroup2-cpu', 'cgroup2-pids', 'cgroup2-io']).map((r) => r.id), []);
+  t.same(
+    unmet(['cgroup2', 'cgroup2-memory', 'cgroup2-cpu', 'cgroup2-pids', 'cgroup2-io']).map((r) => r.id),
+    [],
+  );
 });

@@ -82,7 +82,7 @@ t.test(`${LAB} with the tunnel modules loaded (fallback devices in every new nam
   // The lab's host side (a server on the host's 127.0.0.1) needs the host's lo up, as on every running machine; the
   // VM's /init leaves it down. Brought up for the lab, then down again and without the address the kernel gave it.
   if (!flagsUp(readSysNet('lo', 'flags'))) {
-    t.equal(spawnSync('ip', ['link', 'set', 'lo', 'up']).status, 0, 'the VM\'s lo is up, as on a running machine');
+    t.equal(spawnSync('ip', ['link', 'set', 'lo', 'up']).status, 0, "the VM's lo is up, as on a running machine");
     t.teardown(() => {
       spawnSync('ip', ['link', 'set', 'lo', 'down']);
       spawnSync('ip', ['addr', 'flush', 'dev', 'lo']);
@@ -109,5 +109,5 @@ t.test(`${LAB} with the tunnel modules loaded (fallback devices in every new nam
     t.equal(rm.status, 0, `rmmod ${name}: ${rm.stderr.trim()}`);
   }
   loaded.length = 0;
-  t.same(parseNetDev(readFileSync('/proc/self/net/dev', 'utf8')).sort(), parseNetDev(linksBefore).sort(), 'the VM\'s own interfaces are as before the modules');
+  t.same(parseNetDev(readFileSync('/proc/self/net/dev', 'utf8')).sort(), parseNetDev(linksBefore).sort(), "the VM's own interfaces are as before the modules");
 });

@@ -32,9 +32,15 @@ export function renderPanels(state: TuiState, box: Layout, live: LiveSnapshot | 
   state.scroll = explanation.scroll;
   const log = renderLogPanel(state, box.log.width, box.log.height);
   state.logTop = log.top;
-  const shellTitle: Line = [{ text: ` ${MSG.tuiShell[state.lang]}`, style: 'bold' }, { text: state.shellFocus ? (state.lang === 'zh' ? `  （${MSG.tuiShellKeys.zh}）` : `  (${MSG.tuiShellKeys.en})`) : '', style: 'dim' }];
+  const shellTitle: Line = [
+    { text: ` ${MSG.tuiShell[state.lang]}`, style: 'bold' },
+    { text: state.shellFocus ? (state.lang === 'zh' ? `  （${MSG.tuiShellKeys.zh}）` : `  (${MSG.tuiShellKeys.en})`) : '', style: 'dim' },
+  ];
   return {
-    header: renderHeader(state, box.header.width).map((l) => [{ text: '', style: 'inverse' as const }, ...l.map((s) => ({ ...s, style: s.style ?? ('inverse' as const) }))]),
+    header: renderHeader(state, box.header.width).map((l) => [
+      { text: '', style: 'inverse' as const },
+      ...l.map((s) => ({ ...s, style: s.style ?? ('inverse' as const) })),
+    ]),
     steps: renderSteps(state, box.steps.width, box.steps.height),
     live: renderLive(live, state.lang, box.live.width, { height: box.live.height, ended: state.phase === 'done' }),
     explanation: explanation.lines,
@@ -48,7 +54,13 @@ export function renderPanels(state: TuiState, box: Layout, live: LiveSnapshot | 
 /** The panels' places for a state on a terminal of this size: a task's shell has a panel while it is the task's turn. */
 export function layoutOf(state: TuiState, cols: number, rows: number): Layout {
   const task = state.lab.steps[state.current]!.spec.kind === 'task' && (state.phase === 'task' || state.phase === 'checking');
-  return layout(cols, rows, { stepCount: state.lab.steps.length, stepRows: stepRows(state, leftWidthFor(cols)), task, fullscreen: state.fullscreen, zoom: state.zoom });
+  return layout(cols, rows, {
+    stepCount: state.lab.steps.length,
+    stepRows: stepRows(state, leftWidthFor(cols)),
+    task,
+    fullscreen: state.fullscreen,
+    zoom: state.zoom,
+  });
 }
 
 type Waiting =
@@ -257,7 +269,8 @@ export class TuiApp {
         else if (waiting?.kind === 'after') this.answer('again');
         break;
       case 'h':
-        if (!nextHint(state)) state.status = { en: MSG.noMoreHints.en.replace('{id}', state.lab.spec.id), zh: MSG.noMoreHints.zh.replace('{id}', state.lab.spec.id) };
+        if (!nextHint(state))
+          state.status = { en: MSG.noMoreHints.en.replace('{id}', state.lab.spec.id), zh: MSG.noMoreHints.zh.replace('{id}', state.lab.spec.id) };
         break;
       case 'tab':
         if (waiting?.kind === 'task') this.focusShell(waiting.task);

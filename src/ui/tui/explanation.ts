@@ -70,7 +70,10 @@ function titleLines(state: TuiState, width: number): Line[] {
   const segs: Line = emphasize(title, { code: false, bold: false, italic: false }).map((s): Seg => ({ text: s.text, style: s.style ?? 'bold' }));
   if (turn) segs.push({ text: turn, style: 'yellow' });
   // Continued under the title's first word.
-  const lines = wrapStyled(segs, Math.max(width - number.length, 8)).map((l, i): Line => [{ text: i === 0 ? number : ' '.repeat(number.length), style: 'bold' }, ...l]);
+  const lines = wrapStyled(segs, Math.max(width - number.length, 8)).map((l, i): Line => [
+    { text: i === 0 ? number : ' '.repeat(number.length), style: 'bold' },
+    ...l,
+  ]);
   if (lines.length <= 2) return lines;
   return [lines[0]!, clipWords(lines.slice(1).flat(), width)];
 }

@@ -128,7 +128,8 @@ export function splitLine(l: Line, width: number): Line[] {
   return out;
 }
 
-const TOKENS = /[\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffe6]|[^\s\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffe6]+|\s+/g;
+const TOKENS =
+  /[\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffe6]|[^\s\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffe6]+|\s+/g;
 
 /**
  * Wrap a styled line to `width` columns at spaces or between CJK characters, keeping each piece's style; a word

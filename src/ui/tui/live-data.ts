@@ -12,7 +12,6 @@ import { isAlive, nsInode, type PidRef } from '../../kernel/proc.js';
 import type { LabProcess, NamespaceType } from '../../lab/spec.js';
 import type { TuiState } from './state.js';
 
-
 /** A process's namespace inodes by type (absent when unreadable, or when the kernel lacks that type). */
 export type NsInodes = Partial<Record<NamespaceType, number>>;
 

@@ -80,7 +80,10 @@ function gaugeLine(label: string, gauge: Gauge, width: number, lang: Lang, forma
   const text = `${format(gauge.current)} / ${format(gauge.max)} `;
   const room = width - 1 - NAME_WIDTH - text.length;
   const full = gauge.current >= gauge.max * 0.9;
-  return clip([{ text: ` ${head}${text}` }, { text: room >= 4 ? bar(gauge.current, gauge.max as number, Math.min(room, 20)) : '', style: full ? 'red' : 'green' }], width);
+  return clip(
+    [{ text: ` ${head}${text}` }, { text: room >= 4 ? bar(gauge.current, gauge.max as number, Math.min(room, 20)) : '', style: full ? 'red' : 'green' }],
+    width,
+  );
 }
 
 /** The namespace types a process does not share with the host. */
@@ -98,7 +101,9 @@ function processRows(snapshot: LiveSnapshot, lang: Lang, width: number): { heade
   const header = clip([{ text: ` ${padText(LIVE.process[lang], nameWidth)}${padText('PID', pidWidth)}${LIVE.ownNs[lang]}`, style: 'bold' }], width);
   const rows = snapshot.processes.map((p) => {
     const focus = p.focus === true;
-    const name = clip([{ text: p.name }], nameWidth - 1).map((s) => s.text).join('');
+    const name = clip([{ text: p.name }], nameWidth - 1)
+      .map((s) => s.text)
+      .join('');
     const own = ownTypes(p, snapshot.host);
     let summary: string;
     let style: Line[number]['style'];
@@ -108,7 +113,14 @@ function processRows(snapshot: LiveSnapshot, lang: Lang, width: number): { heade
     else [summary, style] = [own.join(' '), 'yellow'];
     const parts = wrapAll(summary, Math.max(width - indent, 6));
     const lines: Line[] = parts.map((part, i): Line => {
-      const lead = i === 0 ? [{ text: focus ? '▸' : ' ', style: focus ? ('bold' as const) : undefined }, { text: padText(name, nameWidth), style: focus ? ('bold' as const) : undefined }, { text: padText(String(p.pid), pidWidth) }] : [{ text: ' '.repeat(indent) }];
+      const lead =
+        i === 0
+          ? [
+              { text: focus ? '▸' : ' ', style: focus ? ('bold' as const) : undefined },
+              { text: padText(name, nameWidth), style: focus ? ('bold' as const) : undefined },
+              { text: padText(String(p.pid), pidWidth) },
+            ]
+          : [{ text: ' '.repeat(indent) }];
       return clip([...lead, { text: part, style }], width);
     });
     return { focus, name: p.name, lines };
@@ -138,8 +150,16 @@ function nsTable(snapshot: LiveSnapshot, lang: Lang, width: number, differs = ne
   if (fit === 0 && columns.length > 0) return [];
   const shown = columns.slice(0, fit);
   const shared = `= ${MSG.tuiHost[lang]}`;
-  const cell = (text: string): string => padText(clip([{ text }], CELL_WIDTH - 1).map((s) => s.text).join(''), CELL_WIDTH);
-  const out: Line[] = [clip([{ text: ` ${padText('ns', NAME_WIDTH)}${cell(MSG.tuiHost[lang])}${shown.map((c) => cell(c.name)).join('')}`, style: 'bold' }], width)];
+  const cell = (text: string): string =>
+    padText(
+      clip([{ text }], CELL_WIDTH - 1)
+        .map((s) => s.text)
+        .join(''),
+      CELL_WIDTH,
+    );
+  const out: Line[] = [
+    clip([{ text: ` ${padText('ns', NAME_WIDTH)}${cell(MSG.tuiHost[lang])}${shown.map((c) => cell(c.name)).join('')}`, style: 'bold' }], width),
+  ];
   for (const type of NAMESPACE_TYPES) {
     const host = snapshot.host[type];
     const row: Line = [{ text: ` ${padText(type, NAME_WIDTH)}${cell(host === undefined ? '—' : String(host))}` }];
@@ -157,7 +177,15 @@ function nsTable(snapshot: LiveSnapshot, lang: Lang, width: number, differs = ne
 
 /** The panel's lines at this width (within `options.height` rows when given). */
 export function renderLive(snapshot: LiveSnapshot | undefined, lang: Lang, width: number, options: LiveViewOptions = {}): Line[] {
-  const title: Line[] = [clip([{ text: ` ${MSG.tuiLive[lang]}`, style: 'bold' }, { text: options.ended ? ` · ${LIVE.over[lang]}` : '', style: 'dim' }], width)];
+  const title: Line[] = [
+    clip(
+      [
+        { text: ` ${MSG.tuiLive[lang]}`, style: 'bold' },
+        { text: options.ended ? ` · ${LIVE.over[lang]}` : '', style: 'dim' },
+      ],
+      width,
+    ),
+  ];
   if (options.ended) return [...title, ...wrapped(fill(LIVE.ended[lang], { log: MSG.tuiLog[lang] }), width)];
   if (!snapshot) return title;
   const cgroup = cgroupLines(snapshot.cgroup, lang, width);
@@ -171,7 +199,8 @@ export function renderLive(snapshot: LiveSnapshot | undefined, lang: Lang, width
   // The lab's own cgroup comes before the table; the one line that says the lab made none comes after it, and is
   // the first thing left out, then the table's rows where every process shares the host's namespace.
   const own = snapshot.cgroup.own !== false;
-  if (used + all.length + table.length <= height) return own ? [...title, header, ...all, ...cgroup, ...table] : [...title, header, ...all, ...table, ...cgroup];
+  if (used + all.length + table.length <= height)
+    return own ? [...title, header, ...all, ...cgroup, ...table] : [...title, header, ...all, ...table, ...cgroup];
   if (own && used + all.length <= height) return [...title, header, ...all, ...cgroup, ...fitTable(table, differs, height - used - all.length)];
   if (!own && title.length + 1 + all.length <= height) {
     const fitted = fitTable(table, differs, height - title.length - 1 - all.length);
@@ -180,7 +209,10 @@ export function renderLive(snapshot: LiveSnapshot | undefined, lang: Lang, width
   // Not enough rows: the processes the step is about stay, the others are named on one line.
   const others = rows.filter((r) => !r.focus);
   const kept = rows.flatMap((r) => (r.focus ? r.lines : []));
-  const more = wrapped(`${fill(MSG.tuiMore[lang], { count: others.length })}${lang === 'zh' ? '：' : ': '}${others.map((r) => r.name).join(lang === 'zh' ? '、' : ', ')}`, width);
+  const more = wrapped(
+    `${fill(MSG.tuiMore[lang], { count: others.length })}${lang === 'zh' ? '：' : ': '}${others.map((r) => r.name).join(lang === 'zh' ? '、' : ', ')}`,
+    width,
+  );
   const room = Math.max(height - used - kept.length, 1);
   const named = more.length <= room ? more : [...more.slice(0, room - 1), clip([...more[room - 1]!, { text: ' '.repeat(width) }], width)];
   return [...title, header, ...kept, ...(others.length > 0 ? named : []), ...cgroup];
@@ -203,8 +235,19 @@ function cgroupLines(cg: LiveCgroup, lang: Lang, width: number): Line[] {
   const indent = 1 + NAME_WIDTH;
   const path = breakLong(cg.path, Math.max(width - indent, 8));
   // A cgroup the lab did not make (a login session's, the root) is not the lab's to show: one line says so.
-  if (cg.own === false) return [clip([{ text: ` ${padText(MSG.tuiCgroup[lang], NAME_WIDTH)}`, style: 'bold' }, { text: LIVE.notOwn[lang], style: 'dim' }], width)];
-  const out: Line[] = path.map((part, i): Line => clip([{ text: i === 0 ? ` ${padText(MSG.tuiCgroup[lang], NAME_WIDTH)}` : ' '.repeat(indent), style: 'bold' }, { text: part }], width));
+  if (cg.own === false)
+    return [
+      clip(
+        [
+          { text: ` ${padText(MSG.tuiCgroup[lang], NAME_WIDTH)}`, style: 'bold' },
+          { text: LIVE.notOwn[lang], style: 'dim' },
+        ],
+        width,
+      ),
+    ];
+  const out: Line[] = path.map((part, i): Line =>
+    clip([{ text: i === 0 ? ` ${padText(MSG.tuiCgroup[lang], NAME_WIDTH)}` : ' '.repeat(indent), style: 'bold' }, { text: part }], width),
+  );
   const notInTree: Controller[] = [];
   const notEnabled: Controller[] = [];
   const absent = (label: string, controller: Controller): Line => {
@@ -216,7 +259,16 @@ function cgroupLines(cg: LiveCgroup, lang: Lang, width: number): Line[] {
   };
   out.push(cg.memory ? gaugeLine(MSG.tuiMemory[lang], cg.memory, width, lang, formatBytes) : absent(MSG.tuiMemory[lang], 'memory'));
   if (!cg.cpu) out.push(absent(MSG.tuiCpu[lang], 'cpu'));
-  else out.push(clip([{ text: ` ${padText(MSG.tuiCpu[lang], NAME_WIDTH)}` }, { text: cg.cpuPercent === undefined ? '…' : fill(MSG.tuiCpuUse[lang], { pct: cg.cpuPercent.toFixed(1) }) }], width));
+  else
+    out.push(
+      clip(
+        [
+          { text: ` ${padText(MSG.tuiCpu[lang], NAME_WIDTH)}` },
+          { text: cg.cpuPercent === undefined ? '…' : fill(MSG.tuiCpuUse[lang], { pct: cg.cpuPercent.toFixed(1) }) },
+        ],
+        width,
+      ),
+    );
   out.push(cg.pids ? gaugeLine(MSG.tuiPids[lang], cg.pids, width, lang, String) : absent(MSG.tuiPids[lang], 'pids'));
   if (notInTree.length > 0) out.push(...wrapped(fill(LIVE.notInTree[lang], { root: cg.root, controllers: notInTree.join(', '), mode: cg.mode }), width));
   if (notEnabled.length > 0) out.push(...wrapped(fill(LIVE.notEnabledWhy[lang], { controllers: notEnabled.join(', '), first: notEnabled[0]! }), width));
@@ -232,14 +284,14 @@ const LIVE = {
     en: 'The lab is over: cleanup stopped its processes and removed what it made (listed under {log}). Nothing here is read from the kernel any more.',
     zh: '实验已结束：清理已停止它的进程，并删除了它创建的东西（列在「{log}」中）。这里不再从内核读取任何内容。',
   },
-  notOwn: { en: 'none of the lab\'s own', zh: '实验没有自己的' },
+  notOwn: { en: "none of the lab's own", zh: '实验没有自己的' },
   notEnabled: { en: 'not enabled here', zh: '此处未启用' },
   notInTree: {
     en: 'The cgroup v2 hierarchy at {root} does not offer the {controllers} controller here (cgroup mode: {mode}). `lab doctor` says more.',
     zh: '{root} 处的 cgroup v2 层级在这里不提供 {controllers} 控制器（cgroup 模式：{mode}）。`lab doctor` 有详细说明。',
   },
   notEnabledWhy: {
-    en: '{controllers}: in the v2 tree, but not enabled for this cgroup (its parent\'s cgroup.subtree_control has no +{first}).',
+    en: "{controllers}: in the v2 tree, but not enabled for this cgroup (its parent's cgroup.subtree_control has no +{first}).",
     zh: '{controllers}：v2 层级里有，但没有为这个 cgroup 启用（它的父 cgroup 的 cgroup.subtree_control 里没有 +{first}）。',
   },
 } satisfies Record<string, Text>;

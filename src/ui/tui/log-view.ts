@@ -52,8 +52,7 @@ export function entryLines(entry: LogEntry, state: TuiState, width: number): Lin
       const style = entry.stream === 'stderr' ? 'dim' : undefined;
       return softWrap(entry.text.replace(/\t/g, '  '), Math.max(width - 5, 8)).map((part, i): Line => [{ text: (i === 0 ? '   ' : '     ') + part, style }]);
     }
-    case 'exit':
-    {
+    case 'exit': {
       const note = exitNote(entry, lang);
       return note === undefined ? [] : wrapped(note, width, '   ', '    ', entry.ok ? 'dim' : 'red');
     }

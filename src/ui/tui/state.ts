@@ -109,7 +109,8 @@ function flushOutput(state: TuiState, log: LogEntry[]): void {
 
 /** Fold one runner event into the state. */
 export function applyEvent(state: TuiState, event: LabEvent): void {
-  if (event.type !== 'output' && event.type !== 'lab-start') flushOutput(state, logFor(state, 'step' in event && typeof event.step === 'string' ? event.step : undefined));
+  if (event.type !== 'output' && event.type !== 'lab-start')
+    flushOutput(state, logFor(state, 'step' in event && typeof event.step === 'string' ? event.step : undefined));
   switch (event.type) {
     case 'lab-start':
       state.phase = 'running';
@@ -131,7 +132,13 @@ export function applyEvent(state: TuiState, event: LabEvent): void {
       addOutput(state, logFor(state, event.step), event.stream, event.text);
       break;
     case 'command-end':
-      logFor(state, event.step).push({ kind: 'exit', exitCode: event.exitCode, ...(event.signal ? { signal: event.signal } : {}), expected: event.expected, ok: event.ok });
+      logFor(state, event.step).push({
+        kind: 'exit',
+        exitCode: event.exitCode,
+        ...(event.signal ? { signal: event.signal } : {}),
+        expected: event.expected,
+        ok: event.ok,
+      });
       break;
     case 'solution':
       logFor(state, event.step).push({ kind: 'solution' });

@@ -20,11 +20,14 @@ const script: string = '../../../scripts/systemd-vm/report.mjs';
 const { systemdTap } = (await import(script)) as Report;
 
 const labTap = (id: string, points: string[]): string =>
-  ['TAP version 14', `# Subtest: ${id}`, `    # step: A step`, ...points.map((p) => `    ${p}`), `    1..${points.length}`, `ok 1 - ${id}`, '1..1', ''].join('\n');
+  ['TAP version 14', `# Subtest: ${id}`, `    # step: A step`, ...points.map((p) => `    ${p}`), `    1..${points.length}`, `ok 1 - ${id}`, '1..1', ''].join(
+    '\n',
+  );
 
 const RELOAD = {
   status: 0,
-  facts: 'scope: /system.slice/lab-cpu-1-2.scope\nbefore: controllers cpuset cpu io memory pids; subtree_control cpu cpuset\nafter: controllers cpuset cpu io memory pids; subtree_control cpu cpuset\n',
+  facts:
+    'scope: /system.slice/lab-cpu-1-2.scope\nbefore: controllers cpuset cpu io memory pids; subtree_control cpu cpuset\nafter: controllers cpuset cpu io memory pids; subtree_control cpu cpuset\n',
   diff: '',
 };
 const KILL = { status: 0, facts: 'killed: 812\nright after: lab-* cgroups 3, journals 1\n', clean: 'removed 4\n', diff: '' };
@@ -52,7 +55,10 @@ t.test('a passing lab: its own points renumbered, then the host, and its time', 
   const tap = systemdTap(results([good]), meta);
   const { results: final, points } = await parseTap(tap);
   t.equal(final.ok, true);
-  t.match(tap, '# Subtest: good\n    # sudo lab verify good --tap --prove-checks: exit status 0, 4.2 s\n    # step: A step\n    ok 1 - a: one\n    ok 2 - a: two\n    ok 3 - host left as it was\n    1..3\nok 2 - good # time=4200ms');
+  t.match(
+    tap,
+    '# Subtest: good\n    # sudo lab verify good --tap --prove-checks: exit status 0, 4.2 s\n    # step: A step\n    ok 1 - a: one\n    ok 2 - a: two\n    ok 3 - host left as it was\n    1..3\nok 2 - good # time=4200ms',
+  );
   t.ok(points.some((p) => p.name === 'the test runs in a logind session scope, as a learner logged in' && p.ok));
 });
 
@@ -92,10 +98,13 @@ t.test('every kind of failure is a failing point', async (t) => {
 });
 
 t.test('the machine: a test outside a session scope, a changed snapshot control, a VM that stopped early', async (t) => {
-  const tap = systemdTap(results([good], { selfCgroup: '0::/system.slice/serial-getty@ttyS0.service', done: false, control: { stable: '> x\n', changed: '', restored: '' } }), {
-    ...meta,
-    vm: { ok: false, what: 'stopped after the time limit' },
-  });
+  const tap = systemdTap(
+    results([good], { selfCgroup: '0::/system.slice/serial-getty@ttyS0.service', done: false, control: { stable: '> x\n', changed: '', restored: '' } }),
+    {
+      ...meta,
+      vm: { ok: false, what: 'stopped after the time limit' },
+    },
+  );
   const { points } = await parseTap(tap);
   const failed = (name: string): boolean => points.some((p) => !p.ok && p.name === name);
   t.ok(failed('the test runs in a logind session scope, as a learner logged in'));
@@ -116,16 +125,25 @@ t.test('systemd at work mid-lab: a whole run passes only when the scope kept its
   const pass = await parseTap(systemdTap(results([good]), meta));
   t.equal(pass.results.ok, true);
   t.ok(pass.points.some((p) => p.ok && p.name === 'systemd at work while a lab runs'));
-  const lost = { ...RELOAD, facts: RELOAD.facts.replace('after: controllers cpuset cpu io memory pids; subtree_control cpu cpuset', 'after: controllers cpu memory pids; subtree_control cpu') };
+  const lost = {
+    ...RELOAD,
+    facts: RELOAD.facts.replace(
+      'after: controllers cpuset cpu io memory pids; subtree_control cpu cpuset',
+      'after: controllers cpu memory pids; subtree_control cpu',
+    ),
+  };
   const leftover = { ...KILL, diff: '> /sys/fs/cgroup/system.slice/lab-memory-3-4.scope\n' };
   const tap = systemdTap(results([good], { scenarios: { reload: lost, kill: leftover } }), meta);
   const { results: final, points } = await parseTap(tap);
   t.equal(final.ok, false);
   const failed = (name: string): boolean => points.some((p) => !p.ok && p.name === name);
-  t.ok(failed('the lab\'s delegated scope keeps cpu and cpuset, in cgroup.controllers and in its own subtree_control, through the reload'));
+  t.ok(failed("the lab's delegated scope keeps cpu and cpuset, in cgroup.controllers and in its own subtree_control, through the reload"));
   t.ok(failed('host left as it was after lab clean'));
   const none = await parseTap(systemdTap(results([good], { scenarios: undefined }), meta));
-  t.ok(none.points.some((p) => !p.ok && p.name === 'the mid-lab runs took place'), 'a whole run without them fails');
+  t.ok(
+    none.points.some((p) => !p.ok && p.name === 'the mid-lab runs took place'),
+    'a whole run without them fails',
+  );
   const some = await parseTap(systemdTap(results([good], { scenarios: undefined }), { ...meta, wanted: ['good'] }));
   t.equal(some.results.ok, true, 'a run of chosen labs has none');
 });

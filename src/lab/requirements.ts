@@ -24,10 +24,17 @@ export interface Requirement extends RequirementSpec {
   id: RequirementId;
 }
 
+/** Programs already looked for, by PATH and name: `lab list` asks for the same few for every lab. */
+const found = new Map<string, boolean>();
+
 /** Whether an executable of this name is on PATH (or in the sbin directories root has). */
 export function onPath(name: string): boolean {
-  const dirs = (process.env.PATH ?? '').split(delimiter).concat(['/usr/sbin', '/sbin', '/usr/bin', '/bin']);
-  return dirs.some((dir) => {
+  const path = process.env.PATH ?? '';
+  const key = `${path}\u0000${name}`;
+  const known = found.get(key);
+  if (known !== undefined) return known;
+  const dirs = path.split(delimiter).concat(['/usr/sbin', '/sbin', '/usr/bin', '/bin']);
+  const here = dirs.some((dir) => {
     try {
       accessSync(join(dir, name), constants.X_OK);
       return true;
@@ -35,6 +42,8 @@ export function onPath(name: string): boolean {
       return false;
     }
   });
+  found.set(key, here);
+  return here;
 }
 
 const UTIL_LINUX: Text = {

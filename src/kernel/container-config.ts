@@ -1,0 +1,243 @@
+// The configuration of one container, from the values of `lab container run`'s flags, with Docker's names, units
+// and checks so that what a learner types transfers. Pure: the CLI splits the flag list; here each value becomes
+// config, and a bad one becomes a message (data, not an exception) that the CLI prints before exiting 125.
+import { posix } from 'node:path';
+import type { Text } from '../common/vocabulary.js';
+import type { CgroupLimits } from './cgroup.js';
+
+/** A value, or what was wrong with the input, in both languages. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; message: Text };
+
+/**
+ * Which network namespace the container gets. `none`: a new one with only `lo`; `host`: the harness's own;
+ * `container`: the one of a running container (Docker's `container:<name>`). `bridge` (Docker's default, with a
+ * network name: `bridge` or a named one) is the next issue's; its shape is here so that the CLI and the plan
+ * already switch on it.
+ */
+export type NetworkMode = { kind: 'none' } | { kind: 'host' } | { kind: 'container'; name: string } | { kind: 'bridge'; network: string };
+
+/** A bind mount of a host directory into the container (`-v HOST:DIR[:ro]`). */
+export interface Volume {
+  /** The host directory, absolute and without `..`. */
+  host: string;
+  /** Where it appears inside the container, absolute and without `..`. */
+  target: string;
+  readOnly: boolean;
+}
+
+/** A parsed `lab container run`: everything but the image, which the image store resolves. */
+export interface ContainerConfig {
+  name?: string;
+  hostname?: string;
+  network: NetworkMode;
+  volumes: Volume[];
+  /** `K=V` entries in the order given; a later one with the same key wins when the plan merges them. */
+  env: string[];
+  /** The working directory inside the container (`-w`); the image's, else `/`, when undefined. */
+  workdir?: string;
+  /** The command and its arguments; empty means the image's default command. */
+  command: string[];
+  /** The cgroup limits, as src/kernel/cgroup.ts limitPlan takes them. */
+  limits: CgroupLimits;
+}
+
+/** The flag values as the CLI collected them: strings, repeated flags as lists. */
+export interface ContainerFlags {
+  name?: string;
+  hostname?: string;
+  memory?: string;
+  cpus?: string;
+  pidsLimit?: string;
+  network?: string;
+  volumes?: readonly string[];
+  env?: readonly string[];
+  workdir?: string;
+  command?: readonly string[];
+}
+
+/** What the host offers that some checks need: the CPU count (`--cpus` above it is refused, as Docker does). */
+export interface HostFacts {
+  cpus?: number;
+  /** The environment `-e K` (without a value) copies from, as Docker does; a key not set there is left out. */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Docker's smallest `--memory`: 6 MiB (a smaller limit OOM-kills even a shell). */
+export const MIN_MEMORY = 6 * 1024 * 1024;
+
+const MEMORY_UNITS: Record<string, number> = { '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 };
+
+function fail<T>(en: string, zh: string): Parsed<T> {
+  return { ok: false, message: { en, zh } };
+}
+
+function invalidFlag<T>(value: string, flag: string, en: string, zh: string): Parsed<T> {
+  return fail(`invalid argument "${value}" for "${flag}" flag: ${en}`, `"${flag}" 参数的值 "${value}" 无效：${zh}`);
+}
+
+/** `--memory`: bytes, or a number with b, k, m, g or t (binary units, any case, an optional trailing b), as Docker. */
+export function parseMemory(text: string): Parsed<number> {
+  const match = /^(\d+(?:\.\d+)?) ?([bkmgt]?)b?$/i.exec(text.trim());
+  if (!match) return invalidFlag(text, '-m, --memory', 'expected bytes or a size such as 512k, 20m, 1g', '应为字节数，或 512k、20m、1g 这样的大小');
+  const bytes = Math.floor(Number(match[1]) * (MEMORY_UNITS[(match[2] ?? '').toLowerCase()] ?? 1));
+  if (!Number.isSafeInteger(bytes)) return invalidFlag(text, '-m, --memory', 'too large', '太大');
+  if (bytes < MIN_MEMORY) return fail('Minimum memory limit allowed is 6MB', '允许的最小内存限制是 6MB');
+  return { ok: true, value: bytes };
+}
+
+/** `--cpus`: a decimal number of CPUs, to cpu.max's quota over the kernel's 100 ms period (0.5 → `50000 100000`). */
+export function parseCpus(text: string, hostCpus?: number): Parsed<{ quota: number; period: number }> {
+  const match = /^(\d+)(?:\.(\d{1,9}))?$/.exec(text.trim());
+  if (!match) return invalidFlag(text, '--cpus', 'expected a number of CPUs such as 0.5 or 2', '应为 CPU 个数，如 0.5 或 2');
+  // Docker keeps nano-CPUs (integers), so 0.5 is exact; the quota is µs per 100000 µs period.
+  const nanoCpus = Number(match[1]) * 1e9 + Number((match[2] ?? '').padEnd(9, '0'));
+  const quota = Math.round(nanoCpus / 10_000);
+  const top = hostCpus ?? Number.MAX_SAFE_INTEGER / 1e9;
+  // The kernel takes quotas from 1 ms: 0.01 CPU is the least, as Docker says.
+  if (quota < 1000 || nanoCpus > top * 1e9) {
+    const range = hostCpus === undefined ? '0.01 and up' : `0.01 to ${hostCpus.toFixed(2)}`;
+    return fail(
+      `Range of CPUs is from ${range}, as there are only ${hostCpus ?? '?'} CPUs available`,
+      `CPU 数的范围是 ${range}（本机有 ${hostCpus ?? '?'} 个 CPU）`,
+    );
+  }
+  return { ok: true, value: { quota, period: 100_000 } };
+}
+
+/** `--pids-limit`: a positive count to pids.max; 0 or -1 mean unlimited (`max`), as Docker. */
+export function parsePidsLimit(text: string): Parsed<number | 'max'> {
+  if (!/^-?\d+$/.test(text.trim())) return invalidFlag(text, '--pids-limit', 'expected an integer', '应为整数');
+  const value = Number(text);
+  if (value === 0 || value === -1) return { ok: true, value: 'max' };
+  if (value < 0 || !Number.isSafeInteger(value))
+    return invalidFlag(text, '--pids-limit', 'expected a positive integer, or -1 for unlimited', '应为正整数，或 -1 表示不限');
+  return { ok: true, value };
+}
+
+/** `--network`: none, host or container:<name>; bridge and named networks are refused until the next issue. */
+export function parseNetwork(text: string): Parsed<NetworkMode> {
+  if (text === 'none' || text === 'host') return { ok: true, value: { kind: text } };
+  if (text.startsWith('container:')) {
+    const name = text.slice('container:'.length);
+    const valid = validateName(name);
+    return valid.ok ? { ok: true, value: { kind: 'container', name } } : valid;
+  }
+  return fail(
+    `network "${text}" is not supported yet: use none, host or container:<name> (bridge networks come later)`,
+    `暂不支持网络 "${text}"：请用 none、host 或 container:<名称>（网桥网络稍后提供）`,
+  );
+}
+
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
+
+/** `--name`: Docker's rule, a letter or digit then at least one of letters, digits, `_`, `.`, `-`. */
+export function validateName(name: string): Parsed<string> {
+  if (NAME.test(name)) return { ok: true, value: name };
+  return fail(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`, `容器名称无效（${name}），只允许 [a-zA-Z0-9][a-zA-Z0-9_.-]`);
+}
+
+/** `--hostname`: what sethostname(2) takes and DNS allows: at most 64 of letters, digits, `-` and `.`. */
+export function validateHostname(name: string): Parsed<string> {
+  if (/^[a-zA-Z0-9]([a-zA-Z0-9.-]{0,63})$/.test(name) && name.length <= 64) return { ok: true, value: name };
+  return fail(`invalid hostname "${name}": at most 64 letters, digits, "-" and "."`, `主机名 "${name}" 无效：最多 64 个字母、数字、"-" 和 "."`);
+}
+
+/** An absolute path with no `..` segment (so it cannot climb out of the root it is joined to), normalized. */
+function absoluteInside(path: string): string | undefined {
+  if (!path.startsWith('/') || path.split('/').includes('..')) return undefined;
+  return posix.normalize(path).replace(/(.)\/$/, '$1');
+}
+
+/** `-v HOST:DIR[:ro|:rw]`: both absolute, no `..` (a path that climbs out is refused), DIR not `/`. */
+export function parseVolume(text: string): Parsed<Volume> {
+  const parts = text.split(':');
+  const [hostText = '', targetText = '', mode = 'rw'] = parts;
+  if (parts.length < 2 || parts.length > 3 || (mode !== 'ro' && mode !== 'rw')) {
+    return fail(
+      `invalid volume specification: '${text}' (expected HOSTDIR:DIR or HOSTDIR:DIR:ro)`,
+      `卷的写法无效：'${text}'（应为 HOSTDIR:DIR 或 HOSTDIR:DIR:ro）`,
+    );
+  }
+  const host = absoluteInside(hostText);
+  const target = absoluteInside(targetText);
+  if (host === undefined || target === undefined || target === '/') {
+    return fail(
+      `invalid volume specification: '${text}': both paths must be absolute, without "..", and the target not "/"`,
+      `卷的写法无效：'${text}'：两个路径都须是绝对路径、不含 ".."，目标不能是 "/"`,
+    );
+  }
+  return { ok: true, value: { host, target, readOnly: mode === 'ro' } };
+}
+
+/** `-e K=V`, or `-e K` to copy K from the host's environment (left out when unset there), as Docker. */
+export function parseEnv(text: string, hostEnv: HostFacts['env'] = {}): Parsed<string | undefined> {
+  const eq = text.indexOf('=');
+  const key = eq < 0 ? text : text.slice(0, eq);
+  // The container's shell exports the variables (see container-plan.ts), so a key must be a shell name.
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+    return fail(`invalid environment variable: ${text} (the name must be letters, digits and _)`, `环境变量无效：${text}（名称只能含字母、数字和 _）`);
+  }
+  if (eq >= 0) return { ok: true, value: text };
+  const value = hostEnv[key];
+  return { ok: true, value: value === undefined ? undefined : `${key}=${value}` };
+}
+
+/** Every flag value to a config; the first bad value is the message. */
+export function parseContainerConfig(flags: ContainerFlags, host: HostFacts = {}): Parsed<ContainerConfig> {
+  const config: ContainerConfig = { network: { kind: 'none' }, volumes: [], env: [], command: [...(flags.command ?? [])], limits: {} };
+  if (flags.name !== undefined) {
+    const name = validateName(flags.name);
+    if (!name.ok) return name;
+    config.name = name.value;
+  }
+  if (flags.network !== undefined) {
+    const network = parseNetwork(flags.network);
+    if (!network.ok) return network;
+    config.network = network.value;
+  }
+  if (flags.hostname !== undefined) {
+    // A container that joins another's network namespace keeps that one's name, as Docker refuses -h then.
+    if (config.network.kind === 'container') return fail('Conflicting options: hostname and the network mode', '选项冲突：主机名与网络模式不能同时指定');
+    const hostname = validateHostname(flags.hostname);
+    if (!hostname.ok) return hostname;
+    config.hostname = hostname.value;
+  }
+  if (flags.memory !== undefined) {
+    const memory = parseMemory(flags.memory);
+    if (!memory.ok) return memory;
+    // No swap, as Docker with --memory-swap equal to --memory: the limit is the limit.
+    config.limits.memoryMax = memory.value;
+    config.limits.memorySwapMax = 0;
+  }
+  if (flags.cpus !== undefined) {
+    const cpus = parseCpus(flags.cpus, host.cpus);
+    if (!cpus.ok) return cpus;
+    config.limits.cpuMax = cpus.value;
+  }
+  if (flags.pidsLimit !== undefined) {
+    const pids = parsePidsLimit(flags.pidsLimit);
+    if (!pids.ok) return pids;
+    config.limits.pidsMax = pids.value;
+  }
+  for (const text of flags.volumes ?? []) {
+    const volume = parseVolume(text);
+    if (!volume.ok) return volume;
+    config.volumes.push(volume.value);
+  }
+  for (const text of flags.env ?? []) {
+    const entry = parseEnv(text, host.env);
+    if (!entry.ok) return entry;
+    if (entry.value !== undefined) config.env.push(entry.value);
+  }
+  if (flags.workdir !== undefined) {
+    const workdir = absoluteInside(flags.workdir);
+    if (workdir === undefined) {
+      return fail(
+        `the working directory '${flags.workdir}' is invalid, it needs to be an absolute path without ".."`,
+        `工作目录 '${flags.workdir}' 无效，须是不含 ".." 的绝对路径`,
+      );
+    }
+    config.workdir = workdir;
+  }
+  return { ok: true, value: config };
+}

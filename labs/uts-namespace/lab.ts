@@ -197,7 +197,10 @@ export default {
         hostProcess('holder', ['sh', '-c', word`exec sleep infinity ${PIN_FD}<${siblingNsFile}`], { execs: 'sleep' }),
         run(['readlink', siblingNsFile, fdPath]),
         inPins(['ls', '-i', PIN_FILE]),
-        run(['kill', '-KILL', leader('sibling'), pid('sibling')]),
+        // The sleep before unshare: killed first, unshare would take its sleep along (--kill-child), and the sleep's new
+        // parent could reap it before kill(1) got to it (ESRCH). Killed after its sleep, unshare is at worst a zombie
+        // waiting for the harness to reap it, and a zombie can still be signalled.
+        run(['kill', '-KILL', pid('sibling'), leader('sibling')]),
         run(hostnameThrough(pinnedPath)),
         run(hostnameThrough(fdPath)),
       ],

@@ -299,7 +299,51 @@ const TABLE = {
     },
     met: () => blockingUsernsSysctls(readUsernsSysctls()).length === 0,
   },
+  python3: {
+    what: { en: 'python3', zh: 'python3 解释器' },
+    why: {
+      en: "The overlay lab sets and reads extended attributes (the opaque directory's trusted.overlay.opaque) with python3's os.setxattr and os.getxattr, the one tool for them every provisioned host has (provision.sh installs python3; getfattr needs the attr package).",
+      zh: 'overlay 实验用 python3 的 os.setxattr 和 os.getxattr 设置和读取扩展属性（不透明目录的 trusted.overlay.opaque）：每台配置好的机器都有它（provision.sh 会安装 python3；getfattr 需要 attr 软件包）。',
+    },
+    fix: { en: 'Install it: `sudo apt-get install python3`.', zh: '安装它：`sudo apt-get install python3`。' },
+    met: () => onPath('python3'),
+  },
+  overlayfs: {
+    what: { en: 'overlayfs in the kernel', zh: '内核支持 overlayfs' },
+    why: {
+      en: "The overlay lab mounts image layers with overlayfs, the filesystem Docker and containerd use for a container's root (CONFIG_OVERLAY_FS, built in or the overlay module).",
+      zh: 'overlay 实验用 overlayfs 挂载镜像层，Docker 和 containerd 也用它组成容器的根文件系统（CONFIG_OVERLAY_FS，内建或 overlay 模块）。',
+    },
+    fix: {
+      en: 'Load the module: `sudo modprobe overlay`, or use a distribution kernel (Debian, Ubuntu) or the Vagrant VM.',
+      zh: '加载模块：`sudo modprobe overlay`，或使用发行版内核（Debian、Ubuntu）或 Vagrant 虚拟机。',
+    },
+    met: () => overlayAvailable(),
+  },
+  'lab-on-path': {
+    what: { en: 'the `lab` command on the PATH', zh: 'PATH 中有 `lab` 命令' },
+    why: {
+      en: 'The toy-container lab runs `lab container run`, `exec`, `stop` and `rm` as its commands, exactly as you would type them.',
+      zh: '玩具容器实验把 `lab container run`、`exec`、`stop` 和 `rm` 作为它的命令来运行，和你自己输入的完全一样。',
+    },
+    fix: {
+      en: 'Run `sudo scripts/provision.sh` (it links /usr/local/bin/lab to bin/lab.js), or `sudo ln -s "$PWD/bin/lab.js" /usr/local/bin/lab` in the checkout.',
+      zh: '运行 `sudo scripts/provision.sh`（它会把 /usr/local/bin/lab 链接到 bin/lab.js），或在代码目录里运行 `sudo ln -s "$PWD/bin/lab.js" /usr/local/bin/lab`。',
+    },
+    met: () => onPath('lab'),
+  },
 } satisfies Record<string, RequirementSpec>;
+
+/** Whether the kernel has overlayfs: registered in /proc/filesystems, or a module `mount -t overlay` loads. */
+function overlayAvailable(): boolean {
+  try {
+    if (/\toverlay$/m.test(readFileSync('/proc/filesystems', 'utf8'))) return true;
+    const release = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
+    return /(^|\/)overlay\.ko/m.test(readFileSync(`/lib/modules/${release}/modules.dep`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
 
 /** The id of a requirement: a key of the table. */
 export type RequirementId = keyof typeof TABLE;

@@ -29,6 +29,7 @@ BASE_PACKAGES=(
   git
   python3 make g++ # node-gyp builds node-pty's native addon
   kmod            # modprobe, lsmod (overlay, veth)
+  runc crun       # OCI runtimes: one bundle runs under them and `lab container run --bundle` (test, benchmark)
 )
 
 # Packages of the test VMs (--with-vm), and why. Neither VM's kernel or root filesystem is ever installed on

@@ -1,22 +1,24 @@
 // The layer rule the architecture test applies, apart from the file walking so that it can be tested itself.
 
 /** The layers, lowest first; a file may import its own layer and those before it in `MAY_IMPORT`. */
-export type Layer = 'common' | 'kernel' | 'host' | 'lab' | 'ui' | 'cli' | 'labs';
+export type Layer = 'common' | 'kernel' | 'host' | 'runtime' | 'lab' | 'ui' | 'cli' | 'labs';
 
 const MAY_IMPORT: Record<Layer, readonly Layer[]> = {
   common: ['common'],
   kernel: ['kernel', 'common'],
   host: ['host', 'kernel', 'common'],
+  // The container runtime (`lab container`): runs the kernel's plans on the host; only the CLI uses it.
+  runtime: ['runtime', 'host', 'kernel', 'common'],
   lab: ['lab', 'host', 'kernel', 'common'],
   ui: ['ui', 'lab', 'host', 'kernel', 'common'],
-  cli: ['cli', 'ui', 'lab', 'host', 'kernel', 'common'],
+  cli: ['cli', 'ui', 'lab', 'runtime', 'host', 'kernel', 'common'],
   labs: ['labs', 'lab', 'kernel', 'common'],
 };
 
 /** The layer of a project file (`src/kernel/proc.ts` → kernel, `labs/x/lab.ts` → labs), or undefined. */
 export function layerOf(file: string): Layer | undefined {
   if (file.startsWith('labs/')) return 'labs';
-  const m = /^src\/(common|kernel|host|lab|ui|cli)\//.exec(file);
+  const m = /^src\/(common|kernel|host|runtime|lab|ui|cli)\//.exec(file);
   return m ? (m[1] as Layer) : undefined;
 }
 

@@ -47,7 +47,8 @@ export async function main(argv: string[]): Promise<void> {
         });
       }
       const command = await entry.load();
-      if (args.includes('--help') || args.includes('-h')) {
+      // `lab container` reads its own --help: after IMAGE or CONTAINER the words are the container command's.
+      if (entry.name !== 'container' && (args.includes('--help') || args.includes('-h'))) {
         process.stdout.write(`${command.help[lang]}\n`);
         code = 0;
       } else {

@@ -2,7 +2,20 @@
 // layer a directory ready to be an overlayfs lower layer. Images come from Debian's busybox-static (built offline),
 // a root filesystem tar or directory (`docker export`, debootstrap), or an archive (`docker save`, OCI layout).
 // Every image is assembled in a `.partial-<pid>-*` directory and renamed into place, so a crash leaves no half image.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, rmdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  rmdirSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { commandError, LabError } from '../common/errors.js';
 import {
@@ -97,6 +110,7 @@ export async function importRootfs(tarOrDir: string, name: string, config: Parti
   } catch {
     throw notFound(tarOrDir, 'import');
   }
+  refuseSource(tarOrDir, stat.isDirectory(), 'import');
   return assemble(name, { kind: 'rootfs', from: resolve(tarOrDir) }, async (partial) => {
     const layer = newLayer(partial, 0);
     const argv = stat.isDirectory() ? ['cp', '-a', '--', `${tarOrDir.replace(/\/+$/, '')}/.`, layer] : extractLayerArgv(tarOrDir, layer, 'none');
@@ -116,6 +130,7 @@ export async function loadArchive(path: string, name?: string): Promise<StoredIm
   } catch {
     throw notFound(path, 'load');
   }
+  refuseSource(path, stat.isDirectory(), 'load');
   if (name !== undefined && existsSync(imageDir(name))) throw nameInUse(formatImageName(parseImageName(name)));
   sweepPartials();
   const scratch = partialDir();
@@ -145,6 +160,18 @@ export async function loadArchive(path: string, name?: string): Promise<StoredIm
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Commit a container's writable layer as a new image: the base image's layers, lowest first (hard links: a lower
+ * layer is never written), and then `upperDir`, copied with its overlayfs whiteouts and opaque directories, as the new top layer.
+ */
+export async function commitLayers(name: string, baseLayers: readonly string[], upperDir: string, config: ImageConfig): Promise<StoredImage> {
+  return assemble(name, { kind: 'rootfs', from: resolve(upperDir) }, async (partial) => {
+    for (const [i, layer] of baseLayers.entries()) await runTool(['cp', '-al', '--', `${layer}/.`, newLayer(partial, i)], copyFailed);
+    await runTool(['cp', '-a', '--', `${upperDir}/.`, newLayer(partial, baseLayers.length)], copyFailed);
+    return { layerCount: baseLayers.length + 1, config };
+  });
 }
 
 // ---- assembling an image ------------------------------------------------------------------------------------------
@@ -207,6 +234,22 @@ function readRecord(dir: string): StoredImage | undefined {
   }
 }
 
+/**
+ * Refuse a source that is the host's `/`, lies inside the state directory (the store itself), or, for a directory,
+ * holds the state directory: its copy would take in the store while the store writes into it.
+ */
+function refuseSource(path: string, isDirectory: boolean, what: 'import' | 'load'): void {
+  const real = realpathSync(path);
+  let state = resolve(stateDirPath());
+  try {
+    state = realpathSync(state);
+  } catch {
+    // No state directory yet: nothing can be inside it.
+  }
+  const inside = real === state || real.startsWith(`${state}/`);
+  if (real === '/' || inside || (isDirectory && state.startsWith(`${real}/`))) throw refusedSource(path, real, state, what);
+}
+
 // ---- small helpers ------------------------------------------------------------------------------------------------
 
 function alive(pid: number): boolean {
@@ -254,6 +297,25 @@ function notFound(path: string, what: 'import' | 'load'): LabError {
     code: 'ENOENT',
     meaning: { en: `There is no file or directory ${path}.`, zh: `没有文件或目录 ${path}。` },
     fix: { en: 'Check the path (relative paths start from the current directory).', zh: '检查路径（相对路径从当前目录算起）。' },
+    exitCode: 125,
+  });
+}
+
+function refusedSource(path: string, real: string, state: string, what: 'import' | 'load'): LabError {
+  return new LabError({
+    operation: `${what} \`${path}\``,
+    code: 'refused-source',
+    meaning:
+      real === '/'
+        ? { en: "That is the host's whole root filesystem, lab's own store included.", zh: '这是宿主机的整个根文件系统，其中也包括 lab 自己的镜像存储。' }
+        : {
+            en: `${real} is inside lab's state directory ${state}, or holds it: the copy would take in the image store while it is written.`,
+            zh: `${real} 位于 lab 的状态目录 ${state} 之内，或包含该目录：复制时会把正在写入的镜像存储也一并带上。`,
+          },
+    fix: {
+      en: 'Give a root filesystem of its own (a `docker export` tar, a debootstrap directory) or an archive outside the state directory.',
+      zh: '请提供一个独立的根文件系统（`docker export` 的 tar、debootstrap 目录），或状态目录之外的归档。',
+    },
     exitCode: 125,
   });
 }

@@ -13,6 +13,7 @@ import { renderCommand } from '../kernel/shell.js';
 import { IPCRM_FLAG, readSysvipc } from '../kernel/sysvipc.js';
 import { stopScopeArgv } from '../kernel/systemd.js';
 import { teardown, writeCgroupFile } from './cgroup.js';
+import { containerDir, containerOwnerId, findContainerByName } from './container-store.js';
 import { runCommand } from './exec.js';
 import type { Resource, ResourceKind, ResourceOf } from './resource.js';
 import { killProcess } from './wait.js';
@@ -207,7 +208,33 @@ export const RESOURCE_KINDS = {
       return !mounted(r.target);
     },
   },
+  container: {
+    named: ['name'],
+    what: (r) => ({ en: `the container ${r.name}`, zh: `容器 ${r.name}` }),
+    describe: (r) => renderCommand(['lab', 'container', 'rm', '-f', r.name]),
+    exists: (r) => findContainerByName(r.name) !== undefined,
+    remove: async (r) => isLabName(r.name) && removeContainer(r.name),
+  },
 } satisfies { [K in ResourceKind]: KindOps<ResourceOf<K>> };
+
+/**
+ * Remove a container by name, running or not: its supervisor first (marked with the container's owner id; its
+ * PID 1 dies with it, PR_SET_PDEATHSIG), then everything the container's own journal holds, newest first. owner.ts
+ * is loaded here, not imported at the top: it imports this table.
+ */
+async function removeContainer(name: string): Promise<boolean> {
+  const record = findContainerByName(name);
+  if (!record) return true;
+  const { cleanOwner, killMarked } = await import('./owner.js');
+  const { findOwners } = await import('./journal.js');
+  const ownerId = containerOwnerId(record.id);
+  await killMarked(ownerId);
+  const found = findOwners().find((owner) => owner.id === ownerId);
+  if (found) await cleanOwner({ ...found, ownerAlive: false });
+  // A container whose journal is gone (removed by hand) leaves only its directory, named by the harness.
+  rmSync(containerDir(record.id), { recursive: true, force: true });
+  return findContainerByName(name) === undefined;
+}
 
 /** The kinds an action may declare it creates (a process is made by a `start` action, not declared). */
 export const DECLARABLE_KINDS: readonly ResourceKind[] = (Object.keys(RESOURCE_KINDS) as ResourceKind[]).filter((kind) => kind !== 'process');

@@ -82,6 +82,15 @@ export type Resource =
        */
       kind: 'mount';
       target: string;
+    }
+  | {
+      /**
+       * A container made with `lab container run --name <name>` (a lab's action): it has a journal of its own
+       * (owner `lab-container-<short id>`), held by its PID 1, so that it outlives the command. Removing it kills
+       * its supervisor and PID 1, then removes what that journal holds, even while it runs. Name starts with `lab-`.
+       */
+      kind: 'container';
+      name: string;
     };
 
 /** Every kind of host resource. */

@@ -36,6 +36,35 @@ export interface PlanInput {
   cgroup: string;
   /** For `--network container:<name>`: that container's network namespace file (/proc/<pid>/ns/net), resolved. */
   joinNetns?: string;
+  /** For `--network container:<name>`: that container's hostname, which this one takes too (as Docker's does). */
+  joinHostname?: string;
+  /** A root filesystem used as it is (`--bundle`, see oci-bundle.ts); then `image.layers` and `dirs` are not used. */
+  root?: PlanRoot;
+}
+
+/** A mount an OCI bundle lists (config.json `mounts`), as oci-bundle.ts checked it. */
+export interface PlanMount {
+  /** Where, inside the root: absolute, without `..`. */
+  destination: string;
+  type: 'proc' | 'tmpfs' | 'bind';
+  /** proc, tmpfs: the name mountinfo shows as the source; bind: the host path, absolute. */
+  source: string;
+  /** mount(8) options; for a bind, `ro`, `nosuid`, `nodev`, `noexec` take effect on a remount and `rbind` recurses. */
+  options: string[];
+}
+
+/** A root filesystem used as it is instead of the image's overlay: an OCI bundle's root, which runc writes into too. */
+export interface PlanRoot {
+  /** The directory, absolute. */
+  path: string;
+  /** Make `/` read-only once everything is mounted in it (config.json `root.readonly`). */
+  readonly: boolean;
+  /** What to mount in it, in order, instead of the default /proc, /dev, /sys (the device nodes are made either way). */
+  mounts: PlanMount[];
+  /** Instead of MASKED_PATHS: a directory gets an empty read-only tmpfs, anything else /dev/null. */
+  maskedPaths: string[];
+  /** Instead of READONLY_PATHS. */
+  readonlyPaths: string[];
 }
 
 /** Where a step runs: by the harness before the process starts, in `argv` before the script, or in the script. */
@@ -176,11 +205,13 @@ function namespacesStage(input: PlanInput, hostname: string): Parsed<PlanStage> 
   if (config.network.kind === 'none') steps.push(run(['ip', 'link', 'set', 'lo', 'up']));
   // The new UTS namespace's name, set with the host's hostname(1) before the pivot: the image needs no such tool.
   if (config.network.kind !== 'container') steps.push(run(['hostname', hostname]));
+  else if (input.joinHostname !== undefined) steps.push(run(['hostname', input.joinHostname]));
   return { ok: true, value: { id: 'namespaces', steps, resources: [] } };
 }
 
-/** Stage `rootfs`: the overlay, the kernel filesystems, the volumes, masks, then the pivot into it. */
+/** Stage `rootfs`: the overlay (or a bundle's own root), the kernel filesystems, the volumes, masks, then the pivot. */
 function rootfsStage(input: PlanInput, workdir: string): PlanStage {
+  if (input.root) return bundleRootfsStage(input.root, workdir);
   const { dirs, config } = input;
   const m = (path: string): string => inRoot(dirs.merged, path);
   const resources: PlanResource[] = [dirs.upper, dirs.work, dirs.merged].map((path) => ({ kind: 'directory', path }));
@@ -198,21 +229,12 @@ function rootfsStage(input: PlanInput, workdir: string): PlanStage {
   // /proc of the new PID namespace (this shell is its PID 1, so the mount shows the container's processes).
   steps.push(run(['mount', '-t', 'proc', '-o', 'nosuid,nodev,noexec', 'proc', m('/proc')]));
   steps.push(run(['mount', '-t', 'tmpfs', '-o', 'nosuid,strictatime,mode=755,size=65536k', 'tmpfs', m('/dev')]));
-  for (const d of DEVICES) steps.push(run(['mknod', '-m', '666', m(`/dev/${d.name}`), 'c', String(d.major), String(d.minor)]));
+  steps.push(...deviceSteps(m, false).slice(0, DEVICES.length));
   steps.push(run(['mkdir', m('/dev/pts'), m('/dev/shm'), m('/dev/mqueue')]));
   steps.push(run(['mount', '-t', 'devpts', '-o', 'newinstance,ptmxmode=0666,mode=0620,nosuid,noexec', 'devpts', m('/dev/pts')]));
   steps.push(run(['mount', '-t', 'tmpfs', '-o', 'nosuid,nodev,noexec,mode=1777,size=65536k', 'shm', m('/dev/shm')]));
   steps.push(run(['mount', '-t', 'mqueue', '-o', 'nosuid,nodev,noexec', 'mqueue', m('/dev/mqueue')]));
-  // The links are container paths (the link's text), resolved inside the container after the pivot.
-  for (const [name, target] of [
-    ['ptmx', 'pts/ptmx'],
-    ['fd', '/proc/self/fd'],
-    ['stdin', '/proc/self/fd/0'],
-    ['stdout', '/proc/self/fd/1'],
-    ['stderr', '/proc/self/fd/2'],
-  ] as const) {
-    steps.push(run(['ln', '-s', target, m(`/dev/${name}`)]));
-  }
+  steps.push(...deviceSteps(m, false).slice(DEVICES.length));
   steps.push(run(['mount', '-t', 'sysfs', '-o', 'ro,nosuid,nodev,noexec', 'sysfs', m('/sys')]));
   // The container's cgroup namespace makes its own cgroup the root of this view.
   steps.push(run(['mount', '-t', 'cgroup2', '-o', 'ro,nosuid,nodev,noexec', 'cgroup2', m('/sys/fs/cgroup')]));
@@ -231,19 +253,85 @@ function rootfsStage(input: PlanInput, workdir: string): PlanStage {
   for (const { path, dir } of MASKED_PATHS) {
     steps.push(ifExists(m(path), dir ? ['mount', '-t', 'tmpfs', '-o', 'ro', 'tmpfs', m(path)] : ['mount', '--bind', m('/dev/null'), m(path)]));
   }
-  for (const path of READONLY_PATHS) {
-    steps.push(ifExists(m(path), ['mount', '--bind', m(path), m(path)]));
-    steps.push(ifExists(m(path), ['mount', '-o', 'remount,bind,ro,nosuid,nodev,noexec', m(path)]));
-  }
-  // The pivot, the sequence pivot_root(2) documents and runc uses: `pivot_root . .` puts the old root on top of
-  // the new one at `/`, and `umount -l .` detaches it (lazily: the harness's files may still be open). Unlike
-  // `pivot_root . .old` it needs no directory in the image and leaves none behind. This umount is the one tool the
-  // image must have: after the pivot, commands are the image's.
-  steps.push(run(['cd', dirs.merged]));
-  steps.push(run(['pivot_root', '.', '.']));
-  steps.push(run(['umount', '-l', '.']));
-  steps.push(run(['cd', '/']));
+  for (const path of READONLY_PATHS) steps.push(...readonlyPathSteps(m(path)));
+  steps.push(...pivotSteps(dirs.merged));
   return { id: 'rootfs', steps, resources };
+}
+
+/** The device nodes (mknod, as runc does as root), then the /dev links; `guarded`: skipped when already there. */
+function deviceSteps(m: (path: string) => string, guarded: boolean): PlanStep[] {
+  const step = (path: string, argv: string[]): PlanStep =>
+    guarded ? { place: 'container', text: `if [ ! -e ${quoteWord(path)} ] && [ ! -L ${quoteWord(path)} ]; then ${renderCommand(argv)}; fi` } : run(argv);
+  const steps = DEVICES.map((d) => step(m(`/dev/${d.name}`), ['mknod', '-m', '666', m(`/dev/${d.name}`), 'c', String(d.major), String(d.minor)]));
+  // The links are container paths (the link's text), resolved inside the container after the pivot.
+  for (const [name, target] of [
+    ['ptmx', 'pts/ptmx'],
+    ['fd', '/proc/self/fd'],
+    ['stdin', '/proc/self/fd/0'],
+    ['stdout', '/proc/self/fd/1'],
+    ['stderr', '/proc/self/fd/2'],
+  ] as const) {
+    steps.push(step(m(`/dev/${name}`), ['ln', '-s', target, m(`/dev/${name}`)]));
+  }
+  return steps;
+}
+
+/** A path runc makes read-only: bound onto itself, then remounted read-only (skipped when the kernel has none). */
+function readonlyPathSteps(path: string): PlanStep[] {
+  return [ifExists(path, ['mount', '--bind', path, path]), ifExists(path, ['mount', '-o', 'remount,bind,ro,nosuid,nodev,noexec', path])];
+}
+
+/**
+ * The pivot, the sequence pivot_root(2) documents and runc uses: `pivot_root . .` puts the old root on top of the
+ * new one at `/`, and `umount -l .` detaches it (lazily: the harness's files may still be open). Unlike
+ * `pivot_root . .old` it needs no directory in the image and leaves none behind. This umount is the one tool the
+ * image must have: after the pivot, commands are the image's.
+ */
+function pivotSteps(root: string): PlanStep[] {
+  return [run(['cd', root]), run(['pivot_root', '.', '.']), run(['umount', '-l', '.']), run(['cd', '/'])];
+}
+
+/** One mount of a bundle: its mount point made (a file for a file bind, as runc does), then the mount. */
+function bundleMountSteps(mount: PlanMount, m: (path: string) => string): PlanStep[] {
+  const target = m(mount.destination);
+  if (mount.type !== 'bind') {
+    const options = mount.options.length > 0 ? ['-o', mount.options.join(',')] : [];
+    return [run(['mkdir', '-p', target]), run(['mount', '-t', mount.type, ...options, mount.source, target])];
+  }
+  const [src, dst, parent] = [mount.source, target, posix.dirname(target)].map(quoteWord);
+  const steps: PlanStep[] = [{ place: 'container', text: `if [ -d ${src} ]; then mkdir -p ${dst}; else mkdir -p ${parent} && touch ${dst}; fi` }];
+  steps.push(run(['mount', mount.options.includes('rbind') ? '--rbind' : '--bind', mount.source, target]));
+  // A bind takes its flags only on a remount (mount(8)), as for `-v ...:ro` above.
+  const flags = mount.options.filter((o) => o === 'ro' || o === 'nosuid' || o === 'nodev' || o === 'noexec');
+  if (flags.length > 0) steps.push(run(['mount', '-o', ['remount', 'bind', ...flags].join(','), target]));
+  return steps;
+}
+
+/**
+ * Stage `rootfs` for an OCI bundle, in runc's order: its root bound onto itself (pivot_root needs a mount point; no
+ * overlay, runc writes into the directory), the bundle's mounts in its order, the device nodes and /dev links (runc
+ * makes them unless /dev is a bind; an existing one is kept, as runc ignores EEXIST), the bundle's masked and
+ * read-only paths, `/` made read-only if asked, then the pivot.
+ */
+function bundleRootfsStage(root: PlanRoot, workdir: string): PlanStage {
+  const m = (path: string): string => inRoot(root.path, path);
+  const steps: PlanStep[] = [run(['mount', '--make-rprivate', '/']), run(['mount', '--bind', root.path, root.path])];
+  for (const mount of root.mounts) steps.push(...bundleMountSteps(mount, m));
+  const dev = root.mounts.find((mount) => mount.destination === '/dev');
+  if (dev === undefined) steps.push(run(['mkdir', '-p', m('/dev')]));
+  if (dev?.type !== 'bind') steps.push(...deviceSteps(m, true));
+  if (workdir !== '/') steps.push(run(['mkdir', '-p', m(workdir)]));
+  // Whether a masked path is a directory is known only on this host, so the step asks the shell.
+  for (const path of root.maskedPaths.map(m)) {
+    const [p, devNull] = [path, m('/dev/null')].map(quoteWord);
+    steps.push({ place: 'container', text: `if [ -d ${p} ]; then mount -t tmpfs -o ro tmpfs ${p}; elif [ -e ${p} ]; then mount --bind ${devNull} ${p}; fi` });
+  }
+  for (const path of root.readonlyPaths) steps.push(...readonlyPathSteps(m(path)));
+  // runc makes `/` read-only last (finalizeRootfs), after it; here before the pivot, on the same mount (the bind
+  // above, which becomes `/`), so that no `mount` is needed in the root. The mounts inside stay as they are.
+  if (root.readonly) steps.push(run(['mount', '-o', 'remount,bind,ro', root.path]));
+  steps.push(...pivotSteps(root.path));
+  return { id: 'rootfs', steps, resources: [] };
 }
 
 function fail<T>(en: string, zh: string): Parsed<T> {

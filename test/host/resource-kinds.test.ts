@@ -37,6 +37,7 @@ const EVERY_KIND: Record<ResourceKind, true> = {
   loop: true,
   sysv: true,
   mount: true,
+  container: true,
 };
 
 // An entry without one of its operations does not compile (tsc -p tsconfig.test.json proves it).

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import t from 'tap';
 import { parseContainerConfig, type ContainerConfig, type ContainerFlags } from '../../src/kernel/container-config.js';
-import { containerPlan, renderScript, type ContainerPlan, type PlanInput, type StageId } from '../../src/kernel/container-plan.js';
+import { containerPlan, renderScript, type ContainerPlan, type PlanInput, type PlanRoot, type StageId } from '../../src/kernel/container-plan.js';
 import { renderCommand } from '../../src/kernel/shell.js';
 
 const STATE = '/var/lib/lab/containers/c1';
@@ -261,4 +261,88 @@ t.test('a plan names no host path outside the given directories and volumes', as
   const escaping = parseContainerConfig({ volumes: ['/srv/data:/data/../../etc'] });
   t.equal(escaping.ok, false, 'a -v whose target climbs out with .. is refused');
   t.equal(parseContainerConfig({ volumes: ['/srv/../etc:/data'] }).ok, false, 'so is a host path with ..');
+});
+
+// ---- an OCI bundle's root (`--bundle`): used as it is, with the bundle's own mounts, masks and read-only paths ----
+
+const R = '/srv/bundle/rootfs';
+const BUNDLE_ROOT: PlanRoot = {
+  path: R,
+  readonly: true,
+  mounts: [
+    { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+    { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'mode=755'] },
+    { destination: '/data', type: 'bind', source: '/srv/bundle/data', options: ['rbind', 'ro', 'nosuid'] },
+    { destination: '/etc/hosts', type: 'bind', source: '/etc/hosts', options: ['bind'] },
+  ],
+  maskedPaths: ['/proc/kcore', '/sys/firmware'],
+  readonlyPaths: ['/proc/sys'],
+};
+const guarded = (path: string, command: string): string => `container: if [ ! -e ${R}${path} ] && [ ! -L ${R}${path} ]; then ${command}; fi`;
+
+t.test('a bundle root: bound onto itself, its mounts in order, devices kept if there, its masks, ro, the pivot', async (t) => {
+  const p = plan({ workdir: '/work', command: ['true'] }, { root: BUNDLE_ROOT });
+  t.same(texts(p, 'rootfs'), [
+    'container: mount --make-rprivate /',
+    `container: mount --bind ${R} ${R}`,
+    `container: mkdir -p ${R}/proc`,
+    `container: mount -t proc -o nosuid,noexec,nodev proc ${R}/proc`,
+    `container: mkdir -p ${R}/dev`,
+    `container: mount -t tmpfs -o nosuid,mode=755 tmpfs ${R}/dev`,
+    `container: if [ -d /srv/bundle/data ]; then mkdir -p ${R}/data; else mkdir -p ${R} && touch ${R}/data; fi`,
+    `container: mount --rbind /srv/bundle/data ${R}/data`,
+    `container: mount -o remount,bind,ro,nosuid ${R}/data`,
+    `container: if [ -d /etc/hosts ]; then mkdir -p ${R}/etc/hosts; else mkdir -p ${R}/etc && touch ${R}/etc/hosts; fi`,
+    `container: mount --bind /etc/hosts ${R}/etc/hosts`,
+    guarded('/dev/null', `mknod -m 666 ${R}/dev/null c 1 3`),
+    guarded('/dev/zero', `mknod -m 666 ${R}/dev/zero c 1 5`),
+    guarded('/dev/full', `mknod -m 666 ${R}/dev/full c 1 7`),
+    guarded('/dev/random', `mknod -m 666 ${R}/dev/random c 1 8`),
+    guarded('/dev/urandom', `mknod -m 666 ${R}/dev/urandom c 1 9`),
+    guarded('/dev/tty', `mknod -m 666 ${R}/dev/tty c 5 0`),
+    guarded('/dev/ptmx', `ln -s pts/ptmx ${R}/dev/ptmx`),
+    guarded('/dev/fd', `ln -s /proc/self/fd ${R}/dev/fd`),
+    guarded('/dev/stdin', `ln -s /proc/self/fd/0 ${R}/dev/stdin`),
+    guarded('/dev/stdout', `ln -s /proc/self/fd/1 ${R}/dev/stdout`),
+    guarded('/dev/stderr', `ln -s /proc/self/fd/2 ${R}/dev/stderr`),
+    `container: mkdir -p ${R}/work`,
+    `container: if [ -d ${R}/proc/kcore ]; then mount -t tmpfs -o ro tmpfs ${R}/proc/kcore; elif [ -e ${R}/proc/kcore ]; then mount --bind ${R}/dev/null ${R}/proc/kcore; fi`,
+    `container: if [ -d ${R}/sys/firmware ]; then mount -t tmpfs -o ro tmpfs ${R}/sys/firmware; elif [ -e ${R}/sys/firmware ]; then mount --bind ${R}/dev/null ${R}/sys/firmware; fi`,
+    `container: if [ -e ${R}/proc/sys ]; then mount --bind ${R}/proc/sys ${R}/proc/sys; fi`,
+    `container: if [ -e ${R}/proc/sys ]; then mount -o remount,bind,ro,nosuid,nodev,noexec ${R}/proc/sys; fi`,
+    `container: mount -o remount,bind,ro ${R}`,
+    `container: cd ${R}`,
+    'container: pivot_root . .',
+    'container: umount -l .',
+    'container: cd /',
+  ]);
+  t.same(p.resources, [{ kind: 'cgroup', path: CG }], 'no overlay directories: the bundle root is used as it is');
+  t.equal(spawnSync('sh', ['-n', '-c', p.script]).status, 0, 'the script is valid sh');
+  const writable = plan({ command: ['true'] }, { root: { ...BUNDLE_ROOT, readonly: false } });
+  t.notOk(
+    texts(writable, 'rootfs').some((s) => s.endsWith(`remount,bind,ro ${R}`)),
+    'a writable root is not remounted',
+  );
+});
+
+t.test('a bundle whose /dev is a bind gets no device nodes; the scan finds no host path outside root, binds, cgroup', async (t) => {
+  const root: PlanRoot = { ...BUNDLE_ROOT, mounts: [{ destination: '/dev', type: 'bind', source: '/srv/bundle/dev', options: ['bind'] }] };
+  const p = plan({ command: ['true'] }, { root });
+  t.notOk(
+    texts(p, 'rootfs').some((s) => s.includes('mknod')),
+    'no mknod',
+  );
+  const full = plan({ command: ['true'] }, { root: BUNDLE_ROOT });
+  const allowed = [R, CG, '/srv/bundle/data', '/etc/hosts'];
+  const steps = full.stages.flatMap((s) => s.steps);
+  const pivot = steps.findIndex((s) => s.text === 'pivot_root . .');
+  const seen = steps
+    .slice(0, pivot)
+    .flatMap((step) => step.text.split(/\s+/).filter((word, i, words) => words[i - 1] !== '-s' && !/^[A-Z_]+=/.test(word)))
+    .flatMap((word) => word.split(/[,:=']/).filter((token) => token.startsWith('/')));
+  t.ok(seen.length > 30, 'the scan sees the paths');
+  t.same(
+    seen.filter((path) => path !== '/' && !allowed.some((root) => path === root || path.startsWith(`${root}/`))),
+    [],
+  );
 });

@@ -1,0 +1,256 @@
+#!/usr/bin/env node
+// Speed of a container that runs `/bin/true`, side by side in one run, for the README: `lab container run --rm
+// busybox /bin/true` started cold (a new `lab` process, as a learner types it), the same through an OCI bundle
+// (`lab container run --rm --bundle`), `runc run` on that busybox bundle (Debian's runc), bare `unshare` of the same
+// namespaces (the kernel's part alone), `node -e 0` (the cost of starting Node at all), and the runtime called in
+// this process (a container started from a running harness). Medians of N runs after one warm-up, and ratios
+// against the baselines. The targets checked (issue 13):
+//   lab container run --rm busybox   at most `node -e 0` + 30 ms
+//   from a running harness (the runtime called in this process, as the labs do)   at most 0.5x `runc run`
+//
+// Usage: node scripts/bench-container.mjs [--runs N] [--check]
+//   --runs N   timed runs per command, after one warm-up run (default 15)
+//   --check    exit 1 if a command fails or a target is missed
+// As root. Run `npm run build` first (`npm run bench:container` does). The busybox image is built on the warm-up
+// run of `lab container run` if the store has none; the bundle lives in a temporary directory removed at the end.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readArgs } from './args.mjs';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const { values: args } = readArgs('bench-container', 'Usage: node scripts/bench-container.mjs [--runs N] [--check]', {
+  options: { runs: { type: 'string', default: '15' }, check: { type: 'boolean' } },
+});
+const runs = Number(args.runs);
+if (!Number.isInteger(runs) || runs < 1) {
+  console.error(`bench-container: --runs needs a whole number >= 1, got \`${args.runs}\``);
+  process.exit(2);
+}
+if (process.getuid?.() !== 0) {
+  console.error('bench-container: needs root (namespaces, cgroups, mounts); run it with sudo');
+  process.exit(2);
+}
+const RUN_TIMEOUT_MS = 60_000;
+/** Docker's default masked and read-only paths (container-plan.ts), so that runc does what `lab container run` does. */
+const MASKED = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats'];
+const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
+
+/**
+ * The busybox bundle both runtimes run: rootfs/ with busybox and its applets as links, config.json in the subset
+ * src/kernel/oci-bundle.ts reads (no limits: a hybrid host has no cgroup v2 controllers for lab to use).
+ * @param {string} dir
+ */
+function makeBundle(dir) {
+  const rootfs = join(dir, 'rootfs');
+  for (const sub of ['bin', 'proc', 'dev', 'sys', 'tmp']) mkdirSync(join(rootfs, sub), { recursive: true });
+  copyFileSync('/bin/busybox', join(rootfs, 'bin', 'busybox'));
+  spawnSync('chroot', [rootfs, '/bin/busybox', '--install', '-s', '/bin']);
+  const config = {
+    ociVersion: '1.0.2',
+    process: { terminal: false, args: ['/bin/true'], env: ['PATH=/bin'], cwd: '/' },
+    root: { path: 'rootfs', readonly: false },
+    hostname: 'bench',
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+    ],
+    linux: {
+      namespaces: ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup'].map((type) => ({ type })),
+      maskedPaths: MASKED,
+      readonlyPaths: READONLY,
+    },
+  };
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2));
+}
+
+const work = mkdtempSync(join(os.tmpdir(), 'lab-bench-container-'));
+const bundle = join(work, 'bundle');
+const runcRoot = join(work, 'runc');
+mkdirSync(bundle);
+makeBundle(bundle);
+const runcId = `lab-bench-${process.pid}`;
+
+/**
+ * One benchmarked command.
+ * @typedef {{ label: string, file: string, argv: string[] }} Bench
+ */
+/** @type {Bench[]} */
+const benches = [
+  { label: 'node -e 0', file: process.execPath, argv: ['-e', '0'] },
+  {
+    label: 'unshare --pid --mount --uts --ipc --net --fork /bin/true',
+    file: 'unshare',
+    argv: ['--pid', '--mount', '--uts', '--ipc', '--net', '--fork', '/bin/true'],
+  },
+  { label: 'runc run (busybox bundle)', file: 'runc', argv: ['--root', runcRoot, 'run', '--bundle', bundle, runcId] },
+  {
+    label: 'lab container run --rm busybox /bin/true',
+    file: process.execPath,
+    argv: ['bin/lab.js', 'container', 'run', '--rm', 'busybox', '/bin/true'],
+  },
+  {
+    label: 'lab container run --rm --bundle (busybox bundle)',
+    file: process.execPath,
+    argv: ['bin/lab.js', 'container', 'run', '--rm', '--bundle', bundle],
+  },
+];
+
+/**
+ * Runs a command once and returns its wall time in ms, or why it failed.
+ * @param {Bench} bench
+ * @returns {{ ok: true, ms: number } | { ok: false, why: string }}
+ */
+function timeOnce(bench) {
+  const start = process.hrtime.bigint();
+  const res = spawnSync(bench.file, bench.argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], timeout: RUN_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  if (res.error) return { ok: false, why: res.error.message };
+  if (res.signal) return { ok: false, why: `killed by ${res.signal}` };
+  if (res.status !== 0) {
+    const output = `${res.stderr}`.trim() || `${res.stdout}`.trim();
+    const lastLine = output.split('\n').filter(Boolean).pop() ?? '';
+    return { ok: false, why: `exit ${res.status}${lastLine ? `: ${lastLine.slice(0, 120)}` : ''}` };
+  }
+  return { ok: true, ms };
+}
+
+/**
+ * The median of numbers sorted in ascending order.
+ * @param {number[]} sorted
+ */
+function median(sorted) {
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * One warm-up run (the page cache; the busybox image on first use), then `runs` timed runs; the first failure stops it.
+ * @param {Bench} bench
+ * @returns {{ state: 'failed', why: string } | { state: 'ok', median: number, min: number, max: number }}
+ */
+function measure(bench) {
+  const warm = timeOnce(bench);
+  if (!warm.ok) return { state: 'failed', why: warm.why };
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const r = timeOnce(bench);
+    if (!r.ok) return { state: 'failed', why: `run ${i + 1}: ${r.why}` };
+    times.push(r.ms);
+  }
+  times.sort((a, b) => a - b);
+  return { state: 'ok', median: median(times), min: times[0], max: times[times.length - 1] };
+}
+
+/** @param {number} ms */
+const fmt = (ms) => ms.toFixed(1);
+
+console.log(`bench-container: ${runs} runs each after one warm-up, median wall time`);
+/** @type {Map<string, ReturnType<typeof measure>>} */
+const results = new Map();
+try {
+  for (const bench of benches) {
+    process.stdout.write(`  ${bench.label.padEnd(60)} `);
+    const r = measure(bench);
+    results.set(bench.label, r);
+    console.log(r.state === 'ok' ? `${fmt(r.median).padStart(8)} ms  (min ${fmt(r.min)}, max ${fmt(r.max)})` : `failed: ${r.why}`);
+  }
+} finally {
+  spawnSync('runc', ['--root', runcRoot, 'delete', '-f', runcId], { stdio: 'ignore' });
+  rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * `lab container run --rm busybox /bin/true` started from a running harness, as the labs start containers: the
+ * runtime's runForeground called in this process (one warm-up, then `runs` timed calls).
+ * @returns {Promise<ReturnType<typeof measure>>}
+ */
+async function measureInProcess() {
+  /** @type {(request: object) => Promise<number>} */
+  let runForeground;
+  try {
+    ({ runForeground } = await import(join(root, 'dist', 'src', 'runtime', 'run.js')));
+  } catch (error) {
+    return { state: 'failed', why: `the runtime is not built: ${/** @type {Error} */ (error).message}` };
+  }
+  const request = { image: 'busybox', flags: { command: ['/bin/true'] }, autoRemove: true, tty: false, interactive: false };
+  const times = [];
+  for (let i = 0; i <= runs; i++) {
+    const start = process.hrtime.bigint();
+    let status;
+    try {
+      status = await runForeground(request);
+    } catch (error) {
+      return { state: 'failed', why: `run ${i}: ${/** @type {Error} */ (error).message}` };
+    }
+    if (status !== 0) return { state: 'failed', why: `run ${i}: exit ${status}` };
+    if (i > 0) times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  times.sort((a, b) => a - b);
+  return { state: 'ok', median: median(times), min: times[0], max: times[times.length - 1] };
+}
+
+const HARNESS = 'lab container run from a running harness (in-process)';
+benches.push({ label: HARNESS, file: '', argv: [] });
+process.stdout.write(`  ${HARNESS.padEnd(60)} `);
+const inProcess = await measureInProcess();
+results.set(HARNESS, inProcess);
+console.log(
+  inProcess.state === 'ok' ? `${fmt(inProcess.median).padStart(8)} ms  (min ${fmt(inProcess.min)}, max ${fmt(inProcess.max)})` : `failed: ${inProcess.why}`,
+);
+
+/** @param {string} label */
+const medianOf = (label) => {
+  const r = results.get(label);
+  return r?.state === 'ok' ? r.median : null;
+};
+const node = medianOf('node -e 0');
+const unshare = medianOf(benches[1].label);
+const cold = medianOf('lab container run --rm busybox /bin/true');
+const met = node === null || cold === null ? null : cold <= node + 30;
+const runcMedian = medianOf('runc run (busybox bundle)');
+const harness = medianOf(HARNESS);
+const harnessMet = runcMedian === null || harness === null ? null : harness <= 0.5 * runcMedian;
+
+const cpu = os.cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
+const lines = [
+  '',
+  `Measured with \`npm run bench:container\` (${runs} runs, median) on ${cpu}, ${os.cpus().length} CPUs, Linux ${os.release()}, Node ${process.version}:`,
+  '',
+  '| Command | Median (ms) | Min (ms) | Max (ms) | / node -e 0 | / unshare | / runc run |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+];
+const runc = medianOf('runc run (busybox bundle)');
+/** @param {number} ms @param {number | null} base */
+const ratio = (ms, base) => (base === null ? 'n/a' : `${(ms / base).toFixed(2)}x`);
+for (const bench of benches) {
+  const r = /** @type {ReturnType<typeof measure>} */ (results.get(bench.label));
+  if (r.state === 'ok') {
+    lines.push(
+      `| \`${bench.label}\` | ${fmt(r.median)} | ${fmt(r.min)} | ${fmt(r.max)} | ${ratio(r.median, node)} | ${ratio(r.median, unshare)} | ${ratio(r.median, runc)} |`,
+    );
+  } else {
+    lines.push(`| \`${bench.label}\` | failed (${r.why.replaceAll('|', '\\|')}) | | | | | |`);
+  }
+}
+lines.push('');
+lines.push(
+  `target: lab container run --rm busybox (cold) at most node -e 0 + 30 ms: ${
+    met === null ? 'not measured' : `${fmt(/** @type {number} */ (cold))} ms vs ${fmt(/** @type {number} */ (node) + 30)} ms, ${met ? 'met' : 'MISSED'}`
+  }`,
+);
+lines.push(
+  `target: from a running harness at most 0.5x runc run: ${
+    harnessMet === null
+      ? 'not measured'
+      : `${fmt(/** @type {number} */ (harness))} ms vs ${fmt(0.5 * /** @type {number} */ (runcMedian))} ms, ${harnessMet ? 'met' : 'MISSED'}`
+  }`,
+);
+console.log(lines.join('\n'));
+
+if (args.check) {
+  const failed = [...results.values()].some((r) => r.state === 'failed');
+  process.exitCode = failed || met === false || harnessMet === false ? 1 : 0;
+}

@@ -1,0 +1,83 @@
+// `lab container exec`: a new process in a running container's namespaces and cgroup, with its environment (plus
+// -e) and root, as `docker exec`: the plan is src/kernel/container-exec.ts; here it is run, on the terminal (-t,
+// a pseudo-terminal with the window size) or with plain stdio, and its status returned (126/127 from nsenter).
+import { spawn } from 'node:child_process';
+import { posix } from 'node:path';
+import { execPlan, mergeEnv } from '../kernel/container-exec.js';
+import { containerNamespaces } from '../kernel/container-plan.js';
+import { isAlive } from '../kernel/proc.js';
+import { signalExitCode } from '../host/exec.js';
+import { containerOwnerId } from '../host/container-store.js';
+import { spawnPty } from '../host/pty.js';
+import { runError } from './errors.js';
+import { findContainer } from './lifecycle.js';
+import { secureJoin } from './secure-join.js';
+
+/** What `exec` asks for. */
+export interface ExecRequest {
+  container: string;
+  command: string[];
+  env: string[];
+  workdir?: string;
+  interactive: boolean;
+  tty: boolean;
+}
+
+/** The exec's argv, once the container is found running. */
+export function execArgv(request: ExecRequest): { argv: string[]; ownerId: string } {
+  const found = findContainer(request.container, 'lab container exec', 125);
+  const { record, state } = found;
+  if (!found.running || state.pid === undefined || !isAlive(state.pid, state.pidStart)) {
+    throw runError('lab container exec', 'not-running', {
+      en: `Container ${record.id} is not running`,
+      zh: `容器 ${record.id} 没有在运行`,
+    });
+  }
+  let workdir: string | undefined;
+  if (request.workdir !== undefined) {
+    if (!request.workdir.startsWith('/'))
+      throw runError('lab container exec', 'invalid-argument', { en: 'the working directory must be absolute', zh: '工作目录必须是绝对路径' });
+    // Resolved in the container's root as it is now (its upper layer over the image), never leaving it.
+    const joined = secureJoin([`/proc/${state.pid}/root`], request.workdir);
+    if (!joined.ok)
+      throw runError('lab container exec', 'path-escapes-rootfs', { en: `${request.workdir} leads out of the container`, zh: `${request.workdir} 会跑出容器` });
+    workdir = posix.join(`/proc/${state.pid}/root`, joined.path);
+  }
+  const env = mergeEnv(record.env, request.env);
+  const plan = execPlan({
+    pid: state.pid,
+    cgroup: record.cgroup,
+    namespaces: containerNamespaces(record.config),
+    env,
+    ...(workdir !== undefined ? { workdir } : {}),
+    command: request.command,
+  });
+  return { argv: plan.argv, ownerId: containerOwnerId(record.id) };
+}
+
+/** Run the exec to its end, on this terminal; resolves to the command's status. */
+export async function runExec(request: ExecRequest): Promise<number> {
+  const { argv, ownerId } = execArgv(request);
+  if (request.tty && process.stdin.isTTY) {
+    const pty = await spawnPty(argv, { runId: ownerId, cols: process.stdout.columns || 80, rows: process.stdout.rows || 24 });
+    process.stdin.setRawMode(true);
+    const onData = (data: Buffer): void => pty.write(data.toString());
+    const onResize = (): void => pty.resize(process.stdout.columns || 80, process.stdout.rows || 24);
+    process.stdin.on('data', onData);
+    process.on('SIGWINCH', onResize);
+    pty.onData((data) => process.stdout.write(data));
+    try {
+      return await new Promise<number>((resolve) => pty.onExit(resolve));
+    } finally {
+      process.stdin.off('data', onData);
+      process.off('SIGWINCH', onResize);
+      process.stdin.setRawMode(false);
+      process.stdin.pause();
+    }
+  }
+  return new Promise<number>((resolve) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: [request.interactive ? 'inherit' : 'ignore', 'inherit', 'inherit'] });
+    child.once('error', () => resolve(125));
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? signalExitCode(signal) : 125)));
+  });
+}

@@ -1,0 +1,195 @@
+// The supervisor of one container (containerd's shim, conmon): it starts the plan's one process, journaled before
+// it is made and holding the container's journal from then on, holds PID 1's stdio (pipes, or a pseudo-terminal
+// with -t) and writes every chunk to the log, finds PID 1 (the child unshare forks) and says `running` once PID 1
+// runs the command, reaps it, records how it ended and removes the container when asked to (--rm). In the
+// foreground the CLI is the supervisor and streams the output too; detached, shim.ts is.
+//
+// How PID 1 ended. unshare --fork waits for it and ends the same way, except that util-linux before 2.40, when
+// its child was killed by SIGKILL, prints "sigprocmask unblock failed" and exits 1 (signal(SIGKILL) is refused).
+// The supervisor tells that case by that line (kept out of the log) or by the kill `stop` recorded before it
+// sent SIGKILL; then PID 1 died by SIGKILL (137), OOM-killed when memory.events counts an oom_kill.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor } from '../common/wait.js';
+import { parseFlatKeyed } from '../kernel/cgroup.js';
+import { containerExit, type ContainerEnd } from '../kernel/exit-code.js';
+import { childrenOf, cmdline, isAlive, startTime } from '../kernel/proc.js';
+import { containerDir, containerOwnerId, readContainerRecord, readContainerState, writeContainerState, type ContainerState } from '../host/container-store.js';
+import { RUN_MARKER } from '../host/exec.js';
+import type { Owned } from '../host/owner.js';
+import { spawnPty } from '../host/pty.js';
+
+/** Where the output goes besides the log, and the terminal when there is one. */
+export interface SuperviseIo {
+  /** Each chunk of PID 1's output, as it comes. */
+  onOutput?: (stream: 'stdout' | 'stderr', chunk: Buffer) => void;
+  /** PID 1's stdin (-i); ignored when undefined. */
+  stdin?: NodeJS.ReadableStream;
+  /** -t: the terminal's size now, and a way to hear of its changes. */
+  size?: () => { cols: number; rows: number };
+  onResize?: (listener: () => void) => void;
+  /** Told PID 1's host PID once it is known (the CLI forwards signals to it). */
+  onPid?: (pid: number) => void;
+}
+
+/** The file `stop` writes before it sends SIGKILL, so the supervisor knows the status without unshare's help. */
+export const KILL_MARK = 'kill-requested';
+
+/** The line util-linux < 2.40's unshare prints instead of dying by its child's SIGKILL. */
+const UNSHARE_SIGKILL = /^unshare: sigprocmask unblock failed[^\n]*\n?/m;
+
+/** How the one process is spawned: its PID, its output, its end. */
+interface Child {
+  pid: number;
+  onOutput(listener: (stream: 'stdout' | 'stderr', chunk: Buffer) => void): void;
+  exited: Promise<{ code: number | null; signal: string | null }>;
+}
+
+function spawnPipes(argv: readonly string[], env: NodeJS.ProcessEnv, stdin: NodeJS.ReadableStream | undefined): Child {
+  const child = spawn(argv[0]!, argv.slice(1), { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env });
+  if (stdin && child.stdin) {
+    stdin.pipe(child.stdin);
+    child.stdin.on('error', () => {});
+  }
+  const listeners: ((stream: 'stdout' | 'stderr', chunk: Buffer) => void)[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => listeners.forEach((l) => l('stdout', chunk)));
+  child.stderr?.on('data', (chunk: Buffer) => listeners.forEach((l) => l('stderr', chunk)));
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => {
+    child.once('error', () => resolve({ code: 125, signal: null }));
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  return { pid: child.pid ?? 0, onOutput: (l) => listeners.push(l), exited };
+}
+
+async function spawnTerminal(argv: readonly string[], ownerId: string, io: SuperviseIo): Promise<Child> {
+  const size = io.size?.() ?? { cols: 80, rows: 24 };
+  const pty = await spawnPty(argv, { runId: ownerId, cols: size.cols, rows: size.rows });
+  const listeners: ((stream: 'stdout' | 'stderr', chunk: Buffer) => void)[] = [];
+  pty.onData((data) => listeners.forEach((l) => l('stdout', Buffer.from(data))));
+  io.stdin?.on('data', (data: Buffer) => pty.write(data.toString()));
+  io.onResize?.(() => {
+    const now = io.size?.();
+    if (now) pty.resize(now.cols, now.rows);
+  });
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => pty.onExit((code) => resolve({ code, signal: null })));
+  return { pid: pty.pid, onOutput: (l) => listeners.push(l), exited };
+}
+
+/** The cgroup's OOM kills so far (memory.events `oom_kill`); 0 without the memory controller. */
+function oomKills(cgroup: string): number {
+  try {
+    return parseFlatKeyed(readFileSync(join(cgroup, 'memory.events'), 'utf8')).oom_kill ?? 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The first child of a process: /proc/<pid>/task/<pid>/children (one read), else a scan of /proc. */
+function firstChild(pid: number): number | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return text === '' ? undefined : Number(text.split(' ')[0]);
+  } catch {
+    return childrenOf(pid)[0];
+  }
+}
+
+/** Whether PID 1 runs the command now (its cmdline is the command's argv): the setup before it is over. */
+function runsCommand(pid: number, command: readonly string[]): boolean {
+  const now = cmdline(pid);
+  return now !== undefined && now.length === command.length && now.every((arg, i) => arg === command[i]);
+}
+
+/** Run a created container to its end; resolves to its exit status (Docker's: own, 128+N, 137, 125, 126, 127). */
+export async function supervise(id: string, owned: Owned, io: SuperviseIo = {}): Promise<number> {
+  const record = readContainerRecord(id);
+  if (!record) throw new Error(`container ${id} has no record`);
+  const dir = containerDir(id);
+  const ownerId = containerOwnerId(id);
+  const log = openSync(join(dir, 'container.log'), 'a');
+  const state: ContainerState = { ...readContainerState(id), supervisorPid: process.pid, supervisorStart: startTime('self') ?? 0 };
+  const save = (): void => writeContainerState(id, state);
+  const resource = { kind: 'process' as const, name: 'container', argv: record.argv };
+  const entry = owned.intend(resource);
+  // LC_ALL=C: unshare's message above is matched in English. The marker: `lab clean` and `rm` find the processes.
+  const env = { ...process.env, LC_ALL: 'C', [RUN_MARKER]: ownerId };
+  let child: Child;
+  try {
+    child = record.tty ? await spawnTerminal(record.argv, ownerId, io) : spawnPipes(record.argv, env, record.interactive ? io.stdin : undefined);
+  } catch (error) {
+    state.status = 'exited';
+    state.exitCode = 125;
+    state.reason = 'lab-error';
+    state.error = (error as Error).message;
+    save();
+    closeSync(log);
+    await finish(record.autoRemove, owned);
+    return 125;
+  }
+  let unshareKilled = false;
+  child.onOutput((stream, chunk) => {
+    let text = chunk;
+    if (stream === 'stderr' || record.tty) {
+      const asText = chunk.toString();
+      if (UNSHARE_SIGKILL.test(asText)) {
+        unshareKilled = true;
+        text = Buffer.from(asText.replace(UNSHARE_SIGKILL, ''));
+        if (text.length === 0) return;
+      }
+    }
+    writeSync(log, `${JSON.stringify({ stream, time: new Date().toISOString(), log: text.toString() })}\n`);
+    io.onOutput?.(stream, text);
+  });
+  const processStart = startTime(child.pid);
+  owned.update(entry, { ...resource, pid: child.pid, ...(processStart !== undefined ? { start: processStart } : {}) });
+  owned.holdBy(entry);
+  Object.assign(state, { processPid: child.pid, processStart, startedAt: new Date().toISOString() });
+  save();
+  let ended = false;
+  const exited = child.exited.then((end) => {
+    ended = true;
+    return end;
+  });
+  // PID 1 is the child unshare forks; then it runs lab's setup script, and the command once the script execs it.
+  let pid: number | undefined;
+  await waitFor(() => ended || (pid = firstChild(child.pid)) !== undefined, 10_000, 1);
+  if (pid !== undefined && !ended) {
+    const pidStart = startTime(pid);
+    state.pid = pid;
+    state.pidStart = pidStart;
+    owned.update(entry, { ...resource, pid: child.pid, start: processStart, target: pid, targetStart: pidStart });
+    io.onPid?.(pid);
+    const target = pid;
+    await waitFor(() => ended || !isAlive(target, pidStart) || runsCommand(target, record.command), 10_000, 2);
+    if (!ended) {
+      state.status = 'running';
+      save();
+    }
+  }
+  const end = await exited;
+  const killed = unshareKilled || (end.code === 1 && existsSync(join(dir, KILL_MARK)));
+  const how: ContainerEnd = end.signal
+    ? { kind: 'signaled', signal: end.signal }
+    : killed
+      ? { kind: 'signaled', signal: 'SIGKILL' }
+      : { kind: 'exited', code: end.code ?? 125 };
+  const exit = containerExit(how, oomKills(record.cgroup) > 0);
+  Object.assign(state, {
+    status: 'exited',
+    exitCode: exit.status,
+    reason: exit.reason,
+    oomKilled: exit.reason === 'oom-killed',
+    finishedAt: new Date().toISOString(),
+  });
+  save();
+  closeSync(log);
+  await finish(record.autoRemove, owned);
+  return exit.status;
+}
+
+/** --rm: remove everything the journal holds; otherwise leave it, for `rm` or `lab clean`. */
+async function finish(autoRemove: boolean, owned: Owned): Promise<void> {
+  if (autoRemove) await owned.removeAll();
+  else owned.close();
+}

@@ -1,0 +1,43 @@
+// The plan of `lab container exec`, exactly: the cgroup first, a clean environment, then nsenter with the
+// namespaces, the root and the working directory.
+import t from 'tap';
+import { execPlan, mergeEnv } from '../../src/kernel/container-exec.js';
+
+t.test('exec: cgroup, environment, namespaces, root, command', async (t) => {
+  const plan = execPlan({
+    pid: 42,
+    cgroup: '/sys/fs/cgroup/lab-container-abc',
+    namespaces: ['pid', 'mnt', 'net'],
+    env: ['PATH=/bin', 'A=1'],
+    command: ['sh', '-c', 'echo hi'],
+  });
+  t.same(plan.argv, [
+    'sh',
+    '-c',
+    'echo $$ > /sys/fs/cgroup/lab-container-abc/cgroup.procs && exec "$@"',
+    'sh',
+    'env',
+    '-i',
+    'PATH=/bin',
+    'A=1',
+    'nsenter',
+    '--target',
+    '42',
+    '--pid',
+    '--mount',
+    '--net',
+    '--root',
+    '--wd',
+    '--',
+    'sh',
+    '-c',
+    'echo hi',
+  ]);
+  t.match(plan.text, /^sh -c .*cgroup\.procs.* nsenter --target 42 /, 'the text is the argv');
+  const wd = execPlan({ pid: 7, cgroup: '/c/lab-x', namespaces: [], env: [], workdir: '/proc/7/root/srv', command: ['pwd'] });
+  t.ok(wd.argv.includes('--wd=/proc/7/root/srv'), '-w: the directory opened through /proc/<pid>/root');
+});
+
+t.test('environment: a later key replaces an earlier one', async (t) => {
+  t.same(mergeEnv(['PATH=/bin', 'A=1'], ['A=2', 'B=3']), ['PATH=/bin', 'A=2', 'B=3']);
+});

@@ -451,14 +451,13 @@ export default {
         {
           id: 'own-environment',
           title: {
-            en: "its environment is the container's (PATH, HOSTNAME, HOME, and the PWD its shell set before the exec): nothing of the harness's environment leaked in",
-            zh: '它的环境变量就是容器的那几个（PATH、HOSTNAME、HOME，以及 exec 之前 shell 设置的 PWD）：lab 自己的环境变量一个也没有带进去',
+            en: "its environment is exactly the container's (PATH, HOSTNAME, HOME): nothing of the harness's environment leaked in",
+            zh: '它的环境变量恰好就是容器的那几个（PATH、HOSTNAME、HOME）：lab 自己的环境变量一个也没有带进去',
           },
           verify: (ctx) => {
             const env = readEnviron(ctx.proc(INIT).pid) ?? [];
             const want = planOf(ctx).env;
-            // sh exports PWD itself (POSIX); runc, which execs the command without a shell, would not add it.
-            const extra = env.filter((e) => !want.includes(e) && !e.startsWith('PWD='));
+            const extra = env.filter((e) => !want.includes(e));
             return {
               ok: want.every((e) => env.includes(e)) && extra.length === 0,
               found: bilingual((say) => `environ${say(': ', '：')}${env.join(' ') || say('(unreadable)', '（读不到）')}`),

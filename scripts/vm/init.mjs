@@ -87,6 +87,10 @@ if [ -n "$keep" ]; then
   mkdir -p "/newroot$cwd" && mount --move /mnt/keep "/newroot$cwd" || fail "mount --move /mnt/keep $cwd"
 fi
 mkdir -p /newroot/run/lock /newroot${GUEST_IO} /newroot/run/lab-vm-init
+# lab's state directory on a tmpfs: on a booted host it is on the root's disk, but overlayfs refuses an upper or
+# work directory (a container's writable layer) on another overlayfs, such as this root.
+mkdir -p /newroot/var/lib/lab && mount -t tmpfs -o nosuid,nodev,mode=0700 tmpfs /newroot/var/lib/lab ||
+  fail "mount tmpfs on /var/lib/lab"
 mount --move /mnt/io /newroot${GUEST_IO} || fail "mount --move /mnt/io ${GUEST_IO}"
 cp /bin/busybox /lib/lab-vm/stage2 /newroot/run/lab-vm-init/ || fail "copy stage 2 to /run/lab-vm-init"
 hostname lab-vm

@@ -359,6 +359,9 @@ export function containerPlan(input: PlanInput): Parsed<ContainerPlan> {
   if (!namespaces.ok) return namespaces;
   const processSteps: PlanStep[] = [run(['export', ...env])];
   if (workdir !== '/') processSteps.push(run(['cd', workdir]));
+  // sh exports the PWD (and OLDPWD) its `cd`s set (POSIX); runc execs the command without a shell and adds neither,
+  // so the command's environment is exactly Docker's.
+  processSteps.push(run(['unset', 'OLDPWD', 'PWD']));
   processSteps.push(run(['exec', ...command]));
   const stages = [cgroupStage(input), namespaces.value, rootfsStage(input, workdir), { id: 'process' as const, steps: processSteps, resources: [] }];
   const all = stages.flatMap((s) => s.steps);

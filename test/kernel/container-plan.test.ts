@@ -113,6 +113,7 @@ t.test('the plan of a plain `run IMAGE`: every stage, exactly', async (t) => {
   t.same(texts(p, 'rootfs'), [...ROOTFS_SYSTEM, ...ROOTFS_MASKS_AND_PIVOT]);
   t.same(texts(p, 'process'), [
     'container: export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOSTNAME=0123456789ab HOME=/root',
+    'container: unset OLDPWD PWD',
     'container: exec sh',
   ]);
   t.same(p.command, ['sh']);
@@ -205,11 +206,12 @@ t.test('the process: the image env, then -e, PATH and HOSTNAME defaults, the wor
   t.same(texts(p, 'process'), [
     "container: export PATH=/bin HOSTNAME=box A=2 HOME=/home/app 'B=x y'",
     'container: cd /srv',
+    'container: unset OLDPWD PWD',
     "container: exec /bin/sh -c 'echo $A'",
   ]);
   t.ok(texts(p, 'namespaces').includes('container: hostname box'));
   const imageDefaults = plan({}, { image: { layers: LAYERS, cmd: ['top', '-b'], workdir: '/app' } });
-  t.same(texts(imageDefaults, 'process').slice(1), ['container: cd /app', 'container: exec top -b']);
+  t.same(texts(imageDefaults, 'process').slice(1), ['container: cd /app', 'container: unset OLDPWD PWD', 'container: exec top -b']);
 });
 
 t.test('--network host keeps the host net namespace; container:<name> joins one and keeps its hostname', async (t) => {

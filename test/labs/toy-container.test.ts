@@ -122,6 +122,10 @@ t.test('toy-container, verified stage by stage against the kernel', { skip }, as
         env.some((e) => e.startsWith('LAB_')),
         'no variable of the harness',
       );
+      t.notOk(
+        env.some((e) => e.startsWith('PWD=') || e.startsWith('OLDPWD=')),
+        "no PWD of the script's shell, as under runc",
+      );
     },
     run: () => {
       const pid1 = containerPid1(session!.runId);

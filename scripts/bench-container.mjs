@@ -16,24 +16,14 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { readArgs } from './args.mjs';
+import { join } from 'node:path';
+import { fmt, hostLine, measure, median, readRunsAndCheck, root } from './bench-lib.mjs';
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const { values: args } = readArgs('bench-container', 'Usage: node scripts/bench-container.mjs [--runs N] [--check]', {
-  options: { runs: { type: 'string', default: '15' }, check: { type: 'boolean' } },
-});
-const runs = Number(args.runs);
-if (!Number.isInteger(runs) || runs < 1) {
-  console.error(`bench-container: --runs needs a whole number >= 1, got \`${args.runs}\``);
-  process.exit(2);
-}
+const { runs, check } = readRunsAndCheck('bench-container', 'Usage: node scripts/bench-container.mjs [--runs N] [--check]');
 if (process.getuid?.() !== 0) {
   console.error('bench-container: needs root (namespaces, cgroups, mounts); run it with sudo');
   process.exit(2);
 }
-const RUN_TIMEOUT_MS = 60_000;
 /** Docker's default masked and read-only paths (container-plan.ts), so that runc does what `lab container run` does. */
 const MASKED = ['/proc/asound', '/proc/acpi', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list', '/proc/timer_stats'];
 const READONLY = ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'];
@@ -73,10 +63,7 @@ mkdirSync(bundle);
 makeBundle(bundle);
 const runcId = `lab-bench-${process.pid}`;
 
-/**
- * One benchmarked command.
- * @typedef {{ label: string, file: string, argv: string[] }} Bench
- */
+/** @typedef {import('./bench-lib.mjs').Bench} Bench */
 /** @type {Bench[]} */
 const benches = [
   { label: 'node -e 0', file: process.execPath, argv: ['-e', '0'] },
@@ -98,62 +85,13 @@ const benches = [
   },
 ];
 
-/**
- * Runs a command once and returns its wall time in ms, or why it failed.
- * @param {Bench} bench
- * @returns {{ ok: true, ms: number } | { ok: false, why: string }}
- */
-function timeOnce(bench) {
-  const start = process.hrtime.bigint();
-  const res = spawnSync(bench.file, bench.argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], timeout: RUN_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (res.error) return { ok: false, why: res.error.message };
-  if (res.signal) return { ok: false, why: `killed by ${res.signal}` };
-  if (res.status !== 0) {
-    const output = `${res.stderr}`.trim() || `${res.stdout}`.trim();
-    const lastLine = output.split('\n').filter(Boolean).pop() ?? '';
-    return { ok: false, why: `exit ${res.status}${lastLine ? `: ${lastLine.slice(0, 120)}` : ''}` };
-  }
-  return { ok: true, ms };
-}
-
-/**
- * The median of numbers sorted in ascending order.
- * @param {number[]} sorted
- */
-function median(sorted) {
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/**
- * One warm-up run (the page cache; the busybox image on first use), then `runs` timed runs; the first failure stops it.
- * @param {Bench} bench
- * @returns {{ state: 'failed', why: string } | { state: 'ok', median: number, min: number, max: number }}
- */
-function measure(bench) {
-  const warm = timeOnce(bench);
-  if (!warm.ok) return { state: 'failed', why: warm.why };
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const r = timeOnce(bench);
-    if (!r.ok) return { state: 'failed', why: `run ${i + 1}: ${r.why}` };
-    times.push(r.ms);
-  }
-  times.sort((a, b) => a - b);
-  return { state: 'ok', median: median(times), min: times[0], max: times[times.length - 1] };
-}
-
-/** @param {number} ms */
-const fmt = (ms) => ms.toFixed(1);
-
 console.log(`bench-container: ${runs} runs each after one warm-up, median wall time`);
 /** @type {Map<string, ReturnType<typeof measure>>} */
 const results = new Map();
 try {
   for (const bench of benches) {
     process.stdout.write(`  ${bench.label.padEnd(60)} `);
-    const r = measure(bench);
+    const r = measure(bench, runs);
     results.set(bench.label, r);
     console.log(r.state === 'ok' ? `${fmt(r.median).padStart(8)} ms  (min ${fmt(r.min)}, max ${fmt(r.max)})` : `failed: ${r.why}`);
   }
@@ -214,10 +152,9 @@ const runcMedian = medianOf('runc run (busybox bundle)');
 const harness = medianOf(HARNESS);
 const harnessMet = runcMedian === null || harness === null ? null : harness <= 0.5 * runcMedian;
 
-const cpu = os.cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
 const lines = [
   '',
-  `Measured with \`npm run bench:container\` (${runs} runs, median) on ${cpu}, ${os.cpus().length} CPUs, Linux ${os.release()}, Node ${process.version}:`,
+  `Measured with \`npm run bench:container\` (${runs} runs, median) on ${hostLine()}:`,
   '',
   '| Command | Median (ms) | Min (ms) | Max (ms) | / node -e 0 | / unshare | / runc run |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
@@ -250,7 +187,7 @@ lines.push(
 );
 console.log(lines.join('\n'));
 
-if (args.check) {
+if (check) {
   const failed = [...results.values()].some((r) => r.state === 'failed');
   process.exitCode = failed || met === false || harnessMet === false ? 1 : 0;
 }

@@ -10,28 +10,12 @@
 //   --runs N   timed runs per command, after one warm-up run (default 15)
 //   --check    exit 1 if a command fails or a target is missed
 // Run `npm run build` first (`npm run bench` does).
-import { spawnSync } from 'node:child_process';
-import os from 'node:os';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { readArgs } from './args.mjs';
+import { fmt, hostLine, measure as measureRuns, readRunsAndCheck, root } from './bench-lib.mjs';
 
-const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const { values: args } = readArgs('bench', 'Usage: node scripts/bench.mjs [--runs N] [--check]', {
-  options: { runs: { type: 'string', default: '15' }, check: { type: 'boolean' } },
-});
-const runs = Number(args.runs);
-if (!Number.isInteger(runs) || runs < 1) {
-  console.error(`bench: --runs needs a whole number >= 1, got \`${args.runs}\``);
-  process.exit(2);
-}
+const { runs, check } = readRunsAndCheck('bench', 'Usage: node scripts/bench.mjs [--runs N] [--check]');
 const isRoot = process.getuid?.() === 0;
-const RUN_TIMEOUT_MS = 60_000;
 
-/**
- * One benchmarked command.
- * @typedef {{ label: string, file: string, argv: string[], needsRoot?: boolean }} Bench
- */
+/** @typedef {import('./bench-lib.mjs').Bench} Bench */
 /** @type {Bench[]} */
 const benches = [
   { label: 'node -e 0', file: process.execPath, argv: ['-e', '0'] },
@@ -58,60 +42,14 @@ const benches = [
 ];
 
 /**
- * Runs a command once and returns its wall time in ms, or why it failed.
+ * measureRuns (bench-lib.mjs) of a bench, or why it was skipped (it needs root).
  * @param {Bench} bench
- * @returns {{ ok: true, ms: number } | { ok: false, why: string }}
- */
-function timeOnce(bench) {
-  const start = process.hrtime.bigint();
-  const res = spawnSync(bench.file, bench.argv, {
-    cwd: root,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    timeout: RUN_TIMEOUT_MS,
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (res.error) return { ok: false, why: res.error.message };
-  if (res.signal) return { ok: false, why: `killed by ${res.signal}` };
-  if (res.status !== 0) {
-    const output = `${res.stderr}`.trim() || `${res.stdout}`.trim();
-    const lastLine = output.split('\n').filter(Boolean).pop() ?? '';
-    return { ok: false, why: `exit ${res.status}${lastLine ? `: ${lastLine.slice(0, 120)}` : ''}` };
-  }
-  return { ok: true, ms };
-}
-
-/**
- * The median of numbers sorted in ascending order.
- * @param {number[]} sorted
- */
-function median(sorted) {
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-/**
- * One warm-up run (fills the page cache, compiles nothing twice), then `runs` timed runs.
- * Stops at the first failure: a failing command is reported, not timed.
- * @param {Bench} bench
- * @returns {{ state: 'skipped' | 'failed', why: string } | { state: 'ok', median: number, min: number, max: number }}
+ * @returns {{ state: 'skipped', why: string } | ReturnType<typeof measureRuns>}
  */
 function measure(bench) {
   if (bench.needsRoot && !isRoot) return { state: 'skipped', why: 'needs root' };
-  const warm = timeOnce(bench);
-  if (!warm.ok) return { state: 'failed', why: warm.why };
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const r = timeOnce(bench);
-    if (!r.ok) return { state: 'failed', why: `run ${i + 1}: ${r.why}` };
-    times.push(r.ms);
-  }
-  times.sort((a, b) => a - b);
-  return { state: 'ok', median: median(times), min: times[0], max: times[times.length - 1] };
+  return measureRuns(bench, runs);
 }
-
-/** @param {number} ms */
-const fmt = (ms) => ms.toFixed(1);
 
 console.log(`bench: ${runs} runs each after one warm-up, median wall time (cwd ${root})`);
 /** @type {Map<string, ReturnType<typeof measure>>} */
@@ -158,10 +96,9 @@ const targetOf = new Map(targets.map((t) => [t.label, t]));
 const verdict = (met) => (met === null ? 'not measured' : met ? 'met' : 'MISSED');
 
 // The markdown table for the README.
-const cpu = os.cpus()[0]?.model.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
 const lines = [
   '',
-  `Measured with \`npm run bench\` (${runs} runs, median) on ${cpu}, ` + `${os.cpus().length} CPUs, Linux ${os.release()}, Node ${process.version}:`,
+  `Measured with \`npm run bench\` (${runs} runs, median) on ${hostLine()}:`,
   '',
   '| Command | Median (ms) | Min (ms) | Max (ms) | Target |',
   '| --- | ---: | ---: | ---: | --- |',
@@ -186,7 +123,7 @@ for (const t of targets) {
 if (!isRoot) lines.push('(not root: `lab verify` and `unshare` were not measured; run with sudo)');
 console.log(lines.join('\n'));
 
-if (args.check) {
+if (check) {
   const failed = [...results.values()].some((r) => r.state === 'failed');
   const missed = targets.some((t) => t.met === false);
   process.exitCode = failed || missed ? 1 : 0;

@@ -1,6 +1,6 @@
-// Shared by the tests: requirements with reasons, a private state directory, the CLI, and host snapshots.
+// Shared by the tests: requirements with reasons, a private state directory, the CLI, host snapshots, verified runs.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RUN_MARKER } from '../src/host/exec.js';
@@ -55,6 +55,16 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   const env = { ...process.env, ...extra };
   delete env.NODE_OPTIONS;
   return env;
+}
+
+/** `dev:ino` of what a path names (a root through /proc/<pid>/root, say), or `missing` when it is not there. */
+export function fileId(path: string): string {
+  try {
+    const st = statSync(path);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return 'missing';
+  }
 }
 
 /** PIDs of processes that carry a run marker (every process a lab run starts has one). */
@@ -171,4 +181,21 @@ export async function parseTap(text: string): Promise<{ results: FinalResults; p
     parser.end(text);
   });
   return { results, points };
+}
+
+/**
+ * verifyWithFacts in a fresh state directory, then assert that the host is as the run found it (hostSnapshot:
+ * mounts, marked processes, journals and the rest).
+ */
+export async function verifyLeavingHost(
+  t: Test,
+  lab: LoadedLab,
+  facts: Record<string, () => void>,
+  onSession: (session: Session) => void,
+): Promise<LabEvent[]> {
+  const state = useTempState();
+  const before = hostSnapshot(state);
+  const events = await verifyWithFacts(t, lab, facts, onSession);
+  t.same(hostSnapshot(state), before, 'mounts, marked processes and journals are as before');
+  return events;
 }

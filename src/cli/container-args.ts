@@ -1,7 +1,11 @@
 // Docker-like arguments for `lab container`: flags first (`-d`, `--name N`, `--name=N`, `-e K=V`, combined short
 // switches `-it`), and for run and exec everything after the first word that is not a flag (IMAGE, NAME) is the
-// command, passed on untouched. A bad flag is an error of lab itself: exit 125, as Docker's.
+// command, passed on untouched. The exit rule of every subcommand is here too: a usage error (a bad flag or value,
+// a missing argument) exits 125 everywhere, as Docker's CLI; run and exec exit 125 for every error of lab itself;
+// the others exit 1 for an operational error (no such container, an image in use), as the Docker daemon's errors.
+import { LabError } from '../common/errors.js';
 import type { Text } from '../common/vocabulary.js';
+import { EXIT_LAB_ERROR } from '../kernel/exit-code.js';
 import { runError } from '../runtime/errors.js';
 
 /** One flag: its names, and whether it is a switch, takes one value, or may repeat. */
@@ -18,11 +22,7 @@ export interface ParsedArgs {
 }
 
 function badFlag(command: string, en: string, zh: string): Error {
-  const meaning: Text = { en, zh };
-  return runError(`lab container ${command}`, 'invalid-argument', meaning, {
-    en: `See \`lab container ${command} --help\`.`,
-    zh: `参见 \`lab container ${command} --help\`。`,
-  });
+  return usageError(command, { en, zh });
 }
 
 /**
@@ -90,3 +90,41 @@ export const listOf = (parsed: ParsedArgs, key: string): string[] => {
   const v = parsed.flags[key];
   return Array.isArray(v) ? v : [];
 };
+
+/** A usage error of `lab container <command>` (a bad flag or value, a missing argument): exit 125 in every subcommand. */
+export function usageError(command: string, meaning: Text, code = 'invalid-argument'): LabError {
+  return runError(`lab container ${command}`, code, meaning, {
+    en: `See \`lab container ${command} --help\`.`,
+    zh: `参见 \`lab container ${command} --help\`。`,
+  });
+}
+
+/** Exit status of an operational error of a subcommand other than run and exec, as the Docker daemon's errors. */
+export const EXIT_OPERATIONAL = 1;
+
+/**
+ * The work of a subcommand other than run and exec, after its arguments are checked: an error of lab in it (no
+ * such image, a name in use, an archive that is not one, a tool that failed) exits 1 instead of run's 125.
+ */
+export async function operational<T>(work: () => T | Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!(error instanceof LabError) || error.exitCode !== EXIT_LAB_ERROR) throw error;
+    const { operation, code, meaning, fix, cause } = error;
+    throw new LabError({ operation, code, meaning, fix, cause, exitCode: EXIT_OPERATIONAL });
+  }
+}
+
+/**
+ * The exit-status paragraph of the --help of a subcommand other than run and exec; `failures`: its operational
+ * errors, if it has any.
+ */
+export function exitStatusHelp(failures?: Text): Text {
+  const usage: Text = {
+    en: 'Exit status: 0 when it worked; 125 for a usage error (unknown flag, bad value, missing argument)',
+    zh: '退出状态：成功为 0；用法错误（未知选项、无效的值、缺少参数）为 125',
+  };
+  if (!failures) return { en: `${usage.en}, as Docker's.`, zh: `${usage.zh}，和 Docker 一样。` };
+  return { en: `${usage.en};\n1 when ${failures.en}, as Docker's.`, zh: `${usage.zh}；\n${failures.zh}为 1，和 Docker 一样。` };
+}

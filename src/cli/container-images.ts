@@ -1,6 +1,8 @@
 // `lab container images|import|load|rmi`: the local image store (src/host/image-store.ts) with Docker's command
-// names, flags, output and exit statuses, so that what a learner types transfers. Nothing is pulled: images come
-// from busybox-static, a root filesystem (`docker export`, debootstrap) or an archive (`docker save`, OCI layout).
+// names, flags, output and exit statuses, so that what a learner types transfers: 125 for a usage error, 1 for an
+// operational one (no such image, an image in use, an archive that is not one), as Docker's. Nothing is pulled:
+// images come from busybox-static, a root filesystem (`docker export`, debootstrap) or an archive (`docker save`,
+// OCI layout).
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +13,7 @@ import { listContainerRecords } from '../host/container-store.js';
 import { getImage, importRootfs, listImages, loadArchive, removeImage, type StoredImage } from '../host/image-store.js';
 import { formatImageName, parseImageName } from '../kernel/image-format.js';
 import type { Command } from './commands.js';
+import { EXIT_OPERATIONAL, exitStatusHelp, operational, usageError } from './container-args.js';
 
 /** An image's ID: the sha256 of its image.json, which never changes once the image is made (Docker's is its config's). */
 export function imageId(image: StoredImage): string {
@@ -83,7 +86,7 @@ function table(rows: string[][]): string {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Parse a `lab container` subcommand's arguments; a bad flag exits 125, as Docker's. */
+/** Parse a `lab container` subcommand's arguments; a bad flag is a usage error (125), as Docker's. */
 function parse<T extends Options>(command: string, args: string[], options: T) {
   try {
     return parseArgs({ args, options, allowPositionals: true, strict: true });
@@ -92,15 +95,7 @@ function parse<T extends Options>(command: string, args: string[], options: T) {
   }
 }
 
-function badUsage(command: string, meaning: Text): LabError {
-  return new LabError({
-    operation: `lab container ${command}`,
-    code: 'usage',
-    meaning,
-    fix: { en: `See \`lab container ${command} --help\`.`, zh: `参见 \`lab container ${command} --help\`。` },
-    exitCode: 125,
-  });
-}
+const badUsage = (command: string, meaning: Text): LabError => usageError(command, meaning, 'usage');
 
 /** `lab container images [-q] [--no-trunc] [REPOSITORY[:TAG]]`: REPOSITORY TAG IMAGE ID CREATED SIZE, as Docker. */
 async function images(args: string[], lang: Lang): Promise<number> {
@@ -135,7 +130,7 @@ async function importImage(args: string[]): Promise<number> {
     });
   }
   parseImageName(name);
-  const image = await importRootfs(source, name);
+  const image = await operational(() => importRootfs(source, name));
   process.stdout.write(`${imageId(image)}\n`);
   return 0;
 }
@@ -151,22 +146,23 @@ async function load(args: string[], lang: Lang): Promise<number> {
   }
   const name = positionals[0];
   if (name !== undefined) parseImageName(name);
-  const image = await loadArchive(values.input, name);
+  const input = values.input;
+  const image = await operational(() => loadArchive(input, name));
   if (!values.quiet) process.stdout.write(lang === 'zh' ? `已载入镜像：${image.name}\n` : `Loaded image: ${image.name}\n`);
   return 0;
 }
 
-/** `lab container rmi NAME...`: untag and delete each image, as Docker says it; the first failure ends it (125). */
+/** `lab container rmi NAME...`: untag and delete each image, as Docker says it; the first failure ends it (1). */
 async function rmi(args: string[]): Promise<number> {
   const { positionals } = parse('rmi', args, {});
   if (positionals.length === 0) throw badUsage('rmi', { en: '"rmi" requires at least 1 argument.', zh: '"rmi" 至少需要 1 个参数。' });
   for (const name of positionals) {
-    const image = getImage(name);
+    const image = await operational(() => getImage(name));
     const id = imageId(image);
     // Docker refuses while any container, running or stopped, was made from it: its layers are that one's lowerdirs.
     const user = listContainerRecords().find((r) => r.image === image.name || r.layers.some((layer) => layer.startsWith(`${image.dir}/`)));
     if (user) throw imageInUse(name, user.id, id);
-    removeImage(name);
+    await operational(() => removeImage(name));
     process.stdout.write(`Untagged: ${image.name}\nDeleted: ${id}\n`);
   }
   return 0;
@@ -184,7 +180,7 @@ function imageInUse(name: string, container: string, id: string): LabError {
       en: `Remove the container first: \`lab container rm -f ${container.slice(0, 12)}\`.`,
       zh: `请先删除该容器：\`lab container rm -f ${container.slice(0, 12)}\`。`,
     },
-    exitCode: 125,
+    exitCode: EXIT_OPERATIONAL,
   });
 }
 
@@ -236,10 +232,23 @@ Remove images and their layers from the local store; refused while a container (
   },
 };
 
-const command = (name: string, run: (args: string[], lang: Lang) => Promise<number>): Command => ({
-  run,
-  help: { en: HELP[name]?.en ?? '', zh: HELP[name]?.zh ?? '' },
-});
+/** What exits 1 in each subcommand (its operational errors; images has none); a usage error exits 125 in all. */
+const FAILURES: Record<string, Text> = {
+  import: {
+    en: 'the source is missing or refused, the name is taken, or the copy fails',
+    zh: '来源不存在或被拒绝、名字已被占用、或复制失败时',
+  },
+  load: {
+    en: 'the archive is missing, refused or not an image archive, or the name is taken',
+    zh: '归档不存在、被拒绝或不是镜像归档、或名字已被占用时',
+  },
+  rmi: { en: 'there is no such image, or a container uses it', zh: '没有这个镜像、或有容器正在使用它时' },
+};
+
+const command = (name: string, run: (args: string[], lang: Lang) => Promise<number>): Command => {
+  const exit = exitStatusHelp(FAILURES[name]);
+  return { run, help: { en: `${HELP[name]?.en ?? ''}\n\n${exit.en}`, zh: `${HELP[name]?.zh ?? ''}\n\n${exit.zh}` } };
+};
 
 /** The image subcommands of `lab container`, each as a Command (run, help), for its table of subcommands. */
 export const IMAGE_COMMANDS: Readonly<Record<'images' | 'import' | 'load' | 'rmi', Command>> = {

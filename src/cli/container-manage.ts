@@ -1,14 +1,33 @@
-// `lab container ps`, `logs`, `stop`, `rm`, `inspect`: the containers as Docker shows them.
-import type { Lang } from '../common/vocabulary.js';
+// `lab container ps`, `logs`, `stop`, `rm`, `inspect`, `commit`, `export`: the containers as Docker shows them.
+// A usage error exits 125, an operational one (no such container, a running one without -f) 1, as Docker's.
+import type { Lang, Text } from '../common/vocabulary.js';
 import { commitContainer, exportContainer } from '../runtime/image-ops.js';
 import { inspectContainer } from '../runtime/inspect.js';
 import { findContainer, humanDuration, listContainers, removeContainer, statusText, stopContainer } from '../runtime/lifecycle.js';
 import { printLogs } from '../runtime/logs.js';
-import { runError } from '../runtime/errors.js';
-import { on, parseContainerArgs, valueOf } from './container-args.js';
+import { parseImageName } from '../kernel/image-format.js';
+import { exitStatusHelp, on, operational, parseContainerArgs, usageError, valueOf } from './container-args.js';
 
-/** Usage lines of the subcommands here, both languages. */
-export const MANAGE_USAGE: Record<'ps' | 'logs' | 'stop' | 'rm' | 'inspect' | 'commit' | 'export', Record<Lang, string>> = {
+type ManageCommand = 'ps' | 'logs' | 'stop' | 'rm' | 'inspect' | 'commit' | 'export';
+
+const NO_SUCH: Text = { en: 'there is no such container', zh: '没有这个容器时' };
+
+/** What exits 1 in each subcommand: its operational errors (ps has none). */
+const FAILURES: Record<ManageCommand, Text | undefined> = {
+  ps: undefined,
+  logs: NO_SUCH,
+  stop: NO_SUCH,
+  rm: {
+    en: 'there is no such container, it is running (without -f), or not all of it could be removed',
+    zh: '没有这个容器、容器正在运行（未加 -f）、或没能全部移除时',
+  },
+  inspect: NO_SUCH,
+  commit: { en: 'there is no such container, or the image name is taken', zh: '没有这个容器、或镜像名已被占用时' },
+  export: { en: 'there is no such container, or the tar could not be written', zh: '没有这个容器、或没能写出 tar 时' },
+};
+
+/** Usage lines of the subcommands here, both languages (the exit statuses are added below). */
+const USAGE: Record<ManageCommand, Record<Lang, string>> = {
   commit: {
     en: "Usage: lab container commit CONTAINER NAME[:TAG]\n\nA new image: the container's writable layer (its overlay upper dir, whiteouts and opaque directories kept) on\ntop of its image's layers, with the container's command, environment and working directory.",
     zh: '用法：lab container commit 容器 名称[:标签]\n\n生成新镜像：把容器的可写层（overlay 的 upper 目录，保留 whiteout 和不透明目录）放在它的镜像各层之上，\n并带上容器的命令、环境变量和工作目录。',
@@ -39,9 +58,17 @@ export const MANAGE_USAGE: Record<'ps' | 'logs' | 'stop' | 'rm' | 'inspect' | 'c
   },
 };
 
+/** Each subcommand's --help, both languages: its usage, then its exit statuses. */
+export const MANAGE_USAGE = Object.fromEntries(
+  (Object.keys(USAGE) as ManageCommand[]).map((name) => {
+    const exit = exitStatusHelp(FAILURES[name]);
+    return [name, { en: `${USAGE[name].en}\n\n${exit.en}`, zh: `${USAGE[name].zh}\n\n${exit.zh}` }];
+  }),
+) as Record<ManageCommand, Record<Lang, string>>;
+
 function needsOne(command: string, names: readonly string[]): void {
   if (names.length === 0) {
-    throw runError(`lab container ${command}`, 'invalid-argument', {
+    throw usageError(command, {
       en: `"lab container ${command}" requires at least 1 argument`,
       zh: `"lab container ${command}" 至少需要 1 个参数`,
     });
@@ -96,7 +123,7 @@ export async function stopCommand(args: string[]): Promise<number> {
   needsOne('stop', parsed.positionals);
   const time = valueOf(parsed, 'time') ?? '10';
   if (!/^\d+$/.test(time))
-    throw runError('lab container stop', 'invalid-argument', {
+    throw usageError('stop', {
       en: `invalid argument "${time}" for "-t, --time" flag`,
       zh: `"-t, --time" 的值 "${time}" 无效`,
     });
@@ -132,12 +159,13 @@ export async function commitCommand(args: string[]): Promise<number> {
   const parsed = parseContainerArgs('commit', args, [], false);
   const [container, name] = parsed.positionals;
   if (container === undefined || name === undefined) {
-    throw runError('lab container commit', 'invalid-argument', {
+    throw usageError('commit', {
       en: '"lab container commit" requires 2 arguments (CONTAINER NAME[:TAG])',
       zh: '"lab container commit" 需要 2 个参数（容器 名称[:标签]）',
     });
   }
-  const image = await commitContainer(findContainer(container, 'lab container commit'), name);
+  parseImageName(name);
+  const image = await operational(() => commitContainer(findContainer(container, 'lab container commit'), name));
   process.stdout.write(`${image.name}\n`);
   return 0;
 }
@@ -148,7 +176,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   needsOne('export', parsed.positionals);
   const output = valueOf(parsed, 'output') ?? '-';
   if (output === '-' && process.stdout.isTTY) {
-    throw runError('lab container export', 'invalid-argument', {
+    throw usageError('export', {
       en: 'cowardly refusing to save to a terminal. Use the -o flag or redirect',
       zh: '不会把 tar 写到终端上：请用 -o 选项或重定向',
     });

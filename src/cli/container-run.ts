@@ -3,7 +3,7 @@ import type { Lang } from '../common/vocabulary.js';
 import { runExec } from '../runtime/exec.js';
 import { runError } from '../runtime/errors.js';
 import { runDetached, runForeground } from '../runtime/run.js';
-import { listOf, on, parseContainerArgs, valueOf, type FlagSpec } from './container-args.js';
+import { listOf, on, parseContainerArgs, usageError, valueOf, type FlagSpec } from './container-args.js';
 
 const RUN_FLAGS: FlagSpec[] = [
   { key: 'rm', names: ['--rm'], kind: 'switch' },
@@ -32,7 +32,9 @@ export const RUN_USAGE: Record<Lang, string> = {
 Create and run a container from a local image (busybox is built on first use), as docker run:
 cgroup and limits, namespaces, the image's layers as an overlay with a writable layer on top, pivot_root,
 then the command as PID 1. Exit status: the command's own; 128+N when a signal ended it (137: SIGKILL or
-OOM-killed); 125 when lab failed; 126 when the command cannot run; 127 when it is not found.
+OOM-killed); 125 for any error of lab itself (a usage error such as an unknown flag, a bad value or a missing
+argument; an unknown image, a name in use, a setup failure); 126 when the command cannot run; 127 when it is
+not found.
 
   -d, --detach            run in the background (a supervisor keeps it) and print the full id
       --rm                remove the container when it ends
@@ -53,7 +55,8 @@ OOM-killed); 125 when lab failed; 126 when the command cannot run; 127 when it i
 
 从本地镜像创建并运行一个容器（busybox 在第一次使用时构建），和 docker run 一样：cgroup 与限制、
 命名空间、镜像的层作为 overlay 再加一个可写层、pivot_root，然后把命令作为 PID 1 运行。退出状态：命令自己的；
-被信号结束时为 128+N（137：SIGKILL 或被 OOM 杀死）；lab 自身失败为 125；命令无法执行为 126；找不到命令为 127。
+被信号结束时为 128+N（137：SIGKILL 或被 OOM 杀死）；lab 自身的任何错误为 125（用法错误，如未知选项、无效的值、
+缺少参数；未知镜像、名称已被占用、准备失败）；命令无法执行为 126；找不到命令为 127。
 
   -d, --detach            在后台运行（由一个监管进程看管），打印完整 ID
       --rm                容器结束时移除它
@@ -88,7 +91,7 @@ export async function runCommand(args: string[], lang: Lang): Promise<number> {
   }
   const [image = '', ...command] = parsed.positionals;
   if (bundle === undefined && parsed.positionals.length === 0) {
-    throw runError('lab container run', 'invalid-argument', {
+    throw usageError('run', {
       en: '"lab container run" requires at least 1 argument (IMAGE)',
       zh: '"lab container run" 至少需要 1 个参数（镜像）',
     });
@@ -142,7 +145,8 @@ export const EXEC_USAGE: Record<Lang, string> = {
 
 Run a new process in a running container, as docker exec: it joins the container's cgroup, then its
 namespaces and root (nsenter), with the container's environment. Exit status: the command's own; 126 when it
-cannot run, 127 when it is not found, 125 when lab failed.
+cannot run, 127 when it is not found, 125 for any error of lab itself (a usage error such as an unknown flag, a
+bad value or a missing argument; no such container, one that is not running).
 
   -i, --interactive       keep stdin open
   -t, --tty               a pseudo-terminal
@@ -151,7 +155,8 @@ cannot run, 127 when it is not found, 125 when lab failed.
   zh: `用法：lab container exec [选项] 容器 命令 [参数...]
 
 在正在运行的容器里运行一个新进程，和 docker exec 一样：它先加入容器的 cgroup，再进入容器的命名空间和根目录
-（nsenter），使用容器的环境变量。退出状态：命令自己的；无法执行为 126，找不到为 127，lab 自身失败为 125。
+（nsenter），使用容器的环境变量。退出状态：命令自己的；无法执行为 126，找不到为 127，lab 自身的任何错误为 125
+（用法错误，如未知选项、无效的值、缺少参数；没有这个容器、容器没有在运行）。
 
   -i, --interactive       保持标准输入打开
   -t, --tty               伪终端
@@ -164,7 +169,7 @@ export async function execCommand(args: string[]): Promise<number> {
   const parsed = parseContainerArgs('exec', args, EXEC_FLAGS, true);
   const [container, ...command] = parsed.positionals;
   if (container === undefined || command.length === 0) {
-    throw runError('lab container exec', 'invalid-argument', {
+    throw usageError('exec', {
       en: '"lab container exec" requires at least 2 arguments (CONTAINER COMMAND)',
       zh: '"lab container exec" 至少需要 2 个参数（容器 命令）',
     });

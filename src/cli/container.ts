@@ -1,6 +1,7 @@
 // `lab container <subcommand>`: Docker's container commands on lab's runtime (src/runtime). One table of
-// subcommands, {name, run, usage}; each gets its own --help in both languages. Errors of lab itself exit 125 for
-// run and exec (126 and 127 are the command's), 1 for the others, as Docker's.
+// subcommands, {name, run, usage}; each gets its own --help in both languages, which says its exit statuses. One
+// rule, Docker's (src/cli/container-args.ts): a usage error exits 125 in every subcommand; run and exec exit 125
+// for every error of lab itself (126 and 127 are the command's); the others exit 1 for an operational error.
 import { LabError } from '../common/errors.js';
 import type { Lang } from '../common/vocabulary.js';
 import { commitCommand, exportCommand, inspectCommand, logsCommand, MANAGE_USAGE, psCommand, rmCommand, stopCommand } from './container-manage.js';
@@ -32,8 +33,8 @@ export const SUBCOMMANDS: ContainerSubcommand[] = [
 function overview(lang: Lang): string {
   const lines = SUBCOMMANDS.map((s) => `  ${s.usage[lang].split('\n')[0]!.replace(/^(Usage: |用法：)lab container /, '')}`);
   return lang === 'zh'
-    ? `用法：lab container <subcommand> [args...] [--lang en|zh]\n\n容器，和 Docker 的容器命令一样（镜像只在本地，不从仓库拉取）：\n${lines.join('\n')}\n\n每个子命令的 --help 说明它的选项。`
-    : `Usage: lab container <subcommand> [args...] [--lang en|zh]\n\nContainers, as Docker's container commands (images are local only, nothing is pulled):\n${lines.join('\n')}\n\nEach subcommand's --help gives its options.`;
+    ? `用法：lab container <subcommand> [args...] [--lang en|zh]\n\n容器，和 Docker 的容器命令一样（镜像只在本地，不从仓库拉取）：\n${lines.join('\n')}\n\n每个子命令的 --help 说明它的选项和退出状态：用法错误一律为 125；run 和 exec 的其他错误也为 125，其余子命令为 1。`
+    : `Usage: lab container <subcommand> [args...] [--lang en|zh]\n\nContainers, as Docker's container commands (images are local only, nothing is pulled):\n${lines.join('\n')}\n\nEach subcommand's --help gives its options and exit statuses: 125 for a usage error in all of them; for other\nerrors of lab, 125 in run and exec, 1 in the others.`;
 }
 
 /** Both languages of `lab container --help`. */

@@ -1,24 +1,17 @@
 // `lab container images|import|load|rmi` on a temporary state directory, with archives built here: a rootfs tar as
 // `docker export` writes it, a `docker save` archive with two layers, a whiteout and an opaque directory, an OCI
-// layout. The checks read the store on disk (files, owners, a whiteout as a 0/0 character device, the opaque xattr);
-// bad input exits 125, as Docker's errors do.
+// layout (test/fixtures/image-archives.ts). The checks read the store on disk (files, owners, a whiteout as a 0/0
+// character device, the opaque xattr); a usage error exits 125 and an operational one 1, as Docker's.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import t from 'tap';
 import { IMAGE_COMMANDS, humanAgo, humanSize, imageId } from '../../src/cli/container-images.js';
 import { LabError } from '../../src/common/errors.js';
 import { containerDir } from '../../src/host/container-store.js';
 import { getImage, imagesDir, listImages } from '../../src/host/image-store.js';
+import { dockerSave, layerTrees, ociLayout, tar, write } from '../fixtures/image-archives.js';
 import { needsRoot, tempDir, useTempState } from '../helpers.js';
-
-const write = (path: string, text: string): void => {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, text);
-};
-const tar = (...args: string[]): void => void execFileSync('tar', args);
-const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /** Run a subcommand in this process: its exit status (a LabError's for a failure), error code and what it printed. */
 async function lab(command: keyof typeof IMAGE_COMMANDS, ...args: string[]): Promise<{ status: number; code?: string; stdout: string }> {
@@ -44,65 +37,6 @@ function opaque(dir: string): string {
   return execFileSync('python3', ['-c', script, dir], { encoding: 'utf8' }).trim();
 }
 
-const CONFIG = { architecture: 'amd64', os: 'linux', config: { Cmd: ['cat', '/etc/keep'], Env: ['PATH=/bin'] }, rootfs: { type: 'layers' } };
-
-/** Layer trees: the first has etc/motd, etc/keep, data/a; the second deletes etc/motd and makes data opaque. */
-function layerTrees(work: string): [string, string] {
-  const [one, two] = [join(work, 'tree1'), join(work, 'tree2')];
-  write(join(one, 'etc', 'motd'), 'hello\n');
-  write(join(one, 'etc', 'keep'), 'kept\n');
-  write(join(one, 'data', 'a'), 'a\n');
-  write(join(two, 'etc', '.wh.motd'), '');
-  write(join(two, 'data', '.wh..wh..opq'), '');
-  write(join(two, 'data', 'c'), 'c\n');
-  return [one, two];
-}
-
-function dockerSave(work: string, trees: [string, string]): string {
-  const dir = join(work, 'save');
-  mkdirSync(join(dir, 'l1'), { recursive: true });
-  mkdirSync(join(dir, 'l2'));
-  tar('-cf', join(dir, 'l1', 'layer.tar'), '-C', trees[0], '.');
-  tar('-cf', join(dir, 'l2', 'layer.tar'), '-C', trees[1], '.');
-  write(join(dir, 'cfg.json'), JSON.stringify(CONFIG));
-  write(
-    join(dir, 'manifest.json'),
-    JSON.stringify([{ Config: 'cfg.json', RepoTags: ['docker.io/library/saved:v1'], Layers: ['l1/layer.tar', 'l2/layer.tar'] }]),
-  );
-  tar('-cf', join(work, 'save.tar'), '-C', dir, '.');
-  return join(work, 'save.tar');
-}
-
-function ociLayout(work: string, trees: [string, string]): string {
-  const dir = join(work, 'oci');
-  const blobs = join(dir, 'blobs', 'sha256');
-  mkdirSync(blobs, { recursive: true });
-  const blob = (file: string): string => {
-    copyFileSync(file, join(blobs, sha256(file)));
-    return `sha256:${sha256(file)}`;
-  };
-  const json = (name: string, value: unknown): string => {
-    write(join(work, name), JSON.stringify(value));
-    return blob(join(work, name));
-  };
-  tar('-czf', join(work, 'l1.tar.gz'), '-C', trees[0], '.');
-  tar('-cf', join(work, 'l2.tar'), '-C', trees[1], '.');
-  const manifest = json('manifest.json', {
-    schemaVersion: 2,
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: json('config.json', CONFIG), size: 1 },
-    layers: [
-      { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: blob(join(work, 'l1.tar.gz')), size: 1 },
-      { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: blob(join(work, 'l2.tar')), size: 1 },
-    ],
-  });
-  write(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  write(
-    join(dir, 'index.json'),
-    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manifest, size: 1 }] }),
-  );
-  return dir;
-}
-
 t.test('Docker-style sizes and ages', async (t) => {
   t.same([0, 999, 1000, 4_263_000, 77_812_345, 128_400_000].map(humanSize), ['0B', '999B', '1kB', '4.26MB', '77.8MB', '128MB']);
   const minute = 60_000;
@@ -123,6 +57,14 @@ t.test('Docker-style sizes and ages', async (t) => {
     ],
   );
   t.equal(humanAgo(5 * minute, 'zh'), '5 分钟前');
+});
+
+t.test('each --help gives the exit statuses, in both languages', async (t) => {
+  for (const [name, command] of Object.entries(IMAGE_COMMANDS)) {
+    t.match(command.help.en, /Exit status: 0 when it worked; 125 for a usage error/, `${name}: 125 for a usage error`);
+    t.match(command.help.zh, /退出状态：成功为 0；用法错误（未知选项、无效的值、缺少参数）为 125/, `${name}: and in Chinese`);
+    if (name !== 'images') t.match(`${command.help.en}\n${command.help.zh}`, /1 when [^]*为 1/, `${name}: 1 for an operational error`);
+  }
 });
 
 t.test('lab container images, import, load, rmi', { skip: needsRoot() }, async (t) => {
@@ -149,19 +91,19 @@ t.test('lab container images, import, load, rmi', { skip: needsRoot() }, async (
     t.ok(existsSync(join(getImage('fromdir').layerDirs[0] ?? '', 'etc', 'hostname')), 'a directory is copied');
   });
 
-  t.test('import refuses /, the state directory and what holds it, a bad name, a missing source: 125', async (t) => {
+  t.test('import refuses /, the state directory and what holds it, a missing source: 1; a bad name: 125', async (t) => {
     const refused = async (source: string, name: string): Promise<[number, string | undefined]> => {
       const result = await lab('import', source, name);
       return [result.status, result.code];
     };
-    t.same(await refused('/', 'host'), [125, 'refused-source'], '/ is refused');
+    t.same(await refused('/', 'host'), [1, 'refused-source'], '/ is refused');
     mkdirSync(join(state, 'inside'));
-    t.same(await refused(join(state, 'inside'), 'inside'), [125, 'refused-source'], 'a directory inside the state directory');
-    t.same(await refused(imagesDir(), 'store'), [125, 'refused-source'], 'the store itself');
-    t.same(await refused(dirname(state), 'parent'), [125, 'refused-source'], 'a directory that holds the state directory');
-    t.same(await refused(join(work, 'nothing'), 'nothing'), [125, 'ENOENT']);
+    t.same(await refused(join(state, 'inside'), 'inside'), [1, 'refused-source'], 'a directory inside the state directory');
+    t.same(await refused(imagesDir(), 'store'), [1, 'refused-source'], 'the store itself');
+    t.same(await refused(dirname(state), 'parent'), [1, 'refused-source'], 'a directory that holds the state directory');
+    t.same(await refused(join(work, 'nothing'), 'nothing'), [1, 'ENOENT']);
     t.same(await refused(join(work, 'rootfs'), 'Bad/Name'), [125, 'bad-image-name']);
-    t.same(await refused(join(work, 'rootfs'), 'exported:v1'), [125, 'name-in-use']);
+    t.same(await refused(join(work, 'rootfs'), 'exported:v1'), [1, 'name-in-use']);
     const usage = await lab('import', join(work, 'rootfs'));
     t.same([usage.status, usage.code], [125, 'usage'], 'no name');
     t.same(
@@ -174,7 +116,7 @@ t.test('lab container images, import, load, rmi', { skip: needsRoot() }, async (
   const trees = layerTrees(work);
 
   t.test('load -i: docker save with two layers; the whiteout is a 0/0 character device, data/ opaque', async (t) => {
-    const loaded = await lab('load', '-i', dockerSave(work, trees));
+    const loaded = await lab('load', '-i', dockerSave(work, trees, 'docker.io/library/saved:v1'));
     t.equal(loaded.status, 0);
     t.equal(loaded.stdout, 'Loaded image: saved:v1\n');
     const image = getImage('saved:v1');
@@ -200,20 +142,20 @@ t.test('lab container images, import, load, rmi', { skip: needsRoot() }, async (
     t.equal(opaque(join(upper, 'data')), 'y');
   });
 
-  t.test('load: bad input exits 125', async (t) => {
+  t.test('load: a usage error exits 125, a bad archive 1', async (t) => {
     const status = async (...args: string[]): Promise<[number, string | undefined]> => {
       const result = await lab('load', ...args);
       return [result.status, result.code];
     };
     t.same(await status(), [125, 'usage'], 'no -i');
     t.same(await status('--bogus', '-i', 'x'), [125, 'usage'], 'an unknown flag');
-    t.same(await status('-i', join(work, 'nothing.tar')), [125, 'ENOENT']);
+    t.same(await status('-i', join(work, 'nothing.tar')), [1, 'ENOENT']);
     write(join(work, 'garbage.tar'), 'not a tar\n'.repeat(100));
-    t.same(await status('-i', join(work, 'garbage.tar')), [125, 'corrupt-archive']);
-    t.same(await status('-i', join(work, 'rootfs')), [125, 'corrupt-archive'], 'a rootfs is not an archive');
-    t.same(await status('-i', join(work, 'save.tar')), [125, 'name-in-use'], 'loaded twice');
+    t.same(await status('-i', join(work, 'garbage.tar')), [1, 'corrupt-archive']);
+    t.same(await status('-i', join(work, 'rootfs')), [1, 'corrupt-archive'], 'a rootfs is not an archive');
+    t.same(await status('-i', join(work, 'save.tar')), [1, 'name-in-use'], 'loaded twice');
     mkdirSync(join(state, 'oci'));
-    t.same(await status('-i', join(state, 'oci'), 'inside'), [125, 'refused-source'], 'a layout inside the state directory');
+    t.same(await status('-i', join(state, 'oci'), 'inside'), [1, 'refused-source'], 'a layout inside the state directory');
   });
 
   t.test('images: one row per image, Docker columns; -q the IDs', async (t) => {
@@ -240,12 +182,12 @@ t.test('lab container images, import, load, rmi', { skip: needsRoot() }, async (
     const record = { id, name: 'user', image: 'saved:v1', created: new Date().toISOString(), layers: getImage('saved:v1').layerDirs };
     write(dir, JSON.stringify(record));
     const refused = await lab('rmi', 'saved:v1');
-    t.same([refused.status, refused.code], [125, 'conflict']);
+    t.same([refused.status, refused.code], [1, 'conflict']);
     t.ok(existsSync(getImage('saved:v1').dir), 'the image is still there');
     rmSync(containerDir(id), { recursive: true });
   });
 
-  t.test('rmi: the image directory goes; an unknown image exits 125', async (t) => {
+  t.test('rmi: the image directory goes; an unknown image exits 1', async (t) => {
     const id = imageId(getImage('saved:v1'));
     const removed = await lab('rmi', 'saved:v1', 'fromdir');
     t.equal(removed.status, 0);
@@ -253,7 +195,7 @@ t.test('lab container images, import, load, rmi', { skip: needsRoot() }, async (
     t.notOk(existsSync(join(imagesDir(), 'saved')), 'saved/ is gone');
     t.notOk(existsSync(join(imagesDir(), 'fromdir')), 'fromdir/ is gone');
     const again = await lab('rmi', 'saved:v1');
-    t.same([again.status, again.code], [125, 'unknown-image']);
+    t.same([again.status, again.code], [1, 'unknown-image']);
     t.same([(await lab('rmi')).status], [125], 'no name');
   });
 });

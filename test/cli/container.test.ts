@@ -198,6 +198,32 @@ t.test("Docker's exit statuses: 125 for lab's own errors, 126, 127", { skip }, a
   }
 });
 
+t.test('the other subcommands: 125 for a usage error, 1 for an operational one (no such container), as Docker', { skip }, async (t) => {
+  for (const sub of ['ps', 'rm', 'logs', 'stop', 'inspect', 'export', 'images', 'rmi']) {
+    const bad = lab(sub, '--bogus', 'lab-nobody');
+    t.equal(bad.status, 125, `${sub} --bogus: 125`);
+    t.match(bad.stderr, /--bogus/, 'naming the flag');
+  }
+  t.equal(lab('rm').status, 125, 'rm without a container: 125 (a missing argument)');
+  t.equal(lab('logs').status, 125, 'logs without a container: 125');
+  t.equal(lab('stop', '-t', 'soon', 'lab-nobody').status, 125, 'stop -t with a bad value: 125');
+  t.equal(lab('commit', 'lab-nobody', 'Bad/Name').status, 125, 'commit to a bad image name: 125');
+  for (const sub of ['rm', 'logs', 'stop', 'inspect', 'export']) {
+    const none = lab(sub, 'lab-nobody');
+    t.equal(none.status, 1, `${sub} of no such container: 1`);
+    t.match(none.stderr, /No such container: lab-nobody/);
+  }
+  t.equal(lab('commit', 'lab-nobody', 'lab-committed').status, 1, 'commit of no such container: 1');
+  t.equal(lab('rmi', 'lab-no-such-image').status, 1, 'rmi of no such image: 1');
+  t.equal(lab('exec', 'lab-nobody', 'true').status, 125, 'while exec of no such container: 125, as run');
+  for (const sub of ['ps', 'rm', 'images', 'rmi', 'run', 'exec']) {
+    const en = lab(sub, '--help').stdout;
+    const zh = cli(['container', sub, '--help', '--lang', 'zh'], { LAB_STATE_DIR: state }).stdout;
+    t.match(en, /Exit status:.*125 for (a usage error|any error of lab itself)/s, `${sub} --help says its exit statuses`);
+    t.match(zh, /退出状态：.*125/s, 'in Chinese too');
+  }
+});
+
 t.test('stop: a PID 1 that ignores SIGTERM is killed after the grace period, 137; rm leaves nothing', { skip }, async (t) => {
   const { id, pid } = detached(t, '--name', 'lab-stop', 'busybox', 'sleep', '1000');
   const started = Date.now();

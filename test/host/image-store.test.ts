@@ -3,12 +3,12 @@
 // mount in a private mount namespace of this test then honours. Nothing is mounted in the host's namespace.
 import t from 'tap';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chownSync, copyFileSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../../src/common/errors.js';
 import { buildBusybox, getImage, imagesDir, importRootfs, listImages, loadArchive, removeImage, type StoredImage } from '../../src/host/image-store.js';
 import { lowerdirOption } from '../../src/kernel/image-format.js';
+import { dockerSave, layerTrees, ociLayout, sha256, tar, write } from '../fixtures/image-archives.js';
 import { needsRoot, tempDir, useTempState } from '../helpers.js';
 
 const skip = needsRoot() || (existsSync('/bin/busybox') ? false : 'needs /bin/busybox (busybox-static)');
@@ -20,12 +20,6 @@ const codeOf = async (promise: Promise<unknown>): Promise<string | undefined> =>
     return error instanceof LabError ? error.code : `not a LabError: ${String(error)}`;
   }
 };
-const write = (path: string, text: string): void => {
-  mkdirSync(join(path, '..'), { recursive: true });
-  writeFileSync(path, text);
-};
-const tar = (...args: string[]): void => void execFileSync('tar', args);
-const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 /** What is left in the store besides images: partial directories would show here. */
 const leftovers = (): string[] => readdirSync(imagesDir()).filter((n) => n.startsWith('.'));
 
@@ -37,73 +31,6 @@ function overlayListing(image: StoredImage, work: string): { etc: string[]; data
   const result = spawnSync('unshare', ['--mount', '--propagation', 'private', 'sh', '-c', script], { encoding: 'utf8' });
   const [etc = '', data = ''] = result.stdout.split('---\n');
   return { etc: etc.split('\n').filter(Boolean), data: data.split('\n').filter(Boolean) };
-}
-
-/** Two layer trees: the first has etc/motd, etc/keep, data/a, data/b; the second deletes etc/motd and makes data opaque. */
-function layerTrees(work: string): [string, string] {
-  const one = join(work, 'tree1');
-  const two = join(work, 'tree2');
-  write(join(one, 'etc', 'motd'), 'hello\n');
-  write(join(one, 'etc', 'keep'), 'kept\n');
-  write(join(one, 'data', 'a'), 'a\n');
-  write(join(one, 'data', 'b'), 'b\n');
-  write(join(two, 'etc', '.wh.motd'), '');
-  write(join(two, 'data', '.wh..wh..opq'), '');
-  write(join(two, 'data', 'c'), 'c\n');
-  return [one, two];
-}
-
-const CONFIG = {
-  architecture: 'amd64',
-  os: 'linux',
-  config: { Cmd: ['cat', '/etc/keep'], Env: ['PATH=/bin', 'A=1'], WorkingDir: '/data' },
-  rootfs: { type: 'layers' },
-};
-
-function dockerSave(work: string, trees: [string, string]): string {
-  const dir = join(work, 'save');
-  mkdirSync(join(dir, 'l1'), { recursive: true });
-  mkdirSync(join(dir, 'l2'));
-  tar('-cf', join(dir, 'l1', 'layer.tar'), '-C', trees[0], '.');
-  tar('-cf', join(dir, 'l2', 'layer.tar'), '-C', trees[1], '.');
-  write(join(dir, 'cfg.json'), JSON.stringify(CONFIG));
-  write(join(dir, 'manifest.json'), JSON.stringify([{ Config: 'cfg.json', RepoTags: ['example.com/two:v1'], Layers: ['l1/layer.tar', 'l2/layer.tar'] }]));
-  const file = join(work, 'save.tar');
-  tar('-cf', file, '-C', dir, '.');
-  return file;
-}
-
-function ociLayout(work: string, trees: [string, string]): string {
-  const dir = join(work, 'oci');
-  const blobs = join(dir, 'blobs', 'sha256');
-  mkdirSync(blobs, { recursive: true });
-  const blob = (file: string): string => {
-    const hex = sha256(file);
-    copyFileSync(file, join(blobs, hex));
-    return `sha256:${hex}`;
-  };
-  const json = (name: string, value: unknown): string => {
-    write(join(work, name), JSON.stringify(value));
-    return blob(join(work, name));
-  };
-  tar('-czf', join(work, 'l1.tar.gz'), '-C', trees[0], '.');
-  tar('-cf', join(work, 'l2.tar'), '-C', trees[1], '.');
-  const manifest = json('manifest.json', {
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: json('config.json', CONFIG), size: 1 },
-    layers: [
-      { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', digest: blob(join(work, 'l1.tar.gz')), size: 1 },
-      { mediaType: 'application/vnd.oci.image.layer.v1.tar', digest: blob(join(work, 'l2.tar')), size: 1 },
-    ],
-  });
-  write(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  const ref = { 'org.opencontainers.image.ref.name': 'registry.example/oci-two:v2' };
-  write(
-    join(dir, 'index.json'),
-    JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: manifest, size: 1, annotations: ref }] }),
-  );
-  return dir;
 }
 
 t.test('image store', { skip }, async (t) => {
@@ -156,7 +83,7 @@ t.test('image store', { skip }, async (t) => {
   const trees = layerTrees(work);
 
   t.test('docker save: two layers, the whiteout and the opaque directory honoured by overlayfs', async (t) => {
-    const archive = dockerSave(work, trees);
+    const archive = dockerSave(work, trees, 'example.com/two:v1');
     const image = await loadArchive(archive);
     t.equal(image.name, 'two:v1', 'named from RepoTags');
     t.equal(image.layerDirs.length, 2);
@@ -171,7 +98,7 @@ t.test('image store', { skip }, async (t) => {
   });
 
   t.test('OCI layout: as a directory and as a tar; gzip and plain layers; digests checked', async (t) => {
-    const layout = ociLayout(work, trees);
+    const layout = ociLayout(work, trees, 'registry.example/oci-two:v2');
     const fromDir = await loadArchive(layout, 'oci-dir');
     t.equal(fromDir.source.kind, 'oci-layout');
     t.same(overlayListing(fromDir, work), { etc: ['keep'], data: ['c'] });

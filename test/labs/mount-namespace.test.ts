@@ -4,14 +4,14 @@
 // namespace's mount table to be identical afterwards.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, readdirSync } from 'node:fs';
 import { loadLab } from '../../src/lab/load.js';
 import type { Session } from '../../src/lab/session.js';
-import { mountFingerprint, parseMountinfo, propagationOf, readMountinfo, type MountEntry } from '../../src/kernel/mountinfo.js';
+import { propagationOf, readMountinfo, type MountEntry } from '../../src/kernel/mountinfo.js';
 import { isAlive, nsInode } from '../../src/kernel/proc.js';
 import { bindMountProbeArgv, errnoNumber } from '../../src/kernel/syscall-probe.js';
-import { BIN, cleanEnv, hostSnapshot, needsRoot, tempDir, useTempState, verifyWithFacts } from '../helpers.js';
+import { needsRoot, verifyLeavingHost } from '../helpers.js';
+import { verifyUnderSharedRoot } from './shared-root.js';
 
 /** The mountinfo of a process, parsed (empty when the process is gone). */
 const table = (pid: number | 'self'): MountEntry[] => readMountinfo(pid) ?? [];
@@ -35,8 +35,6 @@ const writeAccess = (path: string): string => {
 };
 
 t.test('mount-namespace, verified step by step against the kernel', { skip: needsRoot() }, async (t) => {
-  const state = useTempState();
-  const before = hostSnapshot(state);
   const lab = await loadLab('mount-namespace');
   let session: Session | undefined;
   const pidA = (): number => session!.proc('ns-a').pid;
@@ -127,48 +125,24 @@ t.test('mount-namespace, verified step by step against the kernel', { skip: need
       t.equal(lab2host('lab-task'), 0, 'the host has none');
     },
   };
-  await verifyWithFacts(t, lab, facts, (s) => (session = s));
+  await verifyLeavingHost(t, lab, facts, (s) => (session = s));
   t.notOk(isAlive(pidA()) || isAlive(pidB()), 'A and B were killed in cleanup');
-  t.same(hostSnapshot(state), before, 'mounts, marked processes and journals are as before');
 });
 
 t.test('with / mounted shared, the lab leaves the mount table exactly as it was', { skip: needsRoot() }, async (t) => {
-  const state = useTempState();
-  const dir = tempDir('lab-test-mntns-');
-  const hostBefore = mountFingerprint(table('self'));
-  const script = [
-    'set -e',
-    'mount --make-rshared /',
-    `cat /proc/self/mountinfo > ${dir}/before`,
-    `${process.execPath} ${BIN} verify mount-namespace --json > ${dir}/out; echo $? > ${dir}/rc`,
-    `cat /proc/self/mountinfo > ${dir}/after`,
-    // Control: a namespace that keeps its propagation, as B does, would pass its mounts back here.
-    'unshare --mount --propagation unchanged mount -t tmpfs lab-leak-probe /mnt',
-    `cat /proc/self/mountinfo > ${dir}/control`,
-  ].join('\n');
-  // `unshare --mount` makes the test's namespace private from the real host before / is made shared inside it.
-  const result = spawnSync('unshare', ['--mount', 'sh', '-c', script], { encoding: 'utf8', env: cleanEnv({ LAB_STATE_DIR: state }) });
-  t.equal(result.status, 0, 'the script in the shared namespace ran to its end', { stderr: result.stderr });
-  const read = (name: string): MountEntry[] => parseMountinfo(readFileSync(join(dir, name), 'utf8'));
-  const root = read('before').find((m) => m.mountPoint === '/');
-  t.equal(root && propagationOf(root), 'shared', '/ was shared, as on systemd hosts');
-  t.equal(readFileSync(join(dir, 'rc'), 'utf8').trim(), '0', 'the lab passed');
-  const checks = readFileSync(join(dir, 'out'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { type: string; check?: string; ok?: boolean; found?: string })
-    .filter((e) => e.type === 'check');
+  const run = verifyUnderSharedRoot(t, 'mount-namespace', {
+    extra: (dir) => [
+      // Control: a namespace that keeps its propagation, as B does, would pass its mounts back here.
+      'unshare --mount --propagation unchanged mount -t tmpfs lab-leak-probe /mnt',
+      `cat /proc/self/mountinfo > ${dir}/control`,
+    ],
+  });
+  const checks = run.checks();
   const received = checks.find((e) => e.check === 'received-by-b');
   t.ok(received?.ok, `the propagation task passed there too: ${received?.found}`);
   t.equal(checks.filter((e) => e.ok).length, 16, 'all 16 checks passed');
-  t.same(mountFingerprint(read('after')), mountFingerprint(read('before')), 'the lab added or removed no mount');
-  t.notOk(
-    read('after').some((m) => m.source.startsWith('lab-')),
-    'no lab mount reached the shared namespace',
-  );
   t.ok(
-    read('control').some((m) => m.source === 'lab-leak-probe'),
+    run.table('control').some((m) => m.source === 'lab-leak-probe'),
     'control: a non-private namespace does leak back',
   );
-  t.same(mountFingerprint(table('self')), hostBefore, 'the real host never saw any of it');
 });

@@ -6,15 +6,15 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { lstatSync, readdirSync, readFileSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
 import { loadLab } from '../../src/lab/load.js';
 import type { Session } from '../../src/lab/session.js';
-import { mountFingerprint, parseMountinfo, propagationOf, readMountinfo, type MountEntry } from '../../src/kernel/mountinfo.js';
+import { propagationOf, readMountinfo, type MountEntry } from '../../src/kernel/mountinfo.js';
 import { isAlive, nsInode } from '../../src/kernel/proc.js';
 import { deviceName, kindOf } from '../../labs/overlay-layers/facts.js';
 import { C1, C2, IMAGE, overlayOptions, readOpaqueArgv } from '../../labs/overlay-layers/layout.js';
 import { inEnglish } from '../../src/common/vocabulary.js';
-import { BIN, cleanEnv, hostSnapshot, needsRoot, tempDir, useTempState, verifyWithFacts } from '../helpers.js';
+import { needsRoot, verifyLeavingHost } from '../helpers.js';
+import { verifyUnderSharedRoot } from './shared-root.js';
 
 t.test('the overlay options list the layers top first; device numbers read as major:minor', async (t) => {
   t.equal(
@@ -66,8 +66,6 @@ const option = (m: MountEntry | undefined, key: string): string | undefined =>
     ?.slice(key.length + 1);
 
 t.test('overlay-layers, verified step by step against the kernel', { skip: needsRoot() }, async (t) => {
-  const state = useTempState();
-  const before = hostSnapshot(state);
   const lab = await loadLab('overlay-layers');
   let session: Session | undefined;
   const box = (): number => session!.proc('box').pid;
@@ -157,39 +155,11 @@ t.test('overlay-layers, verified step by step against the kernel', { skip: needs
       );
     },
   };
-  await verifyWithFacts(t, lab, facts, (s) => (session = s));
+  await verifyLeavingHost(t, lab, facts, (s) => (session = s));
   t.notOk(isAlive(box()), 'box was killed in cleanup');
-  t.same(hostSnapshot(state), before, 'mounts, marked processes and journals are as before');
 });
 
 t.test('with / mounted shared, the lab leaves the mount table exactly as it was', { skip: needsRoot() }, async (t) => {
-  const state = useTempState();
-  const dir = tempDir('lab-test-overlay-');
-  const hostBefore = mountFingerprint(readMountinfo('self') ?? []);
-  const script = [
-    'set -e',
-    'mount --make-rshared /',
-    `cat /proc/self/mountinfo > ${dir}/before`,
-    `${process.execPath} ${BIN} verify overlay-layers --json > ${dir}/out; echo $? > ${dir}/rc`,
-    `cat /proc/self/mountinfo > ${dir}/after`,
-  ].join('\n');
-  // `unshare --mount` makes the test's namespace private from the real host before / is made shared inside it.
-  const result = spawnSync('unshare', ['--mount', 'sh', '-c', script], { encoding: 'utf8', env: cleanEnv({ LAB_STATE_DIR: state }) });
-  t.equal(result.status, 0, 'the script in the shared namespace ran to its end', { stderr: result.stderr });
-  const readTable = (name: string): MountEntry[] => parseMountinfo(readFileSync(join(dir, name), 'utf8'));
-  const root = readTable('before').find((m) => m.mountPoint === '/');
-  t.equal(root && propagationOf(root), 'shared', '/ was shared, as on systemd hosts');
-  t.equal(readFileSync(join(dir, 'rc'), 'utf8').trim(), '0', 'the lab passed');
-  const checks = readFileSync(join(dir, 'out'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as { type: string; ok?: boolean })
-    .filter((e) => e.type === 'check');
-  t.equal(checks.filter((e) => e.ok).length, 17, 'all 17 checks passed');
-  t.same(mountFingerprint(readTable('after')), mountFingerprint(readTable('before')), 'the lab added or removed no mount');
-  t.notOk(
-    readTable('after').some((m) => m.source.startsWith('lab-')),
-    'no lab mount reached the shared namespace',
-  );
-  t.same(mountFingerprint(readMountinfo('self') ?? []), hostBefore, 'the real host never saw any of it');
+  const run = verifyUnderSharedRoot(t, 'overlay-layers');
+  t.equal(run.checks().filter((e) => e.ok).length, 17, 'all 17 checks passed');
 });

@@ -2,29 +2,16 @@
 // checks (box's raw mountinfo, stat of /proc/<pid>/root, the probes' wait statuses), then that the host is exactly as
 // before; and runs it again in a test namespace whose / is rshared, as on systemd hosts.
 import t from 'tap';
-import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { loadLab } from '../../src/lab/load.js';
 import type { Session } from '../../src/lab/session.js';
-import { mountFingerprint, parseMountinfo, propagationOf, readMountinfo, type MountEntry } from '../../src/kernel/mountinfo.js';
+import { propagationOf, readMountinfo, type MountEntry } from '../../src/kernel/mountinfo.js';
 import { isAlive, listPids, nsInode, ppid } from '../../src/kernel/proc.js';
 import { errnoNumber } from '../../src/kernel/syscall-probe.js';
-import { BIN, cleanEnv, hostSnapshot, needsRoot, tempDir, useTempState, verifyWithFacts } from '../helpers.js';
-
-/** `dev:ino` of what a path names, or a word saying it is not there. */
-const id = (path: string): string => {
-  try {
-    const st = statSync(path);
-    return `${st.dev}:${st.ino}`;
-  } catch {
-    return 'missing';
-  }
-};
+import { fileId, needsRoot, verifyLeavingHost } from '../helpers.js';
+import { verifyUnderSharedRoot } from './shared-root.js';
 
 t.test('pivot-root, verified step by step against the kernel', { skip: needsRoot() }, async (t) => {
-  const state = useTempState();
-  const before = hostSnapshot(state);
   const lab = await loadLab('pivot-root');
   let session: Session | undefined;
   const box = (): number => session!.proc('box').pid;
@@ -45,16 +32,16 @@ t.test('pivot-root, verified step by step against the kernel', { skip: needsRoot
     refusals: () => {
       t.equal(session!.get('at-root'), `exit ${errnoNumber('EBUSY')}`, 'pivot_root in / exited with EBUSY');
       t.equal(session!.get('at-dir'), `exit ${errnoNumber('EINVAL')}`, 'pivot_root in /mnt/rootfs exited with EINVAL');
-      t.equal(id(`/proc/${box()}/root`), id('/'), "box's root is still the host's /");
+      t.equal(fileId(`/proc/${box()}/root`), fileId('/'), "box's root is still the host's /");
     },
     bind: () => {
       const bind = table().find((m) => m.mountPoint === '/mnt/rootfs');
       t.equal(bind && `${bind.source} ${bind.root}`, 'lab-rootfs /rootfs', '/mnt/rootfs is a bind of /rootfs of lab-rootfs');
       t.equal(table().find((m) => m.mountPoint === '/mnt/rootfs/proc')?.fsType, 'proc', 'with a proc under it');
-      rootfs = id(`/proc/${box()}/root/mnt/rootfs`);
+      rootfs = fileId(`/proc/${box()}/root/mnt/rootfs`);
     },
     pivot: () => {
-      t.equal(id(`/proc/${box()}/root`), rootfs, "PID 1's root is the rootfs directory");
+      t.equal(fileId(`/proc/${box()}/root`), rootfs, "PID 1's root is the rootfs directory");
       const inside = table();
       t.same(
         inside.map((m) => `${m.mountPoint} ${m.fsType} ${m.source}`),
@@ -66,47 +53,24 @@ t.test('pivot-root, verified step by step against the kernel', { skip: needsRoot
         inside.some((m) => host.has(m.device)),
         'none of them is of a device the host mounts',
       );
-      t.equal(id('/'), id(`/proc/${process.pid}/root`), "the test's own root did not move");
+      t.equal(fileId('/'), fileId(`/proc/${process.pid}/root`), "the test's own root did not move");
     },
     'escape-fails': () => {
       const pidNs = nsInode(box(), 'pid');
-      const escapeDir = id(`/proc/${box()}/root/escape`);
-      const tried = listPids().filter((pid) => nsInode(pid, 'pid') === pidNs && id(`/proc/${ppid(pid) ?? 0}/root`) === escapeDir);
+      const escapeDir = fileId(`/proc/${box()}/root/escape`);
+      const tried = listPids().filter((pid) => nsInode(pid, 'pid') === pidNs && fileId(`/proc/${ppid(pid) ?? 0}/root`) === escapeDir);
       t.ok(tried.length > 0, 'a process was started from the shell chrooted to /escape');
       t.same(
-        tried.map((pid) => id(`/proc/${pid}/root`)),
+        tried.map((pid) => fileId(`/proc/${pid}/root`)),
         tried.map(() => rootfs),
         'its root is the rootfs again',
       );
     },
   };
-  await verifyWithFacts(t, lab, facts, (s) => (session = s));
+  await verifyLeavingHost(t, lab, facts, (s) => (session = s));
   t.notOk(isAlive(box()), 'box was killed in cleanup');
-  t.same(hostSnapshot(state), before, 'mounts, marked processes and journals are as before');
 });
 
 t.test('pivot-root with / mounted shared leaves the mount table exactly as it was', { skip: needsRoot() }, async (t) => {
-  const state = useTempState();
-  const dir = tempDir('lab-test-pivot-');
-  const hostBefore = mountFingerprint(readMountinfo('self') ?? []);
-  const script = [
-    'set -e',
-    'mount --make-rshared /',
-    `cat /proc/self/mountinfo > ${dir}/before`,
-    `${process.execPath} ${BIN} verify pivot-root --json > ${dir}/out; echo $? > ${dir}/rc`,
-    `cat /proc/self/mountinfo > ${dir}/after`,
-  ].join('\n');
-  // `unshare --mount` makes the test's namespace private from the real host before / is made shared inside it.
-  const result = spawnSync('unshare', ['--mount', 'sh', '-c', script], { encoding: 'utf8', env: cleanEnv({ LAB_STATE_DIR: state }) });
-  t.equal(result.status, 0, 'the script in the shared namespace ran to its end', { stderr: result.stderr });
-  const read = (name: string): MountEntry[] => parseMountinfo(readFileSync(join(dir, name), 'utf8'));
-  const root = read('before').find((m) => m.mountPoint === '/');
-  t.equal(root && propagationOf(root), 'shared', '/ was shared, as on systemd hosts');
-  t.equal(readFileSync(join(dir, 'rc'), 'utf8').trim(), '0', 'the lab passed');
-  t.same(mountFingerprint(read('after')), mountFingerprint(read('before')), 'the pivot and the unmount of the old root did not reach it');
-  t.notOk(
-    read('after').some((m) => m.source.startsWith('lab-')),
-    'no lab mount reached the shared namespace',
-  );
-  t.same(mountFingerprint(readMountinfo('self') ?? []), hostBefore, 'the real host never saw any of it');
+  verifyUnderSharedRoot(t, 'pivot-root', { unchanged: 'the pivot and the unmount of the old root did not reach it' });
 });

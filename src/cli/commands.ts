@@ -142,14 +142,14 @@ export const COMMANDS: readonly CommandEntry[] = [
         '[--hostname H] [--memory M] [--cpus C] [--pids-limit P] [--network none|host|container:N] [-v HOST:DIR[:ro]] ' +
         '[-e K=V] [-w DIR] IMAGE [CMD...]`, `exec [-it] [-e] [-w]`, `ps [-a]`, `logs [-f]`, `stop [-t N]`, `rm [-f]`, ' +
         '`inspect`, `commit CONTAINER NAME[:TAG]` (the writable layer as a new top layer), `export [-o FILE]` (the merged ' +
-        "view as a tar), `run --bundle DIR` (an OCI runtime bundle); exit status the command's own, 128+N for a signal " +
-        '(137: SIGKILL or OOM), 125 for errors of lab, ' +
-        '126/127 for a command that cannot run or is not found; a detached container is kept by a small supervisor ' +
+        "view as a tar), `run --bundle DIR` (an OCI runtime bundle), `images`, `import`, `load`, `rmi`; exit status the command's own, " +
+        '128+N for a signal (137: SIGKILL or OOM), 125 for a usage error and for any error of lab in `run` and `exec` ' +
+        '(1 for the other subcommands), 126/127 for a command that cannot run or is not found; a detached container is kept by a small supervisor ' +
         'and journaled, so `rm` and `lab clean` remove it; `busybox` is built offline on first use',
       zh:
         '在 lab 自己的运行时上提供 Docker 的容器命令，敲的命令可以直接迁移：`run`、`exec`、`ps`、`logs`、`stop`、`rm`、`inspect`、' +
-        '`commit`（把可写层作为新的顶层）、`export`（把合并视图写成 tar）、`run --bundle`（OCI 运行时 bundle），' +
-        '选项与退出状态和 Docker 相同（命令自己的状态；信号为 128+N，137 表示 SIGKILL 或 OOM；lab 自身出错为 125；' +
+        '`commit`（把可写层作为新的顶层）、`export`（把合并视图写成 tar）、`run --bundle`（OCI 运行时 bundle）、`images`、`import`、`load`、`rmi`，' +
+        '选项与退出状态和 Docker 相同（命令自己的状态；信号为 128+N，137 表示 SIGKILL 或 OOM；用法错误为 125，`run` 和 `exec` 中 lab 自身的任何错误也是 125，其他子命令为 1；' +
         '命令无法执行或找不到为 126/127）；后台容器由一个小的监管进程看管并记入日志（journal），`rm` 和 `lab clean` 会移除它；' +
         '`busybox` 镜像在第一次使用时离线构建。',
     },

@@ -6,6 +6,8 @@
 // each between two snapshots of the host's state. The results come back as TAP on stdout.
 //
 // Usage: node scripts/systemd-vm.mjs test [<lab-id>...]     every lab, or only those named
+//        node scripts/systemd-vm.mjs test --container [<lab-id>...]  the `lab container` check (its own scope per
+//                                                           container), after the labs named (none: no lab)
 //        node scripts/systemd-vm.mjs build                  only build (or find in the cache) the image
 //
 // The image is built once with mmdebstrap (about a minute) and kept in the cache under a key that hashes its
@@ -47,10 +49,11 @@ const DEFAULT_LAB_TIMEOUT_S = 300;
 // Result directories kept in <cache>/runs.
 const KEEP_RUNS = 10;
 
-const USAGE = `Usage: node scripts/systemd-vm.mjs test [<lab-id>...]
+const USAGE = `Usage: node scripts/systemd-vm.mjs test [--container] [<lab-id>...]
        node scripts/systemd-vm.mjs build
 
-  test    every lab (or those named) on a stock Debian systemd host in qemu, as a logged-in learner runs them
+  test    every lab (or those named) on a stock Debian systemd host in qemu, as a logged-in learner runs them;
+          a whole run, or --container, also checks \`lab container\` (with --container alone, no lab runs)
   build   only build the image (or find it in the cache)
 
 Needs root, qemu-system-x86, mmdebstrap and e2fsprogs: \`sudo scripts/provision.sh --with-vm\`.`;
@@ -127,6 +130,10 @@ async function main(argv) {
   if (cmd !== 'test' && cmd !== 'build') throw new VmError('usage', `${cmd ? `unknown command \`${cmd}\`` : 'no command'}\n${USAGE}`);
   if (cmd === 'build' && rest.length) throw new VmError('usage', `\`build\` takes no arguments\n${USAGE}`);
   const wanted = rest.filter((a) => !a.startsWith('-'));
+  const unknown = rest.filter((a) => a.startsWith('-') && a !== '--container');
+  if (unknown.length) throw new VmError('usage', `unknown option ${unknown.join(', ')}\n${USAGE}`);
+  // The container check: in a whole run, and when asked for (then alone when no lab is named).
+  const container = rest.includes('--container') ? (wanted.length ? 'yes' : 'only') : wanted.length ? 'no' : 'yes';
   const bad = wanted.filter((id) => !/^[a-z0-9-]+$/.test(id) || !existsSync(join(root, 'labs', id)));
   if (bad.length) throw new VmError('usage', `no such lab: ${bad.join(', ')}`);
   const suite = suiteOf();
@@ -140,7 +147,7 @@ async function main(argv) {
   // Interrupted (Ctrl-C, SIGTERM, the terminal gone): stop the build or qemu, clean up, then exit.
   const interrupts = abortOnSignals();
   try {
-    return await run({ cmd, wanted, suite, timeoutS, labTimeoutS, accel, signal: interrupts.signal, interruptedBy: interrupts.by });
+    return await run({ cmd, wanted, container, suite, timeoutS, labTimeoutS, accel, signal: interrupts.signal, interruptedBy: interrupts.by });
   } finally {
     interrupts.release();
   }
@@ -148,12 +155,13 @@ async function main(argv) {
 
 /**
  * Build (or find) the image; for `test`, make the data disk, boot, read the results back and print the TAP.
- * @param {{ cmd: 'test' | 'build', wanted: string[], suite: string, timeoutS: number, labTimeoutS: number,
+ * @param {{ cmd: 'test' | 'build', wanted: string[], container: 'yes' | 'no' | 'only', suite: string, timeoutS: number, labTimeoutS: number,
  *   accel: 'tcg' | 'kvm', signal: AbortSignal, interruptedBy: () => NodeJS.Signals | undefined }} o
- *   wanted: the labs named (none: every lab); signal: aborted by an interruption, which interruptedBy names
+ *   wanted: the labs named (none: every lab, unless container is 'only'); container: whether the guest runs the
+ *   `lab container` check (guest-container.sh), 'only' without any lab; signal: aborted by an interruption, which interruptedBy names
  * @returns {Promise<number>} the exit status
  */
-async function run({ cmd, wanted, suite, timeoutS, labTimeoutS, accel, signal, interruptedBy }) {
+async function run({ cmd, wanted, container, suite, timeoutS, labTimeoutS, accel, signal, interruptedBy }) {
   const started = Date.now();
   const image = await ensureImage(suite, log, signal);
   const imageMs = Date.now() - started;
@@ -181,7 +189,7 @@ async function run({ cmd, wanted, suite, timeoutS, labTimeoutS, accel, signal, i
     const dataImage = join(work, 'data.img');
     const staging = join(work, 'data');
     mkdirSync(staging);
-    const disk = makeDataDisk({ repo: root, staging, image: dataImage, config: { LABS: wanted.join(','), LAB_TIMEOUT: labTimeoutS } });
+    const disk = makeDataDisk({ repo: root, staging, image: dataImage, config: { LABS: wanted.join(','), LAB_TIMEOUT: labTimeoutS, CONTAINER: container } });
     rmSync(staging, { recursive: true, force: true });
     const diskMs = Date.now() - diskStarted;
     log(
@@ -278,12 +286,13 @@ async function run({ cmd, wanted, suite, timeoutS, labTimeoutS, accel, signal, i
       }`,
     ];
     // Every lab is accounted for in the TAP, also those the guest never reached (provisioning failed, time ran out).
-    const expected = wanted.length
+    const whole = wanted.length === 0 && container !== 'only';
+    const expected = !whole
       ? wanted
       : readdirSync(join(root, 'labs'), { withFileTypes: true })
           .filter((e) => e.isDirectory())
           .map((e) => e.name);
-    const tap = systemdTap(results, { wanted: expected, whole: wanted.length === 0, header, vm });
+    const tap = systemdTap(results, { wanted: expected, whole, container: container !== 'no', header, vm });
     writeFileSync(join(runDir, 'systemd.tap'), tap);
     writeFileSync(join(runDir, 'timings.json'), `${JSON.stringify(timings, null, 2)}\n`);
     process.stdout.write(tap);

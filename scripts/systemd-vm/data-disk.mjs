@@ -119,7 +119,7 @@ export function makeDataDisk(o) {
   // Only the content-addressed store: npm's logs and its other state stay here.
   cpSync(join(npmCache, '_cacache'), join(o.staging, 'npm-cache', '_cacache'), { recursive: true });
   mkdirSync(join(o.staging, 'results'));
-  for (const script of ['guest-test.sh', 'snapshot.sh']) copyFileSync(join(here, script), join(o.staging, script));
+  for (const script of ['guest-test.sh', 'guest-container.sh', 'snapshot.sh']) copyFileSync(join(here, script), join(o.staging, script));
   const config = Object.entries(o.config)
     .map(([k, v]) => `${k}=${shellQuote(String(v))}`)
     .join('\n');

@@ -5,7 +5,8 @@
 # between two snapshots of the host's state. Everything it finds goes to results/ on the data disk, which
 # scripts/systemd-vm.mjs reads back after power-off and turns into TAP; the console gets one line per stage.
 # Copied onto the data disk by scripts/systemd-vm.mjs, with config (LABS: ids to run, all when empty;
-# LAB_TIMEOUT: seconds one lab may take) beside it. With MODE=bench in config (scripts/bench-systemd.mjs), the
+# LAB_TIMEOUT: seconds one lab may take; CONTAINER: yes to run the container check of guest-container.sh after the
+# labs, only to run it and no lab, no to skip it) beside it. With MODE=bench in config (scripts/bench-systemd.mjs), the
 # same machine, session and provisioning, then scripts/systemd-vm/guest-bench.mjs times commands (BENCH_RUNS
 # runs of each after a warm-up, the labs of LABS) into results/bench.json instead of the labs' test.
 set -u
@@ -15,6 +16,7 @@ LABS=""
 LAB_TIMEOUT=300
 MODE=test
 BENCH_RUNS=3
+CONTAINER=no
 # shellcheck source=/dev/null
 . "$DATA/config"
 mkdir -p "$R/labs"
@@ -109,6 +111,7 @@ IDS=$(node -e '
   const wanted = process.argv[2].split(",").filter(Boolean);
   console.log((wanted.length ? all.filter((id) => wanted.includes(id)) : all).join(" "));
 ' "$R/labs.json" "$LABS" 2>>"$R/list.stderr")
+[[ $CONTAINER == only ]] && IDS=""
 echo "$IDS" >"$R/labs.run"
 
 # --- every lab, between two snapshots ------------------------------------------------------------------------
@@ -143,6 +146,15 @@ for id in $IDS; do
   say "$id: exit $(cat "$f.status") in $(cat "$f.seconds") s, host $([[ -s $f.diff ]] && echo CHANGED || echo 'as it was')"
 done
 
+# --- lab container on this host: each container in a delegated scope of its own -----------------------------
+if [[ $CONTAINER != no ]]; then
+  t0=$(now)
+  sudo bash "$DATA/guest-container.sh" "$R/container" "$DATA/snapshot.sh" </dev/null >"$R/container.out" 2>&1
+  echo $? >"$R/container.status"
+  since "$t0" >"$R/container.seconds"
+  say "container check: $(grep -c '^ok' "$R/container/points" 2>/dev/null) of $(wc -l <"$R/container/points" 2>/dev/null) points passed in $(cat "$R/container.seconds") s"
+fi
+
 # --- systemd at work while a lab runs (a whole run only) -----------------------------------------------------
 # Wait (up to 30 s) for the scope systemd made for a run of the lab whose cgroup is `lab-<short>`, then 2 s more.
 scope_of() { ls -d /sys/fs/cgroup/system.slice/lab-"$1"-*.scope 2>/dev/null | head -1; }
@@ -150,7 +162,7 @@ await_scope() {
   for _ in $(seq 150); do [[ -n $(scope_of "$1") ]] && { sleep 2; return 0; }; sleep 0.2; done
   return 1
 }
-if [[ -z $LABS ]]; then
+if [[ -z $LABS && $CONTAINER != only ]]; then
   S="$R/scenarios"
   mkdir -p "$S"
   # 1. apt runs daemon-reload after installing a unit, and services start at any time: systemd then writes the

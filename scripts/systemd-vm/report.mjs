@@ -17,8 +17,15 @@ import { join } from 'node:path';
  *   endUptime?: number, control: { stable?: string, changed?: string, restored?: string }, copySeconds?: number,
  *   provision: { status?: number, seconds?: number, log?: string }, list: { status?: number, stderr?: string,
  *   labs?: { id: string, ready: boolean, missing: unknown[] }[] }, doctor: { status?: number, output?: string },
- *   labsRun?: string[], scenarios?: Record<string, Scenario>, labs: LabResult[] }} GuestResults
- *   scenarios: by name, `reload` and `kill`, when the guest got to them
+ *   labsRun?: string[], scenarios?: Record<string, Scenario>, labs: LabResult[], container?: ContainerCheck }} GuestResults
+ *   scenarios: by name, `reload` and `kill`, when the guest got to them; container: the `lab container` check
+ */
+
+/**
+ * The `lab container` check (guest-container.sh): its points as the guest judged them, its exit status, time and
+ * output.
+ * @typedef {{ status?: number, seconds?: number, output?: string,
+ *   points: { ok: boolean, name: string, found: string }[] }} ContainerCheck
  */
 
 /**
@@ -71,6 +78,24 @@ function scenario(dir, name) {
 }
 
 /**
+ * The `lab container` check's results, when the guest got to it: results/container/points, one
+ * `ok|not ok<TAB>name<TAB>found` a line.
+ * @param {string} dir
+ * @returns {ContainerCheck | undefined}
+ */
+function containerCheck(dir) {
+  if (!existsSync(join(dir, 'container.status')) && !existsSync(join(dir, 'container'))) return undefined;
+  const points = (text(join(dir, 'container'), 'points') ?? '')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [ok = '', name = '', found = ''] = line.split('\t');
+      return { ok: ok === 'ok', name, found };
+    });
+  return { status: num(dir, 'container.status'), seconds: num(dir, 'container.seconds'), output: text(dir, 'container.out'), points };
+}
+
+/**
  * Read the guest's results/ directory.
  * @param {string} dir
  * @returns {GuestResults}
@@ -106,6 +131,7 @@ export function readGuestResults(dir) {
     scenarios: existsSync(join(dir, 'scenarios'))
       ? Object.fromEntries(['reload', 'kill'].map((name) => [name, scenario(join(dir, 'scenarios'), name)]))
       : undefined,
+    container: containerCheck(dir),
     labs: ids.map((id) => ({
       id,
       tap: text(labDir, `${id}.tap`),
@@ -363,11 +389,32 @@ function scenarioPoints(sc, p) {
 }
 
 /**
+ * `lab container` on the systemd host: each container in a delegated scope of its own, gone after rm and lab clean.
+ * @param {ContainerCheck | undefined} c
+ * @param {Points} p
+ */
+function containerPoints(c, p) {
+  if (!c) {
+    p.point(false, 'the container check ran', { found: 'no results/container: the test stopped before it' });
+    return;
+  }
+  p.comment(`sudo bash guest-container.sh: exit status ${c.status ?? '(did not finish)'}, ${c.seconds ?? '?'} s`);
+  for (const point of c.points) p.point(point.ok, point.name, point.ok ? {} : { found: point.found });
+  if (c.status !== 0 || c.points.length === 0) {
+    p.point(false, 'guest-container.sh ran to its end', {
+      found: `exit status ${c.status ?? '?'}, ${c.points.length} points`,
+      output: lastLines(c.output, 20) || undefined,
+    });
+  }
+}
+
+/**
  * The TAP of a whole run.
  * @param {GuestResults | undefined} r the guest's results, undefined when none came back
- * @param {{ wanted: string[], whole?: boolean, header: string[], vm: { ok: boolean, what: string, console?: string } }} meta
+ * @param {{ wanted: string[], whole?: boolean, container?: boolean, header: string[], vm: { ok: boolean, what: string, console?: string } }} meta
  *   wanted: the labs that must each have a result (when empty, those `lab list` named); whole: a run of every lab,
- *   which also has the mid-lab runs (default: when wanted is empty); header: comment lines;
+ *   which also has the mid-lab runs (default: when wanted is empty); container: the `lab container` check ran
+ *   (default: false); header: comment lines;
  *   vm: whether the VM ran the test to its end
  */
 export function systemdTap(r, meta) {
@@ -384,14 +431,20 @@ export function systemdTap(r, meta) {
     const listed = new Map((r.list.labs ?? []).map((l) => [l.id, l]));
     for (const lab of r.labs) out.push(...labSubtest(lab, listed.get(lab.id), ++n));
   }
-  if (r && (meta.whole ?? meta.wanted.length === 0)) {
+  const whole = meta.whole ?? meta.wanted.length === 0;
+  if (meta.container === true) {
+    const p = new Points();
+    containerPoints(r?.container, p);
+    out.push(...p.close(++n, 'lab container on a systemd host: a delegated scope of its own per container'));
+  }
+  if (r && whole) {
     // A whole run also puts systemd to work while labs run.
     const p = new Points();
     if (r.scenarios) scenarioPoints(r.scenarios, p);
     else p.point(false, 'the mid-lab runs took place', { found: 'no results/scenarios: the test stopped before them' });
     out.push(...p.close(++n, 'systemd at work while a lab runs'));
   }
-  const expected = new Set([...meta.wanted, ...(meta.wanted.length ? [] : (r?.list.labs ?? []).map((l) => l.id))]);
+  const expected = new Set([...meta.wanted, ...(!whole ? [] : (r?.list.labs ?? []).map((l) => l.id))]);
   for (const id of [...expected].filter((id) => !r?.labs.some((l) => l.id === id))) {
     out.push(`not ok ${++n} - ${id}`, ...yaml(0, { found: 'did not run: the test stopped before this lab' }));
   }

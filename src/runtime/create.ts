@@ -1,8 +1,9 @@
 // Creating a container: the flags checked (Docker's messages, exit 125), the image found (busybox built on first
 // use), the name taken, volume targets and the working directory resolved inside the image without following a
 // link out of it, the plan made (src/kernel/container-plan.ts), then the host resources journaled BEFORE each is
-// made, in the container's own journal: its directory (config.json, state, log, upper/work/merged), its cgroup
-// with the limits. The one process is the supervisor's to start (supervise.ts).
+// made, in the container's own journal: its directory (config.json, state, log, upper/work/merged), on a systemd
+// host the delegated scope the cgroup lives in (scope.ts), its cgroup with the limits. The one process is the
+// supervisor's to start (supervise.ts).
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -28,6 +29,7 @@ import { buildBusybox, getImage, type StoredImage } from '../host/image-store.js
 import { Owned } from '../host/owner.js';
 import { nameInUse, runError } from './errors.js';
 import { generateName } from './names.js';
+import { cgroupPlace, makeScope } from './scope.js';
 import { secureJoin } from './secure-join.js';
 
 /** What `lab container run` asks for, apart from the flags the config takes. */
@@ -196,7 +198,9 @@ export async function createContainer(request: CreateRequest): Promise<Created> 
   const id = randomBytes(32).toString('hex');
   const dir = containerDir(id);
   const dirs = { upper: join(dir, 'upper'), work: join(dir, 'work'), merged: join(dir, 'merged') };
-  const cgroup = posix.join(v2Root, `lab-container-${id.slice(0, 12)}`);
+  // On a systemd host, inside a scope of its own that systemd delegates to lab (scope.ts).
+  const place = cgroupPlace(v2Root, id);
+  const cgroup = place.cgroup;
   const joined = config.network.kind === 'container' ? joinedContainer(config.network.name) : undefined;
   const planned = containerPlan({
     id,
@@ -236,9 +240,11 @@ export async function createContainer(request: CreateRequest): Promise<Created> 
     writeAtomic(join(dir, 'config.json'), `${JSON.stringify(record, null, 2)}\n`);
     writeContainerState(id, { status: 'created' });
     writeFileSync(join(dir, 'container.log'), '', { mode: 0o600 });
+    if (place.scope) await makeScope(owned, place.scope);
     const madeCgroup = owned.claim({ kind: 'cgroup', path: cgroup }, `mkdir \`${cgroup}\``);
-    // The controllers reach the container's cgroup through every cgroup above it (the v2 root's subtree_control).
-    if (needed.length > 0) enableControllers(v2Root, cgroup, needed);
+    // The controllers reach the container's cgroup through every cgroup above it that is lab's to write: the v2
+    // root's subtree_control, or on a systemd host the scope's (systemd enabled them on the path down to it).
+    if (needed.length > 0) enableControllers(place.parent, cgroup, needed);
     for (const step of plan.stages.flatMap((stage) => stage.steps)) {
       if (step.place !== 'harness') continue;
       if (step.action.kind === 'mkdir') mkdirSync(step.action.path, { mode: 0o755 });

@@ -11,7 +11,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { waitFor } from '../common/wait.js';
 import { parseFlatKeyed } from '../kernel/cgroup.js';
 import { containerExit, type ContainerEnd } from '../kernel/exit-code.js';
 import { childrenOf, cmdline, isAlive, startTime } from '../kernel/proc.js';
@@ -19,6 +18,7 @@ import { containerDir, containerOwnerId, readContainerRecord, readContainerState
 import { RUN_MARKER } from '../host/exec.js';
 import type { Owned } from '../host/owner.js';
 import { spawnPty } from '../host/pty.js';
+import { poll } from './poll.js';
 
 /** Where the output goes besides the log, and the terminal when there is one. */
 export interface SuperviseIo {
@@ -35,6 +35,10 @@ export interface SuperviseIo {
 
 /** The file `stop` writes before it sends SIGKILL, so the supervisor knows the status without unshare's help. */
 export const KILL_MARK = 'kill-requested';
+
+/** How long the supervisor waits for PID 1 to be forked, then for it to run the command: milliseconds when idle, far
+ * longer when many containers start at once on a slow machine (the test VM under TCG). */
+const SETUP_MS = 300_000;
 
 /** The line util-linux < 2.40's unshare prints instead of dying by its child's SIGKILL. */
 const UNSHARE_SIGKILL = /^unshare: sigprocmask unblock failed[^\n]*\n?/m;
@@ -95,10 +99,17 @@ function firstChild(pid: number): number | undefined {
   }
 }
 
-/** Whether PID 1 runs the command now (its cmdline is the command's argv): the setup before it is over. */
-function runsCommand(pid: number, command: readonly string[]): boolean {
+/**
+ * Whether PID 1 is past lab's setup: its cmdline is no longer a tail of the plan's argv (setpriv, unshare, env and
+ * `sh -c <script>` exec each other in turn, each with the rest of it), so the script has exec'd the command, which
+ * may have exec'd another program already (`sh -c '...; exec sleep 1000'`).
+ */
+function pastSetup(pid: number, argv: readonly string[]): boolean {
   const now = cmdline(pid);
-  return now !== undefined && now.length === command.length && now.every((arg, i) => arg === command[i]);
+  if (now === undefined || now.length === 0) return false;
+  if (now.length > argv.length) return true;
+  const tail = argv.slice(argv.length - now.length);
+  return !now.every((arg, i) => arg === tail[i]);
 }
 
 /** Run a created container to its end; resolves to its exit status (Docker's: own, 128+N, 137, 125, 126, 127). */
@@ -153,7 +164,7 @@ export async function supervise(id: string, owned: Owned, io: SuperviseIo = {}):
   });
   // PID 1 is the child unshare forks; then it runs lab's setup script, and the command once the script execs it.
   let pid: number | undefined;
-  await waitFor(() => ended || (pid = firstChild(child.pid)) !== undefined, 10_000, 1);
+  await poll(() => ended || (pid = firstChild(child.pid)) !== undefined, SETUP_MS);
   if (pid !== undefined && !ended) {
     const pidStart = startTime(pid);
     state.pid = pid;
@@ -161,7 +172,7 @@ export async function supervise(id: string, owned: Owned, io: SuperviseIo = {}):
     owned.update(entry, { ...resource, pid: child.pid, start: processStart, target: pid, targetStart: pidStart });
     io.onPid?.(pid);
     const target = pid;
-    await waitFor(() => ended || !isAlive(target, pidStart) || runsCommand(target, record.command), 10_000, 2);
+    await poll(() => ended || !isAlive(target, pidStart) || pastSetup(target, record.argv), SETUP_MS);
     if (!ended) {
       state.status = 'running';
       save();

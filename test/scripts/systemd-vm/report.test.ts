@@ -13,7 +13,7 @@ interface Lab {
   settleSeconds?: number;
 }
 interface Report {
-  systemdTap(r: unknown, meta: { wanted: string[]; header: string[]; vm: { ok: boolean; what: string } }): string;
+  systemdTap(r: unknown, meta: { wanted: string[]; whole?: boolean; container?: boolean; header: string[]; vm: { ok: boolean; what: string } }): string;
 }
 // A script, not part of the build: loaded by path so that the type checker does not look for its declarations.
 const script: string = '../../../scripts/systemd-vm/report.mjs';
@@ -146,4 +146,43 @@ t.test('systemd at work mid-lab: a whole run passes only when the scope kept its
   );
   const some = await parseTap(systemdTap(results([good], { scenarios: undefined }), { ...meta, wanted: ['good'] }));
   t.equal(some.results.ok, true, 'a run of chosen labs has none');
+});
+
+t.test('the container check: its points as the guest judged them; missing or cut short, a failure; alone, no lab expected', async (t) => {
+  const container = {
+    status: 0,
+    seconds: 40,
+    points: [
+      { ok: true, name: 'lab container run --rm --memory 16m busybox tail /dev/zero exits 137', found: 'exit 137' },
+      { ok: true, name: 'after rm: no scope, cgroup or process of the container', found: 'nothing' },
+    ],
+  };
+  const only = { ...meta, whole: false, container: true };
+  const pass = await parseTap(
+    systemdTap(results([], { container, scenarios: undefined, list: { status: 0, labs: [{ id: 'x', ready: true, missing: [] }] } }), only),
+  );
+  t.equal(pass.results.ok, true, 'passes with no lab run and none expected');
+  t.ok(pass.points.some((p) => p.ok && p.name === 'lab container on a systemd host: a delegated scope of its own per container'));
+  const leaked = {
+    ...container,
+    points: [
+      ...container.points,
+      { ok: false, name: 'after lab clean: no scope, cgroup or process of the container', found: 'unit: lab-container-0123456789ab.scope' },
+    ],
+  };
+  const failed = await parseTap(systemdTap(results([], { container: leaked }), only));
+  t.equal(failed.results.ok, false);
+  t.ok(failed.points.some((p) => !p.ok && p.name === 'after lab clean: no scope, cgroup or process of the container'));
+  const cut = await parseTap(systemdTap(results([], { container: { ...container, status: 1 } }), only));
+  t.ok(
+    cut.points.some((p) => !p.ok && p.name === 'guest-container.sh ran to its end'),
+    'a non-zero exit fails',
+  );
+  const missing = await parseTap(systemdTap(results([]), only));
+  t.ok(
+    missing.points.some((p) => !p.ok && p.name === 'the container check ran'),
+    'no results fail',
+  );
+  const notAsked = systemdTap(results([good]), meta);
+  t.notMatch(notAsked, 'lab container on a systemd host', 'not asked for: no subtest');
 });

@@ -42,6 +42,9 @@ const SETUP_MS = 300_000;
 
 /** The line util-linux < 2.40's unshare prints instead of dying by its child's SIGKILL. */
 const UNSHARE_SIGKILL = /^unshare: sigprocmask unblock failed[^\n]*\n?/m;
+/** The same message anywhere in the end of stderr, however its pieces arrived; and how much of that end is kept. */
+const UNSHARE_SIGKILL_IN = /unshare: sigprocmask unblock failed/;
+const STDERR_TAIL = 512;
 
 /** How the one process is spawned: its PID, its output, its end. */
 interface Child {
@@ -139,10 +142,14 @@ export async function supervise(id: string, owned: Owned, io: SuperviseIo = {}):
     return 125;
   }
   let unshareKilled = false;
+  // unshare writes its message in several write(2)s (stderr is unbuffered), which may arrive as several chunks: the
+  // end of its stderr is kept to find the message whole once it has exited.
+  let stderrTail = '';
   child.onOutput((stream, chunk) => {
     let text = chunk;
     if (stream === 'stderr' || record.tty) {
       const asText = chunk.toString();
+      stderrTail = (stderrTail + asText).slice(-STDERR_TAIL);
       if (UNSHARE_SIGKILL.test(asText)) {
         unshareKilled = true;
         text = Buffer.from(asText.replace(UNSHARE_SIGKILL, ''));
@@ -179,7 +186,7 @@ export async function supervise(id: string, owned: Owned, io: SuperviseIo = {}):
     }
   }
   const end = await exited;
-  const killed = unshareKilled || (end.code === 1 && existsSync(join(dir, KILL_MARK)));
+  const killed = unshareKilled || (end.code === 1 && (UNSHARE_SIGKILL_IN.test(stderrTail) || existsSync(join(dir, KILL_MARK))));
   const how: ContainerEnd = end.signal
     ? { kind: 'signaled', signal: end.signal }
     : killed

@@ -3,8 +3,9 @@
 // busybox /bin/true` started cold (a new `lab` process, as a learner types it), the same through an OCI bundle
 // (`lab container run --rm --bundle`), `runc run` on that busybox bundle (Debian's runc), bare `unshare` of the same
 // namespaces (the kernel's part alone), `node -e 0` (the cost of starting Node at all), and the runtime called in
-// this process (a container started from a running harness). Medians of N runs after one warm-up, and ratios
-// against the baselines. The targets checked (issue 13):
+// this process (a container started from a running harness); the cold run and the in-process one also with the
+// setup run by the shell (LAB_CONTAINER_INIT=sh: a process per command) instead of lab-init, to show what lab-init
+// saves. Medians of N runs after one warm-up, and ratios against the baselines. The targets checked:
 //   lab container run --rm busybox   at most `node -e 0` + 30 ms
 //   from a running harness (the runtime called in this process, as the labs do)   at most 0.5x `runc run`
 //
@@ -79,6 +80,12 @@ const benches = [
     argv: ['bin/lab.js', 'container', 'run', '--rm', 'busybox', '/bin/true'],
   },
   {
+    label: 'lab container run --rm busybox /bin/true, setup by sh (LAB_CONTAINER_INIT=sh)',
+    file: process.execPath,
+    argv: ['bin/lab.js', 'container', 'run', '--rm', 'busybox', '/bin/true'],
+    env: { LAB_CONTAINER_INIT: 'sh' },
+  },
+  {
     label: 'lab container run --rm --bundle (busybox bundle)',
     file: process.execPath,
     argv: ['bin/lab.js', 'container', 'run', '--rm', '--bundle', bundle],
@@ -102,10 +109,14 @@ try {
 
 /**
  * `lab container run --rm busybox /bin/true` started from a running harness, as the labs start containers: the
- * runtime's runForeground called in this process (one warm-up, then `runs` timed calls).
+ * runtime's runForeground called in this process (one warm-up, then `runs` timed calls); `init` 'sh': the setup
+ * run by the shell instead of lab-init (LAB_CONTAINER_INIT=sh).
+ * @param {'lab-init' | 'sh'} [init]
  * @returns {Promise<ReturnType<typeof measure>>}
  */
-async function measureInProcess() {
+async function measureInProcess(init = 'lab-init') {
+  if (init === 'sh') process.env.LAB_CONTAINER_INIT = 'sh';
+  else delete process.env.LAB_CONTAINER_INIT;
   /** @type {(request: object) => Promise<number>} */
   let runForeground;
   try {
@@ -137,6 +148,17 @@ const inProcess = await measureInProcess();
 results.set(HARNESS, inProcess);
 console.log(
   inProcess.state === 'ok' ? `${fmt(inProcess.median).padStart(8)} ms  (min ${fmt(inProcess.min)}, max ${fmt(inProcess.max)})` : `failed: ${inProcess.why}`,
+);
+const HARNESS_SH = 'the same, setup by sh (LAB_CONTAINER_INIT=sh)';
+benches.push({ label: HARNESS_SH, file: '', argv: [] });
+process.stdout.write(`  ${HARNESS_SH.padEnd(60)} `);
+const inProcessSh = await measureInProcess('sh');
+delete process.env.LAB_CONTAINER_INIT;
+results.set(HARNESS_SH, inProcessSh);
+console.log(
+  inProcessSh.state === 'ok'
+    ? `${fmt(inProcessSh.median).padStart(8)} ms  (min ${fmt(inProcessSh.min)}, max ${fmt(inProcessSh.max)})`
+    : `failed: ${inProcessSh.why}`,
 );
 
 /** @param {string} label */

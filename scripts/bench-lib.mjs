@@ -12,7 +12,7 @@ const RUN_TIMEOUT_MS = 60_000;
 
 /**
  * One benchmarked command.
- * @typedef {{ label: string, file: string, argv: string[], needsRoot?: boolean }} Bench
+ * @typedef {{ label: string, file: string, argv: string[], needsRoot?: boolean, env?: Record<string, string> }} Bench
  */
 
 /**
@@ -40,7 +40,13 @@ export function readRunsAndCheck(name, usage) {
  */
 export function timeOnce(bench) {
   const start = process.hrtime.bigint();
-  const res = spawnSync(bench.file, bench.argv, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], timeout: RUN_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
+  const res = spawnSync(bench.file, bench.argv, {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: RUN_TIMEOUT_MS,
+    maxBuffer: 64 * 1024 * 1024,
+    ...(bench.env ? { env: { ...process.env, ...bench.env } } : {}),
+  });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (res.error) return { ok: false, why: res.error.message };
   if (res.signal) return { ok: false, why: `killed by ${res.signal}` };

@@ -1,11 +1,13 @@
 // The on-disk journal of everything an owner (a lab run, a container) creates on the host. A resource is written
-// down (and fsynced) before it is created, so that after a crash or `kill -9` `lab clean` knows what to remove,
-// newest first. The journal outlives the process that wrote it: another process may open it and finish the job.
+// down before it is created, so that after a crash or `kill -9` `lab clean` knows what to remove, newest first.
+// write(2) alone survives the death of the process (the page cache holds it); the records of a resource that
+// outlives a reboot (a file or directory) are fsynced too, so that a power cut loses none of them either. The journal outlives the process that wrote it: another process may open it and finish the job.
 import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../common/errors.js';
 import { isAlive, startTime } from '../kernel/proc.js';
 import type { Resource } from './resource.js';
+import { mustSync } from './resource-kinds.js';
 import { ensureStateDir, stateDirPath } from './state-dir.js';
 
 export type { Resource } from './resource.js';
@@ -262,8 +264,17 @@ export class Journal {
 
   private write(record: JournalRecord): void {
     writeSync(this.fd, `${JSON.stringify(record)}\n`);
-    fsyncSync(this.fd);
+    if (needsSync(record)) fsyncSync(this.fd);
   }
+}
+
+/**
+ * Whether a record must be on disk before the harness goes on: one that names a resource outliving a reboot. The
+ * rest need not: after a power cut their resources are gone, and a lost `removed` only makes `lab clean` find its
+ * resource gone already. (fsync costs a few milliseconds per `lab container run` on a fast disk, far more on a slow one.)
+ */
+function needsSync(record: JournalRecord): boolean {
+  return (record.t === 'intent' || record.t === 'update') && mustSync(record.resource);
 }
 
 /** An owner found on disk, and whether it still lives (its holder process runs). */
@@ -311,7 +322,7 @@ export function appendRecord(file: string, record: JournalRecord): void {
   const fd = openSync(file, 'a');
   try {
     writeSync(fd, `${JSON.stringify(record)}\n`);
-    fsyncSync(fd);
+    if (needsSync(record)) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }

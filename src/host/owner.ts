@@ -161,14 +161,16 @@ export class Owned {
    * Remove everything held, newest first, then kill the processes still marked with the owner's id. The journal is
    * deleted when everything went; otherwise it stays open and on disk, for another try or `lab clean`.
    */
-  async removeAll(onRemoved?: OnRemoved): Promise<CleanReport> {
+  async removeAll(onRemoved?: OnRemoved, options: { scanStrays?: boolean } = {}): Promise<CleanReport> {
     const { removed, failed } = await removeNewestFirst(this.live, (id) => this.journal.removed(id), onRemoved);
     for (const { id } of removed)
       this.live.splice(
         this.live.findIndex((held) => held.id === id),
         1,
       );
-    const strays = await killMarked(this.id);
+    // The scan reads every process's environment (a few ms on a desktop's hundreds of processes); an owner that
+    // knows none of its processes can be left may skip it, and only when everything else went.
+    const strays = options.scanStrays === false && failed.length === 0 ? 0 : await killMarked(this.id);
     if (failed.length === 0) this.journal.finish();
     return {
       ...ownerFacts(this.owner),

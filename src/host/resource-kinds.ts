@@ -31,6 +31,12 @@ export interface KindOps<R extends Resource> {
    * validator for a declared resource and again before the resource is journaled (the harness touches nothing else).
    */
   named: readonly Exclude<keyof R & string, 'kind'>[];
+  /**
+   * Whether it outlives a reboot (a file or directory does; a mount, cgroup, process or namespace does not): its
+   * journal records are fsynced before it is made, so that even a power cut leaves nothing `lab clean` cannot find.
+   * The others need only write(2), which a crash or `kill -9` of the harness cannot undo.
+   */
+  persistent: boolean;
   /** The resource in words, for messages (`the network namespace lab-net`). */
   what(resource: R): Text;
   /** How its removal is shown in the cleanup report: the command that does it, or its equivalent. */
@@ -111,6 +117,7 @@ const sysvExists = (r: ResourceOf<'sysv'>): boolean => readSysvipc(r.type).some(
 /** Every kind of host resource, and what the harness does with it. */
 export const RESOURCE_KINDS = {
   process: {
+    persistent: false,
     named: [],
     what: (r) => ({ en: `the process ${r.name}`, zh: `进程 ${r.name}` }),
     describe: (r) => `kill -KILL ${r.pid ?? '?'}  (${r.name})`,
@@ -127,6 +134,7 @@ export const RESOURCE_KINDS = {
     removed: (r) => stoppedLabel(r),
   },
   path: {
+    persistent: true,
     named: ['path'],
     what: (r) => ({ en: r.path, zh: `路径 ${r.path}` }),
     describe: (r) => `rm -rf ${r.path}`,
@@ -138,6 +146,7 @@ export const RESOURCE_KINDS = {
     },
   },
   link: {
+    persistent: false,
     named: ['name'],
     what: (r) => ({ en: `the network interface ${r.name}`, zh: `网卡 ${r.name}` }),
     describe: (r) => renderCommand(['ip', 'link', 'del', r.name]),
@@ -145,6 +154,7 @@ export const RESOURCE_KINDS = {
     remove: async (r) => isLabName(r.name) && removeWith(r, ['ip', 'link', 'del', r.name], linkExists),
   },
   netns: {
+    persistent: false,
     named: ['name'],
     what: (r) => ({ en: `the network namespace ${r.name}`, zh: `网络命名空间 ${r.name}` }),
     describe: (r) => renderCommand(['ip', 'netns', 'del', r.name]),
@@ -152,6 +162,7 @@ export const RESOURCE_KINDS = {
     remove: async (r) => isLabName(r.name) && removeWith(r, ['ip', 'netns', 'del', r.name], netnsExists),
   },
   cgroup: {
+    persistent: false,
     named: ['path'],
     what: (r) => ({ en: `the cgroup ${r.path}`, zh: `控制组（cgroup）${r.path}` }),
     describe: (r) => `rmdir ${r.path}`,
@@ -159,6 +170,7 @@ export const RESOURCE_KINDS = {
     remove: async (r) => labPathUnder(r.path, '/sys/fs/cgroup/') && (!existsSync(r.path) || removeCgroup(r.path)),
   },
   scope: {
+    persistent: false,
     named: ['unit', 'path'],
     what: (r) => ({ en: `the systemd scope ${r.unit}`, zh: `systemd scope ${r.unit}` }),
     describe: (r) => renderCommand(stopScopeArgv(r.unit)),
@@ -166,6 +178,7 @@ export const RESOURCE_KINDS = {
     remove: async (r) => isLabName(r.unit) && labPathUnder(r.path, '/sys/fs/cgroup/') && removeScope(r.unit, r.path),
   },
   loop: {
+    persistent: false,
     named: ['file'],
     what: (r) => ({ en: `a loop device on ${r.file}`, zh: `${r.file} 上的 loop 设备` }),
     describe: (r) => `losetup -d $(losetup -j ${r.file} -O NAME -n)`,
@@ -177,6 +190,7 @@ export const RESOURCE_KINDS = {
     },
   },
   sysv: {
+    persistent: false,
     named: [],
     what: (r) => ({ en: `a System V ${r.type} object`, zh: `System V ${r.type} 对象` }),
     describe: (r) => {
@@ -195,6 +209,7 @@ export const RESOURCE_KINDS = {
     },
   },
   mount: {
+    persistent: false,
     named: ['target'],
     what: (r) => ({ en: `the mount on ${r.target}`, zh: `挂载在 ${r.target} 上的文件系统` }),
     describe: (r) => renderCommand(['umount', '-l', r.target]),
@@ -209,6 +224,7 @@ export const RESOURCE_KINDS = {
     },
   },
   container: {
+    persistent: true,
     named: ['name'],
     what: (r) => ({ en: `the container ${r.name}`, zh: `容器 ${r.name}` }),
     describe: (r) => renderCommand(['lab', 'container', 'rm', '-f', r.name]),
@@ -238,6 +254,11 @@ async function removeContainer(name: string): Promise<boolean> {
 
 /** The kinds an action may declare it creates (a process is made by a `start` action, not declared). */
 export const DECLARABLE_KINDS: readonly ResourceKind[] = (Object.keys(RESOURCE_KINDS) as ResourceKind[]).filter((kind) => kind !== 'process');
+
+/** Whether a journal record of this resource must reach the disk before the harness goes on (see `persistent`). */
+export function mustSync(resource: Resource): boolean {
+  return RESOURCE_KINDS[resource.kind]?.persistent ?? true;
+}
 
 /** The table's entry for a resource's kind. */
 export function opsOf<R extends Resource>(resource: R): KindOps<R> {

@@ -6,7 +6,10 @@
 // How it runs. The harness makes the container's directories and cgroup and writes the limits itself. Then ONE
 // process does the rest: `argv` joins the cgroup, unshares the namespaces and runs a shell script (`script`) inside
 // them that mounts the root filesystem, pivots into it and execs the command. The script is the `container` steps'
-// text joined in order, so what the lab shows is what runs.
+// text joined in order, so what the lab shows is what runs. Where lab-init is built (native/lab-init.c), the
+// runtime gives it the same step texts (`initSteps`) instead: a small shell whose only commands are these, each
+// done with the system call the command makes (mount(2) for mount, ...), in one process, as busybox runs its
+// NOFORK applets. The shell remains the fallback, and a test holds the two to the same container.
 import { posix } from 'node:path';
 import type { NamespaceType } from '../common/vocabulary.js';
 import { limitPlan } from './cgroup.js';
@@ -94,6 +97,12 @@ export interface ContainerPlan {
   argv: string[];
   /** The script the unshared shell runs: the `container` steps. */
   script: string;
+  /**
+   * The same process as `argv`, as lab-init's arguments (native/lab-init.c): one element per step, the text shown,
+   * in order (`setpriv --pdeathsig KILL --`, the `process` steps, the `container` steps). lab-init does each with
+   * the system call the command makes, in one process, instead of a shell forking ~45 programs.
+   */
+  initSteps: string[];
   /** The command the container execs, after the image's entrypoint and defaults are applied. */
   command: string[];
   /** The environment the command gets, `K=V`. */
@@ -145,8 +154,20 @@ const HOST_PATH = '/usr/sbin:/usr/bin:/sbin:/bin';
 
 const run = (argv: string[]): PlanStep => ({ place: 'container', text: renderCommand(argv) });
 
+/** A test of `[ ... ]`: `-e` exists, `-d` is a directory (both follow links), `-L` is a link; `!` negates. */
+type PathTest = ['-e' | '-d' | '-L' | '!-e' | '!-d' | '!-L', string];
+
+/**
+ * A command run only when every test holds: `if [ T ] && [ T ]; then CMD; fi`. One command per step, so that every
+ * step is in the grammar lab-init reads (native/lab-init.c) as well as valid sh.
+ */
+function guardedRun(tests: readonly PathTest[], argv: string[]): PlanStep {
+  const conditions = tests.map(([op, path]) => `[ ${op.startsWith('!') ? `! ${op.slice(1)}` : op} ${quoteWord(path)} ]`);
+  return { place: 'container', text: `if ${conditions.join(' && ')}; then ${renderCommand(argv)}; fi` };
+}
+
 /** A step for a path the kernel may not have (runc ignores ENOENT for masked and read-only paths). */
-const ifExists = (path: string, argv: string[]): PlanStep => ({ place: 'container', text: `if [ -e ${quoteWord(path)} ]; then ${renderCommand(argv)}; fi` });
+const ifExists = (path: string, argv: string[]): PlanStep => guardedRun([['-e', path]], argv);
 
 /** The namespaces the container gets: all but user and time; the net one only with `--network none`. */
 export function containerNamespaces(config: ContainerConfig): NamespaceType[] {
@@ -261,7 +282,15 @@ function rootfsStage(input: PlanInput, workdir: string): PlanStage {
 /** The device nodes (mknod, as runc does as root), then the /dev links; `guarded`: skipped when already there. */
 function deviceSteps(m: (path: string) => string, guarded: boolean): PlanStep[] {
   const step = (path: string, argv: string[]): PlanStep =>
-    guarded ? { place: 'container', text: `if [ ! -e ${quoteWord(path)} ] && [ ! -L ${quoteWord(path)} ]; then ${renderCommand(argv)}; fi` } : run(argv);
+    guarded
+      ? guardedRun(
+          [
+            ['!-e', path],
+            ['!-L', path],
+          ],
+          argv,
+        )
+      : run(argv);
   const steps = DEVICES.map((d) => step(m(`/dev/${d.name}`), ['mknod', '-m', '666', m(`/dev/${d.name}`), 'c', String(d.major), String(d.minor)]));
   // The links are container paths (the link's text), resolved inside the container after the pivot.
   for (const [name, target] of [
@@ -298,8 +327,12 @@ function bundleMountSteps(mount: PlanMount, m: (path: string) => string): PlanSt
     const options = mount.options.length > 0 ? ['-o', mount.options.join(',')] : [];
     return [run(['mkdir', '-p', target]), run(['mount', '-t', mount.type, ...options, mount.source, target])];
   }
-  const [src, dst, parent] = [mount.source, target, posix.dirname(target)].map(quoteWord);
-  const steps: PlanStep[] = [{ place: 'container', text: `if [ -d ${src} ]; then mkdir -p ${dst}; else mkdir -p ${parent} && touch ${dst}; fi` }];
+  // The mount point: a directory for a directory, an empty file for a file; one command per step (lab-init's grammar).
+  const steps: PlanStep[] = [
+    guardedRun([['-d', mount.source]], ['mkdir', '-p', target]),
+    guardedRun([['!-d', mount.source]], ['mkdir', '-p', posix.dirname(target)]),
+    guardedRun([['!-d', mount.source]], ['touch', target]),
+  ];
   steps.push(run(['mount', mount.options.includes('rbind') ? '--rbind' : '--bind', mount.source, target]));
   // A bind takes its flags only on a remount (mount(8)), as for `-v ...:ro` above.
   const flags = mount.options.filter((o) => o === 'ro' || o === 'nosuid' || o === 'nodev' || o === 'noexec');
@@ -323,8 +356,16 @@ function bundleRootfsStage(root: PlanRoot, workdir: string): PlanStage {
   if (workdir !== '/') steps.push(run(['mkdir', '-p', m(workdir)]));
   // Whether a masked path is a directory is known only on this host, so the step asks the shell.
   for (const path of root.maskedPaths.map(m)) {
-    const [p, devNull] = [path, m('/dev/null')].map(quoteWord);
-    steps.push({ place: 'container', text: `if [ -d ${p} ]; then mount -t tmpfs -o ro tmpfs ${p}; elif [ -e ${p} ]; then mount --bind ${devNull} ${p}; fi` });
+    steps.push(guardedRun([['-d', path]], ['mount', '-t', 'tmpfs', '-o', 'ro', 'tmpfs', path]));
+    steps.push(
+      guardedRun(
+        [
+          ['-e', path],
+          ['!-d', path],
+        ],
+        ['mount', '--bind', m('/dev/null'), path],
+      ),
+    );
   }
   for (const path of root.readonlyPaths) steps.push(...readonlyPathSteps(m(path)));
   // runc makes `/` read-only last (finalizeRootfs), after it; here before the pivot, on the same mount (the bind
@@ -367,5 +408,6 @@ export function containerPlan(input: PlanInput): Parsed<ContainerPlan> {
   const all = stages.flatMap((s) => s.steps);
   const script = renderScript(all.flatMap((s) => (s.place === 'container' ? [s.text] : [])));
   const argv = dieWithHarness([...all.flatMap((s) => (s.place === 'process' ? s.argv : [])), 'sh', '-c', script]);
-  return { ok: true, value: { stages, argv, script, command, env, resources: stages.flatMap((s) => s.resources) } };
+  const initSteps = [renderCommand(dieWithHarness([])), ...all.flatMap((s) => (s.place === 'harness' ? [] : [s.text]))];
+  return { ok: true, value: { stages, argv, script, initSteps, command, env, resources: stages.flatMap((s) => s.resources) } };
 }

@@ -1,18 +1,9 @@
 // Where labs are, and what a lab id may look like: the light part of loading, for `lab list` and argument checks.
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../host/install.js';
 
-/** The project's root: the nearest directory above this module with a package.json. */
-export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error('lab: cannot find the project root');
-    dir = up;
-  }
-  return dir;
-}
+export { projectRoot };
 
 /** Where labs live: LAB_LABS_DIR (fixture labs in tests), or labs/ in the project. */
 export function labsDir(): string {

@@ -26,6 +26,7 @@ import {
   type ContainerRecord,
 } from '../host/container-store.js';
 import { buildBusybox, getImage, type StoredImage } from '../host/image-store.js';
+import { labInitPath } from '../host/install.js';
 import { Owned } from '../host/owner.js';
 import { nameInUse, runError } from './errors.js';
 import { generateName } from './names.js';
@@ -127,7 +128,8 @@ interface Source {
 
 /** From an image: the flags checked, the image found (busybox built), volume targets and -w resolved inside it. */
 async function fromImage(request: CreateRequest): Promise<Source> {
-  const parsed = parseContainerConfig(request.flags, { cpus: cpus().length, env: process.env });
+  // The CPU count only for --cpus: os.cpus() reads /proc/cpuinfo, a few hundred microseconds of every run.
+  const parsed = parseContainerConfig(request.flags, { ...(request.flags.cpus !== undefined ? { cpus: cpus().length } : {}), env: process.env });
   if (!parsed.ok) throw runError('lab container run', 'invalid-argument', parsed.message);
   const config = parsed.value;
   const image = await resolveImage(request.image, request.onNote);
@@ -213,6 +215,7 @@ export async function createContainer(request: CreateRequest): Promise<Created> 
   });
   if (!planned.ok) throw runError('lab container run', 'invalid-argument', planned.message);
   const plan = planned.value;
+  const init = labInitPath();
   const hostname = joined?.joinHostname ?? config.hostname ?? id.slice(0, 12);
   const record: ContainerRecord = {
     id,
@@ -224,7 +227,8 @@ export async function createContainer(request: CreateRequest): Promise<Created> 
     env: plan.env,
     hostname,
     workdir: config.workdir ?? '/',
-    argv: plan.argv,
+    // lab-init runs the plan's steps in one process; without it, the shell (a process per command).
+    argv: init === undefined ? plan.argv : [init, ...plan.initSteps],
     cgroup,
     dirs,
     layers: source.layers,

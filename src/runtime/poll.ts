@@ -10,14 +10,33 @@ const QUICK_MS = 4;
  * Poll until `done()` or the time is up; returns whether it got done. Polls start 1 ms apart and stay at most 4 ms
  * apart for the first two seconds (what an idle machine needs: each millisecond waited is a millisecond of every
  * `run`), then back off to `maxIntervalMs` (a loaded machine, where polling would take CPU from what it waits for).
+ * `wake`, when it settles, cuts the wait it falls in short, once: `done()` is asked at once (the supervisor learns
+ * of its child's end at the end, not up to 4 ms later), and the polls go on as before if it is not done.
  */
-export async function poll(done: () => boolean, timeoutMs: number, maxIntervalMs = 50): Promise<boolean> {
+export async function poll(done: () => boolean, timeoutMs: number, maxIntervalMs = 50, wake?: Promise<unknown>): Promise<boolean> {
   const start = Date.now();
   const deadline = start + timeoutMs;
   let interval = 1;
+  // Set while a wait is under way; a wake that comes between two waits skips the next one.
+  let cutShort: (() => void) | undefined;
+  let skipNext = false;
+  void wake?.then(() => {
+    if (cutShort) cutShort();
+    else skipNext = true;
+  });
   while (!done()) {
     if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, interval));
+    if (skipNext) skipNext = false;
+    else {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, interval);
+        cutShort = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      cutShort = undefined;
+    }
     interval = Math.min(interval * 2, Date.now() - start < QUICK_PHASE_MS ? QUICK_MS : maxIntervalMs);
   }
   return true;

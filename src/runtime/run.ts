@@ -2,17 +2,14 @@
 // signals passed on to PID 1, the container's status returned) or detached (a shim in its own session supervises;
 // the CLI returns once PID 1 runs the command and prints the full id).
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { isAlive } from '../kernel/proc.js';
 import { containerOwnerId, readContainerState } from '../host/container-store.js';
 import { RUN_MARKER } from '../host/exec.js';
+import { shimPath } from '../host/install.js';
 import { createContainer, type CreateRequest } from './create.js';
 import { runError } from './errors.js';
 import { poll } from './poll.js';
 import { supervise } from './supervise.js';
-
-/** Where the shim's compiled module is (beside this one). */
-const SHIM = fileURLToPath(new URL('./shim.js', import.meta.url));
 
 /**
  * How long `run -d` waits, at most, for a live supervisor to say that PID 1 runs the command (the supervisor bounds
@@ -69,7 +66,7 @@ export async function runDetached(request: CreateRequest): Promise<{ id: string;
   const ownerId = containerOwnerId(record.id);
   // The shim takes the journal over; until its process is journaled this command holds it.
   owned.close();
-  const shim = spawn(process.execPath, [SHIM, record.id], { detached: true, stdio: 'ignore', env: { ...process.env, [RUN_MARKER]: ownerId } });
+  const shim = spawn(process.execPath, [shimPath(), record.id], { detached: true, stdio: 'ignore', env: { ...process.env, [RUN_MARKER]: ownerId } });
   const shimPid = shim.pid;
   shim.unref();
   const started = await poll(

@@ -171,7 +171,7 @@ export async function supervise(id: string, owned: Owned, io: SuperviseIo = {}):
   });
   // PID 1 is the child unshare forks; then it runs lab's setup script, and the command once the script execs it.
   let pid: number | undefined;
-  await poll(() => ended || (pid = firstChild(child.pid)) !== undefined, SETUP_MS);
+  await poll(() => ended || (pid = firstChild(child.pid)) !== undefined, SETUP_MS, undefined, exited);
   if (pid !== undefined && !ended) {
     const pidStart = startTime(pid);
     state.pid = pid;
@@ -179,7 +179,7 @@ export async function supervise(id: string, owned: Owned, io: SuperviseIo = {}):
     owned.update(entry, { ...resource, pid: child.pid, start: processStart, target: pid, targetStart: pidStart });
     io.onPid?.(pid);
     const target = pid;
-    await poll(() => ended || !isAlive(target, pidStart) || pastSetup(target, record.argv), SETUP_MS);
+    await poll(() => ended || !isAlive(target, pidStart) || pastSetup(target, record.argv), SETUP_MS, undefined, exited);
     if (!ended) {
       state.status = 'running';
       save();
@@ -206,8 +206,13 @@ export async function supervise(id: string, owned: Owned, io: SuperviseIo = {}):
   return exit.status;
 }
 
-/** --rm: remove everything the journal holds; otherwise leave it, for `rm` or `lab clean`. */
+/**
+ * --rm: remove everything the journal holds; otherwise leave it, for `rm` or `lab clean`. No scan for stray
+ * processes: every process of a container is in its cgroup (PID 1 joined it first; exec joins it first too), whose
+ * removal succeeds only once it is empty, and in its PID namespace, which the kernel empties when PID 1 dies. A
+ * failed removal still scans (owner.ts).
+ */
 async function finish(autoRemove: boolean, owned: Owned): Promise<void> {
-  if (autoRemove) await owned.removeAll();
+  if (autoRemove) await owned.removeAll(undefined, { scanStrays: false });
   else owned.close();
 }

@@ -2,6 +2,7 @@ import t from 'tap';
 import { chmodSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { findRuns, Journal, journalPath, labOfRunId, parseJournal, replay, type JournalRecord } from '../../src/host/journal.js';
+import { mustSync, RESOURCE_KINDS } from '../../src/host/resource-kinds.js';
 import { assertPrivateDir, ensureStateDir } from '../../src/host/state-dir.js';
 import { useTempState } from '../helpers.js';
 
@@ -81,4 +82,12 @@ t.test('a failed command is explained by the errno it printed', async (t) => {
   t.equal(known.code, 'ENOSPC');
   t.match(known.fix.en, 'max_user_namespaces');
   t.equal(commandError('run `x`', 'odd', fallback).code, 'command-failed');
+});
+
+t.test('only the records of a resource that outlives a reboot are fsynced', async (t) => {
+  const persistent = (Object.keys(RESOURCE_KINDS) as (keyof typeof RESOURCE_KINDS)[]).filter((kind) => RESOURCE_KINDS[kind].persistent);
+  t.same(persistent.sort(), ['container', 'path'], 'files and directories (a container is its directory under the state dir)');
+  t.equal(mustSync({ kind: 'path', path: '/tmp/lab-x' }), true);
+  t.equal(mustSync({ kind: 'cgroup', path: '/sys/fs/cgroup/lab-x' }), false, 'a cgroup is gone after a reboot');
+  t.equal(mustSync({ kind: 'process', name: 'x', argv: ['true'] }), false, 'so is a process');
 });

@@ -3,11 +3,12 @@
 // or removed from another process through the executor (as its `rm` will). Old journals (head `t: 'run'`) are
 // still read and cleaned.
 import t, { type Test } from 'tap';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../src/common/wait.js';
 import { findOwners, findRuns, Journal, journalPath, parseJournal, replay } from '../../src/host/journal.js';
+import { RUN_MARKER } from '../../src/host/exec.js';
 import { Owned } from '../../src/host/owner.js';
 import { isAlive } from '../../src/kernel/proc.js';
 import { cleanEnv, cli, markedPids, ROOT, tempDir, useTempState } from '../helpers.js';
@@ -175,4 +176,28 @@ t.test('a journal written before owners (head `t: run`) is still read and cleane
   t.match(clean.stdout, `oldlab (${runId}): removed 1 resource(s)`);
   t.notOk(existsSync(dir));
   t.same(findOwners(), []);
+});
+
+t.test('removeAll finds stray processes by their mark, unless the owner says none can be left', async (t) => {
+  useTempState();
+  for (const scan of [true, false]) {
+    const owned = Owned.create({ kind: 'container', id: `lab-container-stray${scan ? 'scan' : 'skip'}` });
+    const dir = join(tempDir('lab-test-owner-'), 'lab-stray');
+    owned.claim({ kind: 'path', path: dir }, 'mkdir').made();
+    // Not journaled: only its mark (the owner's id in its environment) tells whose it is.
+    const stray = spawn('sleep', ['600'], { env: cleanEnv({ [RUN_MARKER]: owned.id }), stdio: 'ignore' });
+    const pid = stray.pid!;
+    await waitFor(() => markedPids(owned.id).includes(pid), 5000);
+    const report = await owned.removeAll(undefined, scan ? {} : { scanStrays: false });
+    t.same(report.failed, [], `${scan ? 'scan' : 'no scan'}: every journaled resource removed`);
+    if (scan) {
+      t.equal(report.strays, 1, 'the stray is found by its mark and killed');
+      await waitFor(() => !isAlive(pid), 5000);
+      t.notOk(isAlive(pid));
+    } else {
+      t.equal(report.strays, 0, 'no scan: the owner vouched that nothing of its own is left');
+      t.ok(isAlive(pid), 'so a process it did not know of is not looked for');
+      stray.kill('SIGKILL');
+    }
+  }
 });

@@ -163,6 +163,18 @@ t.test('what is shown is what runs: the script is the container steps, the argv 
   t.equal(spawnSync('sh', ['-n', '-c', p.script]).status, 0, 'the script is valid sh');
 });
 
+t.test("lab-init's steps are the shown texts, in the order the shell runs them", async (t) => {
+  const p = plan({ memory: '20m', volumes: ['/srv/data:/data:ro'], env: ['A=b c'], workdir: '/app', command: ['sh', '-c', 'echo hi'] });
+  const steps = p.stages.flatMap((s) => s.steps);
+  t.same(p.initSteps, ['setpriv --pdeathsig KILL --', ...steps.flatMap((s) => (s.place === 'harness' ? [] : [s.text]))]);
+  t.equal(p.initSteps[1], `echo $$ > ${CG}/cgroup.procs`, 'the cgroup first, as in argv');
+  t.equal(p.initSteps.at(-1), "exec sh -c 'echo hi'", 'the exec last');
+  t.notOk(
+    p.initSteps.some((text) => / (\|\||else|elif) /.test(text)),
+    'one command per step, guarded by `if ...; then ...; fi` at most (the grammar lab-init reads)',
+  );
+});
+
 t.test('a setup step that fails exits 125, before the exec', async (t) => {
   t.equal(spawnSync('sh', ['-c', renderScript(['true', 'false', 'exec true'])]).status, 125);
   t.equal(spawnSync('sh', ['-c', renderScript(['true', 'exec sh -c "exit 3"'])]).status, 3);
@@ -291,10 +303,14 @@ t.test('a bundle root: bound onto itself, its mounts in order, devices kept if t
     `container: mount -t proc -o nosuid,noexec,nodev proc ${R}/proc`,
     `container: mkdir -p ${R}/dev`,
     `container: mount -t tmpfs -o nosuid,mode=755 tmpfs ${R}/dev`,
-    `container: if [ -d /srv/bundle/data ]; then mkdir -p ${R}/data; else mkdir -p ${R} && touch ${R}/data; fi`,
+    `container: if [ -d /srv/bundle/data ]; then mkdir -p ${R}/data; fi`,
+    `container: if [ ! -d /srv/bundle/data ]; then mkdir -p ${R}; fi`,
+    `container: if [ ! -d /srv/bundle/data ]; then touch ${R}/data; fi`,
     `container: mount --rbind /srv/bundle/data ${R}/data`,
     `container: mount -o remount,bind,ro,nosuid ${R}/data`,
-    `container: if [ -d /etc/hosts ]; then mkdir -p ${R}/etc/hosts; else mkdir -p ${R}/etc && touch ${R}/etc/hosts; fi`,
+    `container: if [ -d /etc/hosts ]; then mkdir -p ${R}/etc/hosts; fi`,
+    `container: if [ ! -d /etc/hosts ]; then mkdir -p ${R}/etc; fi`,
+    `container: if [ ! -d /etc/hosts ]; then touch ${R}/etc/hosts; fi`,
     `container: mount --bind /etc/hosts ${R}/etc/hosts`,
     guarded('/dev/null', `mknod -m 666 ${R}/dev/null c 1 3`),
     guarded('/dev/zero', `mknod -m 666 ${R}/dev/zero c 1 5`),
@@ -308,8 +324,10 @@ t.test('a bundle root: bound onto itself, its mounts in order, devices kept if t
     guarded('/dev/stdout', `ln -s /proc/self/fd/1 ${R}/dev/stdout`),
     guarded('/dev/stderr', `ln -s /proc/self/fd/2 ${R}/dev/stderr`),
     `container: mkdir -p ${R}/work`,
-    `container: if [ -d ${R}/proc/kcore ]; then mount -t tmpfs -o ro tmpfs ${R}/proc/kcore; elif [ -e ${R}/proc/kcore ]; then mount --bind ${R}/dev/null ${R}/proc/kcore; fi`,
-    `container: if [ -d ${R}/sys/firmware ]; then mount -t tmpfs -o ro tmpfs ${R}/sys/firmware; elif [ -e ${R}/sys/firmware ]; then mount --bind ${R}/dev/null ${R}/sys/firmware; fi`,
+    `container: if [ -d ${R}/proc/kcore ]; then mount -t tmpfs -o ro tmpfs ${R}/proc/kcore; fi`,
+    `container: if [ -e ${R}/proc/kcore ] && [ ! -d ${R}/proc/kcore ]; then mount --bind ${R}/dev/null ${R}/proc/kcore; fi`,
+    `container: if [ -d ${R}/sys/firmware ]; then mount -t tmpfs -o ro tmpfs ${R}/sys/firmware; fi`,
+    `container: if [ -e ${R}/sys/firmware ] && [ ! -d ${R}/sys/firmware ]; then mount --bind ${R}/dev/null ${R}/sys/firmware; fi`,
     `container: if [ -e ${R}/proc/sys ]; then mount --bind ${R}/proc/sys ${R}/proc/sys; fi`,
     `container: if [ -e ${R}/proc/sys ]; then mount -o remount,bind,ro,nosuid,nodev,noexec ${R}/proc/sys; fi`,
     `container: mount -o remount,bind,ro ${R}`,
@@ -341,7 +359,7 @@ t.test('a bundle whose /dev is a bind gets no device nodes; the scan finds no ho
   const seen = steps
     .slice(0, pivot)
     .flatMap((step) => step.text.split(/\s+/).filter((word, i, words) => words[i - 1] !== '-s' && !/^[A-Z_]+=/.test(word)))
-    .flatMap((word) => word.split(/[,:=']/).filter((token) => token.startsWith('/')));
+    .flatMap((word) => word.split(/[,:=';]/).filter((token) => token.startsWith('/')));
   t.ok(seen.length > 30, 'the scan sees the paths');
   t.same(
     seen.filter((path) => path !== '/' && !allowed.some((root) => path === root || path.startsWith(`${root}/`))),

@@ -1,4 +1,4 @@
-// The task shell and the small texts around it (issue 11, points 3 and 5): one Enter per key press, from blessed's
+// The task shell and the small texts around it: one Enter per key press, from blessed's
 // key events through the real pseudo-terminal, then in the real UI in tmux; exit statuses as a shell reports them;
 // cleanup lines by role and host PID; a started process's output under its own name; Chinese check lines.
 import t from 'tap';

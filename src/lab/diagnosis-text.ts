@@ -311,6 +311,17 @@ export const qemu = (path: string | undefined): Text =>
   path
     ? t(`qemu: ${path} (for \`npm run vm\`)`, `qemu：${path}（供 \`npm run vm\` 使用）`)
     : t('qemu: qemu-system-x86_64 is not on PATH (only `npm run vm` needs it)', 'qemu：PATH 中没有 qemu-system-x86_64（只有 `npm run vm` 需要它）');
+export const labInit = (path: string | undefined): Text =>
+  path
+    ? t(`lab-init: ${path} (\`lab container run\` sets a container up in one process)`, `lab-init：${path}（\`lab container run\` 在一个进程里完成容器的准备）`)
+    : t(
+        'lab-init: not built; `lab container run` sets containers up with the shell, a process per command (slower, same result)',
+        'lab-init：没有构建；`lab container run` 改用 shell 准备容器，每条命令一个进程（更慢，结果相同）',
+      );
+export const labInitFix = t(
+  'Install a C compiler (`sudo apt-get install gcc libc6-dev`), then `npm run build`.',
+  '安装 C 编译器（`sudo apt-get install gcc libc6-dev`），然后运行 `npm run build`。',
+);
 export const qemuFix = t('`sudo apt-get install qemu-system-x86`.', '运行 `sudo apt-get install qemu-system-x86`。');
 
 export const kvm = ({ present, usable }: { present: boolean; usable: boolean }): Text => {

@@ -20,6 +20,7 @@ import { allRequirements, controllerFix, unmet, type Requirement } from './requi
 import type { RequirementId, Text } from './spec.js';
 import * as say from './diagnosis-text.js';
 import { requireV2Controllers } from '../host/cgroup.js';
+import { labInitPath } from '../host/install.js';
 import { blockingUsernsSysctls, readUsernsSysctls, type SysctlValue } from '../kernel/userns-sysctl.js';
 
 const join2 = (a: Text, b: Text): Text => ({ en: `${a.en} ${b.en}`, zh: `${a.zh}${b.zh}` });
@@ -59,6 +60,8 @@ export interface HostFacts {
   overlayfs: OverlaySource | undefined;
   busybox: string | undefined;
   qemu: string | undefined;
+  /** lab-init (native/lab-init.c), when built: `lab container run` sets a container up in one process. */
+  labInit: string | undefined;
   kvm: { present: boolean; usable: boolean };
   requirements: { id: RequirementId; met: boolean }[];
   labs: LabStatus[];
@@ -125,6 +128,7 @@ export async function gatherFacts(): Promise<HostFacts> {
     overlayfs: probeOverlayfs(),
     busybox: findOnPath('busybox'),
     qemu: findOnPath('qemu-system-x86_64'),
+    labInit: labInitPath(),
     kvm: probeKvm(),
     requirements: allRequirements().map((r) => ({ id: r.id, met: r.met() })),
     labs,
@@ -191,6 +195,7 @@ export function findingsOf(facts: HostFacts): Finding[] {
       ? item('tools', 'busybox', 'ok', say.busybox.found(facts.busybox))
       : item('tools', 'busybox', 'missing', say.busybox.missing, { why: say.busybox.why, fix: say.busybox.fix }),
     item('tools', 'qemu', 'info', say.qemu(facts.qemu), facts.qemu ? {} : { fix: say.qemuFix }),
+    item('tools', 'lab-init', 'info', say.labInit(facts.labInit), facts.labInit ? {} : { fix: say.labInitFix }),
     item('tools', 'kvm', 'info', say.kvm(facts.kvm)),
   );
   for (const req of allRequirements()) {

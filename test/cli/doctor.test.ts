@@ -175,6 +175,7 @@ t.test('findingsOf: a host without root and an old kernel, explained in both lan
     overlayfs: undefined,
     busybox: undefined,
     qemu: undefined,
+    labInit: undefined,
     kvm: { present: false, usable: false },
     requirements: [
       { id: 'root', met: false },

@@ -81,6 +81,7 @@ function v2Host(manager: 'systemd' | 'none', delegated: string[] | undefined): H
     overlayfs: undefined,
     busybox: '/bin/busybox',
     qemu: undefined,
+    labInit: undefined,
     kvm: { present: false, usable: false },
     requirements: [{ id: 'cgroup2', met: true }, ...requirements],
     labs: [

@@ -28,7 +28,11 @@
  * The builtins (each the system call its command makes; a failure prints `<command>: <operation> <path>: <error>`
  * and exits 125, as the shell fallback's `|| exit 125`):
  *   setpriv --pdeathsig KILL --        prctl(PR_SET_PDEATHSIG, SIGKILL)
- *   echo $$ > FILE                     write "<pid>\n" to FILE
+ *   echo $$ > FILE                     write "<pid>\n" to FILE; but `echo $$ > DIR/cgroup.procs` (DIR on cgroup2)
+ *                                      before `unshare --fork`: the next process is born in DIR (clone3
+ *                                      CLONE_INTO_CGROUP, as crun does: no migration, which costs an RCU grace
+ *                                      period, ~12 ms, on a cold host); the cgroup namespace is then unshared by
+ *                                      that child
  *   nsenter --net=FILE --              setns(FILE, CLONE_NEWNET)
  *   unshare [--pid] [--mount] [--uts] [--ipc] [--net] [--cgroup] [--fork [--kill-child]] [--propagation private]
  *                                      unshare(2); with --mount, / made rprivate (util-linux's default); with
@@ -51,6 +55,18 @@
  *   exec CMD ARG...                    the last step only, never in an `if`: execvp; not found 127, cannot run
  *                                      126 (sh's statuses)
  * Reaching the end of the steps without `exec` exits 0.
+ *
+ * Joining the container's cgroup. The shell joins it with `echo $$ > DIR/cgroup.procs`, a migration: the kernel
+ * takes cgroup_threadgroup_rwsem for writing, and unless another migration happened moments before (cgroup2 is
+ * not mounted with favordynmods) that waits for a whole RCU grace period: strace -T measured 11.6 ms of the first
+ * `lab container run` of a fresh process in that one write. So when an `unshare --fork` step follows, lab-init
+ * does not migrate: it opens DIR, unshares the namespaces but the cgroup one, and clone3(CLONE_INTO_CGROUP) makes
+ * the child (PID 1) in DIR from its birth (the rwsem taken only for reading). The child then unshares the cgroup
+ * namespace first thing, so that its root is DIR, as when the process had joined before unsharing. The parent,
+ * which waits outside the PID namespace, stays in the cgroup it was started in: as with runc and crun, whose
+ * waiting process is not in the container's cgroup either. When clone3 fails with ENOSYS, EINVAL, E2BIG or EPERM
+ * (an old kernel, a seccomp profile) it is done the old way: the migration, unshare(CLONE_NEWCGROUP), fork.
+ * LAB_INIT_NO_CLONE3=1 (a test knob, read at start) forces that way.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -59,6 +75,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,8 +87,25 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* clone3(2), which glibc 2.36 has no wrapper nor header for: its flag and its arguments (linux/sched.h, VER2). */
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* struct clone_args of linux/sched.h, under a name of its own (a newer glibc declares that one). */
+struct clone3_args {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
 
 /* Exit statuses: lab's own setup failed (or a step is refused); the command was not found; it cannot run. */
 enum { STATUS_SETUP = 125, STATUS_CANNOT_RUN = 126, STATUS_NOT_FOUND = 127 };
@@ -111,6 +145,7 @@ struct step {
   int argc;
   char **argv;
   const struct builtin *builtin;
+  bool at_birth; /* `echo $$ > DIR/cgroup.procs` before `unshare --fork`: DIR is held for the child (hold_cgroup) */
 };
 
 /* ---------------------------------------------------------------------------------------------------------- */
@@ -223,17 +258,55 @@ static bool b_setpriv(int argc, char **argv, bool run) {
   return true;
 }
 
+/* Write this process's PID into `file`, as `echo $$ > FILE` does. */
+static void write_pid(const char *file) {
+  char line[32];
+  int len = snprintf(line, sizeof line, "%d\n", (int)getpid());
+  int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (fd < 0) fail("echo", "open", file);
+  if (write(fd, line, (size_t)len) != len) fail("echo", "write", file);
+  if (close(fd) != 0) fail("echo", "write", file);
+}
+
 /* echo $$ > FILE (the parser gives argv {"echo", FILE}): this process's PID into FILE, e.g. cgroup.procs. */
 static bool b_echo_pid(int argc, char **argv, bool run) {
   if (argc != 2) return false;
-  if (!run) return true;
-  char line[32];
-  int len = snprintf(line, sizeof line, "%d\n", (int)getpid());
-  int fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-  if (fd < 0) fail("echo", "open", argv[1]);
-  if (write(fd, line, (size_t)len) != len) fail("echo", "write", argv[1]);
-  if (close(fd) != 0) fail("echo", "write", argv[1]);
+  if (run) write_pid(argv[1]);
   return true;
+}
+
+/* The cgroup the next process is born in (`echo $$ > DIR/cgroup.procs` before `unshare --fork`): fd -1 when none. */
+static struct {
+  int fd;
+  const char *procs; /* DIR/cgroup.procs, for the fallback's migration */
+  char dir[4096];
+  bool no_clone3; /* LAB_INIT_NO_CLONE3=1: always the fallback (a test knob) */
+} birth = {.fd = -1};
+
+/* `echo $$ > DIR/cgroup.procs` followed by `unshare --fork`: hold DIR for the child's birth, or, when DIR is not a
+   cgroup2 directory (clone3 cannot be born into it: a cgroup v1 hierarchy, a plain file), write at once. */
+static void hold_cgroup(const char *procs) {
+  const char *slash = strrchr(procs, '/');
+  size_t len = slash == NULL ? 0 : slash == procs ? 1 : (size_t)(slash - procs);
+  if (len >= sizeof birth.dir) {
+    errno = ENAMETOOLONG;
+    fail("echo", "open", procs);
+  }
+  char dir[sizeof birth.dir];
+  memcpy(dir, len == 0 ? "." : procs, len == 0 ? 1 : len);
+  dir[len == 0 ? 1 : len] = '\0';
+  int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) fail("echo", "open", dir);
+  struct statfs fs;
+  if (fstatfs(fd, &fs) != 0 || fs.f_type != CGROUP2_SUPER_MAGIC) {
+    close(fd);
+    write_pid(procs);
+    return;
+  }
+  if (birth.fd >= 0) close(birth.fd);
+  birth.fd = fd;
+  birth.procs = procs;
+  memcpy(birth.dir, dir, sizeof dir);
 }
 
 /* nsenter --net=FILE -- : join the network namespace FILE names. */
@@ -276,15 +349,42 @@ static _Noreturn void end_as_child(pid_t child) {
   exit(128 + sig);
 }
 
-/* unshare's --fork: the parent waits (SIGINT and SIGTERM blocked, as util-linux does); the child goes on. */
-static void fork_and_wait(bool kill_child) {
+/* Unshare the cgroup namespace (its root: the cgroup this process is in now). */
+static void unshare_cgroupns(void) {
+  if (unshare(CLONE_NEWCGROUP) != 0) fail("unshare", "unshare", "cgroup namespace");
+}
+
+/* A child born in the held cgroup (clone3 CLONE_INTO_CGROUP), or the old way when the kernel or a seccomp profile
+   refuses clone3: the migration, then fork. Either way the child is in its own cgroup namespace when `cgroupns`. */
+static pid_t fork_into_cgroup(bool cgroupns) {
+  if (!birth.no_clone3) {
+    struct clone3_args args = {.flags = CLONE_INTO_CGROUP, .exit_signal = SIGCHLD, .cgroup = (uint64_t)birth.fd};
+    /* The raw syscall, as crun makes it: the child returns here like fork's. It is single-threaded and asks the
+       kernel for its ids (glibc >= 2.25 caches no PID; raise() reads the TID since 2.34). */
+    long pid = syscall(SYS_clone3, &args, sizeof args);
+    if (pid == 0 && cgroupns) unshare_cgroupns(); /* first: the namespace's root is then the container's cgroup */
+    if (pid >= 0) return (pid_t)pid;
+    if (errno != ENOSYS && errno != EINVAL && errno != E2BIG && errno != EPERM) fail("unshare", "clone3 into", birth.dir);
+  }
+  write_pid(birth.procs);
+  if (cgroupns) unshare_cgroupns();
+  return fork();
+}
+
+/* unshare's --fork: the parent waits (SIGINT and SIGTERM blocked, as util-linux does); the child goes on, in the
+   held cgroup if there is one (then `cgroupns`: the child unshares the cgroup namespace). */
+static void fork_and_wait(bool kill_child, bool cgroupns) {
   sigset_t block, old;
   sigemptyset(&block);
   sigaddset(&block, SIGINT);
   sigaddset(&block, SIGTERM);
   if (sigprocmask(SIG_BLOCK, &block, &old) != 0) fail("unshare", "sigprocmask", "SIGINT SIGTERM");
-  pid_t pid = fork();
+  pid_t pid = birth.fd >= 0 ? fork_into_cgroup(cgroupns) : fork();
   if (pid < 0) fail("unshare", "fork", "child");
+  if (birth.fd >= 0) {
+    close(birth.fd);
+    birth.fd = -1;
+  }
   if (pid > 0) end_as_child(pid);
   sigprocmask(SIG_SETMASK, &old, NULL);
   if (kill_child && prctl(PR_SET_PDEATHSIG, SIGKILL) != 0) fail("unshare", "prctl PR_SET_PDEATHSIG", "KILL");
@@ -315,8 +415,10 @@ static bool b_unshare(int argc, char **argv, bool run) {
   }
   if (kill_child && !fork_child) return false;
   if (!run) return true;
-  if (unshare(flags) != 0) fail("unshare", "unshare", "namespaces");
-  if (fork_child) fork_and_wait(kill_child);
+  /* A child born in a held cgroup unshares the cgroup namespace itself, once it is there. */
+  bool born = fork_child && birth.fd >= 0;
+  if (unshare(born ? flags & ~CLONE_NEWCGROUP : flags) != 0) fail("unshare", "unshare", "namespaces");
+  if (fork_child) fork_and_wait(kill_child, born && (flags & CLONE_NEWCGROUP));
   /* As util-linux unshare (its default --propagation private): nothing mounted in a new mount namespace reaches
      the host. */
   if ((flags & CLONE_NEWNS) && mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) fail("unshare", "make-rprivate", "/");
@@ -806,7 +908,30 @@ static void run_step(const struct step *step) {
   for (int i = 0; i < step->ntests; i++) {
     if (test_holds(&step->tests[i]) == step->tests[i].negate) return;
   }
-  step->builtin->fn(step->argc, step->argv, true);
+  if (step->at_birth) hold_cgroup(step->argv[1]);
+  else step->builtin->fn(step->argc, step->argv, true);
+}
+
+/* An `unshare ... --fork` that always runs (not inside an `if`). */
+static bool always_forks(const struct step *step) {
+  if (step->builtin->fn != b_unshare || step->ntests > 0) return false;
+  for (int i = 1; i < step->argc; i++) {
+    if (strcmp(step->argv[i], "--fork") == 0) return true;
+  }
+  return false;
+}
+
+/* Mark every `echo $$ > .../cgroup.procs` that an `unshare --fork` follows: its process is born in that cgroup. */
+static void mark_births(struct step *steps, int count) {
+  int fork_at = -1;
+  for (int i = count - 1; i >= 0 && fork_at < 0; i--) {
+    if (always_forks(&steps[i])) fork_at = i;
+  }
+  for (int i = 0; i < fork_at; i++) {
+    const char *file = steps[i].builtin == &ECHO_PID ? steps[i].argv[1] : NULL;
+    const char *slash = file == NULL ? NULL : strrchr(file, '/');
+    steps[i].at_birth = file != NULL && strcmp(slash == NULL ? file : slash + 1, "cgroup.procs") == 0;
+  }
 }
 
 /* lab-init [--check] STEP... : parse every step first (nothing runs if one is refused), then run them in order. */
@@ -826,6 +951,9 @@ int main(int argc, char **argv) {
     }
   }
   if (check) return 0;
+  const char *no_clone3 = getenv("LAB_INIT_NO_CLONE3");
+  birth.no_clone3 = no_clone3 != NULL && strcmp(no_clone3, "1") == 0;
+  mark_births(steps, count);
   for (int i = 0; i < count; i++) run_step(&steps[i]);
   return 0;
 }

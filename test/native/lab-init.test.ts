@@ -2,11 +2,15 @@
 // makes and refuses what is not in its grammar, and a whole container set up by it is the same as one set up by the
 // plan's shell script (mountinfo, /dev, environment, hostname, PID, cwd), with the shell's exit statuses. The test
 // builds the binary itself (scripts/build-native.mjs: a no-op when it is up to date) and skips when `cc` cannot.
+// `echo $$ > DIR/cgroup.procs` before `unshare --fork`: PID 1 is born in DIR (clone3 CLONE_INTO_CGROUP), or, with
+// LAB_INIT_NO_CLONE3=1, the old way (the migration); both leave the same PID 1, and the first is the faster one.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { waitFor } from '../../src/common/wait.js';
+import { readCgroupLayout } from '../../src/kernel/cgroup-mode.js';
 import { parseContainerConfig, type ContainerFlags } from '../../src/kernel/container-config.js';
 import { containerPlan, renderScript, type ContainerPlan, type PlanInput, type PlanRoot } from '../../src/kernel/container-plan.js';
 import { renderCommand } from '../../src/kernel/shell.js';
@@ -299,6 +303,7 @@ t.test('a whole container: lab-init makes the same one as the shell', { skip: no
   );
   t.match(got, /\/volume \/mnt\/x ro[, ]/, 'the volume, read-only');
   t.match(got, /\/bus \/proc\/bus ro,nosuid,nodev,noexec,relatime /, '/proc/bus read-only');
+  // The plan's cgroup is a plain directory here, not on cgroup2: nothing can be born in it, the PID is written.
   t.equal(readFileSync(join(byInit.dir, 'cgroup', 'cgroup.procs'), 'utf8'), `${init.pid}\n`, '`echo $$ >` wrote lab-init’s PID');
   t.comment(got.split('\nmountinfo\n')[1] ?? '');
 
@@ -418,4 +423,110 @@ t.test('kill -9 of the harness: lab-init dies with it (setpriv --pdeathsig KILL)
   process.kill(pid, 'SIGKILL');
   await exited;
   t.ok(await waitFor(() => stateOf(child ?? 0) === undefined || stateOf(child ?? 0) === 'Z', 10_000), 'it is gone');
+});
+
+/** The cgroup v2 hierarchy of this host (/sys/fs/cgroup/unified when hybrid). */
+const V2_ROOT = readCgroupLayout().v2Path ?? '';
+const noCgroup = noBinary || needsRoot() || (V2_ROOT === '' ? 'needs a cgroup v2 hierarchy' : false);
+
+/** A cgroup of the test's own under the v2 root (`lab-test-...`). */
+function testCgroup(name: string): string {
+  const path = join(V2_ROOT, `lab-test-lab-init-${name}-${process.pid}`);
+  mkdirSync(path);
+  return path;
+}
+
+/** Remove a test cgroup once its last process is gone (a cgroup stays populated a moment after its last exit). */
+async function removeCgroup(path: string): Promise<boolean> {
+  return waitFor(() => {
+    try {
+      rmdirSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 10_000);
+}
+
+/** The cgroup v2 line (`0::/path`) of a /proc/<pid>/cgroup text. */
+const v2Line = (text: string): string | undefined => text.split('\n').find((line) => line.startsWith('0::'));
+
+/** The PIDs a cgroup.procs file lists. */
+const procsOf = (cgroup: string): number[] => readFileSync(join(cgroup, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+
+/** The environment of lab-init: clone3, or the fallback forced. */
+function initEnv(way: 'clone3' | 'fallback'): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.LAB_INIT_NO_CLONE3;
+  return way === 'fallback' ? { ...env, LAB_INIT_NO_CLONE3: '1' } : env;
+}
+
+/** The steps that join `cgroup` and make PID 1 of new PID and cgroup namespaces, then `last`. */
+const joinSteps = (cgroup: string, last: string): string[] => [
+  `echo $$ > ${join(cgroup, 'cgroup.procs')}`,
+  'unshare --pid --cgroup --fork --kill-child --propagation private',
+  last,
+];
+
+for (const way of ['clone3', 'fallback'] as const) {
+  t.test(`echo $$ > DIR/cgroup.procs, then unshare --cgroup --fork (${way}): PID 1 is in DIR, its namespace's root`, { skip: noCgroup }, async (t) => {
+    const cgroup = testCgroup(way);
+    const parent = spawn(LAB_INIT, joinSteps(cgroup, "exec sh -c 'cat /proc/self/cgroup; exec sleep 60'"), {
+      env: initEnv(way),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    parent.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    parent.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    const exited = new Promise((resolve) => parent.on('exit', resolve));
+    const pid = parent.pid ?? 0;
+    let child: number | undefined;
+    const started = await waitFor(
+      () => (child = childrenOf(pid)[0]) !== undefined && /^sleep/.test(readFileSync(`/proc/${child}/comm`, 'utf8')) && v2Line(out) !== undefined,
+      10_000,
+    );
+    t.ok(started, 'PID 1 runs', { stderr: err });
+    if (started && child !== undefined) {
+      t.match(readFileSync(`/proc/${child}/status`, 'utf8'), /\nNSpid:\s+\d+\s+1\n/, 'it is PID 1 of its own PID namespace');
+      t.equal(v2Line(out), '0::/', 'inside, its cgroup is / (the root of its cgroup namespace is its cgroup)');
+      t.equal(
+        v2Line(readFileSync(`/proc/${child}/cgroup`, 'utf8')),
+        `0::${cgroup.slice(V2_ROOT.length)}`,
+        "outside, /proc/<PID 1>/cgroup is the container's cgroup",
+      );
+      const procs = procsOf(cgroup);
+      t.ok(procs.includes(child), 'the cgroup.procs of the cgroup lists PID 1');
+      if (way === 'clone3') t.notOk(procs.includes(pid), 'the waiting lab-init is not in it: PID 1 was born there');
+      else t.ok(procs.includes(pid), 'the waiting lab-init is in it: it migrated there before the fork');
+      t.not(readlinkSync(`/proc/${child}/ns/cgroup`), readlinkSync('/proc/self/ns/cgroup'), 'PID 1 has a cgroup namespace of its own');
+    }
+    process.kill(pid, 'SIGKILL');
+    await exited;
+    t.ok(await removeCgroup(cgroup), 'the test cgroup is removed');
+  });
+}
+
+t.test("echo $$ > DIR/cgroup.procs before unshare --fork: a DIR that cannot be opened is the step's error, 125", { skip: noBinary }, async (t) => {
+  const r = labInit(['echo $$ > /nonexistent-lab-init/cgroup.procs', 'unshare --fork --kill-child', 'exec /bin/true']);
+  t.equal(r.status, 125, '125');
+  t.equal(r.stderr, 'echo: open /nonexistent-lab-init: No such file or directory\n', 'the message names the directory');
+});
+
+t.test('speed, cold: PID 1 born in its cgroup (clone3) against the migration', { skip: noCgroup }, async (t) => {
+  // A fresh lab-init each run, 200 ms apart: no migration is recent, so each one waits for its RCU grace period.
+  const cgroup = testCgroup('speed');
+  const times: Record<'clone3' | 'fallback', number[]> = { clone3: [], fallback: [] };
+  for (let i = 0; i < 10; i++) {
+    for (const way of ['clone3', 'fallback'] as const) {
+      await sleep(200);
+      const start = process.hrtime.bigint();
+      const r = spawnSync(LAB_INIT, joinSteps(cgroup, 'exec /bin/true'), { encoding: 'utf8', env: initEnv(way), timeout: 60_000 });
+      times[way].push(Number(process.hrtime.bigint() - start) / 1e6);
+      if (r.status !== 0) t.fail(`${way} run ${i}: ${r.stderr}`);
+    }
+  }
+  const ms = (values: number[]): string => `${median(values).toFixed(1)} ms`;
+  t.comment(`median of 10 cold runs of lab-init (join, unshare --pid --cgroup --fork, exec true): clone3 ${ms(times.clone3)}, migration ${ms(times.fallback)}`);
+  t.ok(await removeCgroup(cgroup), 'the test cgroup is removed');
 });

@@ -186,8 +186,17 @@ export function containerEnv(imageEnv: readonly string[], flags: readonly string
   return [...env.values()];
 }
 
+/** An absolute path with no empty, `.` or `..` component and no trailing slash: joining it needs no normalising. */
+const NORMAL_ABSOLUTE = /^(?:\/(?!\.\.?(?:\/|$))[^/]+)+$/;
+
+/**
+ * A container path under the root directory `merged`. Every path the plan joins is normal already (the plan's own
+ * constants, and the volume targets and working directory secure-join resolved), so the two are simply put end to
+ * end; posix.join, which normalises character by character, is left for any other. (Cold, in a new `lab` process,
+ * the plan's ninety joins took 2 to 4 ms of each `lab container run`.)
+ */
 function inRoot(merged: string, path: string): string {
-  return posix.join(merged, path);
+  return NORMAL_ABSOLUTE.test(merged) && NORMAL_ABSOLUTE.test(path) ? merged + path : posix.join(merged, path);
 }
 
 /** Stage `cgroup`: the container's cgroup and its limits (by the harness), then the process joins it. */

@@ -28,6 +28,7 @@ import {
   type ImageRecord,
   type ImageSource,
 } from '../kernel/image-format.js';
+import { withBuildLock } from './build-lock.js';
 import { runCommand } from './exec.js';
 import { applyWhiteouts, list, readArchive, runTool, verifyDigest } from './image-archive.js';
 import { ensureStateDir, stateDirPath } from './state-dir.js';
@@ -84,6 +85,20 @@ export function removeImage(name: string): void {
 /** Build the default image (`busybox:latest` unless named) from Debian's busybox-static, offline. */
 export async function buildBusybox(name = 'busybox', busybox = '/bin/busybox'): Promise<StoredImage> {
   if (!existsSync(busybox)) throw busyboxMissing(busybox);
+  const canonical = formatImageName(parseImageName(name));
+  ensureStateDir();
+  mkdirSync(imagesDir(), { recursive: true, mode: 0o700 });
+  // Many `run`s at once on a fresh host: one builds, the others wait for its image (build-lock.ts).
+  const lock = join(imagesDir(), `.lock-${canonical.replace(/[^a-zA-Z0-9._-]/g, '_')}`);
+  return withBuildLock(
+    lock,
+    () => (existsSync(imageDir(canonical)) ? getImage(canonical) : undefined),
+    () => assembleBusybox(name, busybox),
+  );
+}
+
+/** The busybox image assembled: its one layer, the applets as links. */
+function assembleBusybox(name: string, busybox: string): Promise<StoredImage> {
   return assemble(name, { kind: 'busybox', from: busybox }, async (partial) => {
     const layer = newLayer(partial, 0);
     for (const dir of ['bin', 'etc', 'proc', 'sys', 'dev', 'root', 'tmp']) mkdirSync(join(layer, dir), { mode: 0o755 });

@@ -157,6 +157,29 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./container.js'),
   },
   {
+    name: 'inspect',
+    args: '<pid | container>',
+    options: '[--json]',
+    summary: {
+      en: 'an X-ray of a running process: its namespaces, cgroup, root, capabilities',
+      zh: '给运行中的进程拍 X 光片：命名空间、cgroup、根目录、能力',
+    },
+    readme: {
+      en:
+        'an X-ray of any running process (a PID, or a `lab container` by name or id): what makes it a container, read ' +
+        "from the kernel only: each namespace against the host's PID 1 (its own or the host's, and which processes share " +
+        'it; NSpid, uid_map, gid_map), its cgroup v2 path and the limits in its files, the mount at its `/` and an ' +
+        "overlay's layers, CapEff/CapPrm/CapBnd by name and what it lacks, Seccomp and NoNewPrivs; the verdict on the " +
+        'first line; `--json`. Works on runc, crun, Docker and Podman containers too',
+      zh:
+        '给任何运行中的进程（PID，或按名称、id 指定的 `lab container` 容器）拍 X 光片，只从内核读取：每个命名空间与宿主机 PID 1 ' +
+        '的对照（自己的还是宿主机的、还有谁在其中；NSpid、uid_map、gid_map）、cgroup v2 路径及其文件中的限制、`/` 处的挂载和叠加文件系统的各层、' +
+        '按名称列出的能力（capability）及缺少的能力、Seccomp 与 NoNewPrivs；第一行是结论；`--json`。对 runc、crun、Docker、Podman 的容器同样有效。',
+    },
+    audience: 'learner',
+    load: () => import('./inspect.js'),
+  },
+  {
     name: 'clean',
     args: '',
     options: '',

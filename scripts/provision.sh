@@ -30,6 +30,7 @@ BASE_PACKAGES=(
   python3 make g++ # node-gyp builds node-pty's native addon
   gcc libc6-dev    # npm run build compiles lab-init (native/lab-init.c), statically: a container starts in one process
   kmod            # modprobe, lsmod (overlay, veth)
+  nftables        # NAT for container networks, only ever inside lab's own network namespaces
   runc crun       # OCI runtimes: one bundle runs under them and `lab container run --bundle` (test, benchmark)
 )
 

@@ -34,6 +34,11 @@
  *                                      period, ~12 ms, on a cold host); the cgroup namespace is then unshared by
  *                                      that child
  *   nsenter --net=FILE --              setns(FILE, CLONE_NEWNET)
+ *   nsenter --target PID [--mount] [--uts] [--ipc] [--net] [--pid] [--cgroup] [--user] [--time] --root --wd[=DIR] --
+ *                                      as util-linux nsenter: open every namespace file, /proc/PID/root and the
+ *                                      working directory (DIR, or /proc/PID/cwd) first, setns (the mount namespace
+ *                                      after the others), fchdir + chroot("."), fchdir; with --pid a fork, the
+ *                                      parent waits and ends as its child did (the exec of `lab container exec`)
  *   unshare [--pid] [--mount] [--uts] [--ipc] [--net] [--cgroup] [--fork [--kill-child]] [--propagation private]
  *                                      unshare(2); with --mount, / made rprivate (util-linux's default); with
  *                                      --fork the parent waits and ends as its child did
@@ -54,6 +59,9 @@
  *   unset NAME...                      unsetenv each
  *   exec CMD ARG...                    the last step only, never in an `if`: execvp; not found 127, cannot run
  *                                      126 (sh's statuses)
+ *   exec setpriv --bounding-set -all[,+CAP...] --inh-caps -all[,+CAP...] --ambient-caps -all -- CMD ARG...
+ *                                      as util-linux setpriv: PR_CAPBSET_DROP of every other capability, capset of
+ *                                      the inheritable set, PR_CAP_AMBIENT_CLEAR_ALL; then exec CMD as above
  * Reaching the end of the steps without `exec` exits 0.
  *
  * Joining the container's cgroup. The shell joins it with `echo $$ > DIR/cgroup.procs`, a migration: the kernel
@@ -79,6 +87,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <linux/capability.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -89,6 +99,7 @@
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <unistd.h>
 
 /* clone3(2), which glibc 2.36 has no wrapper nor header for: its flag and its arguments (linux/sched.h, VER2). */
@@ -309,18 +320,6 @@ static void hold_cgroup(const char *procs) {
   memcpy(birth.dir, dir, sizeof dir);
 }
 
-/* nsenter --net=FILE -- : join the network namespace FILE names. */
-static bool b_nsenter(int argc, char **argv, bool run) {
-  if (argc != 3 || strncmp(argv[1], "--net=", 6) != 0 || argv[1][6] == '\0' || strcmp(argv[2], "--") != 0) return false;
-  if (!run) return true;
-  const char *file = argv[1] + 6;
-  int fd = open(file, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail("nsenter", "open", file);
-  if (setns(fd, CLONE_NEWNET) != 0) fail("nsenter", "setns", file);
-  close(fd);
-  return true;
-}
-
 /* The namespace options of unshare(1) this program takes. */
 static const struct {
   const char *option;
@@ -347,6 +346,115 @@ static _Noreturn void end_as_child(pid_t child) {
   raise(sig);
   sigprocmask(SIG_UNBLOCK, &set, NULL);
   exit(128 + sig);
+}
+
+/* The namespaces `nsenter --target` joins, in util-linux nsenter's order (its namespace_files): the user namespace
+   first in that table but entered last (its first pass starts after it; as root every setns succeeds there), the
+   mount namespace after all the others but time, so that the other files are opened through the host's /proc. */
+static const struct {
+  const char *option;
+  const char *file; /* under /proc/PID/ns/ */
+  int flag;
+} NSENTER_OPTIONS[] = {
+    {"--user", "user", CLONE_NEWUSER}, {"--cgroup", "cgroup", CLONE_NEWCGROUP}, {"--ipc", "ipc", CLONE_NEWIPC},
+    {"--uts", "uts", CLONE_NEWUTS},    {"--net", "net", CLONE_NEWNET},          {"--pid", "pid", CLONE_NEWPID},
+    {"--mount", "mnt", CLONE_NEWNS},   {"--time", "time", 0x80 /* CLONE_NEWTIME */},
+};
+#define NSENTER_COUNT (sizeof NSENTER_OPTIONS / sizeof NSENTER_OPTIONS[0])
+
+/* A PID as nsenter's --target takes it: decimal digits, greater than 0. */
+static bool is_pid(const char *text) {
+  if (*text == '\0' || *text == '0' || strlen(text) > 9) return false;
+  for (const char *c = text; *c != '\0'; c++) {
+    if (*c < '0' || *c > '9') return false;
+  }
+  return true;
+}
+
+/* Open `path` (O_RDONLY) for nsenter, or fail. */
+static int open_target(const char *path) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail("nsenter", "open", path);
+  return fd;
+}
+
+/* nsenter --target PID [namespaces] --root --wd[=DIR] -- : as util-linux nsenter, every file opened first (each
+   namespace, /proc/PID/root, the working directory: DIR, a host path, or /proc/PID/cwd), then setns in the order
+   above (two passes, the user namespace last), then fchdir(root) + chroot("."), fchdir(wd); with the PID namespace
+   a fork (it takes effect for children only): the parent waits and ends as the child did, the child goes on to the
+   next steps. With --user, root in it (setgroups, setgid, setuid 0), as nsenter without --preserve-credentials. */
+static bool nsenter_target(int argc, char **argv, bool run) {
+  if (argc < 6 || strcmp(argv[1], "--target") != 0 || !is_pid(argv[2]) || strcmp(argv[argc - 1], "--") != 0) return false;
+  if (strcmp(argv[argc - 3], "--root") != 0 || strncmp(argv[argc - 2], "--wd", 4) != 0) return false;
+  const char *wd = argv[argc - 2] + 4;
+  if (*wd == '=') wd++;
+  else if (*wd != '\0') return false;
+  if (argv[argc - 2][4] == '=' && *wd == '\0') return false;
+  bool wanted[NSENTER_COUNT] = {false};
+  for (int i = 3; i < argc - 3; i++) {
+    bool known = false;
+    for (size_t k = 0; k < NSENTER_COUNT && !known; k++) {
+      known = strcmp(argv[i], NSENTER_OPTIONS[k].option) == 0 && !wanted[k];
+      if (known) wanted[k] = true;
+    }
+    if (!known) return false;
+  }
+  if (!run) return true;
+  const char *pid = argv[2];
+  char path[64];
+  int fds[NSENTER_COUNT];
+  for (size_t k = 0; k < NSENTER_COUNT; k++) {
+    fds[k] = -1;
+    if (!wanted[k]) continue;
+    snprintf(path, sizeof path, "/proc/%s/ns/%s", pid, NSENTER_OPTIONS[k].file);
+    fds[k] = open_target(path);
+  }
+  snprintf(path, sizeof path, "/proc/%s/root", pid);
+  int root_fd = open_target(path);
+  snprintf(path, sizeof path, "/proc/%s/cwd", pid);
+  int wd_fd = open_target(*wd != '\0' ? wd : path);
+  for (int pass = 0; pass < 2; pass++) {
+    for (size_t k = pass == 0 ? 1 : 0; k < NSENTER_COUNT; k++) {
+      if (fds[k] < 0) continue;
+      if (setns(fds[k], NSENTER_OPTIONS[k].flag) != 0) {
+        if (pass == 0) continue;
+        snprintf(path, sizeof path, "/proc/%s/ns/%s", pid, NSENTER_OPTIONS[k].file);
+        fail("nsenter", "setns", path);
+      }
+      close(fds[k]);
+      fds[k] = -1;
+    }
+  }
+  snprintf(path, sizeof path, "/proc/%s/root", pid);
+  if (fchdir(root_fd) != 0) fail("nsenter", "fchdir", path);
+  if (chroot(".") != 0) fail("nsenter", "chroot", path);
+  close(root_fd);
+  if (fchdir(wd_fd) != 0) fail("nsenter", "fchdir", *wd != '\0' ? wd : "cwd");
+  close(wd_fd);
+  if (wanted[0]) {
+    if (setgroups(0, NULL) != 0 && errno != EPERM) fail("nsenter", "setgroups", "0");
+    if (setgid(0) != 0) fail("nsenter", "setgid", "0");
+    if (setuid(0) != 0) fail("nsenter", "setuid", "0");
+  }
+  if (wanted[5]) {
+    pid_t child = fork();
+    if (child < 0) fail("nsenter", "fork", "child");
+    if (child > 0) end_as_child(child);
+  }
+  return true;
+}
+
+/* nsenter --net=FILE -- : join the network namespace FILE names; nsenter --target PID ... -- (nsenter_target). */
+static bool b_nsenter(int argc, char **argv, bool run) {
+  if (argc > 1 && strcmp(argv[1], "--target") == 0) return nsenter_target(argc, argv, run);
+  if (argc != 3 || strncmp(argv[1], "--net=", 6) != 0 || argv[1][6] == '\0' || strcmp(argv[2], "--") != 0) return false;
+  if (!run) return true;
+  const char *file = argv[1] + 6;
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail("nsenter", "open", file);
+  if (setns(fd, CLONE_NEWNET) != 0) fail("nsenter", "setns", file);
+  close(fd);
+  return true;
 }
 
 /* Unshare the cgroup namespace (its root: the cgroup this process is in now). */
@@ -497,17 +605,81 @@ static bool b_hostname(int argc, char **argv, bool run) {
   return true;
 }
 
-/* exec CMD ARG... (the last step): the command, found on the PATH now exported, replaces this process. */
-static bool b_exec(int argc, char **argv, bool run) {
-  if (argc < 2) return false;
-  if (!run) return true;
-  execvp(argv[1], argv + 1);
+/* The capability names setpriv(1) takes, by number (linux/capability.h; util-linux's cap names, lower case). */
+static const char *const CAP_NAMES[] = {
+    "chown",           "dac_override",   "dac_read_search", "fowner",        "fsetid",      "kill",         "setgid",
+    "setuid",          "setpcap",        "linux_immutable", "net_bind_service", "net_broadcast", "net_admin", "net_raw",
+    "ipc_lock",        "ipc_owner",      "sys_module",      "sys_rawio",     "sys_chroot",  "sys_ptrace",   "sys_pacct",
+    "sys_admin",       "sys_boot",       "sys_nice",        "sys_resource",  "sys_time",    "sys_tty_config", "mknod",
+    "lease",           "audit_write",    "audit_control",   "setfcap",       "mac_override", "mac_admin",   "syslog",
+    "wake_alarm",      "block_suspend",  "audit_read",      "perfmon",       "bpf",         "checkpoint_restore",
+};
+
+/* A setpriv(1) capability list in the form the plan writes, `-all` then `+NAME`s: the mask it leaves; false otherwise. */
+static bool parse_caps(const char *spec, uint64_t *mask) {
+  if (strncmp(spec, "-all", 4) != 0 || (spec[4] != '\0' && spec[4] != ',')) return false;
+  *mask = 0;
+  for (const char *item = spec + 4; *item == ','; item += strcspn(item + 1, ",") + 1) {
+    size_t n = strcspn(item + 1, ",");
+    bool known = false;
+    if (item[1] != '+') return false;
+    for (size_t bit = 0; bit < sizeof CAP_NAMES / sizeof CAP_NAMES[0] && !known; bit++) {
+      known = strlen(CAP_NAMES[bit]) == n - 1 && strncasecmp(item + 2, CAP_NAMES[bit], n - 1) == 0;
+      if (known) *mask |= UINT64_C(1) << bit;
+    }
+    if (!known) return false;
+  }
+  return true;
+}
+
+/* Drop from the bounding set every capability the kernel has that `keep` does not hold (PR_CAPBSET_DROP). */
+static void drop_bounding(uint64_t keep) {
+  for (int cap = 0; cap < 64 && prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
+    if (!(keep & (UINT64_C(1) << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0) fail("setpriv", "prctl PR_CAPBSET_DROP", cap < (int)(sizeof CAP_NAMES / sizeof CAP_NAMES[0]) ? CAP_NAMES[cap] : "?");
+  }
+}
+
+/* Set the inheritable set to `inh`, the effective and permitted sets as they are (capget, then capset). */
+static void set_inheritable(uint64_t inh) {
+  struct __user_cap_header_struct header = {.version = _LINUX_CAPABILITY_VERSION_3, .pid = 0};
+  struct __user_cap_data_struct data[2];
+  if (syscall(SYS_capget, &header, data) != 0) fail("setpriv", "capget", "self");
+  data[0].inheritable = (uint32_t)inh;
+  data[1].inheritable = (uint32_t)(inh >> 32);
+  if (syscall(SYS_capset, &header, data) != 0) fail("setpriv", "capset", "inheritable");
+}
+
+/* Run CMD (found on the PATH now exported) in place of this process; not found 127, cannot run 126. */
+static _Noreturn void exec_command(char **argv) {
+  execvp(argv[0], argv);
   if (errno == ENOENT || errno == ENOTDIR) {
-    fprintf(stderr, "lab-init: exec: %s: not found\n", argv[1]);
+    fprintf(stderr, "lab-init: exec: %s: not found\n", argv[0]);
     exit(STATUS_NOT_FOUND);
   }
-  fprintf(stderr, "lab-init: exec: %s: %s\n", argv[1], strerror(errno));
+  fprintf(stderr, "lab-init: exec: %s: %s\n", argv[0], strerror(errno));
   exit(STATUS_CANNOT_RUN);
+}
+
+/* exec setpriv --bounding-set SPEC --inh-caps SPEC --ambient-caps -all -- CMD ARG...: as util-linux setpriv, the
+   bounding set first, then the inheritable set, then no ambient capability; then CMD. */
+static bool exec_setpriv(int argc, char **argv, bool run) {
+  uint64_t bounding, inheritable;
+  if (argc < 10 || strcmp(argv[2], "--bounding-set") != 0 || !parse_caps(argv[3], &bounding) || strcmp(argv[4], "--inh-caps") != 0 ||
+      !parse_caps(argv[5], &inheritable) || strcmp(argv[6], "--ambient-caps") != 0 || strcmp(argv[7], "-all") != 0 || strcmp(argv[8], "--") != 0)
+    return false;
+  if (!run) return true;
+  drop_bounding(bounding);
+  set_inheritable(inheritable);
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) fail("setpriv", "prctl PR_CAP_AMBIENT_CLEAR_ALL", "ambient");
+  exec_command(argv + 9);
+}
+
+/* exec CMD ARG... (the last step), or exec setpriv ... -- CMD ARG... (exec_setpriv). */
+static bool b_exec(int argc, char **argv, bool run) {
+  if (argc < 2) return false;
+  if (strcmp(argv[1], "setpriv") == 0 && argc >= 3 && strcmp(argv[2], "--bounding-set") == 0) return exec_setpriv(argc, argv, run);
+  if (run) exec_command(argv + 1);
+  return true;
 }
 
 /* ---------------------------------------------------------------------------------------------------------- */

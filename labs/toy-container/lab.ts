@@ -88,6 +88,7 @@ export default {
     'setpriv',
     'busybox',
     'overlayfs',
+    'lab-init',
     'iproute2',
     'cgroup2',
     'ns-pid',

@@ -52,9 +52,15 @@ function controllers(file: string): string[] {
   }
 }
 
-/** The plan `lab container run --hostname toy-container [--pids-limit 32] busybox sleep 3600` makes for this run. */
+/** The plan `lab container run --privileged --hostname toy-container [--pids-limit 32] busybox sleep 3600` makes. */
 export function planOf(ctx: LabContext): ContainerPlan {
-  const config = parseContainerConfig({ hostname: HOSTNAME, command: COMMAND, ...(pidsEnabled(ctx) ? { pidsLimit: String(PIDS_LIMIT) } : {}) });
+  // --privileged: every capability, no setpriv step (the lab runs its steps with sh, which cannot drop them).
+  const config = parseContainerConfig({
+    hostname: HOSTNAME,
+    command: COMMAND,
+    privileged: true,
+    ...(pidsEnabled(ctx) ? { pidsLimit: String(PIDS_LIMIT) } : {}),
+  });
   if (!config.ok) throw new Error(config.message.en);
   const plan = containerPlan({ id: 'toy', config: config.value, image: { layers: [LAYER], cmd: ['sh'] }, dirs: DIRS, cgroup: labCgroup(ctx) });
   if (!plan.ok) throw new Error(plan.message.en);

@@ -19,11 +19,14 @@ const RUN_FLAGS: FlagSpec[] = [
   { key: 'volume', names: ['-v', '--volume'], kind: 'list' },
   { key: 'env', names: ['-e', '--env'], kind: 'list' },
   { key: 'workdir', names: ['-w', '--workdir'], kind: 'value' },
+  { key: 'capAdd', names: ['--cap-add'], kind: 'list' },
+  { key: 'capDrop', names: ['--cap-drop'], kind: 'list' },
+  { key: 'privileged', names: ['--privileged'], kind: 'switch' },
   { key: 'bundle', names: ['--bundle'], kind: 'value' },
 ];
 
 /** The flags config.json replaces under --bundle. */
-const CONFIG_FLAGS = ['hostname', 'memory', 'cpus', 'pidsLimit', 'network', 'volume', 'env', 'workdir'];
+const CONFIG_FLAGS = ['hostname', 'memory', 'cpus', 'pidsLimit', 'network', 'volume', 'env', 'workdir', 'capAdd', 'capDrop', 'privileged'];
 
 /** `lab container run --help`. */
 export const RUN_USAGE: Record<Lang, string> = {
@@ -47,6 +50,10 @@ not found.
   -v, --volume HOST:DIR[:ro]   bind a host directory (read-only with :ro)
   -e, --env K=V           set a variable (-e K copies it from here)
   -w, --workdir DIR       the working directory inside
+      --cap-add CAP       a capability beyond Docker's 14 (SYS_ADMIN or CAP_SYS_ADMIN, any case; ALL)
+      --cap-drop CAP      a capability less (ALL: none left but those --cap-add names)
+      --privileged        every capability; unlike Docker's, lab's --privileged changes capabilities only
+                          (devices, /proc and /sys stay as without it)
   -i, --interactive       keep stdin open
   -t, --tty               a pseudo-terminal (with -i: an interactive shell, job control, window size)
       --bundle DIR        run an OCI runtime bundle (DIR/config.json and its root) instead of an image; then
@@ -69,6 +76,10 @@ not found.
   -v, --volume 宿主机目录:目录[:ro]   绑定一个宿主机目录（加 :ro 为只读）
   -e, --env K=V           设置环境变量（-e K 从当前环境复制）
   -w, --workdir 目录       容器内的工作目录
+      --cap-add 能力       在 Docker 默认的 14 个能力之外再加一个（SYS_ADMIN 或 CAP_SYS_ADMIN，大小写均可；ALL）
+      --cap-drop 能力      去掉一个能力（ALL：全部去掉，只留 --cap-add 指定的）
+      --privileged        拥有全部能力；和 Docker 不同，lab 的 --privileged 只改变能力（设备、/proc 和 /sys
+                          与不加时相同）
   -i, --interactive       保持标准输入打开
   -t, --tty               伪终端（配合 -i：交互式 shell、作业控制、窗口大小）
       --bundle 目录        运行一个 OCI 运行时 bundle（目录/config.json 及其根目录），而不是镜像；此时不能给
@@ -109,6 +120,9 @@ export async function runCommand(args: string[], lang: Lang): Promise<number> {
       volumes: listOf(parsed, 'volume'),
       env: listOf(parsed, 'env'),
       workdir: valueOf(parsed, 'workdir'),
+      capAdd: listOf(parsed, 'capAdd'),
+      capDrop: listOf(parsed, 'capDrop'),
+      privileged: on(parsed, 'privileged'),
       command,
     },
     autoRemove: on(parsed, 'rm'),
@@ -137,6 +151,7 @@ const EXEC_FLAGS: FlagSpec[] = [
   { key: 'tty', names: ['-t', '--tty'], kind: 'switch' },
   { key: 'env', names: ['-e', '--env'], kind: 'list' },
   { key: 'workdir', names: ['-w', '--workdir'], kind: 'value' },
+  { key: 'privileged', names: ['--privileged'], kind: 'switch' },
 ];
 
 /** `lab container exec --help`. */
@@ -151,7 +166,8 @@ bad value or a missing argument; no such container, one that is not running).
   -i, --interactive       keep stdin open
   -t, --tty               a pseudo-terminal
   -e, --env K=V           set a variable
-  -w, --workdir DIR       the working directory inside`,
+  -w, --workdir DIR       the working directory inside
+      --privileged        every capability (otherwise the container's: Docker's 14, --cap-add, --cap-drop)`,
   zh: `用法：lab container exec [选项] 容器 命令 [参数...]
 
 在正在运行的容器里运行一个新进程，和 docker exec 一样：它先加入容器的 cgroup，再进入容器的命名空间和根目录
@@ -161,7 +177,8 @@ bad value or a missing argument; no such container, one that is not running).
   -i, --interactive       保持标准输入打开
   -t, --tty               伪终端
   -e, --env K=V           设置环境变量
-  -w, --workdir 目录       容器内的工作目录`,
+  -w, --workdir 目录       容器内的工作目录
+      --privileged        拥有全部能力（否则与容器相同：Docker 默认的 14 个，加上 --cap-add、减去 --cap-drop）`,
 };
 
 /** `lab container exec`. */
@@ -180,6 +197,7 @@ export async function execCommand(args: string[]): Promise<number> {
     command,
     env: listOf(parsed, 'env'),
     ...(workdir !== undefined ? { workdir } : {}),
+    privileged: on(parsed, 'privileged'),
     interactive: on(parsed, 'interactive'),
     tty: on(parsed, 'tty'),
   });

@@ -3,6 +3,7 @@
 // config, and a bad one becomes a message (data, not an exception) that the CLI prints before exiting 125.
 import { posix } from 'node:path';
 import type { Text } from '../common/vocabulary.js';
+import { CAPABILITY_NAMES } from './capability-names.js';
 import type { CgroupLimits } from './cgroup.js';
 
 /** A value, or what was wrong with the input, in both languages. */
@@ -39,6 +40,13 @@ export interface ContainerConfig {
   command: string[];
   /** The cgroup limits, as src/kernel/cgroup.ts limitPlan takes them. */
   limits: CgroupLimits;
+  /**
+   * The capabilities the command keeps (`CAP_CHOWN`...), sorted: Docker's default set after --cap-drop and
+   * --cap-add. Undefined (an OCI bundle, whose config.json is not read for them yet): every capability.
+   */
+  capabilities?: string[];
+  /** `--privileged`: every capability and no setpriv (lab's --privileged changes capabilities only). */
+  privileged?: boolean;
 }
 
 /** The flag values as the CLI collected them: strings, repeated flags as lists. */
@@ -53,6 +61,9 @@ export interface ContainerFlags {
   env?: readonly string[];
   workdir?: string;
   command?: readonly string[];
+  capAdd?: readonly string[];
+  capDrop?: readonly string[];
+  privileged?: boolean;
 }
 
 /** What the host offers that some checks need: the CPU count (`--cpus` above it is refused, as Docker does). */
@@ -182,9 +193,77 @@ export function parseEnv(text: string, hostEnv: HostFacts['env'] = {}): Parsed<s
   return { ok: true, value: value === undefined ? undefined : `${key}=${value}` };
 }
 
+/** The 14 capabilities Docker's default spec keeps (moby oci/caps DefaultCapabilities): CapEff 00000000a80425fb. */
+export const DEFAULT_CAPABILITIES: readonly string[] = [
+  'CAP_AUDIT_WRITE',
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FOWNER',
+  'CAP_FSETID',
+  'CAP_KILL',
+  'CAP_MKNOD',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_NET_RAW',
+  'CAP_SETFCAP',
+  'CAP_SETGID',
+  'CAP_SETPCAP',
+  'CAP_SETUID',
+  'CAP_SYS_CHROOT',
+];
+
+/** One --cap-add or --cap-drop value as Docker reads it: any case, CAP_ optional, `ALL`; undefined when unknown. */
+function capabilityOf(text: string): string | undefined {
+  const upper = text.trim().toUpperCase();
+  if (upper === 'ALL') return upper;
+  const name = upper.startsWith('CAP_') ? upper : `CAP_${upper}`;
+  return CAPABILITY_NAMES.includes(name) ? name : undefined;
+}
+
+/** Normalized values of one flag, or Docker's message for the first unknown one. */
+function capabilityList(values: readonly string[], field: 'CapAdd' | 'CapDrop'): Parsed<string[]> {
+  const names: string[] = [];
+  for (const value of values) {
+    const name = capabilityOf(value);
+    if (name === undefined) {
+      const shown = JSON.stringify(value.toUpperCase().startsWith('CAP_') ? value.toUpperCase() : `CAP_${value.toUpperCase()}`);
+      return fail(`invalid ${field}: unknown capability: ${shown}`, `${field} 无效：未知的能力（capability）：${shown}`);
+    }
+    names.push(name);
+  }
+  return { ok: true, value: names };
+}
+
+/**
+ * The capabilities a container keeps, as Docker's TweakCapabilities computes them: --privileged, every one; --cap-add
+ * ALL, every one but those dropped; --cap-drop ALL, only those added; else the default set minus the dropped, plus
+ * the added. Sorted by name.
+ */
+export function parseCapabilities(flags: Pick<ContainerFlags, 'capAdd' | 'capDrop' | 'privileged'>): Parsed<string[]> {
+  if (flags.privileged === true) return { ok: true, value: [...CAPABILITY_NAMES].sort() };
+  const add = capabilityList(flags.capAdd ?? [], 'CapAdd');
+  if (!add.ok) return add;
+  const drop = capabilityList(flags.capDrop ?? [], 'CapDrop');
+  if (!drop.ok) return drop;
+  let kept: string[];
+  if (add.value.includes('ALL')) kept = CAPABILITY_NAMES.filter((name) => !drop.value.includes(name));
+  else if (drop.value.includes('ALL')) kept = add.value;
+  else kept = [...DEFAULT_CAPABILITIES.filter((name) => !drop.value.includes(name)), ...add.value];
+  return { ok: true, value: [...new Set(kept)].sort() };
+}
+
 /** Every flag value to a config; the first bad value is the message. */
 export function parseContainerConfig(flags: ContainerFlags, host: HostFacts = {}): Parsed<ContainerConfig> {
-  const config: ContainerConfig = { network: { kind: 'none' }, volumes: [], env: [], command: [...(flags.command ?? [])], limits: {} };
+  const capabilities = parseCapabilities(flags);
+  if (!capabilities.ok) return capabilities;
+  const config: ContainerConfig = {
+    network: { kind: 'none' },
+    volumes: [],
+    env: [],
+    command: [...(flags.command ?? [])],
+    limits: {},
+    capabilities: capabilities.value,
+    privileged: flags.privileged === true,
+  };
   if (flags.name !== undefined) {
     const name = validateName(flags.name);
     if (!name.ok) return name;

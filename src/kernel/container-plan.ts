@@ -176,6 +176,17 @@ export function containerNamespaces(config: ContainerConfig): NamespaceType[] {
   return types;
 }
 
+/**
+ * The capability step before the command, as util-linux setpriv(1) takes it: the bounding set cut to the
+ * container's capabilities (as root, the command's permitted and effective sets are then those), no inheritable and
+ * no ambient capability (Docker's since 20.10.14, CVE-2022-24769). None with --privileged: every capability.
+ */
+export function setprivArgv(config: ContainerConfig): string[] {
+  if (config.privileged === true || config.capabilities === undefined) return [];
+  const bounding = ['-all', ...config.capabilities.map((name) => `+${name.replace(/^CAP_/, '').toLowerCase()}`)].join(',');
+  return ['setpriv', '--bounding-set', bounding, '--inh-caps', '-all', '--ambient-caps', '-all', '--'];
+}
+
 /** The environment of the command: the image's, then `-e` (a later key replaces an earlier), PATH, HOSTNAME, HOME. */
 export function containerEnv(imageEnv: readonly string[], flags: readonly string[], hostname: string): string[] {
   const env = new Map<string, string>();
@@ -412,7 +423,8 @@ export function containerPlan(input: PlanInput): Parsed<ContainerPlan> {
   // sh exports the PWD (and OLDPWD) its `cd`s set (POSIX); runc execs the command without a shell and adds neither,
   // so the command's environment is exactly Docker's.
   processSteps.push(run(['unset', 'OLDPWD', 'PWD']));
-  processSteps.push(run(['exec', ...command]));
+  // The capabilities last: every step before needs root's (mount, pivot_root, sethostname); the record keeps `command`.
+  processSteps.push(run(['exec', ...setprivArgv(config), ...command]));
   const stages = [cgroupStage(input), namespaces.value, rootfsStage(input, workdir), { id: 'process' as const, steps: processSteps, resources: [] }];
   const all = stages.flatMap((s) => s.steps);
   const script = renderScript(all.flatMap((s) => (s.place === 'container' ? [s.text] : [])));

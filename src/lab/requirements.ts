@@ -7,6 +7,7 @@ import { blockingUsernsSysctls, readUsernsSysctls } from '../kernel/userns-sysct
 import { delimiter, join } from 'node:path';
 import type { Text } from '../common/vocabulary.js';
 import { usernsAdvice } from './userns-advice.js';
+import { labInitPath } from '../host/install.js';
 
 /** One entry of the table: how to tell whether the host has it, and what to say when it does not. */
 interface RequirementSpec {
@@ -331,6 +332,18 @@ const TABLE = {
       zh: '运行 `sudo scripts/provision.sh`（它会把 /usr/local/bin/lab 链接到 bin/lab.js），或在代码目录里运行 `sudo ln -s "$PWD/bin/lab.js" /usr/local/bin/lab`。',
     },
     met: () => onPath('lab'),
+  },
+  'lab-init': {
+    what: { en: 'lab-init, built by `npm run build`', zh: '由 `npm run build` 构建的 lab-init' },
+    why: {
+      en: "`lab container run` drops the container's capabilities to Docker's default set, which only lab-init can do (without it lab refuses a container that is not --privileged).",
+      zh: '`lab container run` 要把容器的能力（capability）降到 Docker 的默认集合，只有 lab-init 能做到（没有它，lab 会拒绝不带 --privileged 的容器）。',
+    },
+    fix: {
+      en: 'Install a C compiler, `sudo apt-get install gcc libc6-dev`, then run `npm run build` in the checkout.',
+      zh: '安装 C 编译器：`sudo apt-get install gcc libc6-dev`，然后在代码目录里运行 `npm run build`。',
+    },
+    met: () => labInitPath() !== undefined,
   },
 } satisfies Record<string, RequirementSpec>;
 

@@ -11,7 +11,7 @@ import { join, posix } from 'node:path';
 import { LabError } from '../common/errors.js';
 import { readCgroupLayout } from '../kernel/cgroup-mode.js';
 import { parseContainerConfig, validateName, type ContainerConfig, type ContainerFlags } from '../kernel/container-config.js';
-import { containerPlan, type ContainerPlan, type PlanImage, type PlanRoot } from '../kernel/container-plan.js';
+import { containerPlan, setprivArgv, type ContainerPlan, type PlanImage, type PlanRoot } from '../kernel/container-plan.js';
 import { bundleInput } from '../kernel/oci-bundle.js';
 import { formatImageName, parseImageName } from '../kernel/image-format.js';
 import { isAlive } from '../kernel/proc.js';
@@ -179,11 +179,33 @@ function fromBundle(dir: string, name: string | undefined): Source {
   return { config, image: { ...bundle.image, workdir: config.workdir }, layers: [], imageName: `bundle:${posix.resolve(dir)}`, root, tty: bundle.terminal };
 }
 
+/**
+ * The refusal of `run` or `exec` by the shell (lab-init not built, or LAB_CONTAINER_INIT=sh) of a container that
+ * is not --privileged: busybox's setpriv in the image has no --bounding-set and the host's cannot run after the
+ * pivot, so the capabilities could not be dropped; a limit the host cannot enforce is refused, never ignored.
+ */
+export function capabilitiesNeedLabInit(operation: string): LabError {
+  return runError(
+    operation,
+    'capabilities-need-lab-init',
+    {
+      en: "capabilities cannot be dropped without lab-init: lab-init (dist/native/lab-init) is not built or LAB_CONTAINER_INIT=sh asks for the shell, and the shell cannot cut the container's capabilities to Docker's (busybox's setpriv has no --bounding-set, the host's cannot run inside the container's root)",
+      zh: '没有 lab-init 就无法去掉能力（capability）：lab-init（dist/native/lab-init）没有构建，或者 LAB_CONTAINER_INIT=sh 要求使用 shell，而 shell 无法把容器的能力减到 Docker 的那一组（busybox 的 setpriv 没有 --bounding-set，宿主机的 setpriv 无法在容器的根目录里运行）',
+    },
+    {
+      en: 'Build lab-init: `sudo apt-get install gcc libc6-dev && npm run build` (and unset LAB_CONTAINER_INIT), or run the container with --privileged (every capability).',
+      zh: '构建 lab-init：`sudo apt-get install gcc libc6-dev && npm run build`（并取消 LAB_CONTAINER_INIT），或者用 --privileged 运行容器（拥有全部能力）。',
+    },
+  );
+}
+
 /** Check everything, journal and make the container's directory and cgroup; the process is not started yet. */
 export async function createContainer(request: CreateRequest): Promise<Created> {
   const layout = readCgroupLayout();
   const source = request.bundle !== undefined ? fromBundle(request.bundle, request.flags.name) : await fromImage(request);
   const { config } = source;
+  const init = labInitPath();
+  if (init === undefined && setprivArgv(config).length > 0) throw capabilitiesNeedLabInit('lab container run');
   const needed = controllersFor(config);
   let v2Root: string;
   try {
@@ -215,7 +237,6 @@ export async function createContainer(request: CreateRequest): Promise<Created> 
   });
   if (!planned.ok) throw runError('lab container run', 'invalid-argument', planned.message);
   const plan = planned.value;
-  const init = labInitPath();
   const hostname = joined?.joinHostname ?? config.hostname ?? id.slice(0, 12);
   const record: ContainerRecord = {
     id,

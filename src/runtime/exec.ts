@@ -1,14 +1,17 @@
 // `lab container exec`: a new process in a running container's namespaces and cgroup, with its environment (plus
 // -e) and root, as `docker exec`: the plan is src/kernel/container-exec.ts; here it is run, on the terminal (-t,
-// a pseudo-terminal with the window size) or with plain stdio, and its status returned (126/127 from nsenter).
+// a pseudo-terminal with the window size) or with plain stdio, and its status returned (126/127 from nsenter),
+// by lab-init when it is built, else by the shell (which refuses a container whose capabilities must be dropped).
 import { spawn } from 'node:child_process';
 import { posix } from 'node:path';
 import { execPlan, mergeEnv } from '../kernel/container-exec.js';
-import { containerNamespaces } from '../kernel/container-plan.js';
+import { containerNamespaces, setprivArgv } from '../kernel/container-plan.js';
 import { isAlive } from '../kernel/proc.js';
 import { signalExitCode } from '../host/exec.js';
 import { containerOwnerId } from '../host/container-store.js';
+import { labInitPath } from '../host/install.js';
 import { spawnPty } from '../host/pty.js';
+import { capabilitiesNeedLabInit } from './create.js';
 import { runError } from './errors.js';
 import { findContainer } from './lifecycle.js';
 import { secureJoin } from './secure-join.js';
@@ -19,6 +22,8 @@ export interface ExecRequest {
   command: string[];
   env: string[];
   workdir?: string;
+  /** `--privileged`: every capability instead of the container's (docker exec's only capability flag). */
+  privileged?: boolean;
   interactive: boolean;
   tty: boolean;
 }
@@ -44,15 +49,21 @@ export function execArgv(request: ExecRequest): { argv: string[]; ownerId: strin
     workdir = posix.join(`/proc/${state.pid}/root`, joined.path);
   }
   const env = mergeEnv(record.env, request.env);
+  // As docker exec: the container's capabilities, or every one with --privileged.
+  const setpriv = request.privileged === true ? [] : setprivArgv(record.config);
+  const init = labInitPath();
+  if (init === undefined && setpriv.length > 0) throw capabilitiesNeedLabInit('lab container exec');
   const plan = execPlan({
     pid: state.pid,
     cgroup: record.cgroup,
     namespaces: containerNamespaces(record.config),
     env,
     ...(workdir !== undefined ? { workdir } : {}),
+    setpriv,
     command: request.command,
   });
-  return { argv: plan.argv, ownerId: containerOwnerId(record.id) };
+  // lab-init runs the plan's steps in one process (nsenter's setns, chroot and fork its own); without it, the shell.
+  return { argv: init === undefined ? plan.argv : [init, ...plan.initSteps], ownerId: containerOwnerId(record.id) };
 }
 
 /** Run the exec to its end, on this terminal; resolves to the command's status. */

@@ -1,8 +1,9 @@
 // lab-init (native/lab-init.c) and the shell run the same steps of a container's plan: the container they make is
 // the same, kernel facts compared (mountinfo, the device nodes, hostname, environment, working directory,
-// capabilities, PID 1), and so are the exit statuses. And lab-init is what runs when it is built: the process that
-// waits for PID 1 (its parent, outside the PID namespace) is lab-init, or util-linux's unshare with
-// LAB_CONTAINER_INIT=sh.
+// capabilities, PID 1), and so are the exit statuses; so is what `exec` sees. The containers are --privileged: the
+// shell cannot drop capabilities, and refuses (125) a container that is not. And lab-init is what runs when it is
+// built: the process that waits for PID 1 (its parent, outside the PID namespace) is lab-init, or util-linux's
+// unshare with LAB_CONTAINER_INIT=sh.
 import t from 'tap';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -59,7 +60,24 @@ t.test('lab-init and the shell make the same container', { skip }, async (t) => 
   writeFileSync(join(volume, 'file'), 'data\n');
   const views: Record<Init, string> = { 'lab-init': '', sh: '' };
   for (const init of INITS) {
-    const r = lab(init, 'run', '--rm', '-v', `${volume}:/data:ro`, '-e', 'A=b c', '-w', '/app', '--hostname', 'lab-init-test', 'busybox', 'sh', '-c', PROBE);
+    const r = lab(
+      init,
+      'run',
+      '--privileged',
+      '--rm',
+      '-v',
+      `${volume}:/data:ro`,
+      '-e',
+      'A=b c',
+      '-w',
+      '/app',
+      '--hostname',
+      'lab-init-test',
+      'busybox',
+      'sh',
+      '-c',
+      PROBE,
+    );
     t.equal(r.status, 0, `${init}: exit 0 (${r.stderr.trim()})`);
     t.match(r.stdout, /^pid 1\n/, `${init}: the command is PID 1`);
     t.match(r.stdout, /\nlab-init-test\n\/app\n/, `${init}: its hostname and working directory`);
@@ -72,16 +90,16 @@ t.test('lab-init and the shell make the same container', { skip }, async (t) => 
 
 t.test('the same exit statuses: the command own, 127 not found, 126 not executable', { skip }, async (t) => {
   for (const init of INITS) {
-    t.equal(lab(init, 'run', '--rm', 'busybox', 'sh', '-c', 'exit 3').status, 3, `${init}: the command's status`);
-    t.equal(lab(init, 'run', '--rm', 'busybox', 'no-such-command').status, 127, `${init}: 127 when not found`);
-    t.equal(lab(init, 'run', '--rm', 'busybox', '/etc/passwd').status, 126, `${init}: 126 when not executable`);
+    t.equal(lab(init, 'run', '--privileged', '--rm', 'busybox', 'sh', '-c', 'exit 3').status, 3, `${init}: the command's status`);
+    t.equal(lab(init, 'run', '--privileged', '--rm', 'busybox', 'no-such-command').status, 127, `${init}: 127 when not found`);
+    t.equal(lab(init, 'run', '--privileged', '--rm', 'busybox', '/etc/passwd').status, 126, `${init}: 126 when not executable`);
   }
 });
 
 t.test('a setup step that fails ends the run with 125, and nothing is left', { skip }, async (t) => {
   // A working directory below a file of the image: its `mkdir -p` fails, before the pivot.
   for (const init of INITS) {
-    const r = lab(init, 'run', '--rm', '-w', '/bin/busybox/x', 'busybox', 'true');
+    const r = lab(init, 'run', '--privileged', '--rm', '-w', '/bin/busybox/x', 'busybox', 'true');
     t.equal(r.status, 125, `${init}: 125 (${r.stderr.trim().split('\n')[0]})`);
     t.same(lab(init, 'ps', '-a', '-q').stdout.trim(), '', `${init}: no container left`);
   }
@@ -90,7 +108,7 @@ t.test('a setup step that fails ends the run with 125, and nothing is left', { s
 t.test('lab-init is what waits for PID 1 when it is built; unshare with LAB_CONTAINER_INIT=sh', { skip }, async (t) => {
   for (const init of INITS) {
     const name = `lab-init-probe-${init === 'sh' ? 'sh' : 'native'}`;
-    const r = lab(init, 'run', '-d', '--name', name, 'busybox', 'sleep', '100');
+    const r = lab(init, 'run', '--privileged', '-d', '--name', name, 'busybox', 'sleep', '100');
     t.equal(r.status, 0, `${init}: run -d (${r.stderr.trim()})`);
     const pid = (JSON.parse(lab(init, 'inspect', name).stdout) as { State: { Pid: number } }[])[0]!.State.Pid;
     const ppid = Number(/^PPid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
@@ -99,4 +117,44 @@ t.test('lab-init is what waits for PID 1 when it is built; unshare with LAB_CONT
     else t.equal(basename(parent), 'unshare', 'PID 1 is the child of unshare');
     t.equal(lab(init, 'rm', '-f', name).status, 0, `${init}: rm -f`);
   }
+});
+
+t.test('exec: lab-init and the shell give the new process the same view', { skip }, async (t) => {
+  const views: Record<Init, string> = { 'lab-init': '', sh: '' };
+  for (const init of INITS) {
+    const name = `lab-init-exec-${init === 'sh' ? 'sh' : 'native'}`;
+    t.equal(
+      lab(init, 'run', '--privileged', '-d', '--name', name, '-e', 'A=b c', '-w', '/app', '--hostname', 'lab-exec-test', 'busybox', 'sleep', '100').status,
+      0,
+    );
+    const r = lab(init, 'exec', '-e', 'B=d', '-w', '/tmp', name, 'sh', '-c', PROBE);
+    t.equal(r.status, 0, `${init}: exec exits 0 (${r.stderr.trim()})`);
+    t.match(r.stdout, /\nlab-exec-test\n\/tmp\n/, `${init}: the container's hostname, the -w directory`);
+    t.notMatch(r.stdout, /^pid 1\n/, `${init}: not PID 1`);
+    t.equal(lab(init, 'exec', name, 'sh', '-c', 'exit 3').status, 3, `${init}: the command's status`);
+    t.equal(lab(init, 'exec', name, 'no-such-command').status, 127, `${init}: 127 when not found`);
+    views[init] = normalise(r.stdout.replace(/^pid \d+\n/, ''));
+    t.equal(lab(init, 'rm', '-f', name).status, 0, `${init}: rm -f`);
+  }
+  t.ok(views['lab-init'].split('\n').length > 40, 'the probe printed what it reads');
+  t.equal(views['lab-init'], views.sh, 'the same mounts, devices, environment, capabilities, hostname and cwd');
+});
+
+t.test('the shell refuses a container that is not --privileged (125): it cannot drop capabilities', { skip }, async (t) => {
+  const run = lab('sh', 'run', '--rm', 'busybox', 'true');
+  t.equal(run.status, 125, 'run: 125');
+  t.match(run.stderr, /capabilities cannot be dropped without lab-init/, 'what');
+  t.match(run.stderr, /apt-get install gcc libc6-dev && npm run build/, 'the fix');
+  t.match(run.stderr, /--privileged/, 'or --privileged');
+  t.same(lab('sh', 'ps', '-a', '-q').stdout.trim(), '', 'no container left');
+  const zh = cli(['container', 'run', '--rm', 'busybox', 'true', '--lang', 'zh'], { LAB_STATE_DIR: state, LAB_CONTAINER_INIT: 'sh' });
+  t.equal(zh.status, 125);
+  t.match(zh.stderr, /没有 lab-init 就无法去掉能力/, 'in Chinese too');
+  // A container made by lab-init: the shell's exec is refused, unless exec --privileged (every capability).
+  t.equal(lab('lab-init', 'run', '-d', '--name', 'lab-init-caps', 'busybox', 'sleep', '100').status, 0);
+  const exec = lab('sh', 'exec', 'lab-init-caps', 'true');
+  t.equal(exec.status, 125, 'exec: 125');
+  t.match(exec.stderr, /capabilities cannot be dropped without lab-init/);
+  t.equal(lab('sh', 'exec', '--privileged', 'lab-init-caps', 'true').status, 0, 'exec --privileged: the shell runs it');
+  t.equal(lab('lab-init', 'rm', '-f', 'lab-init-caps').status, 0, 'rm -f');
 });

@@ -1,6 +1,8 @@
 import t from 'tap';
 import {
+  DEFAULT_CAPABILITIES,
   MIN_MEMORY,
+  parseCapabilities,
   parseContainerConfig,
   parseCpus,
   parseEnv,
@@ -11,6 +13,7 @@ import {
   validateHostname,
   validateName,
 } from '../../src/kernel/container-config.js';
+import { CAPABILITY_NAMES } from '../../src/kernel/capability-names.js';
 
 t.test('--memory takes Docker units, binary, any case, and refuses less than 6 MiB', async (t) => {
   t.same(parseMemory('20m'), { ok: true, value: 20 * 1024 * 1024 });
@@ -105,7 +108,10 @@ t.test('-e K=V, and -e K copied from the host environment when set there', async
 });
 
 t.test('a whole config, with the defaults and Docker swap rule', async (t) => {
-  t.same(parseContainerConfig({}), { ok: true, value: { network: { kind: 'none' }, volumes: [], env: [], command: [], limits: {} } });
+  t.same(parseContainerConfig({}), {
+    ok: true,
+    value: { network: { kind: 'none' }, volumes: [], env: [], command: [], limits: {}, capabilities: [...DEFAULT_CAPABILITIES], privileged: false },
+  });
   t.same(
     parseContainerConfig(
       {
@@ -133,6 +139,8 @@ t.test('a whole config, with the defaults and Docker swap rule', async (t) => {
         workdir: '/app',
         command: ['sh', '-c', 'echo hi'],
         limits: { memoryMax: 20 * 1024 * 1024, memorySwapMax: 0, cpuMax: { quota: 50000, period: 100000 }, pidsMax: 10 },
+        capabilities: [...DEFAULT_CAPABILITIES],
+        privileged: false,
       },
     },
   );
@@ -151,6 +159,8 @@ t.test('the first bad value is the message, in both languages', async (t) => {
     [{ workdir: '/app/../..' }, /working directory/],
     [{ network: 'container:web', hostname: 'box' }, /Conflicting options: hostname and the network mode/],
     [{ hostname: 'b x' }, /invalid hostname/],
+    [{ capAdd: ['SYS_FOO'] }, /invalid CapAdd: unknown capability: "CAP_SYS_FOO"/],
+    [{ capDrop: ['cap_nope'] }, /invalid CapDrop: unknown capability: "CAP_NOPE"/],
   ];
   for (const [flags, message] of cases) {
     const parsed = parseContainerConfig(flags, { cpus: 2 });
@@ -159,4 +169,33 @@ t.test('the first bad value is the message, in both languages', async (t) => {
     t.match(parsed.message.en, message);
     t.not(parsed.message.zh, '', 'a Chinese message too');
   }
+});
+
+t.test("capabilities: Docker's 14 by default (CapEff 00000000a80425fb), --cap-drop, --cap-add, ALL, --privileged", async (t) => {
+  const mask = (names: readonly string[]): string => {
+    const bits: Record<string, number> = {};
+    CAPABILITY_NAMES.forEach((name, bit) => (bits[name] = bit));
+    return names
+      .reduce((m, name) => m | (1n << BigInt(bits[name]!)), 0n)
+      .toString(16)
+      .padStart(16, '0');
+  };
+  t.equal(DEFAULT_CAPABILITIES.length, 14);
+  t.same([...DEFAULT_CAPABILITIES], [...DEFAULT_CAPABILITIES].sort(), 'sorted by name');
+  t.equal(mask(DEFAULT_CAPABILITIES), '00000000a80425fb', "Docker's CapEff");
+  t.same(parseCapabilities({}), { ok: true, value: [...DEFAULT_CAPABILITIES] });
+  const admin = parseCapabilities({ capAdd: ['sys_admin'], capDrop: ['CAP_NET_RAW', 'Mknod'] });
+  t.ok(admin.ok && admin.value.includes('CAP_SYS_ADMIN') && !admin.value.includes('CAP_NET_RAW') && !admin.value.includes('CAP_MKNOD'));
+  t.same(admin.ok && admin.value, [...(admin.ok ? admin.value : [])].sort(), 'sorted');
+  t.same(parseCapabilities({ capDrop: ['ALL'] }), { ok: true, value: [] });
+  t.same(parseCapabilities({ capDrop: ['all'], capAdd: ['NET_BIND_SERVICE', 'net_bind_service'] }), { ok: true, value: ['CAP_NET_BIND_SERVICE'] });
+  const every = parseCapabilities({ capAdd: ['ALL'], capDrop: ['SYS_ADMIN'] });
+  t.equal(every.ok && every.value.length, CAPABILITY_NAMES.length - 1);
+  t.notOk(every.ok && every.value.includes('CAP_SYS_ADMIN'));
+  t.same(parseCapabilities({ privileged: true, capDrop: ['ALL'] }), { ok: true, value: [...CAPABILITY_NAMES].sort() }, '--privileged: all');
+  const privileged = parseContainerConfig({ privileged: true });
+  t.equal(privileged.ok && privileged.value.privileged, true);
+  const unknown = parseCapabilities({ capAdd: ['chown', 'bogus'] });
+  t.equal(unknown.ok, false);
+  t.match(!unknown.ok && unknown.message.zh, /未知的能力（capability）："CAP_BOGUS"/);
 });

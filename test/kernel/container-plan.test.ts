@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import t from 'tap';
 import { parseContainerConfig, type ContainerConfig, type ContainerFlags } from '../../src/kernel/container-config.js';
-import { containerPlan, renderScript, type ContainerPlan, type PlanInput, type PlanRoot, type StageId } from '../../src/kernel/container-plan.js';
+import { containerPlan, renderScript, setprivArgv, type ContainerPlan, type PlanInput, type PlanRoot, type StageId } from '../../src/kernel/container-plan.js';
 import { renderCommand } from '../../src/kernel/shell.js';
 
 const STATE = '/var/lib/lab/containers/c1';
@@ -9,6 +9,9 @@ const U = `${STATE}/upper`;
 const W = `${STATE}/work`;
 const M = `${STATE}/merged`;
 const CG = '/sys/fs/cgroup/lab-containers/c1';
+/** Docker's 14 capabilities as the last step's setpriv takes them: bounding set only, no inheritable, no ambient. */
+const SETPRIV =
+  'setpriv --bounding-set -all,+audit_write,+chown,+dac_override,+fowner,+fsetid,+kill,+mknod,+net_bind_service,+net_raw,+setfcap,+setgid,+setpcap,+setuid,+sys_chroot --inh-caps -all --ambient-caps -all --';
 const LAYERS = ['/var/lib/lab/images/layers/base', '/var/lib/lab/images/layers/mid', '/var/lib/lab/images/layers/top'];
 
 function config(flags: ContainerFlags): ContainerConfig {
@@ -114,7 +117,7 @@ t.test('the plan of a plain `run IMAGE`: every stage, exactly', async (t) => {
   t.same(texts(p, 'process'), [
     'container: export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOSTNAME=0123456789ab HOME=/root',
     'container: unset OLDPWD PWD',
-    'container: exec sh',
+    `container: exec ${SETPRIV} sh`,
   ]);
   t.same(p.command, ['sh']);
   t.same(p.resources, [
@@ -168,7 +171,7 @@ t.test("lab-init's steps are the shown texts, in the order the shell runs them",
   const steps = p.stages.flatMap((s) => s.steps);
   t.same(p.initSteps, ['setpriv --pdeathsig KILL --', ...steps.flatMap((s) => (s.place === 'harness' ? [] : [s.text]))]);
   t.equal(p.initSteps[1], `echo $$ > ${CG}/cgroup.procs`, 'the cgroup first, as in argv');
-  t.equal(p.initSteps.at(-1), "exec sh -c 'echo hi'", 'the exec last');
+  t.equal(p.initSteps.at(-1), `exec ${SETPRIV} sh -c 'echo hi'`, 'the exec last');
   t.notOk(
     p.initSteps.some((text) => / (\|\||else|elif) /.test(text)),
     'one command per step, guarded by `if ...; then ...; fi` at most (the grammar lab-init reads)',
@@ -219,11 +222,11 @@ t.test('the process: the image env, then -e, PATH and HOSTNAME defaults, the wor
     "container: export PATH=/bin HOSTNAME=box A=2 HOME=/home/app 'B=x y'",
     'container: cd /srv',
     'container: unset OLDPWD PWD',
-    "container: exec /bin/sh -c 'echo $A'",
+    `container: exec ${SETPRIV} /bin/sh -c 'echo $A'`,
   ]);
   t.ok(texts(p, 'namespaces').includes('container: hostname box'));
   const imageDefaults = plan({}, { image: { layers: LAYERS, cmd: ['top', '-b'], workdir: '/app' } });
-  t.same(texts(imageDefaults, 'process').slice(1), ['container: cd /app', 'container: unset OLDPWD PWD', 'container: exec top -b']);
+  t.same(texts(imageDefaults, 'process').slice(1), ['container: cd /app', 'container: unset OLDPWD PWD', `container: exec ${SETPRIV} top -b`]);
 });
 
 t.test('--network host keeps the host net namespace; container:<name> joins one and keeps its hostname', async (t) => {
@@ -365,4 +368,18 @@ t.test('a bundle whose /dev is a bind gets no device nodes; the scan finds no ho
     seen.filter((path) => path !== '/' && !allowed.some((root) => path === root || path.startsWith(`${root}/`))),
     [],
   );
+});
+
+t.test("the capabilities: Docker's 14 by the last step's setpriv, --cap-add/--cap-drop in it, none with --privileged", async (t) => {
+  const last = (flags: ContainerFlags): string | undefined => {
+    const p = containerPlan(input(flags));
+    return p.ok ? p.value.initSteps.at(-1) : undefined;
+  };
+  t.equal(last({ command: ['id'] }), `exec ${SETPRIV} id`);
+  t.equal(last({ command: ['id'], capDrop: ['ALL'] }), 'exec setpriv --bounding-set -all --inh-caps -all --ambient-caps -all -- id');
+  t.match(last({ command: ['id'], capAdd: ['sys_admin'] }), /--bounding-set -all,.*\+sys_admin,.* -- id$/);
+  t.equal(last({ command: ['id'], privileged: true }), 'exec id', '--privileged: every capability, no setpriv');
+  t.same(setprivArgv({ ...config({}), capabilities: undefined }), [], 'a bundle: as before');
+  const p = containerPlan(input({ command: ['id'] }));
+  t.same(p.ok && p.value.command, ['id'], 'the record keeps the command as given');
 });

@@ -73,6 +73,8 @@ const TEXTS = [
   'unset OLDPWD PWD',
   'exec /bin/true',
   "exec sh -c 'echo it'\\''s; exit 3'",
+  'exec setpriv --bounding-set -all,+chown,+kill,+sys_chroot --inh-caps -all --ambient-caps -all -- sleep 1',
+  'exec setpriv --bounding-set -all --inh-caps -all --ambient-caps -all -- id',
 ];
 
 /** Texts outside the grammar, each with why. */
@@ -91,6 +93,15 @@ const REFUSED: [string, string][] = [
   ['mount -o remount,ro /x', 'a remount that is not a bind remount'],
   ['unshare --user --fork', 'a namespace option the plan does not use'],
   ['if [ -e /x ]; then exec /bin/true; fi', 'exec inside an if'],
+  ['exec setpriv --bounding-set -all,+bogus --inh-caps -all --ambient-caps -all -- id', 'a capability setpriv does not know'],
+  ['exec setpriv --bounding-set +chown --inh-caps -all --ambient-caps -all -- id', 'a list that does not start with -all'],
+  ['exec setpriv --bounding-set -all --inh-caps -all --ambient-caps +chown -- id', 'ambient capabilities'],
+  ['exec setpriv --bounding-set -all --inh-caps -all --ambient-caps -all --', 'setpriv without a command'],
+  ['nsenter --target 1234 --mount --root --wd -- sh', 'nsenter with a command (the exec step runs it)'],
+  ['nsenter --target 1234 --mount --wd --', 'nsenter --target without --root'],
+  ['nsenter --target x1 --mount --root --wd --', 'a target that is not a PID'],
+  ['nsenter --target 1234 --mount --mount --root --wd --', 'a namespace twice'],
+  ['nsenter --target 1234 --all --root --wd --', 'a namespace option the plan does not use'],
 ];
 
 /** Run lab-init with these steps. */
@@ -282,7 +293,15 @@ t.test('a whole container: lab-init makes the same one as the shell', { skip: no
   writeFileSync(join(layers[1] ?? '', 'etc', 'top'), 'top layer\n');
   const volume = join(work, 'volume');
   mkdirSync(volume);
-  const flags: ContainerFlags = { network: 'none', volumes: [`${volume}:/mnt/x:ro`], workdir: '/w', env: ["A=b c it's"], command: ['sh', '-c', REPORT] };
+  // --privileged: the shell cannot drop capabilities (busybox's setpriv has no --bounding-set); both keep every one.
+  const flags: ContainerFlags = {
+    network: 'none',
+    volumes: [`${volume}:/mnt/x:ro`],
+    workdir: '/w',
+    env: ["A=b c it's"],
+    command: ['sh', '-c', REPORT],
+    privileged: true,
+  };
 
   const bySh = newContainer(work, 'c-sh', layers, flags);
   const byInit = newContainer(work, 'c-init', layers, flags);
@@ -311,7 +330,7 @@ t.test('a whole container: lab-init makes the same one as the shell', { skip: no
   const times: Record<'lab-init' | 'sh', number[]> = { 'lab-init': [], sh: [] };
   for (let i = 0; i < 20; i++) {
     for (const by of ['lab-init', 'sh'] as const) {
-      const c = newContainer(work, `speed-${by}-${i}`, layers, { network: 'none', command: ['true'] });
+      const c = newContainer(work, `speed-${by}-${i}`, layers, { network: 'none', command: ['true'], privileged: true });
       const start = process.hrtime.bigint();
       const r = runPlan(c, by);
       times[by].push(Number(process.hrtime.bigint() - start) / 1e6);
@@ -337,7 +356,7 @@ t.test('an OCI bundle: lab-init makes the same container as the shell', { skip: 
   const data = join(work, 'data');
   mkdirSync(join(data, 'sub'), { recursive: true });
   writeFileSync(join(work, 'file'), 'a file\n');
-  const flags: ContainerFlags = { hostname: 'bundled', command: ['sh', '-c', REPORT] };
+  const flags: ContainerFlags = { hostname: 'bundled', command: ['sh', '-c', REPORT], privileged: true };
   const root = (dir: string): Partial<PlanInput> => ({ root: bundleRoot(busyboxLayer(join(dir, 'rootfs')), data, join(work, 'file')) });
   const bySh = newContainer(work, 'c-sh', [], flags, root);
   const byInit = newContainer(work, 'c-init', [], flags, root);
@@ -529,4 +548,50 @@ t.test('speed, cold: PID 1 born in its cgroup (clone3) against the migration', {
   const ms = (values: number[]): string => `${median(values).toFixed(1)} ms`;
   t.comment(`median of 10 cold runs of lab-init (join, unshare --pid --cgroup --fork, exec true): clone3 ${ms(times.clone3)}, migration ${ms(times.fallback)}`);
   t.ok(await removeCgroup(cgroup), 'the test cgroup is removed');
+});
+
+t.test('exec setpriv: the bounding set cut, no inheritable or ambient capability, as util-linux setpriv', { skip: noBinary || needsRoot() }, async (t) => {
+  const caps = '-all,+audit_write,+chown,+dac_override,+fowner,+fsetid,+kill,+mknod,+net_bind_service,+net_raw,+setfcap,+setgid,+setpcap,+setuid,+sys_chroot';
+  const argv = ['--bounding-set', caps, '--inh-caps', '-all', '--ambient-caps', '-all', '--', 'grep', '^Cap', '/proc/self/status'];
+  const mine = labInit([`exec setpriv ${argv.join(' ').replace('^Cap', "'^Cap'")}`]);
+  const theirs = spawnSync('setpriv', argv, { encoding: 'utf8' });
+  t.equal(mine.status, 0, mine.stderr);
+  t.match(mine.stdout, /CapEff:\t00000000a80425fb\n/);
+  t.match(mine.stdout, /CapBnd:\t00000000a80425fb\n/);
+  t.match(mine.stdout, /CapInh:\t0000000000000000\n/);
+  if (theirs.status === 0) t.equal(mine.stdout, theirs.stdout, 'the same sets as util-linux setpriv');
+  t.equal(labInit(['exec setpriv --bounding-set -all --inh-caps -all --ambient-caps -all -- lab-init-no-such-command']).status, 127);
+  t.equal(labInit(['exec setpriv --bounding-set -all --inh-caps -all --ambient-caps -all -- /etc/passwd']).status, 126);
+});
+
+t.test('nsenter --target: the same view of a process as util-linux nsenter, a fork for the PID namespace', { skip: noBinary || needsRoot() }, async (t) => {
+  const target = spawn(
+    'unshare',
+    ['--uts', '--pid', '--mount', '--ipc', '--fork', '--mount-proc', 'sh', '-c', 'hostname lab-nsenter-test; cd /tmp; exec sleep 60'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  t.teardown(() => target.kill('SIGKILL'));
+  let child = 0;
+  const started = await waitFor(() => {
+    child = childrenOf(target.pid ?? 0)[0] ?? 0;
+    return child > 0 && /^sleep/.test(readFileSync(`/proc/${child}/comm`, 'utf8'));
+  }, 10_000);
+  t.ok(started, 'the target runs');
+  const probe = 'echo "pid $$"; hostname; pwd; readlink /proc/self/ns/uts /proc/self/ns/pid /proc/self/ns/mnt /proc/self/ns/ipc; cat /proc/self/cgroup';
+  const flags = ['--uts', '--pid', '--mount', '--ipc', '--root', '--wd'];
+  const mine = labInit([`nsenter --target ${child} ${flags.join(' ')} --`, renderCommand(['exec', 'sh', '-c', probe])]);
+  const theirs = spawnSync('nsenter', ['--target', String(child), ...flags, '--', 'sh', '-c', probe], { encoding: 'utf8' });
+  t.equal(mine.status, 0, mine.stderr);
+  t.equal(theirs.status, 0, theirs.stderr);
+  t.match(mine.stdout, /^pid \d+\nlab-nsenter-test\n\/tmp\n/, "a PID in the target's namespace, its hostname and working directory");
+  t.equal(mine.stdout.replace(/^pid \d+/, 'pid N'), theirs.stdout.replace(/^pid \d+/, 'pid N'), 'the same namespaces, root and cwd as nsenter');
+  const wd = labInit([`nsenter --target ${child} --mount --root --wd=/proc/${child}/root/etc --`, 'exec pwd']);
+  t.equal(wd.stdout, '/etc\n', '--wd=DIR: the directory opened before the namespaces are entered');
+  t.equal(labInit([`nsenter --target ${child} --pid --root --wd --`, "exec sh -c 'exit 3'"]).status, 3, 'the parent ends as its child did');
+  t.equal(labInit([`nsenter --target ${child} --pid --root --wd --`, 'exec lab-init-no-such-command']).status, 127, '127 when not found');
+  const gone = labInit(['nsenter --target 999999999 --pid --root --wd --', 'exec true']);
+  t.equal(gone.status, 125, 'a target that does not exist: 125');
+  t.match(gone.stderr, /^nsenter: open \/proc\/999999999\/ns\/pid: /);
 });

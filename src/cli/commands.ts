@@ -139,7 +139,8 @@ export const COMMANDS: readonly CommandEntry[] = [
     readme: {
       en:
         "Docker's container commands on lab's own runtime, so what you type transfers: `run [--rm] [-d] [-it] [--name N] " +
-        '[--hostname H] [--memory M] [--cpus C] [--pids-limit P] [--network none|host|container:N] [-v HOST:DIR[:ro]] ' +
+        '[--hostname H] [--memory M] [--cpus C] [--pids-limit P] [--cap-add C] [--cap-drop C] [--privileged] ' +
+        '[--network none|host|container:N] [-v HOST:DIR[:ro]] ' +
         '[-e K=V] [-w DIR] IMAGE [CMD...]`, `exec [-it] [-e] [-w]`, `ps [-a]`, `logs [-f]`, `stop [-t N]`, `rm [-f]`, ' +
         '`inspect`, `commit CONTAINER NAME[:TAG]` (the writable layer as a new top layer), `export [-o FILE]` (the merged ' +
         "view as a tar), `run --bundle DIR` (an OCI runtime bundle), `images`, `import`, `load`, `rmi`; exit status the command's own, " +

@@ -33,7 +33,7 @@
  *                                      CLONE_INTO_CGROUP, as crun does: no migration, which costs an RCU grace
  *                                      period, ~12 ms, on a cold host); the cgroup namespace is then unshared by
  *                                      that child
- *   nsenter --net=FILE --              setns(FILE, CLONE_NEWNET)
+ *   nsenter [--ipc=F] [--uts=F] [--net=F] --   setns(F, CLONE_NEWIPC / CLONE_NEWUTS / CLONE_NEWNET)
  *   nsenter --target PID [--mount] [--uts] [--ipc] [--net] [--pid] [--cgroup] [--user] [--time] --root --wd[=DIR] --
  *                                      as util-linux nsenter: open every namespace file, /proc/PID/root and the
  *                                      working directory (DIR, or /proc/PID/cwd) first, setns (the mount namespace
@@ -59,9 +59,15 @@
  *   unset NAME...                      unsetenv each
  *   exec CMD ARG...                    the last step only, never in an `if`: execvp; not found 127, cannot run
  *                                      126 (sh's statuses)
- *   exec setpriv --bounding-set -all[,+CAP...] --inh-caps -all[,+CAP...] --ambient-caps -all -- CMD ARG...
- *                                      as util-linux setpriv: PR_CAPBSET_DROP of every other capability, capset of
- *                                      the inheritable set, PR_CAP_AMBIENT_CLEAR_ALL; then exec CMD as above
+ *   exec setpriv [--reuid U --regid G] [--clear-groups | --groups G,...] [--no-new-privs]
+ *         [--bounding-set -all[,+CAP...] --inh-caps -all[,+CAP...] --ambient-caps -all] [--seccomp-filter FILE] -- CMD ARG...
+ *                                      as util-linux setpriv (>= 2.40 for --seccomp-filter), in runc's order:
+ *                                      PR_SET_NO_NEW_PRIVS; without it the filter now (as root, CAP_SYS_ADMIN
+ *                                      allows it); PR_CAPBSET_DROP of every other capability, capset of the
+ *                                      inheritable set, PR_CAP_AMBIENT_CLEAR_ALL; setgroups, setresgid, setresuid;
+ *                                      with no_new_privs the filter last; then exec CMD as above. FILE (raw
+ *                                      `struct sock_filter`s, src/kernel/seccomp.ts) is read before the first step
+ *                                      runs: after the pivot its host path is gone
  * Reaching the end of the steps without `exec` exits 0.
  *
  * Joining the container's cgroup. The shell joins it with `echo $$ > DIR/cgroup.procs`, a migration: the kernel
@@ -89,6 +95,8 @@
 #include <string.h>
 #include <strings.h>
 #include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -447,13 +455,32 @@ static bool nsenter_target(int argc, char **argv, bool run) {
 /* nsenter --net=FILE -- : join the network namespace FILE names; nsenter --target PID ... -- (nsenter_target). */
 static bool b_nsenter(int argc, char **argv, bool run) {
   if (argc > 1 && strcmp(argv[1], "--target") == 0) return nsenter_target(argc, argv, run);
-  if (argc != 3 || strncmp(argv[1], "--net=", 6) != 0 || argv[1][6] == '\0' || strcmp(argv[2], "--") != 0) return false;
+  /* nsenter --ipc=FILE --uts=FILE --net=FILE -- (any of them, each once): every file opened first, then joined in
+     util-linux nsenter's order (ipc, uts, net), as its namespace_files table lists them. */
+  static const struct { const char *flag; int type; } kinds[] = {
+      {"--ipc=", CLONE_NEWIPC}, {"--uts=", CLONE_NEWUTS}, {"--net=", CLONE_NEWNET}};
+  enum { KINDS = sizeof kinds / sizeof kinds[0] };
+  const char *files[KINDS] = {0};
+  if (argc < 3 || strcmp(argv[argc - 1], "--") != 0) return false;
+  for (int i = 1; i < argc - 1; i++) {
+    int k = 0;
+    while (k < KINDS && strncmp(argv[i], kinds[k].flag, strlen(kinds[k].flag)) != 0) k++;
+    if (k == KINDS || files[k] != NULL || argv[i][strlen(kinds[k].flag)] == '\0') return false;
+    files[k] = argv[i] + strlen(kinds[k].flag);
+  }
   if (!run) return true;
-  const char *file = argv[1] + 6;
-  int fd = open(file, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail("nsenter", "open", file);
-  if (setns(fd, CLONE_NEWNET) != 0) fail("nsenter", "setns", file);
-  close(fd);
+  int fds[KINDS];
+  for (int k = 0; k < KINDS; k++) {
+    fds[k] = -1;
+    if (files[k] == NULL) continue;
+    fds[k] = open(files[k], O_RDONLY | O_CLOEXEC);
+    if (fds[k] < 0) fail("nsenter", "open", files[k]);
+  }
+  for (int k = 0; k < KINDS; k++) {
+    if (fds[k] < 0) continue;
+    if (setns(fds[k], kinds[k].type) != 0) fail("nsenter", "setns", files[k]);
+    close(fds[k]);
+  }
   return true;
 }
 
@@ -660,24 +687,172 @@ static _Noreturn void exec_command(char **argv) {
   exit(STATUS_CANNOT_RUN);
 }
 
-/* exec setpriv --bounding-set SPEC --inh-caps SPEC --ambient-caps -all -- CMD ARG...: as util-linux setpriv, the
-   bounding set first, then the inheritable set, then no ambient capability; then CMD. */
-static bool exec_setpriv(int argc, char **argv, bool run) {
+/* The most supplementary groups `setpriv --groups` takes here (the kernel's NGROUPS_MAX is 65536). */
+#define MAX_GROUPS 64
+
+/* The largest seccomp filter the kernel takes (BPF_MAXINSNS instructions of 8 bytes). */
+#define MAX_FILTER_BYTES (4096 * 8)
+
+/* The options of `exec setpriv ... --`, as parsed (exec_setpriv); the filter read from its file before any step
+   runs (load_seccomp_file), since after the pivot its path is not reachable. */
+static struct {
+  bool user, nnp, caps, clear_groups, have_groups;
+  uid_t uid;
+  gid_t gid;
+  size_t ngroups;
+  gid_t groups[MAX_GROUPS];
   uint64_t bounding, inheritable;
-  if (argc < 10 || strcmp(argv[2], "--bounding-set") != 0 || !parse_caps(argv[3], &bounding) || strcmp(argv[4], "--inh-caps") != 0 ||
-      !parse_caps(argv[5], &inheritable) || strcmp(argv[6], "--ambient-caps") != 0 || strcmp(argv[7], "-all") != 0 || strcmp(argv[8], "--") != 0)
-    return false;
+  const char *filter_path;
+  int command; /* the index of CMD in argv */
+} sp;
+
+/* The filter, read before the steps run (load_seccomp_file); parse_setpriv, which runs again then, leaves it. */
+static struct {
+  struct sock_filter *code;
+  unsigned short len;
+} filter;
+
+static bool parse_number(const char *word, int base, unsigned long max, unsigned long *value);
+
+/* A decimal id in [0, 4294967294] ((uid_t)-1 means "unchanged" to the kernel). */
+static bool parse_id(const char *word, unsigned long *id) { return parse_number(word, 10, 4294967294UL, id); }
+
+/* `a,b,c`: the GIDs of --groups. */
+static bool parse_groups(const char *list) {
+  sp.ngroups = 0;
+  for (const char *item = list;; item += strcspn(item, ",") + 1) {
+    char word[16];
+    size_t n = strcspn(item, ",");
+    unsigned long gid;
+    if (n == 0 || n >= sizeof word || sp.ngroups == MAX_GROUPS) return false;
+    memcpy(word, item, n);
+    word[n] = '\0';
+    if (!parse_id(word, &gid)) return false;
+    sp.groups[sp.ngroups++] = (gid_t)gid;
+    if (item[n] == '\0') return true;
+  }
+}
+
+/* Parse `setpriv [--reuid U --regid G] [--clear-groups | --groups LIST] [--no-new-privs] [--bounding-set SPEC
+   --inh-caps SPEC --ambient-caps -all] [--seccomp-filter FILE] -- CMD ARG...` (argv[1] is "setpriv"), in the
+   order the plan writes them; false for anything else. */
+static bool parse_setpriv(int argc, char **argv) {
+  memset(&sp, 0, sizeof sp);
+  int i = 2;
+  unsigned long uid, gid;
+  if (i + 3 < argc && strcmp(argv[i], "--reuid") == 0 && parse_id(argv[i + 1], &uid) && strcmp(argv[i + 2], "--regid") == 0 && parse_id(argv[i + 3], &gid)) {
+    sp.user = true;
+    sp.uid = (uid_t)uid;
+    sp.gid = (gid_t)gid;
+    i += 4;
+  }
+  if (i < argc && strcmp(argv[i], "--clear-groups") == 0) {
+    sp.clear_groups = true;
+    i++;
+  } else if (i + 1 < argc && strcmp(argv[i], "--groups") == 0) {
+    if (!parse_groups(argv[i + 1])) return false;
+    sp.have_groups = true;
+    i += 2;
+  }
+  /* A user change needs its groups said (util-linux setpriv refuses --reuid without one of them too). */
+  if (sp.user && !sp.clear_groups && !sp.have_groups) return false;
+  if (i < argc && strcmp(argv[i], "--no-new-privs") == 0) {
+    sp.nnp = true;
+    i++;
+  }
+  if (i + 5 < argc && strcmp(argv[i], "--bounding-set") == 0) {
+    if (!parse_caps(argv[i + 1], &sp.bounding) || strcmp(argv[i + 2], "--inh-caps") != 0 || !parse_caps(argv[i + 3], &sp.inheritable) ||
+        strcmp(argv[i + 4], "--ambient-caps") != 0 || strcmp(argv[i + 5], "-all") != 0)
+      return false;
+    sp.caps = true;
+    i += 6;
+  }
+  if (i + 1 < argc && strcmp(argv[i], "--seccomp-filter") == 0 && argv[i + 1][0] == '/') {
+    sp.filter_path = argv[i + 1];
+    i += 2;
+  }
+  if (i == 2 || i + 1 >= argc || strcmp(argv[i], "--") != 0) return false;
+  sp.command = i + 1;
+  return true;
+}
+
+/* Read the filter file `setpriv --seccomp-filter` names: raw `struct sock_filter`s, as util-linux setpriv and
+   libseccomp's seccomp_export_bpf write them. Done before the first step, while the host's path is reachable. */
+static void load_seccomp_file(void) {
+  if (sp.filter_path == NULL) return;
+  int fd = open(sp.filter_path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail("setpriv", "open", sp.filter_path);
+  struct stat st;
+  if (fstat(fd, &st) != 0) fail("setpriv", "stat", sp.filter_path);
+  if (st.st_size <= 0 || st.st_size > MAX_FILTER_BYTES || st.st_size % (off_t)sizeof(struct sock_filter) != 0) {
+    errno = EINVAL;
+    fail("setpriv", "read seccomp filter", sp.filter_path);
+  }
+  filter.code = must_alloc((size_t)st.st_size);
+  if (read(fd, filter.code, (size_t)st.st_size) != st.st_size) fail("setpriv", "read", sp.filter_path);
+  close(fd);
+  filter.len = (unsigned short)(st.st_size / (off_t)sizeof(struct sock_filter));
+}
+
+/* Load the filter read by load_seccomp_file (seccomp(2) SECCOMP_SET_MODE_FILTER). */
+static void apply_seccomp(void) {
+  struct sock_fprog prog = {.len = filter.len, .filter = filter.code};
+  if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0) fail("setpriv", "seccomp", sp.filter_path);
+}
+
+/* setgroups, setresgid, setresuid: runc's setupUser order (the groups while still root). From root to another UID
+   the kernel clears the permitted and effective sets (no PR_SET_KEEPCAPS): the command starts with none, as in
+   Docker, whose non-root user gets only the bounding set. */
+static void change_user(void) {
+  if (sp.have_groups && setgroups(sp.ngroups, sp.groups) != 0) fail("setpriv", "setgroups", "--groups");
+  if (sp.clear_groups && setgroups(0, NULL) != 0) fail("setpriv", "setgroups", "--clear-groups");
+  if (!sp.user) return;
+  char id[16];
+  snprintf(id, sizeof id, "%u", (unsigned)sp.gid);
+  if (setresgid(sp.gid, sp.gid, sp.gid) != 0) fail("setpriv", "setresgid", id);
+  snprintf(id, sizeof id, "%u", (unsigned)sp.uid);
+  if (setresuid(sp.uid, sp.uid, sp.uid) != 0) fail("setpriv", "setresuid", id);
+}
+
+/* exec setpriv ... -- CMD ARG... (parse_setpriv), in runc's order (libcontainer standard_init_linux.go):
+   no_new_privs first; the seccomp filter BEFORE the capabilities are dropped when no_new_privs is not set (loading a
+   filter without it needs CAP_SYS_ADMIN, which this process still has), else as late as possible, just before the
+   exec (then fewer of this program's own calls run under it); in between the bounding set, the inheritable and
+   ambient sets, then the groups and the user. Then CMD. */
+static bool exec_setpriv(int argc, char **argv, bool run) {
+  if (!parse_setpriv(argc, argv)) return false;
   if (!run) return true;
-  drop_bounding(bounding);
-  set_inheritable(inheritable);
-  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) fail("setpriv", "prctl PR_CAP_AMBIENT_CLEAR_ALL", "ambient");
-  exec_command(argv + 9);
+  if (sp.nnp && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) fail("setpriv", "prctl PR_SET_NO_NEW_PRIVS", "1");
+  /* A filter file named but not read (cannot happen: main reads it) would mean no filter: refuse instead. */
+  if (sp.filter_path != NULL && filter.code == NULL) {
+    errno = ENODATA;
+    fail("setpriv", "seccomp", sp.filter_path);
+  }
+  if (filter.code != NULL && !sp.nnp) apply_seccomp();
+  if (sp.caps) {
+    drop_bounding(sp.bounding);
+    set_inheritable(sp.inheritable);
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0) fail("setpriv", "prctl PR_CAP_AMBIENT_CLEAR_ALL", "ambient");
+  }
+  change_user();
+  if (filter.code != NULL && sp.nnp) apply_seccomp();
+  exec_command(argv + sp.command);
+}
+
+/* The options the plan's setpriv step starts with: `exec setpriv` followed by one of them is exec_setpriv's, and is
+   refused when it does not parse (never run as the image's setpriv: its capabilities would not be dropped). */
+static bool is_setpriv_option(const char *word) {
+  static const char *const FIRST[] = {"--reuid", "--clear-groups", "--groups", "--no-new-privs", "--bounding-set", "--seccomp-filter"};
+  for (size_t i = 0; i < sizeof FIRST / sizeof FIRST[0]; i++) {
+    if (strcmp(word, FIRST[i]) == 0) return true;
+  }
+  return false;
 }
 
 /* exec CMD ARG... (the last step), or exec setpriv ... -- CMD ARG... (exec_setpriv). */
 static bool b_exec(int argc, char **argv, bool run) {
   if (argc < 2) return false;
-  if (strcmp(argv[1], "setpriv") == 0 && argc >= 3 && strcmp(argv[2], "--bounding-set") == 0) return exec_setpriv(argc, argv, run);
+  if (strcmp(argv[1], "setpriv") == 0 && argc >= 3 && is_setpriv_option(argv[2])) return exec_setpriv(argc, argv, run);
   if (run) exec_command(argv + 1);
   return true;
 }
@@ -1123,6 +1298,8 @@ int main(int argc, char **argv) {
     }
   }
   if (check) return 0;
+  /* The last step's filter file, read now: after the pivot (or nsenter's chroot) its host path is gone. */
+  if (count > 0 && steps[count - 1].builtin->fn == b_exec) load_seccomp_file();
   const char *no_clone3 = getenv("LAB_INIT_NO_CLONE3");
   birth.no_clone3 = no_clone3 != NULL && strcmp(no_clone3, "1") == 0;
   mark_births(steps, count);

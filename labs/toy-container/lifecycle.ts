@@ -108,7 +108,7 @@ export const LIFECYCLE: Step[] = [
     actions: [
       runCreating(
         (ctx) => ({ kind: 'container', name: containerName(ctx) }),
-        lab('run', '-d', '--name', containerName, '-e', word`${MARKER}=${markerValue}`, 'busybox', 'sh', '-c', SCRIPT),
+        lab('run', '-d', '--name', containerName, '--network', 'none', '-e', word`${MARKER}=${markerValue}`, 'busybox', 'sh', '-c', SCRIPT),
       ),
       run(lab('ps')),
       run(lab('logs', containerName)),

@@ -52,11 +52,13 @@ function controllers(file: string): string[] {
   }
 }
 
-/** The plan `lab container run --privileged --hostname toy-container [--pids-limit 32] busybox sleep 3600` makes. */
+/** The plan `lab container run --privileged --network none --hostname toy-container [--pids-limit 32] busybox sleep 3600` makes. */
 export function planOf(ctx: LabContext): ContainerPlan {
   // --privileged: every capability, no setpriv step (the lab runs its steps with sh, which cannot drop them).
   const config = parseContainerConfig({
     hostname: HOSTNAME,
+    // Only lo, as the staged steps show: Docker's default bridge network is the container-network lab's.
+    network: 'none',
     command: COMMAND,
     privileged: true,
     ...(pidsEnabled(ctx) ? { pidsLimit: String(PIDS_LIMIT) } : {}),

@@ -133,22 +133,25 @@ export const COMMANDS: readonly CommandEntry[] = [
     args: '<subcommand> [args...]',
     options: '',
     summary: {
-      en: 'containers as Docker runs them: run, exec, ps, logs, stop, rm, inspect, commit, export, images',
-      zh: '像 Docker 一样运行和管理容器：run、exec、ps、logs、stop、rm、inspect、commit、export、images',
+      en: 'containers as Docker runs them: run, exec, ps, logs, stop, rm, inspect, commit, export, images, network',
+      zh: '像 Docker 一样运行和管理容器：run、exec、ps、logs、stop、rm、inspect、commit、export、images、network',
     },
     readme: {
       en:
         "Docker's container commands on lab's own runtime, so what you type transfers: `run [--rm] [-d] [-it] [--name N] " +
         '[--hostname H] [--memory M] [--cpus C] [--pids-limit P] [--cap-add C] [--cap-drop C] [--privileged] ' +
-        '[--network none|host|container:N] [-v HOST:DIR[:ro]] ' +
-        '[-e K=V] [-w DIR] IMAGE [CMD...]`, `exec [-it] [-e] [-w]`, `ps [-a]`, `logs [-f]`, `stop [-t N]`, `rm [-f]`, ' +
+        '[--security-opt seccomp=unconfined|no-new-privileges] [-u UID[:GID]] [--group-add GID] ' +
+        '[--network bridge|NET|none|host|container:N] [-p [IP:]HOSTPORT:PORT] [--ipc container:N] [--uts container:N] [-v HOST:DIR[:ro]] ' +
+        '[-e K=V] [-w DIR] IMAGE [CMD...]`, `exec [-it] [-e] [-w]`, `ps [-a] [-q]`, `logs [-f]`, `stop [-t N]`, `rm [-f]`, ' +
+        "`network create|ls|rm|inspect` (bridges with NAT, kept in lab's own namespace lab-host-net), " +
         '`inspect`, `commit CONTAINER NAME[:TAG]` (the writable layer as a new top layer), `export [-o FILE]` (the merged ' +
         "view as a tar), `run --bundle DIR` (an OCI runtime bundle), `images`, `import`, `load`, `rmi`; exit status the command's own, " +
         '128+N for a signal (137: SIGKILL or OOM), 125 for a usage error and for any error of lab in `run` and `exec` ' +
         '(1 for the other subcommands), 126/127 for a command that cannot run or is not found; a detached container is kept by a small supervisor ' +
         'and journaled, so `rm` and `lab clean` remove it; `busybox` is built offline on first use',
       zh:
-        '在 lab 自己的运行时上提供 Docker 的容器命令，敲的命令可以直接迁移：`run`、`exec`、`ps`、`logs`、`stop`、`rm`、`inspect`、' +
+        '在 lab 自己的运行时上提供 Docker 的容器命令，敲的命令可以直接迁移：`run`（默认接入网桥网络，`-p` 发布端口）、`exec`、`ps`、`logs`、`stop`、`rm`、`inspect`、' +
+        '`network create|ls|rm|inspect`（带 NAT 的网桥，放在 lab 自己的命名空间 lab-host-net 里）、' +
         '`commit`（把可写层作为新的顶层）、`export`（把合并视图写成 tar）、`run --bundle`（OCI 运行时 bundle）、`images`、`import`、`load`、`rmi`，' +
         '选项与退出状态和 Docker 相同（命令自己的状态；信号为 128+N，137 表示 SIGKILL 或 OOM；用法错误为 125，`run` 和 `exec` 中 lab 自身的任何错误也是 125，其他子命令为 1；' +
         '命令无法执行或找不到为 126/127）；后台容器由一个小的监管进程看管并记入日志（journal），`rm` 和 `lab clean` 会移除它；' +

@@ -1,5 +1,6 @@
 // `lab container ps`, `logs`, `stop`, `rm`, `inspect`, `commit`, `export`: the containers as Docker shows them.
 // A usage error exits 125, an operational one (no such container, a running one without -f) 1, as Docker's.
+import { LabError } from '../common/errors.js';
 import type { Lang, Text } from '../common/vocabulary.js';
 import { commitContainer, exportContainer } from '../runtime/image-ops.js';
 import { inspectContainer } from '../runtime/inspect.js';
@@ -37,8 +38,8 @@ const USAGE: Record<ManageCommand, Record<Lang, string>> = {
     zh: '用法：lab container export [-o 文件] 容器\n\n把容器的合并视图（镜像各层加可写层合成的一棵树）写成 tar，写到文件或标准输出；\n对已停止的容器，会在一个私有的挂载命名空间里只读挂载它的 overlay。',
   },
   ps: {
-    en: 'Usage: lab container ps [-a]\n\nThe running containers (-a: all of them): CONTAINER ID, IMAGE, COMMAND, CREATED, STATUS, NAMES.',
-    zh: '用法：lab container ps [-a]\n\n正在运行的容器（-a：全部）：CONTAINER ID、IMAGE、COMMAND、CREATED、STATUS、NAMES。',
+    en: 'Usage: lab container ps [-a] [-q]\n\nThe running containers (-a: all of them): CONTAINER ID, IMAGE, COMMAND, CREATED, STATUS, NAMES (-q: only the ids).',
+    zh: '用法：lab container ps [-a] [-q]\n\n正在运行的容器（-a：全部）：CONTAINER ID、IMAGE、COMMAND、CREATED、STATUS、NAMES（-q：只列 ID）。',
   },
   logs: {
     en: "Usage: lab container logs [-f] CONTAINER\n\nWhat the container's PID 1 wrote, each line to the stream it came from (-f: follow until it ends).",
@@ -49,8 +50,8 @@ const USAGE: Record<ManageCommand, Record<Lang, string>> = {
     zh: '用法：lab container stop [-t 秒数] 容器...\n\n向 PID 1 发送 SIGTERM，宽限期（默认 10 秒）过后发送 SIGKILL，和 docker stop 一样。',
   },
   rm: {
-    en: 'Usage: lab container rm [-f] CONTAINER...\n\nRemove stopped containers: their cgroup, directories and journal (-f: kill a running one first).',
-    zh: '用法：lab container rm [-f] 容器...\n\n移除已停止的容器：它的 cgroup、目录和日志（journal）（-f：先杀死正在运行的容器）。',
+    en: 'Usage: lab container rm [-f] CONTAINER...\n\nRemove stopped containers: their cgroup, directories, network namespace and journal (-f: kill a running one first). Every container named is tried, as Docker does.',
+    zh: '用法：lab container rm [-f] 容器...\n\n移除已停止的容器：它的 cgroup、目录、网络命名空间和日志（journal）（-f：先杀死正在运行的容器）。和 Docker 一样，每个列出的容器都会尝试移除。',
   },
   inspect: {
     en: 'Usage: lab container inspect CONTAINER...\n\nJSON: id, name, state, config, namespaces (inodes), cgroup and limits, the overlay directories.',
@@ -90,7 +91,24 @@ function table(rows: string[][]): string {
 
 /** `lab container ps`. */
 export async function psCommand(args: string[]): Promise<number> {
-  const parsed = parseContainerArgs('ps', args, [{ key: 'all', names: ['-a', '--all'], kind: 'switch' }], false);
+  const parsed = parseContainerArgs(
+    'ps',
+    args,
+    [
+      { key: 'all', names: ['-a', '--all'], kind: 'switch' },
+      { key: 'quiet', names: ['-q', '--quiet'], kind: 'switch' },
+    ],
+    false,
+  );
+  if (on(parsed, 'quiet')) {
+    // Only the short ids, newest first: what `lab container rm -f $(lab container ps -aq)` takes.
+    const ids = listContainers()
+      .reverse()
+      .filter((found) => found.running || on(parsed, 'all'))
+      .map((found) => `${found.record.id.slice(0, 12)}\n`);
+    process.stdout.write(ids.join(''));
+    return 0;
+  }
   const now = Date.now();
   const rows = [['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'NAMES']];
   for (const found of listContainers().reverse()) {
@@ -138,11 +156,20 @@ export async function stopCommand(args: string[]): Promise<number> {
 export async function rmCommand(args: string[]): Promise<number> {
   const parsed = parseContainerArgs('rm', args, [{ key: 'force', names: ['-f', '--force'], kind: 'switch' }], false);
   needsOne('rm', parsed.positionals);
+  // As Docker's: every container named is tried; one that cannot be removed is reported and the status is 1.
+  let failed: unknown;
   for (const name of parsed.positionals) {
-    await removeContainer(findContainer(name, 'lab container rm'), on(parsed, 'force'));
-    process.stdout.write(`${name}\n`);
+    try {
+      await removeContainer(findContainer(name, 'lab container rm'), on(parsed, 'force'));
+      process.stdout.write(`${name}\n`);
+    } catch (error) {
+      if (parsed.positionals.length === 1) throw error;
+      failed = error;
+      process.stderr.write(`${error instanceof LabError ? `${error.operation}: ${error.meaning.en}` : String(error)}\n`);
+    }
   }
-  return 0;
+  if (failed === undefined) return 0;
+  throw failed;
 }
 
 /** `lab container inspect`. */

@@ -6,6 +6,7 @@ import { LabError } from '../common/errors.js';
 import type { Lang } from '../common/vocabulary.js';
 import { commitCommand, exportCommand, inspectCommand, logsCommand, MANAGE_USAGE, psCommand, rmCommand, stopCommand } from './container-manage.js';
 import { IMAGE_COMMANDS } from './container-images.js';
+import { NETWORK_USAGE, networkCommand } from './container-network.js';
 import { EXEC_USAGE, execCommand, RUN_USAGE, runCommand } from './container-run.js';
 
 /** One subcommand: its name, what runs it (resolves to the exit status), its --help text. */
@@ -26,6 +27,7 @@ export const SUBCOMMANDS: ContainerSubcommand[] = [
   { name: 'inspect', run: (args) => inspectCommand(args), usage: MANAGE_USAGE.inspect },
   { name: 'commit', run: (args) => commitCommand(args), usage: MANAGE_USAGE.commit },
   { name: 'export', run: (args) => exportCommand(args), usage: MANAGE_USAGE.export },
+  { name: 'network', run: (args) => networkCommand(args), usage: NETWORK_USAGE },
   ...(['images', 'import', 'load', 'rmi'] as const).map((name) => ({ name, run: IMAGE_COMMANDS[name].run, usage: IMAGE_COMMANDS[name].help })),
 ];
 

@@ -6,6 +6,7 @@ import { waitFor } from '../common/wait.js';
 import { environValue, isAlive, listPids } from '../kernel/proc.js';
 import { RUN_MARKER } from './exec.js';
 import { findOwners, labOfRunId, ownerOf, type FoundRun, type Owner } from './journal.js';
+import { NETWORKS_OWNER, pruneNetworks } from './networks.js';
 import { cleanOwner, type CleanReport } from './owner.js';
 import { killProcess } from './wait.js';
 
@@ -51,6 +52,8 @@ export async function cleanAll(wanted: (owner: Owner) => boolean = () => true): 
   const reports: CleanReport[] = [];
   const kept: FoundRun[] = [];
   for (const found of findOwners().filter((owner) => wanted(ownerOf(owner)))) {
+    // The shared network namespaces live as long as a container or a network needs them: last, below.
+    if (found.kind === 'network') continue;
     if (found.ownerAlive && found.kind !== 'run') {
       kept.push(found);
       continue;
@@ -58,6 +61,13 @@ export async function cleanAll(wanted: (owner: Owner) => boolean = () => true): 
     if (found.ownerAlive && found.owner !== process.pid) await stopRun(found);
     const again = findOwners().find((owner) => owner.id === found.id);
     if (again) reports.push(await cleanOwner({ ...again, ownerAlive: false }));
+  }
+  // Networks no container is attached to (as `docker network prune`), then the shared namespaces if nothing needs them.
+  if (wanted({ kind: 'network', id: NETWORKS_OWNER })) {
+    const { report } = await pruneNetworks();
+    if (report) reports.push(report);
+    const still = findOwners().find((owner) => owner.kind === 'network');
+    if (still) kept.push(still);
   }
   // Processes marked with an owner that is gone or dead (a crash between spawn and the journal write).
   const owners = findOwners();

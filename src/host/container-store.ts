@@ -33,6 +33,19 @@ export interface ContainerRecord {
   tty: boolean;
   /** `-i`: PID 1's stdin is kept open (foreground only). */
   interactive: boolean;
+  /** On a bridge network: its eth0 address (the allocator's, returned when the record goes), prefix and gateway. */
+  network?: ContainerAddress;
+}
+
+/** A container's place on a bridge network. */
+export interface ContainerAddress {
+  /** The network's name (`bridge`, or one made with `lab container network create`). */
+  name: string;
+  address: string;
+  prefix: number;
+  gateway: string;
+  /** The bridge in lab-host-net its veth is a port of. */
+  bridge: string;
 }
 
 /** How a container runs now, rewritten as it changes. */

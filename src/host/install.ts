@@ -24,6 +24,11 @@ export function shimPath(): string {
   return join(projectRoot(), 'dist', 'src', 'runtime', 'shim.js');
 }
 
+/** The published-port proxy (src/runtime/port-proxy.ts), started by `lab container run -p`. */
+export function portProxyPath(): string {
+  return join(projectRoot(), 'dist', 'src', 'runtime', 'port-proxy.js');
+}
+
 /**
  * lab-init (native/lab-init.c, built by `npm run build` where a C compiler is), or undefined: not built, or
  * LAB_CONTAINER_INIT=sh asks for the shell that runs the same steps (slower: a process per command).

@@ -16,7 +16,7 @@ export type { Resource } from './resource.js';
  * Who owns the resources of a journal. A lab run lasts as long as the harness that runs it; a container started in
  * the background outlives the command that started it, and lives as long as its init process (see `hold`).
  */
-export type Owner = { kind: 'run'; id: string; lab: string } | { kind: 'container'; id: string };
+export type Owner = { kind: 'run'; id: string; lab: string } | { kind: 'container'; id: string } | { kind: 'network'; id: string };
 
 /** The kinds of owner. */
 export type OwnerKind = Owner['kind'];
@@ -27,7 +27,7 @@ export function ownerFacts(owner: Owner): { kind: OwnerKind; id: string; runId: 
 }
 
 /** A new owner: a lab run gets an id made from its lab; any other owner names its own (`lab-<something>`). */
-export type NewOwner = { kind: 'run'; lab: string } | { kind: 'container'; id: string };
+export type NewOwner = { kind: 'run'; lab: string } | { kind: 'container'; id: string } | { kind: 'network'; id: string };
 
 /** One line of a journal file. */
 export type JournalRecord =

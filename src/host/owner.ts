@@ -180,6 +180,23 @@ export class Owned {
     };
   }
 
+  /**
+   * Remove the held resources `which` selects, newest first, each removal journaled; the others stay held (a
+   * stopped container's published-port proxies go, its directory stays until `rm`). Returns whether all went.
+   */
+  async removeSome(which: (resource: Resource) => boolean): Promise<boolean> {
+    const { removed, failed } = await removeNewestFirst(
+      this.live.filter((held) => which(held.resource)),
+      (id) => this.journal.removed(id),
+    );
+    for (const { id } of removed)
+      this.live.splice(
+        this.live.findIndex((held) => held.id === id),
+        1,
+      );
+    return failed.length === 0;
+  }
+
   /** Leave the resources on the host and the journal on disk: they outlive this process. */
   close(): void {
     this.journal.close();

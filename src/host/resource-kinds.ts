@@ -2,6 +2,7 @@
 // named to the learner, how the harness tells that it exists, how it is removed and how the removal is shown. The
 // compiler refuses a kind without all of them. Every other module (the lab session, cleanup, the validator) goes
 // through this table, so a new kind is one entry here and one member of `Resource` (resource.ts).
+import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { Text } from '../common/vocabulary.js';
@@ -15,6 +16,7 @@ import { stopScopeArgv } from '../kernel/systemd.js';
 import { teardown, writeCgroupFile } from './cgroup.js';
 import { containerDir, containerOwnerId, findContainerByName } from './container-store.js';
 import { runCommand } from './exec.js';
+import { stateDirPath } from './state-dir.js';
 import type { Resource, ResourceKind, ResourceOf } from './resource.js';
 import { killProcess } from './wait.js';
 
@@ -66,8 +68,20 @@ const labPathUnder = (path: string, root: string): boolean => isLabName(path) &&
 /** Run a removal command when the resource is there; true once it is gone. */
 async function removeWith<R extends Resource>(resource: R, argv: string[] | undefined, exists: (r: R) => boolean): Promise<boolean> {
   if (!exists(resource)) return true;
-  if (argv) await runCommand(argv);
+  if (argv) await runQuietly(argv);
   return !exists(resource);
+}
+
+/**
+ * A short removal command (`ip netns del`, `ip link del`, `ipcrm`), its output discarded: node's own spawn, not
+ * execa, whose import alone (its modules, read on first use) took 150 ms of a container's removal.
+ */
+function runQuietly(argv: string[]): Promise<void> {
+  return new Promise((done) => {
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore', timeout: 30_000 });
+    child.on('error', () => done());
+    child.on('exit', () => done());
+  });
 }
 
 /**
@@ -231,6 +245,15 @@ export const RESOURCE_KINDS = {
     exists: (r) => findContainerByName(r.name) !== undefined,
     remove: async (r) => isLabName(r.name) && removeContainer(r.name),
   },
+  network: {
+    persistent: true,
+    named: ['name'],
+    what: (r) => ({ en: `the container network ${r.name}`, zh: `容器网络 ${r.name}` }),
+    describe: (r) => renderCommand(['lab', 'container', 'network', 'rm', r.name]),
+    // The record networks.ts keeps (`<state>/networks/lab-<name>.json`): read here, as networks.ts imports this table.
+    exists: (r) => existsSync(join(stateDirPath(), 'networks', `lab-${r.name}.json`)),
+    remove: async (r) => isLabName(r.name) && removeNetworkNamed(r.name),
+  },
 } satisfies { [K in ResourceKind]: KindOps<ResourceOf<K>> };
 
 /**
@@ -249,7 +272,20 @@ async function removeContainer(name: string): Promise<boolean> {
   if (found) await cleanOwner({ ...found, ownerAlive: false });
   // A container whose journal is gone (removed by hand) leaves only its directory, named by the harness.
   rmSync(containerDir(record.id), { recursive: true, force: true });
+  const { detachNetwork } = await import('./networks.js');
+  await detachNetwork(record);
   return findContainerByName(name) === undefined;
+}
+
+/** Remove a network made with `lab container network create` (refused while a container is on it). */
+async function removeNetworkNamed(name: string): Promise<boolean> {
+  const { removeNetwork } = await import('./networks.js');
+  try {
+    await removeNetwork(name);
+  } catch {
+    return false;
+  }
+  return !existsSync(join(stateDirPath(), 'networks', `lab-${name}.json`));
 }
 
 /** The kinds an action may declare it creates (a process is made by a `start` action, not declared). */

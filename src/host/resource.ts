@@ -91,6 +91,15 @@ export type Resource =
        */
       kind: 'container';
       name: string;
+    }
+  | {
+      /**
+       * A network made with `lab container network create <name>` (a lab's action): a record in the state
+       * directory and a bridge inside lab's own namespace lab-host-net. Removed with `lab container network rm`, after
+       * the containers on it (they are journaled after it, so removed first). Name starts with `lab-`.
+       */
+      kind: 'network';
+      name: string;
     };
 
 /** Every kind of host resource. */

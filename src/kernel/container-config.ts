@@ -5,17 +5,29 @@ import { posix } from 'node:path';
 import type { Text } from '../common/vocabulary.js';
 import { CAPABILITY_NAMES } from './capability-names.js';
 import type { CgroupLimits } from './cgroup.js';
+import { parseSecurity } from './container-security.js';
 
 /** A value, or what was wrong with the input, in both languages. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: Text };
 
 /**
  * Which network namespace the container gets. `none`: a new one with only `lo`; `host`: the harness's own;
- * `container`: the one of a running container (Docker's `container:<name>`). `bridge` (Docker's default, with a
- * network name: `bridge` or a named one) is the next issue's; its shape is here so that the CLI and the plan
- * already switch on it.
+ * `container`: the one of a running container (Docker's `container:<name>`); `bridge` (Docker's default): a new
+ * one with eth0 on a network's bridge, the network `bridge` (Docker's default one) or one made with
+ * `lab container network create` (src/kernel/network-plan.ts says where the bridges live).
  */
 export type NetworkMode = { kind: 'none' } | { kind: 'host' } | { kind: 'container'; name: string } | { kind: 'bridge'; network: string };
+
+/** Whether a container gets an IPC or UTS namespace of its own (`private`) or joins a running container's. */
+export type JoinMode = { kind: 'private' } | { kind: 'container'; name: string };
+
+/** A published port (`-p [IP:]HOSTPORT:PORT[/tcp]`): connections to the host's IP:HOSTPORT reach the container's PORT. */
+export interface PortMapping {
+  /** The host address the port listens on: 127.0.0.1 unless another is given (lab publishes to loopback by default). */
+  hostIp: string;
+  hostPort: number;
+  containerPort: number;
+}
 
 /** A bind mount of a host directory into the container (`-v HOST:DIR[:ro]`). */
 export interface Volume {
@@ -31,6 +43,11 @@ export interface ContainerConfig {
   name?: string;
   hostname?: string;
   network: NetworkMode;
+  /** `-p`: only with a bridge network. Absent in records written before ports existed. */
+  ports?: PortMapping[];
+  /** `--ipc container:<name>` (Docker's) and `--uts container:<name>` (Podman's): a namespace shared, as a pod's. */
+  ipc?: JoinMode;
+  uts?: JoinMode;
   volumes: Volume[];
   /** `K=V` entries in the order given; a later one with the same key wins when the plan merges them. */
   env: string[];
@@ -45,8 +62,16 @@ export interface ContainerConfig {
    * --cap-add. Undefined (an OCI bundle, whose config.json is not read for them yet): every capability.
    */
   capabilities?: string[];
-  /** `--privileged`: every capability and no setpriv (lab's --privileged changes capabilities only). */
+  /** `--privileged`: every capability, no seccomp filter (setpriv only for --user, --group-add, no-new-privileges). */
   privileged?: boolean;
+  /** Docker's default seccomp profile (src/kernel/seccomp.ts) or none; undefined (a bundle, an older record): none. */
+  seccomp?: 'default' | 'unconfined';
+  /** `--security-opt no-new-privileges`: no_new_privs set before the command (NoNewPrivs: 1 in its status). */
+  noNewPrivileges?: boolean;
+  /** `--user UID[:GID]`: the command's user and group; root when undefined. */
+  user?: { uid: number; gid: number };
+  /** `--group-add GID`: the command's supplementary groups (none when --user is given without it). */
+  groupAdd?: number[];
 }
 
 /** The flag values as the CLI collected them: strings, repeated flags as lists. */
@@ -57,6 +82,9 @@ export interface ContainerFlags {
   cpus?: string;
   pidsLimit?: string;
   network?: string;
+  publish?: readonly string[];
+  ipc?: string;
+  uts?: string;
   volumes?: readonly string[];
   env?: readonly string[];
   workdir?: string;
@@ -64,6 +92,9 @@ export interface ContainerFlags {
   capAdd?: readonly string[];
   capDrop?: readonly string[];
   privileged?: boolean;
+  securityOpt?: readonly string[];
+  user?: string;
+  groupAdd?: readonly string[];
 }
 
 /** What the host offers that some checks need: the CPU count (`--cpus` above it is refused, as Docker does). */
@@ -125,18 +156,62 @@ export function parsePidsLimit(text: string): Parsed<number | 'max'> {
   return { ok: true, value };
 }
 
-/** `--network`: none, host or container:<name>; bridge and named networks are refused until the next issue. */
+/**
+ * `--network`: none, host, container:<name>, bridge (the default network) or the name of a network made with
+ * `lab container network create`. Whether a named network exists is the runtime's to check.
+ */
 export function parseNetwork(text: string): Parsed<NetworkMode> {
   if (text === 'none' || text === 'host') return { ok: true, value: { kind: text } };
+  if (text === 'bridge' || text === 'default') return { ok: true, value: { kind: 'bridge', network: 'bridge' } };
   if (text.startsWith('container:')) {
     const name = text.slice('container:'.length);
     const valid = validateName(name);
     return valid.ok ? { ok: true, value: { kind: 'container', name } } : valid;
   }
+  const valid = validateNetworkName(text);
+  return valid.ok ? { ok: true, value: { kind: 'bridge', network: text } } : valid;
+}
+
+/** A network's name: as a container's, and not one of the modes (Docker's predefined networks). */
+export function validateNetworkName(name: string): Parsed<string> {
+  if (['none', 'host', 'bridge', 'default'].includes(name) || name.startsWith('container:')) {
+    return fail(`${name} is a pre-defined network and cannot be created or removed`, `${name} 是预定义的网络，不能创建或删除`);
+  }
+  if (/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name) && name.length <= 64) return { ok: true, value: name };
   return fail(
-    `network "${text}" is not supported yet: use none, host or container:<name> (bridge networks come later)`,
-    `暂不支持网络 "${text}"：请用 none、host 或 container:<名称>（网桥网络稍后提供）`,
+    `invalid network name "${name}": letters, digits, "_", "." and "-", at most 64`,
+    `网络名称 "${name}" 无效：只允许字母、数字、"_"、"." 和 "-"，最多 64 个`,
   );
+}
+
+/** `--ipc` and `--uts`: `private` (the default: a namespace of its own) or `container:<name>`. */
+export function parseJoinMode(text: string, flag: '--ipc' | '--uts'): Parsed<JoinMode> {
+  if (text === 'private' || text === 'shareable') return { ok: true, value: { kind: 'private' } };
+  if (text.startsWith('container:')) {
+    const name = text.slice('container:'.length);
+    const valid = validateName(name);
+    return valid.ok ? { ok: true, value: { kind: 'container', name } } : valid;
+  }
+  return invalidFlag(text, flag, 'expected private or container:<name>', '应为 private 或 container:<名称>');
+}
+
+/** `-p [IP:]HOSTPORT:PORT[/tcp]` (TCP only; a host IP of the harness's choosing is 127.0.0.1). */
+export function parsePort(text: string): Parsed<PortMapping> {
+  const [spec = '', proto = 'tcp', ...rest] = text.split('/');
+  if (proto !== 'tcp' || rest.length > 0) return invalidFlag(text, '-p, --publish', 'only tcp ports can be published', '只能发布 tcp 端口');
+  const match = /^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d+):(\d+)$/.exec(spec);
+  const port = (value: string | undefined): number | undefined => {
+    const n = Number(value);
+    return Number.isInteger(n) && n >= 1 && n <= 65535 ? n : undefined;
+  };
+  const hostPort = port(match?.[2]);
+  const containerPort = port(match?.[3]);
+  const hostIp = match?.[1] ?? '127.0.0.1';
+  const ipOk = hostIp.split('.').every((octet) => Number(octet) <= 255);
+  if (!match || hostPort === undefined || containerPort === undefined || !ipOk) {
+    return invalidFlag(text, '-p, --publish', 'expected [IP:]HOSTPORT:PORT with ports from 1 to 65535', '应为 [IP:]主机端口:端口，端口在 1 到 65535 之间');
+  }
+  return { ok: true, value: { hostIp, hostPort, containerPort } };
 }
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;
@@ -256,7 +331,7 @@ export function parseContainerConfig(flags: ContainerFlags, host: HostFacts = {}
   const capabilities = parseCapabilities(flags);
   if (!capabilities.ok) return capabilities;
   const config: ContainerConfig = {
-    network: { kind: 'none' },
+    network: { kind: 'bridge', network: 'bridge' },
     volumes: [],
     env: [],
     command: [...(flags.command ?? [])],
@@ -274,7 +349,34 @@ export function parseContainerConfig(flags: ContainerFlags, host: HostFacts = {}
     if (!network.ok) return network;
     config.network = network.value;
   }
+  for (const text of flags.publish ?? []) {
+    // Docker: "conflicting options: port publishing and the container type network mode".
+    if (config.network.kind !== 'bridge')
+      return fail(
+        'Conflicting options: port publishing and the network mode (-p needs a bridge network)',
+        '选项冲突：发布端口需要网桥网络（-p 不能与这种网络模式同用）',
+      );
+    const port = parsePort(text);
+    if (!port.ok) return port;
+    if ((config.ports ??= []).some((p) => p.hostPort === port.value.hostPort && p.hostIp === port.value.hostIp)) {
+      return fail(
+        `Bind for ${port.value.hostIp}:${port.value.hostPort} failed: port is given twice`,
+        `绑定 ${port.value.hostIp}:${port.value.hostPort} 失败：端口指定了两次`,
+      );
+    }
+    config.ports.push(port.value);
+  }
+  for (const [flag, text] of [
+    ['--ipc', flags.ipc],
+    ['--uts', flags.uts],
+  ] as const) {
+    if (text === undefined) continue;
+    const mode = parseJoinMode(text, flag);
+    if (!mode.ok) return mode;
+    if (mode.value.kind === 'container') config[flag === '--ipc' ? 'ipc' : 'uts'] = mode.value;
+  }
   if (flags.hostname !== undefined) {
+    if (config.uts?.kind === 'container') return fail('Conflicting options: hostname and the UTS mode', '选项冲突：主机名与 UTS 模式不能同时指定');
     // A container that joins another's network namespace keeps that one's name, as Docker refuses -h then.
     if (config.network.kind === 'container') return fail('Conflicting options: hostname and the network mode', '选项冲突：主机名与网络模式不能同时指定');
     const hostname = validateHostname(flags.hostname);
@@ -318,5 +420,8 @@ export function parseContainerConfig(flags: ContainerFlags, host: HostFacts = {}
     }
     config.workdir = workdir;
   }
+  const security = parseSecurity(flags);
+  if (!security.ok) return security;
+  Object.assign(config, security.value);
   return { ok: true, value: config };
 }

@@ -41,8 +41,17 @@ export interface PlanInput {
   joinNetns?: string;
   /** For `--network container:<name>`: that container's hostname, which this one takes too (as Docker's does). */
   joinHostname?: string;
+  /** For a bridge network: the container's own network namespace, made and wired by the runtime (network-plan.ts). */
+  bridgeNetns?: string;
+  /** For `--ipc container:<name>` and `--uts container:<name>`: that container's namespace file, resolved. */
+  joinIpc?: string;
+  joinUts?: string;
+  /** For a bridge network: the container's /etc/hosts (a file of its directory), bound onto `target` (resolved in the image). */
+  hostsFile?: { host: string; target: string };
   /** A root filesystem used as it is (`--bundle`, see oci-bundle.ts); then `image.layers` and `dirs` are not used. */
   root?: PlanRoot;
+  /** The seccomp filter file the runtime writes for a `seccomp: 'default'` config (setprivArgv). */
+  seccompFile?: string;
 }
 
 /** A mount an OCI bundle lists (config.json `mounts`), as oci-bundle.ts checked it. */
@@ -169,22 +178,52 @@ function guardedRun(tests: readonly PathTest[], argv: string[]): PlanStep {
 /** A step for a path the kernel may not have (runc ignores ENOENT for masked and read-only paths). */
 const ifExists = (path: string, argv: string[]): PlanStep => guardedRun([['-e', path]], argv);
 
-/** The namespaces the container gets: all but user and time; the net one only with `--network none`. */
+/**
+ * The namespaces the container unshares: all but user and time, less those it joins (a bridge network's namespace
+ * is made beforehand by the runtime, as Docker's; container:<name> modes join another's); the net one only with
+ * `--network none`.
+ */
 export function containerNamespaces(config: ContainerConfig): NamespaceType[] {
-  const types: NamespaceType[] = ['pid', 'mnt', 'uts', 'ipc', 'cgroup'];
+  const types: NamespaceType[] = ['pid', 'mnt'];
+  if (config.uts?.kind !== 'container') types.push('uts');
+  if (config.ipc?.kind !== 'container') types.push('ipc');
+  types.push('cgroup');
   if (config.network.kind === 'none') types.push('net');
   return types;
 }
 
 /**
- * The capability step before the command, as util-linux setpriv(1) takes it: the bounding set cut to the
- * container's capabilities (as root, the command's permitted and effective sets are then those), no inheritable and
- * no ambient capability (Docker's since 20.10.14, CVE-2022-24769). None with --privileged: every capability.
+ * The namespaces `lab container exec` joins: every one PID 1 has, whether it unshared it or joined it (a bridge
+ * network's, another container's), as `docker exec` does; the network one but with `--network host`, which is the
+ * host's own.
  */
-export function setprivArgv(config: ContainerConfig): string[] {
-  if (config.privileged === true || config.capabilities === undefined) return [];
-  const bounding = ['-all', ...config.capabilities.map((name) => `+${name.replace(/^CAP_/, '').toLowerCase()}`)].join(',');
-  return ['setpriv', '--bounding-set', bounding, '--inh-caps', '-all', '--ambient-caps', '-all', '--'];
+export function execNamespaces(config: ContainerConfig): NamespaceType[] {
+  const types: NamespaceType[] = ['pid', 'mnt', 'uts', 'ipc', 'cgroup'];
+  if (config.network.kind !== 'host') types.push('net');
+  return types;
+}
+
+/**
+ * The step before the command, as util-linux setpriv(1) (>= 2.40 for --seccomp-filter) takes it; lab-init applies it
+ * in runc's order (native/lab-init.c). `--user`: the user, its group and supplementary groups (`--clear-groups`, or
+ * `--group-add`'s). `no-new-privileges`: `--no-new-privs`. The capabilities: the bounding set cut to the
+ * container's (as root, the command's permitted and effective sets are then those; a non-root user ends with none,
+ * as in Docker), no inheritable and no ambient capability (Docker's since 20.10.14, CVE-2022-24769). seccomp:
+ * Docker's default profile, the filter file `seccompFile` (written by the runtime, src/kernel/seccomp.ts). None of
+ * the capability and seccomp parts with --privileged; no step at all when nothing is asked.
+ */
+export function setprivArgv(config: ContainerConfig, seccompFile?: string): string[] {
+  const options: string[] = [];
+  if (config.user !== undefined) options.push('--reuid', String(config.user.uid), '--regid', String(config.user.gid));
+  if (config.groupAdd !== undefined && config.groupAdd.length > 0) options.push('--groups', config.groupAdd.join(','));
+  else if (config.user !== undefined) options.push('--clear-groups');
+  if (config.noNewPrivileges === true) options.push('--no-new-privs');
+  if (config.privileged !== true && config.capabilities !== undefined) {
+    const bounding = ['-all', ...config.capabilities.map((name) => `+${name.replace(/^CAP_/, '').toLowerCase()}`)].join(',');
+    options.push('--bounding-set', bounding, '--inh-caps', '-all', '--ambient-caps', '-all');
+  }
+  if (config.privileged !== true && config.seccomp === 'default' && seccompFile !== undefined) options.push('--seccomp-filter', seccompFile);
+  return options.length === 0 ? [] : ['setpriv', ...options, '--'];
 }
 
 /** The environment of the command: the image's, then `-e` (a later key replaces an earlier), PATH, HOSTNAME, HOME. */
@@ -225,16 +264,37 @@ function cgroupStage(input: PlanInput): PlanStage {
   return { id: 'cgroup', steps, resources: [{ kind: 'cgroup', path: cgroup }] };
 }
 
-/** Stage `namespaces`: the unshare (or, for container:<name>, nsenter into its net namespace first), lo, hostname. */
+/** A running container a `container:<name>` mode names was not found: the message. */
+function notRunning<T>(name: string): Parsed<T> {
+  return fail(`container "${name}" is not running`, `容器 "${name}" 没有在运行`);
+}
+
+/**
+ * Stage `namespaces`: the namespaces joined first (a bridge network's own, or those of container:<name> modes; one
+ * `nsenter --net=F --ipc=F --uts=F --`), then the unshare of the rest, lo, hostname.
+ */
 function namespacesStage(input: PlanInput, hostname: string): Parsed<PlanStage> {
   const { config } = input;
   const steps: PlanStep[] = [];
+  const joins: string[] = [];
   if (config.network.kind === 'container') {
-    if (input.joinNetns === undefined) return fail(`container "${config.network.name}" is not running`, `容器 "${config.network.name}" 没有在运行`);
-    const argv = ['nsenter', `--net=${input.joinNetns}`, '--'];
-    steps.push({ place: 'process', argv, text: renderCommand(argv) });
+    if (input.joinNetns === undefined) return notRunning(config.network.name);
+    joins.push(`--net=${input.joinNetns}`);
   } else if (config.network.kind === 'bridge') {
-    return fail('bridge networks are not supported yet', '暂不支持网桥网络');
+    if (input.bridgeNetns === undefined) return fail(`network "${config.network.network}" is not ready`, `网络 "${config.network.network}" 还没有准备好`);
+    joins.push(`--net=${input.bridgeNetns}`);
+  }
+  if (config.ipc?.kind === 'container') {
+    if (input.joinIpc === undefined) return notRunning(config.ipc.name);
+    joins.push(`--ipc=${input.joinIpc}`);
+  }
+  if (config.uts?.kind === 'container') {
+    if (input.joinUts === undefined) return notRunning(config.uts.name);
+    joins.push(`--uts=${input.joinUts}`);
+  }
+  if (joins.length > 0) {
+    const argv = ['nsenter', ...joins, '--'];
+    steps.push({ place: 'process', argv, text: renderCommand(argv) });
   }
   // --fork: the command is PID 1 of the new PID namespace; --kill-child: it dies with unshare; --propagation
   // private: no mount made inside reaches the host (unshareArgv says why).
@@ -245,7 +305,10 @@ function namespacesStage(input: PlanInput, hostname: string): Parsed<PlanStage> 
   steps.push({ place: 'process', argv: env, text: renderCommand(env) });
   if (config.network.kind === 'none') steps.push(run(['ip', 'link', 'set', 'lo', 'up']));
   // The new UTS namespace's name, set with the host's hostname(1) before the pivot: the image needs no such tool.
-  if (config.network.kind !== 'container') steps.push(run(['hostname', hostname]));
+  // A joined UTS namespace keeps its name.
+  if (config.uts?.kind === 'container') {
+    // Nothing: the name is the other container's.
+  } else if (config.network.kind !== 'container') steps.push(run(['hostname', hostname]));
   else if (input.joinHostname !== undefined) steps.push(run(['hostname', input.joinHostname]));
   return { ok: true, value: { id: 'namespaces', steps, resources: [] } };
 }
@@ -288,6 +351,7 @@ function rootfsStage(input: PlanInput, workdir: string): PlanStage {
     // A bind mount takes `ro` only on a remount (mount(8)): the first bind always inherits the source's flags.
     if (v.readOnly) steps.push(run(['mount', '-o', 'remount,bind,ro', m(v.target)]));
   }
+  if (input.hostsFile) steps.push(...hostsSteps(input.hostsFile.host, m(input.hostsFile.target)));
   if (workdir !== '/') steps.push(run(['mkdir', '-p', m(workdir)]));
   // Masks and read-only paths before the pivot, addressed under `merged`, so they need no tool in the image; the
   // mask source is the container's own /dev/null, made above.
@@ -297,6 +361,14 @@ function rootfsStage(input: PlanInput, workdir: string): PlanStage {
   for (const path of READONLY_PATHS) steps.push(...readonlyPathSteps(m(path)));
   steps.push(...pivotSteps(dirs.merged));
   return { id: 'rootfs', steps, resources };
+}
+
+/**
+ * The container's /etc/hosts: its own file, bound over the image's (made empty first when the image has none), as
+ * Docker binds the one it keeps for each container. The runtime rewrites it in place as peers come and go.
+ */
+function hostsSteps(host: string, target: string): PlanStep[] {
+  return [run(['mkdir', '-p', posix.dirname(target)]), guardedRun([['!-e', target]], ['touch', target]), run(['mount', '--bind', host, target])];
 }
 
 /** The device nodes (mknod, as runc does as root), then the /dev links; `guarded`: skipped when already there. */
@@ -424,7 +496,7 @@ export function containerPlan(input: PlanInput): Parsed<ContainerPlan> {
   // so the command's environment is exactly Docker's.
   processSteps.push(run(['unset', 'OLDPWD', 'PWD']));
   // The capabilities last: every step before needs root's (mount, pivot_root, sethostname); the record keeps `command`.
-  processSteps.push(run(['exec', ...setprivArgv(config), ...command]));
+  processSteps.push(run(['exec', ...setprivArgv(config, input.seccompFile), ...command]));
   const stages = [cgroupStage(input), namespaces.value, rootfsStage(input, workdir), { id: 'process' as const, steps: processSteps, resources: [] }];
   const all = stages.flatMap((s) => s.steps);
   const script = renderScript(all.flatMap((s) => (s.place === 'container' ? [s.text] : [])));

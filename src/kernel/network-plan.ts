@@ -9,7 +9,7 @@
 //                  containers' traffic out of its uplink;
 //   lab-internet   stands for the internet: the other end of the uplink, 203.0.113.2/24 (TEST-NET-3, a range
 //                  reserved for documentation, never routed);
-//   lab-c<id12>    one per container: made before the container starts (as Docker makes /var/run/docker/netns/...),
+//   lab-c<id12>    one per container: made before the container starts (as Docker pins /var/run/docker/netns/...),
 //                  given eth0 with an address from the allocator (ipv4.ts) and a default route via the bridge, then
 //                  joined by the container's plan (`nsenter --net=/run/netns/lab-c<id12> --`, as container:<name>).
 // Removing a container's namespace removes its eth0 and with it the veth's other end on the bridge.
@@ -25,6 +25,12 @@ export const UPLINK = { hostEnd: 'lab-uplink', hostAddress: '203.0.113.1/24', in
 
 /** The NAT table lab-host-net holds (nftables): one postrouting chain, a masquerade rule per network. */
 export const NAT_TABLE = 'lab-nat';
+
+/**
+ * The filter table that keeps networks apart (Docker's DOCKER-ISOLATION chains): lab-host-net routes between its
+ * bridges like any router, so each network's rule drops what comes in from its bridge and would leave by another.
+ */
+export const ISOLATION_TABLE = 'lab-isolation';
 
 /** One step: the argv, and the same as the text the learner is shown. */
 export interface NetStep {
@@ -45,6 +51,20 @@ export interface NetworkDef {
 }
 
 const step = (argv: string[]): NetStep => ({ argv, text: renderCommand(argv) });
+
+/** Where named network namespaces are pinned, as iproute2 looks for them (`ip -n NAME`, `ip netns exec NAME`). */
+export const NETNS_DIR = '/run/netns';
+
+/**
+ * A named network namespace: a new one, kept alive by a bind mount on /run/netns/NAME after its first process
+ * (`true`) has exited. `unshare --net=FILE` does what `ip netns add` does, without iproute2's other step: the
+ * first `ip netns add` also bind-mounts /run/netns onto itself (shared, so that later namespaces reach every mount
+ * namespace), a mount that stays on the host after the last namespace is gone. `ip netns del NAME` removes either.
+ */
+export function netnsAddSteps(name: string): NetStep[] {
+  const file = `${NETNS_DIR}/${name}`;
+  return [step(['touch', file]), step(['unshare', `--net=${file}`, 'true'])];
+}
 
 /** A command run inside a named network namespace (`ip netns exec NAME ...`), for tools other than ip. */
 const inNetns = (netns: string, argv: string[]): NetStep => step(['ip', 'netns', 'exec', netns, ...argv]);
@@ -77,22 +97,28 @@ export function infrastructureResources(): NetResource[] {
 export function infrastructureSteps(): NetStep[] {
   const [hostPrefix, internetPrefix] = [UPLINK.hostAddress, UPLINK.internetAddress];
   return [
-    step(['ip', 'netns', 'add', HOST_NETNS]),
-    step(['ip', 'netns', 'add', INTERNET_NETNS]),
+    step(['mkdir', '-p', NETNS_DIR]),
+    ...netnsAddSteps(HOST_NETNS),
+    ...netnsAddSteps(INTERNET_NETNS),
     step(['ip', '-n', HOST_NETNS, 'link', 'set', 'lo', 'up']),
-    step(['ip', '-n', INTERNET_NETNS, 'link', 'set', 'lo', 'up']),
     step(['ip', '-n', HOST_NETNS, 'link', 'add', UPLINK.hostEnd, 'type', 'veth', 'peer', 'name', UPLINK.internetEnd, 'netns', INTERNET_NETNS]),
     step(['ip', '-n', HOST_NETNS, 'addr', 'add', hostPrefix, 'dev', UPLINK.hostEnd]),
     step(['ip', '-n', HOST_NETNS, 'link', 'set', UPLINK.hostEnd, 'up']),
+    step(['ip', '-n', INTERNET_NETNS, 'link', 'set', 'lo', 'up']),
     step(['ip', '-n', INTERNET_NETNS, 'addr', 'add', internetPrefix, 'dev', UPLINK.internetEnd]),
     step(['ip', '-n', INTERNET_NETNS, 'link', 'set', UPLINK.internetEnd, 'up']),
     inNetns(HOST_NETNS, ['sysctl', '-w', 'net.ipv4.ip_forward=1']),
     inNetns(HOST_NETNS, ['nft', 'add', 'table', 'ip', NAT_TABLE]),
     inNetns(HOST_NETNS, ['nft', 'add', 'chain', 'ip', NAT_TABLE, 'postrouting', '{ type nat hook postrouting priority srcnat; policy accept; }']),
+    inNetns(HOST_NETNS, ['nft', 'add', 'table', 'ip', ISOLATION_TABLE]),
+    inNetns(HOST_NETNS, ['nft', 'add', 'chain', 'ip', ISOLATION_TABLE, 'forward', '{ type filter hook forward priority filter; policy accept; }']),
   ];
 }
 
-/** A network's bridge in lab-host-net, its gateway address, and the masquerade of its subnet out of the uplink. */
+/**
+ * A network's bridge in lab-host-net, its gateway address, the masquerade of its subnet out of the uplink, and its
+ * isolation: nothing from its bridge is forwarded to another lab bridge.
+ */
 export function networkSteps(net: NetworkDef): NetStep[] {
   const cidr = `${net.gateway}/${net.subnet.prefix}`;
   return [
@@ -113,6 +139,22 @@ export function networkSteps(net: NetworkDef): NetStep[] {
       UPLINK.hostEnd,
       'masquerade',
     ]),
+    inNetns(HOST_NETNS, [
+      'nft',
+      'add',
+      'rule',
+      'ip',
+      ISOLATION_TABLE,
+      'forward',
+      'iifname',
+      net.bridge,
+      'oifname',
+      '!=',
+      net.bridge,
+      'oifname',
+      'lab-br*',
+      'drop',
+    ]),
   ];
 }
 
@@ -130,10 +172,10 @@ export function attachSteps(net: NetworkDef, id: string, address: string): { ste
   return {
     resources: [{ kind: 'netns', name: netns }],
     steps: [
-      step(['ip', 'netns', 'add', netns]),
-      step(['ip', '-n', netns, 'link', 'set', 'lo', 'up']),
+      ...netnsAddSteps(netns),
       step(['ip', '-n', HOST_NETNS, 'link', 'add', hostEnd, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]),
       step(['ip', '-n', HOST_NETNS, 'link', 'set', hostEnd, 'master', net.bridge, 'up']),
+      step(['ip', '-n', netns, 'link', 'set', 'lo', 'up']),
       step(['ip', '-n', netns, 'addr', 'add', `${address}/${net.subnet.prefix}`, 'dev', 'eth0']),
       step(['ip', '-n', netns, 'link', 'set', 'eth0', 'up']),
       step(['ip', '-n', netns, 'route', 'add', 'default', 'via', net.gateway]),

@@ -180,8 +180,17 @@ export function verdictOf(namespaces: readonly NamespaceFact[], cgroup: CgroupFa
   };
 }
 
+/** What an X-ray reads besides the process's own files. */
+export interface XrayOptions {
+  /**
+   * Scan every process of the proc root for the ones sharing each namespace (the costly part: a readlink per process
+   * and type). Default true; false leaves every `sharedWith` at zero processes, for a caller that reads it often.
+   */
+  sharers?: boolean;
+}
+
 /** X-ray one process, reading the proc root at `procRoot`; a failure says why (no such process, not permitted). */
-export function xray(pid: number, procRoot = '/proc'): { ok: true; xray: Xray } | XrayFailure {
+export function xray(pid: number, procRoot = '/proc', options: XrayOptions = {}): { ok: true; xray: Xray } | XrayFailure {
   const dir = join(procRoot, String(pid));
   const statusText = read(join(dir, 'status'));
   if (statusText === undefined) return { ok: false, why: 'no-such-process', path: join(dir, 'status'), code: 'ESRCH' };
@@ -197,7 +206,7 @@ export function xray(pid: number, procRoot = '/proc'): { ok: true; xray: Xray } 
   if (inodes.size === 0) return { ok: false, why: 'no-such-process', path: join(dir, 'ns'), code: 'ESRCH' };
   const status = parseStatus(statusText);
   const host = hostReference(procRoot);
-  const shared = sharers(procRoot, pid, inodes);
+  const shared = options.sharers === false ? new Map<NamespaceType, NamespaceFact['sharedWith']>() : sharers(procRoot, pid, inodes);
   const namespaces = XRAY_NAMESPACES.map((type): NamespaceFact => {
     const inode = inodes.get(type) ?? null;
     const hostInode = host.inodes.get(type) ?? null;

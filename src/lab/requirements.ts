@@ -1,6 +1,6 @@
 // What labs need from the host, each with a fast probe (file reads only: `lab list` runs every probe), why a lab
 // needs it and how to get it.
-import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 import { readCgroupLayout } from '../kernel/cgroup-mode.js';
 import { readInitSystem, type CgroupManager } from '../kernel/init-system.js';
 import { blockingUsernsSysctls, readUsernsSysctls } from '../kernel/userns-sysctl.js';
@@ -192,6 +192,18 @@ const TABLE = {
     fix: { en: 'Install iproute2: `sudo apt-get install iproute2`.', zh: '安装 iproute2：`sudo apt-get install iproute2`。' },
     met: () => onPath('ip'),
   },
+  nftables: {
+    what: { en: 'the `nft` command (nftables)', zh: '`nft` 命令（nftables）' },
+    why: {
+      en: "Container networks masquerade the containers' traffic and keep networks apart with nftables rules, only ever inside lab's own network namespace lab-host-net, never in the host's ruleset.",
+      zh: '容器网络用 nftables 规则对容器的流量做地址伪装（masquerade）并把网络彼此隔离，这些规则只放在 lab 自己的网络命名空间 lab-host-net 里，从不写进宿主机的规则集。',
+    },
+    fix: {
+      en: 'Install it: `sudo apt-get install nftables` (or `sudo scripts/provision.sh`).',
+      zh: '安装它：`sudo apt-get install nftables`（或运行 `sudo scripts/provision.sh`）。',
+    },
+    met: () => onPath('nft'),
+  },
   'ipc-tools': {
     what: { en: 'the `ipcmk`, `ipcs` and `ipcrm` commands', zh: '`ipcmk`、`ipcs` 和 `ipcrm` 命令' },
     why: { en: 'The IPC lab creates and lists System V IPC objects with them.', zh: 'IPC 实验用它们创建和列出 System V IPC 对象。' },
@@ -345,6 +357,39 @@ const TABLE = {
     },
     met: () => labInitPath() !== undefined,
   },
+  qemu: {
+    what: { en: 'qemu-system-x86_64 (qemu-system-x86)', zh: 'qemu-system-x86_64（qemu-system-x86 软件包）' },
+    why: {
+      en: "The container-vs-vm lab boots a small virtual machine beside a container, with KVM when /dev/kvm works and qemu's own CPU emulation (TCG) otherwise.",
+      zh: '容器与虚拟机实验要在容器旁边启动一台小虚拟机：/dev/kvm 可用时用 KVM，否则用 qemu 自己的 CPU 模拟（TCG）。',
+    },
+    fix: {
+      en: 'Install it: `sudo apt-get install qemu-system-x86` (or `sudo scripts/provision.sh --with-vm`).',
+      zh: '安装它：`sudo apt-get install qemu-system-x86`（或运行 `sudo scripts/provision.sh --with-vm`）。',
+    },
+    met: () => onPath('qemu-system-x86_64'),
+  },
+  'vm-kernel': {
+    what: { en: "the test VM's kernel, unpacked in the VM cache", zh: '测试虚拟机的内核（已解包到虚拟机缓存中）' },
+    why: {
+      en: "The container-vs-vm lab boots the test VM's kernel (Debian's linux-image package, unpacked, never installed) from /var/cache/lab-vm, the cache `node scripts/vm.mjs` fills.",
+      zh: '容器与虚拟机实验启动的是测试虚拟机的内核（Debian 的 linux-image 软件包，只解包、不安装），它在 /var/cache/lab-vm 里，由 `node scripts/vm.mjs` 填充。',
+    },
+    fix: {
+      en: 'In the checkout, run `sudo node scripts/vm.mjs run true` once: it downloads the kernel package with apt-get and unpacks it into the cache (`sudo scripts/provision.sh --with-vm` installs what it needs).',
+      zh: '在代码目录里运行一次 `sudo node scripts/vm.mjs run true`：它用 apt-get 下载内核软件包并解包到缓存里（它所需的软件可用 `sudo scripts/provision.sh --with-vm` 安装）。',
+    },
+    met: () => vmKernel() !== undefined,
+  },
+  'busybox-static': {
+    what: { en: 'a statically linked busybox (busybox-static)', zh: '静态链接的 busybox（busybox-static）' },
+    why: {
+      en: "The container-vs-vm lab makes the VM's whole userspace from one busybox: in an initramfs there is no library to load, so it must be static.",
+      zh: '容器与虚拟机实验只用一个 busybox 构成虚拟机的全部用户空间：initramfs 里没有可加载的库，所以它必须是静态链接的。',
+    },
+    fix: { en: 'Install it: `sudo apt-get install busybox-static`.', zh: '安装它：`sudo apt-get install busybox-static`。' },
+    met: () => staticBusybox() !== undefined,
+  },
 } satisfies Record<string, RequirementSpec>;
 
 /** Whether the kernel has overlayfs: registered in /proc/filesystems, or a module `mount -t overlay` loads. */
@@ -353,6 +398,72 @@ function overlayAvailable(): boolean {
     if (/\toverlay$/m.test(readFileSync('/proc/filesystems', 'utf8'))) return true;
     const release = readFileSync('/proc/sys/kernel/osrelease', 'utf8').trim();
     return /(^|\/)overlay\.ko/m.test(readFileSync(`/lib/modules/${release}/modules.dep`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** The kernel the test VM boots, as `node scripts/vm.mjs` keeps it in its cache (scripts/vm/kernel.mjs). */
+export interface VmKernel {
+  release: string;
+  /** What qemu's -kernel gets (a vmlinux with a PVH entry point, or a vmlinuz). */
+  image: string;
+}
+
+/** The VM cache: $LAB_VM_CACHE, else /var/cache/lab-vm for root, else ~/.cache/lab-vm (as scripts/vm/kernel.mjs). */
+export function vmCacheRoot(): string {
+  if (process.env.LAB_VM_CACHE) return process.env.LAB_VM_CACHE;
+  if (process.getuid?.() === 0) return '/var/cache/lab-vm';
+  return join(process.env.XDG_CACHE_HOME || join(process.env.HOME ?? '/root', '.cache'), 'lab-vm');
+}
+
+/** The newest kernel in the VM cache whose image is there, or undefined. */
+export function vmKernel(): VmKernel | undefined {
+  const root = vmCacheRoot();
+  let names: string[];
+  try {
+    names = readdirSync(root).sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    try {
+      const kernel = JSON.parse(readFileSync(join(root, name, 'kernel.json'), 'utf8')) as Partial<VmKernel>;
+      if (typeof kernel.image === 'string' && typeof kernel.release === 'string' && existsSync(kernel.image))
+        return { release: kernel.release, image: kernel.image };
+    } catch {
+      // not a kernel directory
+    }
+  }
+  return undefined;
+}
+
+/** The first busybox on the PATH (or in /bin, /usr/bin) that is a statically linked ELF (no PT_INTERP), or undefined. */
+export function staticBusybox(): string | undefined {
+  const dirs = (process.env.PATH ?? '').split(delimiter).filter(Boolean).concat(['/bin', '/usr/bin']);
+  for (const dir of dirs) {
+    const path = join(dir, 'busybox');
+    if (existsSync(path)) return isStaticElf(path) ? path : undefined;
+  }
+  return undefined;
+}
+
+/** Whether a file is a 64-bit little-endian ELF without a program interpreter (a static executable). */
+function isStaticElf(path: string): boolean {
+  try {
+    const head = Buffer.alloc(4096);
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    if (head.readUInt32BE(0) !== 0x7f454c46 || head[4] !== 2 || head[5] !== 1) return false;
+    const phoff = Number(head.readBigUInt64LE(0x20));
+    const size = head.readUInt16LE(0x36);
+    const count = head.readUInt16LE(0x38);
+    for (let i = 0; i < count; i++) if (head.readUInt32LE(phoff + i * size) === 3) return false;
+    return true;
   } catch {
     return false;
   }

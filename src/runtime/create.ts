@@ -11,10 +11,11 @@ import { join, posix } from 'node:path';
 import { LabError } from '../common/errors.js';
 import { readCgroupLayout } from '../kernel/cgroup-mode.js';
 import { parseContainerConfig, validateName, type ContainerConfig, type ContainerFlags } from '../kernel/container-config.js';
-import { containerPlan, setprivArgv, type ContainerPlan, type PlanImage, type PlanRoot } from '../kernel/container-plan.js';
+import { containerPlan, setprivArgv, type ContainerPlan, type PlanImage, type PlanInput, type PlanRoot } from '../kernel/container-plan.js';
 import { bundleInput } from '../kernel/oci-bundle.js';
 import { formatImageName, parseImageName } from '../kernel/image-format.js';
 import { isAlive } from '../kernel/proc.js';
+import { SECCOMP_FILE, seccompFilter } from '../kernel/seccomp.js';
 import { enableControllers, requireV2Controllers, writeCgroupFile } from '../host/cgroup.js';
 import {
   containerDir,
@@ -30,6 +31,8 @@ import { labInitPath } from '../host/install.js';
 import { Owned } from '../host/owner.js';
 import { nameInUse, runError } from './errors.js';
 import { generateName } from './names.js';
+import { attachNetwork, bridgeNetnsOf, publishPorts } from './network.js';
+import { detachNetwork, hostsPath } from '../host/networks.js';
 import { cgroupPlace, makeScope } from './scope.js';
 import { secureJoin } from './secure-join.js';
 
@@ -107,12 +110,32 @@ function inside(layers: readonly string[], path: string, flag: string): string {
   );
 }
 
-/** The network namespace and hostname of a running container, for `--network container:<name>`. */
-function joinedContainer(name: string): { joinNetns: string; joinHostname: string } | undefined {
+/** The PID 1 and hostname of a running container, for the `container:<name>` modes; undefined when it does not run. */
+function runningContainer(name: string): { pid: number; hostname: string } | undefined {
   const record = findContainerByName(name);
   if (!record) return undefined;
   const state = readContainerState(record.id);
-  return state.pid !== undefined && isAlive(state.pid, state.pidStart) ? { joinNetns: `/proc/${state.pid}/ns/net`, joinHostname: record.hostname } : undefined;
+  return state.pid !== undefined && isAlive(state.pid, state.pidStart) ? { pid: state.pid, hostname: record.hostname } : undefined;
+}
+
+/** The namespaces a config joins, resolved to files: another container's (container:<name>), a bridge network's own. */
+function joinedNamespaces(config: ContainerConfig, id: string): Partial<PlanInput> {
+  const joins: Partial<PlanInput> = {};
+  if (config.network.kind === 'container') {
+    const other = runningContainer(config.network.name);
+    if (other) Object.assign(joins, { joinNetns: `/proc/${other.pid}/ns/net`, joinHostname: other.hostname });
+  } else if (config.network.kind === 'bridge') {
+    joins.bridgeNetns = bridgeNetnsOf(id);
+  }
+  if (config.ipc?.kind === 'container') {
+    const other = runningContainer(config.ipc.name);
+    if (other) joins.joinIpc = `/proc/${other.pid}/ns/ipc`;
+  }
+  if (config.uts?.kind === 'container') {
+    const other = runningContainer(config.uts.name);
+    if (other) Object.assign(joins, { joinUts: `/proc/${other.pid}/ns/uts`, joinHostname: other.hostname });
+  }
+  return joins;
 }
 
 /** What a container is made from: an image of the store, or an OCI bundle's root used as it is. */
@@ -225,19 +248,23 @@ export async function createContainer(request: CreateRequest): Promise<Created> 
   // On a systemd host, inside a scope of its own that systemd delegates to lab (scope.ts).
   const place = cgroupPlace(v2Root, id);
   const cgroup = place.cgroup;
-  const joined = config.network.kind === 'container' ? joinedContainer(config.network.name) : undefined;
+  const joined = joinedNamespaces(config, id);
+  // A bridge network's container gets its own /etc/hosts, bound over the image's (resolved inside it, as -v is).
+  if (config.network.kind === 'bridge')
+    joined.hostsFile = { host: hostsPath(id), target: inside(source.root ? [source.root.path] : source.layers, '/etc/hosts', '/etc/hosts') };
   const planned = containerPlan({
     id,
     config,
     image: source.image,
     dirs,
     cgroup,
-    ...(joined ?? {}),
+    ...joined,
     ...(source.root ? { root: source.root } : {}),
+    seccompFile: join(dir, SECCOMP_FILE), // security: the filter file written below
   });
   if (!planned.ok) throw runError('lab container run', 'invalid-argument', planned.message);
   const plan = planned.value;
-  const hostname = joined?.joinHostname ?? config.hostname ?? id.slice(0, 12);
+  const hostname = joined.joinHostname ?? config.hostname ?? id.slice(0, 12);
   const record: ContainerRecord = {
     id,
     name,
@@ -265,6 +292,12 @@ export async function createContainer(request: CreateRequest): Promise<Created> 
     writeAtomic(join(dir, 'config.json'), `${JSON.stringify(record, null, 2)}\n`);
     writeContainerState(id, { status: 'created' });
     writeFileSync(join(dir, 'container.log'), '', { mode: 0o600 });
+    // --- security (seccomp): Docker's default profile for the container's capabilities, the filter file lab-init
+    // loads before the command (src/kernel/seccomp.ts); inside the container's directory, removed with it.
+    if (config.seccomp === 'default' && config.privileged !== true) {
+      writeFileSync(join(dir, SECCOMP_FILE), seccompFilter(config.capabilities ?? []), { mode: 0o600 });
+    }
+    // --- end security
     if (place.scope) await makeScope(owned, place.scope);
     const madeCgroup = owned.claim({ kind: 'cgroup', path: cgroup }, `mkdir \`${cgroup}\``);
     // The controllers reach the container's cgroup through every cgroup above it that is lab's to write: the v2
@@ -276,9 +309,14 @@ export async function createContainer(request: CreateRequest): Promise<Created> 
       else writeCgroupFile(step.action.path, step.action.value);
     }
     madeCgroup.made();
+    if (config.network.kind === 'bridge') {
+      await attachNetwork(owned, record);
+      await publishPorts(owned, record);
+    }
     return { record, plan, owned };
   } catch (error) {
     await owned.removeAll();
+    await detachNetwork(record);
     throw as125(error);
   }
 }

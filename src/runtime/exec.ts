@@ -3,12 +3,14 @@
 // a pseudo-terminal with the window size) or with plain stdio, and its status returned (126/127 from nsenter),
 // by lab-init when it is built, else by the shell (which refuses a container whose capabilities must be dropped).
 import { spawn } from 'node:child_process';
-import { posix } from 'node:path';
+import { join, posix } from 'node:path';
 import { execPlan, mergeEnv } from '../kernel/container-exec.js';
-import { containerNamespaces, setprivArgv } from '../kernel/container-plan.js';
+import { execNamespaces, setprivArgv } from '../kernel/container-plan.js';
 import { isAlive } from '../kernel/proc.js';
+import { SECCOMP_FILE } from '../kernel/seccomp.js';
+import { parseUser } from '../kernel/container-security.js';
 import { signalExitCode } from '../host/exec.js';
-import { containerOwnerId } from '../host/container-store.js';
+import { containerDir, containerOwnerId } from '../host/container-store.js';
 import { labInitPath } from '../host/install.js';
 import { spawnPty } from '../host/pty.js';
 import { capabilitiesNeedLabInit } from './create.js';
@@ -24,6 +26,8 @@ export interface ExecRequest {
   workdir?: string;
   /** `--privileged`: every capability instead of the container's (docker exec's only capability flag). */
   privileged?: boolean;
+  /** `--user UID[:GID]`: this user instead of the container's (docker exec's). */
+  user?: string;
   interactive: boolean;
   tty: boolean;
 }
@@ -49,14 +53,19 @@ export function execArgv(request: ExecRequest): { argv: string[]; ownerId: strin
     workdir = posix.join(`/proc/${state.pid}/root`, joined.path);
   }
   const env = mergeEnv(record.env, request.env);
-  // As docker exec: the container's capabilities, or every one with --privileged.
-  const setpriv = request.privileged === true ? [] : setprivArgv(record.config);
+  // As docker exec: the container's capabilities and seccomp filter (its own file), or with --privileged every
+  // capability and no filter (docker exec --privileged keeps the container's filter: lab's shell fallback could not
+  // run it then); the container's user, or --user's.
+  const user = request.user === undefined ? undefined : parseUser(request.user);
+  if (user !== undefined && !user.ok) throw runError('lab container exec', 'invalid-argument', user.message);
+  const config = user === undefined ? record.config : { ...record.config, user: user.value };
+  const setpriv = setprivArgv(request.privileged === true ? { ...config, privileged: true } : config, join(containerDir(record.id), SECCOMP_FILE));
   const init = labInitPath();
   if (init === undefined && setpriv.length > 0) throw capabilitiesNeedLabInit('lab container exec');
   const plan = execPlan({
     pid: state.pid,
     cgroup: record.cgroup,
-    namespaces: containerNamespaces(record.config),
+    namespaces: execNamespaces(record.config),
     env,
     ...(workdir !== undefined ? { workdir } : {}),
     setpriv,

@@ -44,7 +44,25 @@ export function inspectContainer(found: Found): Record<string, unknown> {
     Image: record.image,
     Name: `/${record.name}`,
     Config: { Hostname: record.hostname, Env: record.env, Cmd: record.command, WorkingDir: record.workdir, Image: record.image, Tty: record.tty },
-    HostConfig: { AutoRemove: record.autoRemove, NetworkMode: record.config.network, Limits: record.config.limits },
+    HostConfig: {
+      AutoRemove: record.autoRemove,
+      NetworkMode: record.config.network,
+      PortBindings: (record.config.ports ?? []).map((p) => ({ HostIp: p.hostIp, HostPort: String(p.hostPort), ContainerPort: `${p.containerPort}/tcp` })),
+      Limits: record.config.limits,
+    },
+    NetworkSettings: {
+      Networks: record.network
+        ? {
+            [record.network.name]: {
+              IPAddress: record.network.address,
+              IPPrefixLen: record.network.prefix,
+              Gateway: record.network.gateway,
+              Bridge: record.network.bridge,
+            },
+          }
+        : {},
+      SandboxKey: record.network ? `/run/netns/lab-c${record.id.slice(0, 12)}` : '',
+    },
     Namespaces: namespaces,
     Cgroup: { Path: record.cgroup, Limits: limits },
     GraphDriver: {

@@ -14,6 +14,7 @@ import {
   type ContainerState,
 } from '../host/container-store.js';
 import { findOwners } from '../host/journal.js';
+import { detachNetwork } from '../host/networks.js';
 import { cleanOwner, killMarked } from '../host/owner.js';
 import { commandError, noSuchContainer } from './errors.js';
 import { KILL_MARK } from './supervise.js';
@@ -131,6 +132,7 @@ export async function removeContainer(found: Found, force: boolean): Promise<voi
     const { rmSync } = await import('node:fs');
     rmSync(containerDir(record.id), { recursive: true, force: true });
   }
+  await detachNetwork(record);
 }
 
 /** `3 seconds`, `About a minute`, `2 hours`: Docker's HumanDuration. */

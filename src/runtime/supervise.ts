@@ -14,8 +14,18 @@ import { join } from 'node:path';
 import { parseFlatKeyed } from '../kernel/cgroup.js';
 import { containerExit, type ContainerEnd } from '../kernel/exit-code.js';
 import { childrenOf, cmdline, isAlive, startTime } from '../kernel/proc.js';
-import { containerDir, containerOwnerId, readContainerRecord, readContainerState, writeContainerState, type ContainerState } from '../host/container-store.js';
+import {
+  containerDir,
+  containerOwnerId,
+  readContainerRecord,
+  readContainerState,
+  writeContainerState,
+  type ContainerRecord,
+  type ContainerState,
+} from '../host/container-store.js';
 import { RUN_MARKER } from '../host/exec.js';
+import { detachNetwork } from '../host/networks.js';
+import { PORT_PROXY } from './network.js';
 import type { Owned } from '../host/owner.js';
 import { spawnPty } from '../host/pty.js';
 import { poll } from './poll.js';
@@ -138,7 +148,7 @@ export async function supervise(id: string, owned: Owned, io: SuperviseIo = {}):
     state.error = (error as Error).message;
     save();
     closeSync(log);
-    await finish(record.autoRemove, owned);
+    await finish(record, owned);
     return 125;
   }
   let unshareKilled = false;
@@ -202,7 +212,7 @@ export async function supervise(id: string, owned: Owned, io: SuperviseIo = {}):
   });
   save();
   closeSync(log);
-  await finish(record.autoRemove, owned);
+  await finish(record, owned);
   return exit.status;
 }
 
@@ -212,7 +222,12 @@ export async function supervise(id: string, owned: Owned, io: SuperviseIo = {}):
  * removal succeeds only once it is empty, and in its PID namespace, which the kernel empties when PID 1 dies. A
  * failed removal still scans (owner.ts).
  */
-async function finish(autoRemove: boolean, owned: Owned): Promise<void> {
-  if (autoRemove) await owned.removeAll(undefined, { scanStrays: false });
-  else owned.close();
+async function finish(record: ContainerRecord, owned: Owned): Promise<void> {
+  if (!record.autoRemove) {
+    // Stopped, not removed: its published ports close now, as Docker stops docker-proxy with the container.
+    await owned.removeSome((r) => r.kind === 'process' && r.name.startsWith(PORT_PROXY));
+    return owned.close();
+  }
+  await owned.removeAll(undefined, { scanStrays: false });
+  await detachNetwork(record);
 }

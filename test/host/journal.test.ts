@@ -86,7 +86,11 @@ t.test('a failed command is explained by the errno it printed', async (t) => {
 
 t.test('only the records of a resource that outlives a reboot are fsynced', async (t) => {
   const persistent = (Object.keys(RESOURCE_KINDS) as (keyof typeof RESOURCE_KINDS)[]).filter((kind) => RESOURCE_KINDS[kind].persistent);
-  t.same(persistent.sort(), ['container', 'path'], 'files and directories (a container is its directory under the state dir)');
+  t.same(
+    persistent.sort(),
+    ['container', 'network', 'path'],
+    'files and directories (a container is its directory under the state dir, a network its record there)',
+  );
   t.equal(mustSync({ kind: 'path', path: '/tmp/lab-x' }), true);
   t.equal(mustSync({ kind: 'cgroup', path: '/sys/fs/cgroup/lab-x' }), false, 'a cgroup is gone after a reboot');
   t.equal(mustSync({ kind: 'process', name: 'x', argv: ['true'] }), false, 'so is a process');

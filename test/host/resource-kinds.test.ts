@@ -38,6 +38,7 @@ const EVERY_KIND: Record<ResourceKind, true> = {
   sysv: true,
   mount: true,
   container: true,
+  network: true,
 };
 
 // An entry without one of its operations does not compile (tsc -p tsconfig.test.json proves it).

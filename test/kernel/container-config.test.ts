@@ -6,12 +6,15 @@ import {
   parseContainerConfig,
   parseCpus,
   parseEnv,
+  parseJoinMode,
   parseMemory,
   parseNetwork,
   parsePidsLimit,
+  parsePort,
   parseVolume,
   validateHostname,
   validateName,
+  validateNetworkName,
 } from '../../src/kernel/container-config.js';
 import { CAPABILITY_NAMES } from '../../src/kernel/capability-names.js';
 
@@ -52,16 +55,28 @@ t.test('--pids-limit: a count, or 0 and -1 for unlimited', async (t) => {
   for (const bad of ['-2', 'ten', '1.5', '']) t.equal(parsePidsLimit(bad).ok, false, bad);
 });
 
-t.test('--network: none, host, container:<name>; bridge and named networks wait for the next issue', async (t) => {
+t.test('--network: none, host, container:<name>, bridge (the default network) and named networks', async (t) => {
   t.same(parseNetwork('none'), { ok: true, value: { kind: 'none' } });
   t.same(parseNetwork('host'), { ok: true, value: { kind: 'host' } });
   t.same(parseNetwork('container:web'), { ok: true, value: { kind: 'container', name: 'web' } });
   t.equal(parseNetwork('container:').ok, false);
   t.equal(parseNetwork('container:-x').ok, false);
-  const bridge = parseNetwork('bridge');
-  t.equal(bridge.ok, false);
-  t.match(!bridge.ok && bridge.message.en, /not supported yet/);
-  t.equal(parseNetwork('mynet').ok, false);
+  t.same(parseNetwork('bridge'), { ok: true, value: { kind: 'bridge', network: 'bridge' } });
+  t.same(parseNetwork('mynet'), { ok: true, value: { kind: 'bridge', network: 'mynet' } }, 'a named network (the runtime checks it exists)');
+  t.equal(parseNetwork('my net').ok, false);
+  t.equal(validateNetworkName('host').ok, false, 'a mode is no name for a network');
+  t.equal(validateNetworkName('lab-front').ok, true);
+});
+
+t.test('-p [IP:]HOSTPORT:PORT, tcp only, 127.0.0.1 unless given; --ipc and --uts container:<name>', async (t) => {
+  t.same(parsePort('8080:80'), { ok: true, value: { hostIp: '127.0.0.1', hostPort: 8080, containerPort: 80 } });
+  t.same(parsePort('0.0.0.0:8080:80/tcp'), { ok: true, value: { hostIp: '0.0.0.0', hostPort: 8080, containerPort: 80 } });
+  for (const bad of ['80', '8080:80/udp', '0:80', '8080:70000', '300.1.1.1:1:2', 'a:b']) t.equal(parsePort(bad).ok, false, bad);
+  t.same(parseJoinMode('container:pause', '--ipc'), { ok: true, value: { kind: 'container', name: 'pause' } });
+  t.same(parseJoinMode('private', '--uts'), { ok: true, value: { kind: 'private' } });
+  t.equal(parseJoinMode('host', '--ipc').ok, false);
+  const config = parseContainerConfig({ publish: ['8080:80'], ipc: 'container:pause', uts: 'container:pause' });
+  t.ok(config.ok && config.value.ports?.length === 1 && config.value.ipc?.kind === 'container' && config.value.uts?.kind === 'container');
 });
 
 t.test('--name follows Docker: [a-zA-Z0-9][a-zA-Z0-9_.-]+', async (t) => {
@@ -110,7 +125,16 @@ t.test('-e K=V, and -e K copied from the host environment when set there', async
 t.test('a whole config, with the defaults and Docker swap rule', async (t) => {
   t.same(parseContainerConfig({}), {
     ok: true,
-    value: { network: { kind: 'none' }, volumes: [], env: [], command: [], limits: {}, capabilities: [...DEFAULT_CAPABILITIES], privileged: false },
+    value: {
+      network: { kind: 'bridge', network: 'bridge' },
+      volumes: [],
+      env: [],
+      command: [],
+      limits: {},
+      capabilities: [...DEFAULT_CAPABILITIES],
+      privileged: false,
+      seccomp: 'default',
+    },
   });
   t.same(
     parseContainerConfig(
@@ -141,6 +165,7 @@ t.test('a whole config, with the defaults and Docker swap rule', async (t) => {
         limits: { memoryMax: 20 * 1024 * 1024, memorySwapMax: 0, cpuMax: { quota: 50000, period: 100000 }, pidsMax: 10 },
         capabilities: [...DEFAULT_CAPABILITIES],
         privileged: false,
+        seccomp: 'default',
       },
     },
   );
@@ -152,7 +177,11 @@ t.test('the first bad value is the message, in both languages', async (t) => {
     [{ memory: 'lots' }, /--memory/],
     [{ cpus: '9' }, /Range of CPUs/],
     [{ pidsLimit: 'x' }, /--pids-limit/],
-    [{ network: 'bridge' }, /not supported yet/],
+    [{ network: 'my net' }, /invalid network name/],
+    [{ network: 'none', publish: ['8080:80'] }, /Conflicting options: port publishing/],
+    [{ publish: ['8080:80/udp'] }, /only tcp/],
+    [{ ipc: 'host' }, /--ipc/],
+    [{ uts: 'container:pod', hostname: 'box' }, /Conflicting options: hostname and the UTS mode/],
     [{ volumes: ['/a:/b/../..'] }, /invalid volume/],
     [{ env: ['=x'] }, /invalid environment variable/],
     [{ workdir: 'app' }, /working directory 'app' is invalid/],

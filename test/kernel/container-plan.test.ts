@@ -14,8 +14,9 @@ const SETPRIV =
   'setpriv --bounding-set -all,+audit_write,+chown,+dac_override,+fowner,+fsetid,+kill,+mknod,+net_bind_service,+net_raw,+setfcap,+setgid,+setpcap,+setuid,+sys_chroot --inh-caps -all --ambient-caps -all --';
 const LAYERS = ['/var/lib/lab/images/layers/base', '/var/lib/lab/images/layers/mid', '/var/lib/lab/images/layers/top'];
 
+/** A config from flags; `--network none` unless the flags name a network (the plans below are of that mode). */
 function config(flags: ContainerFlags): ContainerConfig {
-  const parsed = parseContainerConfig(flags, { cpus: 4 });
+  const parsed = parseContainerConfig({ network: 'none', ...flags }, { cpus: 4 });
   if (!parsed.ok) throw new Error(parsed.message.en);
   return parsed.value;
 }
@@ -245,13 +246,13 @@ t.test('--network host keeps the host net namespace; container:<name> joins one 
   t.same(joined.argv.slice(8, 11), ['nsenter', '--net=/proc/4242/ns/net', '--']);
 });
 
-t.test('what the plan cannot do is a message: no command, a container not running, a bridge', async (t) => {
+t.test('what the plan cannot do is a message: no command, a container not running, a bridge network not made', async (t) => {
   const none = containerPlan({ ...input({}), image: { layers: LAYERS } });
   t.match(!none.ok && none.message.en, /No command specified/);
   const missing = containerPlan(input({ network: 'container:web' }));
   t.match(!missing.ok && missing.message.en, /container "web" is not running/);
   const bridge = containerPlan({ ...input({}), config: { ...config({}), network: { kind: 'bridge', network: 'bridge' } } });
-  t.match(!bridge.ok && bridge.message.en, /bridge networks are not supported yet/);
+  t.match(!bridge.ok && bridge.message.en, /network "bridge" is not ready/, 'the runtime makes its namespace first');
 });
 
 // Every host path in a plan is one of the given directories (layers, the container's own, its cgroup) or a declared
@@ -382,4 +383,41 @@ t.test("the capabilities: Docker's 14 by the last step's setpriv, --cap-add/--ca
   t.same(setprivArgv({ ...config({}), capabilities: undefined }), [], 'a bundle: as before');
   const p = containerPlan(input({ command: ['id'] }));
   t.same(p.ok && p.value.command, ['id'], 'the record keeps the command as given');
+});
+
+t.test('the default bridge network: its namespace joined first, lo left to the runtime, /etc/hosts bound', async (t) => {
+  const id = '0123456789abcdef0123';
+  const netns = '/run/netns/lab-c0123456789ab';
+  const hosts = { host: `${STATE}/hosts`, target: '/etc/hosts' };
+  const p = plan({ network: 'bridge' }, { bridgeNetns: netns, hostsFile: hosts });
+  t.same(texts(p, 'namespaces'), [
+    `process: nsenter --net=${netns} --`,
+    'process: unshare --pid --mount --uts --ipc --cgroup --fork --kill-child --propagation private',
+    'process: env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin',
+    'container: hostname 0123456789ab',
+  ]);
+  const rootfs = texts(p, 'rootfs');
+  const at = rootfs.indexOf(`container: mount --bind ${STATE}/hosts ${M}/etc/hosts`);
+  t.ok(at > rootfs.indexOf(`container: mount -t cgroup2 -o ro,nosuid,nodev,noexec cgroup2 ${M}/sys/fs/cgroup`), '/etc/hosts after the kernel filesystems');
+  t.same(rootfs.slice(at - 2, at + 1), [
+    `container: mkdir -p ${M}/etc`,
+    `container: if [ ! -e ${M}/etc/hosts ]; then touch ${M}/etc/hosts; fi`,
+    `container: mount --bind ${STATE}/hosts ${M}/etc/hosts`,
+  ]);
+  const missing = containerPlan(input({ network: 'bridge' }, { hostsFile: hosts }));
+  t.notOk(missing.ok, 'without the namespace the runtime made, no plan');
+  t.equal(id.slice(0, 12), '0123456789ab');
+});
+
+t.test("a pod: --network, --ipc and --uts container:<name> join one nsenter; the name stays the pause container's", async (t) => {
+  const p = plan(
+    { network: 'container:pause', ipc: 'container:pause', uts: 'container:pause' },
+    { joinNetns: '/proc/42/ns/net', joinIpc: '/proc/42/ns/ipc', joinUts: '/proc/42/ns/uts', joinHostname: 'pod' },
+  );
+  t.same(texts(p, 'namespaces'), [
+    'process: nsenter --net=/proc/42/ns/net --ipc=/proc/42/ns/ipc --uts=/proc/42/ns/uts --',
+    'process: unshare --pid --mount --cgroup --fork --kill-child --propagation private',
+    'process: env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin',
+  ]);
+  t.notOk(containerPlan(input({ ipc: 'container:pause' })).ok, 'a container that does not run: no plan');
 });

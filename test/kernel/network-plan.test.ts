@@ -4,6 +4,7 @@
 // the host's links, namespaces and nftables ruleset are as they were.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmdirSync } from 'node:fs';
 import { formatSubnet } from '../../src/kernel/ipv4.js';
 import {
   attachSteps,
@@ -67,13 +68,26 @@ function run(s: NetStep | string[]): { status: number | null; out: string } {
   return { status: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-const hostState = (): string => `${run(['ip', '-br', 'link']).out}\n${run(['ip', 'netns', 'list']).out}\n${run(['nft', 'list', 'ruleset']).out}`;
+/** The host's links, named namespaces, ruleset, routes, forwarding sysctl and mounts on /run/netns. */
+const hostState = (): string =>
+  [
+    run(['ip', '-br', 'link']).out,
+    run(['ip', 'netns', 'list']).out,
+    run(['nft', 'list', 'ruleset']).out,
+    run(['ip', 'route', 'show', 'table', 'all']).out,
+    readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8'),
+    readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('/run/netns'))
+      .join('\n'),
+  ].join('\n');
 
 const noNft = spawnSync('nft', ['--version']).status === 0 ? false : 'nft is not installed (Debian: nftables; scripts/provision.sh installs it)';
 const skip = needsRoot() || noNft;
 
 t.test('for real: the bridge, two containers, NAT to the internet stand-in, and the host untouched', { skip }, async (t) => {
   const before = hostState();
+  const hadNetnsDir = existsSync('/run/netns');
   const namespaces = [HOST_NETNS, INTERNET_NETNS, ...IDS.map((id) => containerNetNames(id).netns)];
   t.notOk(
     namespaces.some((name) => before.includes(name)),
@@ -97,6 +111,7 @@ t.test('for real: the bridge, two containers, NAT to the internet stand-in, and 
     t.not(ping('203.0.113.2'), 0, 'without the NAT rule the internet stand-in is unreachable: the rule made the difference');
   } finally {
     for (const name of namespaces.reverse()) run(['ip', 'netns', 'del', name]);
+    if (!hadNetnsDir) rmdirSync('/run/netns');
   }
   t.equal(hostState(), before, "the host's links, namespaces and nftables ruleset are as before");
 });

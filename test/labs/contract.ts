@@ -29,9 +29,13 @@ const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const POLL_MS = process.env.LAB_IN_VM ? 250 : 50;
 let sessions = 0;
 
-/** The journal of the one live run in a state directory. */
-function liveRun(state: string): RunState | undefined {
-  const [file] = existsSync(join(state, 'runs')) ? readdirSync(join(state, 'runs')) : [];
+/**
+ * The journal of the one live run of a lab in a state directory (`lab-<id>-<pid>-<time>.jsonl`; a container the lab
+ * started has a journal of its own there, `lab-container-<hex>.jsonl`).
+ */
+function liveRun(state: string, id: string): RunState | undefined {
+  const names = existsSync(join(state, 'runs')) ? readdirSync(join(state, 'runs')) : [];
+  const file = names.find((name) => new RegExp(`^lab-${id}-\\d+-[0-9a-z]+\\.jsonl$`).test(name));
   return file ? replay(parseJournal(readFileSync(join(state, 'runs', file), 'utf8'))) : undefined;
 }
 
@@ -81,7 +85,7 @@ async function midLab(t: Test, lab: LoadedLab) {
   const state = useTempState();
   const before = hostSnapshot(state);
   const term = await runUntilMidLab(t, lab, state);
-  const run = liveRun(state);
+  const run = liveRun(state, lab.spec.id);
   t.ok(run, 'a run is live');
   return { state, before, term, run };
 }

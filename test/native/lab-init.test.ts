@@ -11,9 +11,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import { waitFor } from '../../src/common/wait.js';
 import { readCgroupLayout } from '../../src/kernel/cgroup-mode.js';
-import { parseContainerConfig, type ContainerFlags } from '../../src/kernel/container-config.js';
+import { DEFAULT_CAPABILITIES, parseContainerConfig, type ContainerFlags } from '../../src/kernel/container-config.js';
 import { containerPlan, renderScript, type ContainerPlan, type PlanInput, type PlanRoot } from '../../src/kernel/container-plan.js';
 import { renderCommand } from '../../src/kernel/shell.js';
+import { seccompFilter } from '../../src/kernel/seccomp.js';
 import { needsRoot, ROOT, tempDir } from '../helpers.js';
 
 const LAB_INIT = join(ROOT, 'dist', 'native', 'lab-init');
@@ -29,6 +30,8 @@ const TEXTS = [
   'echo $$ > /sys/fs/cgroup/unified/lab-container-abc/cgroup.procs',
   "echo $$ > '/sys/fs/cgroup/user.slice/a b/cgroup.procs'",
   'nsenter --net=/proc/1234/ns/net --',
+  'nsenter --net=/proc/1234/ns/net --ipc=/proc/1234/ns/ipc --uts=/proc/1234/ns/uts --',
+  'nsenter --net=/run/netns/lab-c0123456789ab --',
   'unshare --pid --mount --uts --ipc --net --cgroup --fork --kill-child --propagation private',
   'env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin',
   'ip link set lo up',
@@ -75,11 +78,19 @@ const TEXTS = [
   "exec sh -c 'echo it'\\''s; exit 3'",
   'exec setpriv --bounding-set -all,+chown,+kill,+sys_chroot --inh-caps -all --ambient-caps -all -- sleep 1',
   'exec setpriv --bounding-set -all --inh-caps -all --ambient-caps -all -- id',
+  'exec setpriv --bounding-set -all,+chown --inh-caps -all --ambient-caps -all --seccomp-filter /c/seccomp.bpf -- id',
+  'exec setpriv --reuid 1000 --regid 1000 --clear-groups --no-new-privs --bounding-set -all --inh-caps -all --ambient-caps -all --seccomp-filter /c/seccomp.bpf -- id',
+  'exec setpriv --reuid 1000 --regid 0 --groups 5,7 -- id',
+  'exec setpriv --groups 5 --no-new-privs -- id',
 ];
 
 /** Texts outside the grammar, each with why. */
 const REFUSED: [string, string][] = [
   ['mount -o', '-o without its options'],
+  ['nsenter --net=/a --net=/b --', 'a namespace joined twice'],
+  ['nsenter --pid=/a --', 'nsenter joins net, ipc and uts by file, nothing else'],
+  ['nsenter --net= --', 'an empty file'],
+  ['nsenter --net=/a', 'nsenter without --'],
   ['if [ -e /x ]; mount /a /b; fi', 'if without then'],
   ['rm -rf /', 'not a builtin'],
   ['echo hi > /x', 'echo only as `echo $$ > FILE`'],
@@ -97,6 +108,12 @@ const REFUSED: [string, string][] = [
   ['exec setpriv --bounding-set +chown --inh-caps -all --ambient-caps -all -- id', 'a list that does not start with -all'],
   ['exec setpriv --bounding-set -all --inh-caps -all --ambient-caps +chown -- id', 'ambient capabilities'],
   ['exec setpriv --bounding-set -all --inh-caps -all --ambient-caps -all --', 'setpriv without a command'],
+  ['exec setpriv --reuid 1000 --regid 1000 -- id', 'a user without its groups said'],
+  ['exec setpriv --reuid 1000 --clear-groups -- id', '--reuid without --regid'],
+  ['exec setpriv --reuid x --regid 1 --clear-groups -- id', 'a user that is not a number'],
+  ['exec setpriv --groups 5,,7 -- id', 'an empty group'],
+  ['exec setpriv --seccomp-filter relative.bpf -- id', 'a filter path that is not absolute'],
+  ['exec setpriv --no-new-privs --reuid 1 --regid 1 --clear-groups -- id', "options out of the plan's order"],
   ['nsenter --target 1234 --mount --root --wd -- sh', 'nsenter with a command (the exec step runs it)'],
   ['nsenter --target 1234 --mount --wd --', 'nsenter --target without --root'],
   ['nsenter --target x1 --mount --root --wd --', 'a target that is not a PID'],
@@ -129,9 +146,9 @@ t.test('--check refuses what is not in the grammar, naming the step, with 125', 
   t.notOk(existsSync('/nonexistent-lab-init-test'), 'the step before it did not run');
 });
 
-/** The input of a plan, with every option that adds a kind of step. */
+/** The input of a plan, with every option that adds a kind of step (`--network none` unless the flags name one). */
 function planInput(dir: string, layers: string[], flags: ContainerFlags, more: Partial<PlanInput> = {}): PlanInput {
-  const config = parseContainerConfig(flags, { cpus: 4 });
+  const config = parseContainerConfig({ network: 'none', ...flags }, { cpus: 4 });
   if (!config.ok) throw new Error(config.message.en);
   return {
     id: 'labinit0123456789abcdef',
@@ -163,6 +180,16 @@ t.test('--check accepts every step of real plans', { skip: noBinary }, async (t)
     ],
     ['the host network, the defaults', { network: 'host', command: ['/bin/true'] }, {}],
     ['--network container:other', { network: 'container:other', command: ['true'] }, { joinNetns: '/proc/42/ns/net', joinHostname: 'other' }],
+    [
+      'a bridge network: its namespace and /etc/hosts',
+      { network: 'bridge', command: ['true'] },
+      { bridgeNetns: '/run/netns/lab-c0123', hostsFile: { host: '/var/lib/lab/containers/c1/hosts', target: '/etc/hosts' } },
+    ],
+    [
+      'a pod member: --network, --ipc and --uts container:pause',
+      { network: 'container:pause', ipc: 'container:pause', uts: 'container:pause', command: ['true'] },
+      { joinNetns: '/proc/42/ns/net', joinIpc: '/proc/42/ns/ipc', joinUts: '/proc/42/ns/uts', joinHostname: 'pod' },
+    ],
   ];
   for (const [name, flags, more] of cases) {
     const r = labInit(['--check', ...stepsOf(plan(planInput('/var/lib/lab/containers/c1', ['/l/base', '/l/top'], flags, more)))]);
@@ -562,6 +589,39 @@ t.test('exec setpriv: the bounding set cut, no inheritable or ambient capability
   if (theirs.status === 0) t.equal(mine.stdout, theirs.stdout, 'the same sets as util-linux setpriv');
   t.equal(labInit(['exec setpriv --bounding-set -all --inh-caps -all --ambient-caps -all -- lab-init-no-such-command']).status, 127);
   t.equal(labInit(['exec setpriv --bounding-set -all --inh-caps -all --ambient-caps -all -- /etc/passwd']).status, 126);
+});
+
+t.test('exec setpriv --seccomp-filter: the file read before any step runs, the filter loaded, its EPERM', { skip: noBinary || needsRoot() }, async (t) => {
+  const dir = tempDir('lab-init-seccomp-');
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const filter = join(dir, 'seccomp.bpf');
+  writeFileSync(filter, seccompFilter(DEFAULT_CAPABILITIES));
+  const caps = '-all,+chown,+setgid,+setuid,+setpcap';
+  const setpriv = (options: string, command: string) =>
+    `exec setpriv ${options} --bounding-set ${caps} --inh-caps -all --ambient-caps -all --seccomp-filter ${filter} -- ${command}`;
+  const status = labInit([setpriv('', 'cat /proc/self/status')]);
+  t.equal(status.status, 0, status.stderr);
+  t.match(status.stdout, /^Seccomp:\t2$/m, 'Seccomp: 2');
+  t.match(status.stdout, /^Seccomp_filters:\t1$/m, 'one filter');
+  t.match(status.stdout, /^NoNewPrivs:\t0$/m, 'loaded as root without no_new_privs');
+  const refused = labInit([setpriv('', 'unshare -U true')]);
+  t.not(refused.status, 0, 'unshare(CLONE_NEWUSER) refused');
+  t.match(refused.stderr, /Operation not permitted/);
+  const user = labInit([setpriv('--reuid 1000 --regid 1000 --groups 5,7 --no-new-privs', 'cat /proc/self/status')]);
+  t.equal(user.status, 0, user.stderr);
+  t.match(user.stdout, /^Uid:\t1000\t1000\t1000\t1000$/m, 'Uid 1000');
+  t.match(user.stdout, /^Gid:\t1000\t1000\t1000\t1000$/m, 'Gid 1000');
+  t.match(user.stdout, /^Groups:\t5 7 ?$/m, 'Groups 5 7');
+  t.match(user.stdout, /^CapEff:\t0000000000000000$/m, 'no effective capability');
+  t.match(user.stdout, /^NoNewPrivs:\t1$/m, 'NoNewPrivs 1');
+  t.match(user.stdout, /^Seccomp_filters:\t1$/m, 'the filter, loaded last');
+  const marker = join(dir, 'made');
+  const missing = labInit([`mkdir ${marker}`, setpriv('', 'true').replace(filter, join(dir, 'missing.bpf'))]);
+  t.equal(missing.status, 125, 'a missing filter file: 125');
+  t.match(missing.stderr, /^setpriv: open .*missing\.bpf: No such file or directory$/m);
+  t.notOk(existsSync(marker), 'before any step ran');
+  writeFileSync(join(dir, 'odd.bpf'), 'abc');
+  t.equal(labInit([setpriv('', 'true').replace(filter, join(dir, 'odd.bpf'))]).status, 125, 'a file that is not whole instructions: 125');
 });
 
 t.test('nsenter --target: the same view of a process as util-linux nsenter, a fork for the PID namespace', { skip: noBinary || needsRoot() }, async (t) => {

@@ -41,7 +41,23 @@ const list = (dir: string): string[] => {
 /** One `lab container run -d ...` started now; resolves when it returns, with how long it took. */
 function startOne(state: string, name: string, t0: number): Promise<{ name: string; status: number | null; stdout: string; stderr: string; ms: number }> {
   return new Promise((resolve) => {
-    const args = [BIN, 'container', 'run', '-d', '--name', name, '--memory', '32m', '--pids-limit', String(PIDS), 'busybox', 'sleep', '1000'];
+    const args = [
+      BIN,
+      'container',
+      'run',
+      '-d',
+      '--name',
+      name,
+      '--network',
+      'none',
+      '--memory',
+      '32m',
+      '--pids-limit',
+      String(PIDS),
+      'busybox',
+      'sleep',
+      '1000',
+    ];
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv({ LAB_STATE_DIR: state }), timeout: RUN_TIMEOUT_MS });
     let stdout = '';
     let stderr = '';

@@ -15,7 +15,23 @@ t.test('limits in force, and the OOM kill is 137', { skip }, async (t) => {
   const inspect = (name: string) =>
     (JSON.parse(lab('inspect', name).stdout) as { Id: string; State: { ExitCode: number; OOMKilled: boolean; Pid: number }; Cgroup: { Path: string } }[])[0]!;
 
-  const run = lab('run', '-d', '--name', 'lab-limits', '--memory', '32m', '--cpus', '0.5', '--pids-limit', '20', 'busybox', 'sleep', '1000');
+  const run = lab(
+    'run',
+    '-d',
+    '--name',
+    'lab-limits',
+    '--network',
+    'none',
+    '--memory',
+    '32m',
+    '--cpus',
+    '0.5',
+    '--pids-limit',
+    '20',
+    'busybox',
+    'sleep',
+    '1000',
+  );
   t.equal(run.status, 0, `run -d with limits (${run.stderr.trim()})`);
   const limited = inspect('lab-limits');
   const cgroup = limited.Cgroup.Path;
@@ -36,7 +52,7 @@ t.test('limits in force, and the OOM kill is 137', { skip }, async (t) => {
   t.notOk(existsSync(cgroup), 'its cgroup is gone');
 
   // tail keeps the current line in memory, and /dev/zero has no newline: it grows until the OOM killer ends it.
-  const oom = lab('run', '--name', 'lab-oom', '--memory', '16m', 'busybox', 'tail', '/dev/zero');
+  const oom = lab('run', '--name', 'lab-oom', '--network', 'none', '--memory', '16m', 'busybox', 'tail', '/dev/zero');
   t.equal(oom.status, 137, 'the OOM-killed PID 1: exit 137');
   const killed = inspect('lab-oom');
   t.equal(killed.State.ExitCode, 137, 'inspect: ExitCode 137');

@@ -75,7 +75,24 @@ t.test(
 );
 
 t.test('a lab container with --memory, --pids-limit, --cpus: read back', { skip }, async (t) => {
-  const run = lab('container', 'run', '-d', '--name', 'lab-xray-limits', '--memory', '32m', '--pids-limit', '20', '--cpus', '0.5', 'busybox', 'sleep', '1000');
+  const run = lab(
+    'container',
+    'run',
+    '-d',
+    '--name',
+    'lab-xray-limits',
+    '--network',
+    'none',
+    '--memory',
+    '32m',
+    '--pids-limit',
+    '20',
+    '--cpus',
+    '0.5',
+    'busybox',
+    'sleep',
+    '1000',
+  );
   t.equal(run.status, 0, `run -d with limits (${run.stderr.trim()})`);
   t.teardown(() => void lab('container', 'rm', '-f', 'lab-xray-limits'));
   const x = inspect(t, 'lab-xray-limits');

@@ -18,6 +18,8 @@ import { Screen, type KeyPress } from './screen.js';
 import { ShellPane } from './shell-pane.js';
 import { applyEvent, initialState, nextHint, type TuiState } from './state.js';
 import { renderHeader, renderSteps, stepRows } from './step-list.js';
+import { readXray, type XrayPanel } from './xray-data.js';
+import { renderXray } from './xray-view.js';
 
 /** The live panel is read from the kernel this often: more than twice a second. */
 export const LIVE_REFRESH_MS = 400;
@@ -27,7 +29,7 @@ const LOG_STEP = 5;
 const LEAVE_SHELL = '\x1d';
 
 /** Every panel's lines for a state, a layout and a live snapshot: what the screen shows (and the tests read). */
-export function renderPanels(state: TuiState, box: Layout, live: LiveSnapshot | undefined, shell: Line[]): Partial<Record<string, Line[]>> {
+export function renderPanels(state: TuiState, box: Layout, live: LiveSnapshot | undefined, shell: Line[], xray?: XrayPanel): Partial<Record<string, Line[]>> {
   const explanation = renderExplanation(state, box.explanation.width, box.explanation.height);
   state.scroll = explanation.scroll;
   const log = renderLogPanel(state, box.log.width, box.log.height);
@@ -42,7 +44,10 @@ export function renderPanels(state: TuiState, box: Layout, live: LiveSnapshot | 
       ...l.map((s) => ({ ...s, style: s.style ?? ('inverse' as const) })),
     ]),
     steps: renderSteps(state, box.steps.width, box.steps.height),
-    live: renderLive(live, state.lang, box.live.width, { height: box.live.height, ended: state.phase === 'done' }),
+    live:
+      state.xray && state.phase !== 'done'
+        ? renderXray(xray, state.lang, box.live.width, box.live.height)
+        : renderLive(live, state.lang, box.live.width, { height: box.live.height, ended: state.phase === 'done' }),
     explanation: explanation.lines,
     log: log.lines,
     shell: box.shell ? [clip(shellTitle, box.shell.width), ...shell] : [],
@@ -60,6 +65,7 @@ export function layoutOf(state: TuiState, cols: number, rows: number): Layout {
     task,
     fullscreen: state.fullscreen,
     zoom: state.zoom,
+    xray: state.xray === true && state.phase !== 'done',
   });
 }
 
@@ -75,6 +81,8 @@ export class TuiApp {
   private readonly shell = new ShellPane();
   private readonly reader = new LiveReader();
   private live: LiveSnapshot | undefined;
+  /** The X-ray of the lab's container, read with the snapshot while the panel shows it (x). */
+  private xray: XrayPanel | undefined;
   private session: Session | undefined;
   private timer: NodeJS.Timeout | undefined;
   private waiting: Waiting | undefined;
@@ -179,6 +187,7 @@ export class TuiApp {
   private refreshLive(): void {
     if (!this.session || this.state.phase === 'done') return;
     this.live = this.reader.read(this.session.allProcesses(), Date.now(), focusOf(this.state));
+    this.xray = this.state.xray ? readXray(this.live) : undefined;
     this.schedule();
   }
 
@@ -213,7 +222,7 @@ export class TuiApp {
     this.pending = false;
     const box = this.layout();
     if (box.shell) this.shell.resize(box.shell.width, box.shell.height - 1);
-    const panels = renderPanels(this.state, box, this.live, box.shell ? this.shell.lines(this.state.shellFocus) : []);
+    const panels = renderPanels(this.state, box, this.live, box.shell ? this.shell.lines(this.state.shellFocus) : [], this.xray);
     this.screen.paint(box, panels, this.state.help ? renderHelp(this.state) : undefined);
   }
 
@@ -284,6 +293,11 @@ export class TuiApp {
         break;
       case 'l':
         state.lang = state.lang === 'en' ? 'zh' : 'en';
+        break;
+      case 'x':
+        // The live panel: the X-ray of the lab's container, or every process and the namespace table.
+        state.xray = !state.xray;
+        this.refreshLive();
         break;
       case '?':
         state.help = true;

@@ -6,7 +6,8 @@
 //   │──────────────│ commands and their output, checks, hints             │
 //   │ kernel, live ├──────────────────────────────────────────────────────┤
 //   │ (namespaces, │ shell (task steps only)                              │
-//   │  cgroup)     │                                                      │
+//   │  cgroup; x:  │                                                      │
+//   │  the X-ray)  │                                                      │
 //   ├ status line ──────────────────────────────────────────────────────────┤
 //   └ footer: keys ────────────────────────────────────────────────────────┘
 
@@ -46,6 +47,11 @@ export function leftWidthFor(cols: number): number {
   return width >= 120 ? 46 : Math.min(30, Math.floor(width / 2));
 }
 
+/** Rows the step list keeps at least while the live panel shows the X-ray (x): its title and the current step. */
+const XRAY_STEPS = 3;
+/** Rows the X-ray would like (its long lines wrapped at 46 columns, or most of them at 30): the step list gives them up. */
+const XRAY_ROWS = 18;
+
 /** Rows a collapsed pane keeps: its title and its newest (or first) line. */
 const COLLAPSED = 2;
 
@@ -61,7 +67,11 @@ function split(height: number, share: number, zoom: Zoom, min: number): [number,
  * Panels for a terminal of `cols` x `rows`, for a lab of `stepCount` steps (`stepRows`: the rows its list would
  * like, its title and the step names wrapped; `stepCount + 1` when not given).
  */
-export function layout(cols: number, rows: number, options: { stepCount: number; stepRows?: number; task: boolean; fullscreen: boolean; zoom?: Zoom }): Layout {
+export function layout(
+  cols: number,
+  rows: number,
+  options: { stepCount: number; stepRows?: number; task: boolean; fullscreen: boolean; zoom?: Zoom; xray?: boolean },
+): Layout {
   const width = Math.max(cols, 20);
   const height = Math.max(rows, 8);
   const header: Rect = { left: 0, top: 0, width, height: 1 };
@@ -70,7 +80,11 @@ export function layout(cols: number, rows: number, options: { stepCount: number;
   const bodyTop = 1;
   const bodyHeight = height - 3;
   const leftWidth = leftWidthFor(width);
-  const stepsHeight = Math.min(Math.max(options.stepRows ?? 0, options.stepCount + 1), Math.floor(bodyHeight / 2));
+  const stepsHeight = Math.min(
+    Math.max(options.stepRows ?? 0, options.stepCount + 1),
+    Math.floor(bodyHeight / 2),
+    options.xray ? Math.max(XRAY_STEPS, bodyHeight - XRAY_ROWS) : Infinity,
+  );
   const steps: Rect = { left: 0, top: bodyTop, width: leftWidth, height: stepsHeight };
   const live: Rect = { left: 0, top: bodyTop + stepsHeight, width: leftWidth, height: bodyHeight - stepsHeight };
   const divider: Rect = { left: leftWidth, top: bodyTop, width: 1, height: bodyHeight };

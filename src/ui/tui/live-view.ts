@@ -3,7 +3,8 @@
 // marked ▸, and never hidden); then the cgroup the step is about, when it is the lab's own: memory against its
 // limit as a gauge, CPU use, pids against its limit, or what the v2 tree really lacks; then a table of namespace
 // inodes in the manner of lsns (one row per type; the host's column, then the step's processes first, where
-// `= host` marks a namespace shared with the host). Once the lab is over it says so and lists nothing as live.
+// `= host` marks a namespace shared with the host). Once the lab is over it says so and lists nothing as live. Its
+// title names the key (x) that turns it into the X-ray of the lab's container (xray-view.ts).
 import { NAMESPACE_TYPES } from '../../common/vocabulary.js';
 import { fill } from '../lang.js';
 import { MSG } from '../messages.js';
@@ -65,7 +66,7 @@ function breakLong(text: string, width: number): string[] {
 }
 
 /** Wrap text to `width` columns: at spaces and between CJK characters, and inside words longer than a line. */
-function wrapAll(text: string, width: number): string[] {
+export function wrapAll(text: string, width: number): string[] {
   return wrapLine(text, width).flatMap((l) => breakLong(l, width));
 }
 
@@ -181,7 +182,7 @@ export function renderLive(snapshot: LiveSnapshot | undefined, lang: Lang, width
     clip(
       [
         { text: ` ${MSG.tuiLive[lang]}`, style: 'bold' },
-        { text: options.ended ? ` · ${LIVE.over[lang]}` : '', style: 'dim' },
+        { text: options.ended ? ` · ${LIVE.over[lang]}` : `  ${LIVE.xray[lang]}`, style: 'dim' },
       ],
       width,
     ),
@@ -280,6 +281,7 @@ const LIVE = {
   process: { en: 'process', zh: '进程' },
   ownNs: { en: 'own ns', zh: '自有 ns' },
   over: { en: 'lab over', zh: '实验已结束' },
+  xray: { en: 'x: X-ray', zh: 'x：X 光片' },
   ended: {
     en: 'The lab is over: cleanup stopped its processes and removed what it made (listed under {log}). Nothing here is read from the kernel any more.',
     zh: '实验已结束：清理已停止它的进程，并删除了它创建的东西（列在「{log}」中）。这里不再从内核读取任何内容。',

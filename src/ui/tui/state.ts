@@ -55,6 +55,8 @@ export interface TuiState {
   logTop?: number | undefined;
   /** The right-hand pane given the room (z), the other collapsed to its title and a line; undefined: both shown. */
   zoom?: 'explanation' | 'log' | undefined;
+  /** The live panel shows the X-ray of the lab's container (x) instead of every process and the namespace table. */
+  xray?: boolean;
 }
 
 /** A fresh state for a lab, before its first event. */

@@ -1,6 +1,6 @@
 // `lab doctor`: what this host offers (root, kernel, namespaces unshare can really create, cgroup layout,
 // overlayfs, tools) and whether each lab can run here. Exit status 0 when every lab can, 1 otherwise.
-import { diagnose, type Finding, type HostFacts, type Section, type Status } from '../lab/diagnosis.js';
+import { diagnose, onlyOptional, type Finding, type HostFacts, type Section, type Status } from '../lab/diagnosis.js';
 import type { Lang, Text } from '../lab/spec.js';
 import { parse, usage } from './args.js';
 
@@ -63,13 +63,27 @@ function neededNote(finding: Finding, lang: Lang): string {
 
 function summary(facts: HostFacts, lang: Lang): string {
   const total = facts.labs.length;
-  const blocked = facts.labs.filter((lab) => !lab.ready).length;
+  const blocked = facts.labs.filter((lab) => !lab.ready && !onlyOptional(lab)).length;
+  const extras = facts.labs.filter(onlyOptional).map((lab) => lab.id);
   if (total === 0) return t('No labs found.', '没有找到任何实验。')[lang];
-  if (blocked === 0) return t(`All labs (${total}) can run on this host.`, `全部 ${total} 个实验都能在这台宿主机上运行。`)[lang];
-  return t(
-    `${blocked} of ${total} labs cannot run here yet: fix the ✗ items that name a lab.`,
-    `${total} 个实验中有 ${blocked} 个还不能在这里运行：请先解决标明了“需要它的实验”的 ✗ 项。`,
-  )[lang];
+  const optional = extras.length
+    ? t(
+        ` ${extras.join(', ')} also needs what is optional (the – items that name it): install it to run that lab too.`,
+        `${extras.join('、')} 还需要可选的东西（标明了它的 – 项）：装上之后也能运行。`,
+      )[lang]
+    : '';
+  if (blocked === 0) {
+    const ready = total - extras.length;
+    return extras.length === 0
+      ? t(`All labs (${total}) can run on this host.`, `全部 ${total} 个实验都能在这台宿主机上运行。`)[lang]
+      : t(`${ready} of ${total} labs can run on this host.`, `${total} 个实验中有 ${ready} 个能在这台宿主机上运行。`)[lang] + optional;
+  }
+  return (
+    t(
+      `${blocked} of ${total} labs cannot run here yet: fix the ✗ items that name a lab.`,
+      `${total} 个实验中有 ${blocked} 个还不能在这里运行：请先解决标明了“需要它的实验”的 ✗ 项。`,
+    )[lang] + optional
+  );
 }
 
 /** The report as text, one section after another. */

@@ -31,6 +31,8 @@ export async function run(args: string[], lang: Lang): Promise<number> {
       summary: oneLine(lab.summary[lang]),
       ready: missing.length === 0,
       missing: missing.map((r) => r.id),
+      /** Those of `missing` that are optional (qemu and a VM kernel): `lab doctor` does not count them. */
+      missingOptional: missing.filter((r) => r.optional === true).map((r) => r.id),
       missingText: missing.map((r) => r.what[lang]),
       steps: lab.steps.length,
       passed: done?.passed.filter((s) => lab.steps.includes(s)).length ?? 0,

@@ -16,7 +16,7 @@ import {
 import { readInitSystem, type InitSystem } from '../kernel/init-system.js';
 import { LabError } from '../common/errors.js';
 import { listLabIds, loadLab } from './load.js';
-import { allRequirements, controllerFix, unmet, type Requirement } from './requirements.js';
+import { allRequirements, controllerFix, isOptional, unmet, type Requirement } from './requirements.js';
 import type { RequirementId, Text } from './spec.js';
 import * as say from './diagnosis-text.js';
 import { requireV2Controllers } from '../host/cgroup.js';
@@ -204,7 +204,11 @@ export function findingsOf(facts: HostFacts): Finding[] {
     findings.push(
       met
         ? item('requirements', `req-${req.id}`, 'ok', req.what, { neededBy: needed })
-        : item('requirements', `req-${req.id}`, 'missing', req.what, { why: req.why, fix: fixOf(req, facts), neededBy: needed }),
+        : item('requirements', `req-${req.id}`, req.optional === true ? 'info' : 'missing', req.what, {
+            why: req.why,
+            fix: fixOf(req, facts),
+            neededBy: needed,
+          }),
     );
   }
   for (const lab of facts.labs) {
@@ -216,7 +220,7 @@ export function findingsOf(facts: HostFacts): Finding[] {
         ? item('labs', lab.id, 'ok', say.lab.ready(lab.id), { neededBy: [lab.id] })
         : lab.error
           ? item('labs', lab.id, 'missing', say.lab.broken(lab.id), { why: lab.error, fix: say.lab.brokenFix, neededBy: [lab.id] })
-          : item('labs', lab.id, 'missing', say.lab.notReady(lab.id, what), { fix: say.lab.notReadyFix, neededBy: [lab.id] }),
+          : item('labs', lab.id, onlyOptional(lab) ? 'info' : 'missing', say.lab.notReady(lab.id, what), { fix: say.lab.notReadyFix, neededBy: [lab.id] }),
     );
   }
   return findings;
@@ -280,8 +284,13 @@ function cgroupFindings(facts: HostFacts, item: Item): Finding[] {
   return findings;
 }
 
+/** Whether a lab that cannot run lacks only optional things (qemu and a VM kernel): it does not fail `lab doctor`. */
+export function onlyOptional(lab: LabStatus): boolean {
+  return !lab.ready && lab.error === undefined && lab.unmet.length > 0 && lab.unmet.every(isOptional);
+}
+
 /** Every finding with the facts behind it; `ok` when every lab can run here (the exit status of `lab doctor`). */
 export async function diagnose(): Promise<{ ok: boolean; facts: HostFacts; findings: Finding[] }> {
   const facts = await gatherFacts();
-  return { ok: facts.labs.every((lab) => lab.ready), facts, findings: findingsOf(facts) };
+  return { ok: facts.labs.every((lab) => lab.ready || onlyOptional(lab)), facts, findings: findingsOf(facts) };
 }

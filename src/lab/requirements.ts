@@ -17,6 +17,11 @@ interface RequirementSpec {
   why: Text;
   /** How to get it. */
   fix: Text;
+  /**
+   * Something a host need not have for lab to be ready: a large download that only one lab uses (qemu and a kernel
+   * for the lab that boots a VM). `lab doctor` lists it, with the fix, without counting its lab as blocked.
+   */
+  optional?: boolean;
   met(): boolean;
 }
 
@@ -367,6 +372,7 @@ const TABLE = {
       en: 'Install it: `sudo apt-get install qemu-system-x86` (or `sudo scripts/provision.sh --with-vm`).',
       zh: '安装它：`sudo apt-get install qemu-system-x86`（或运行 `sudo scripts/provision.sh --with-vm`）。',
     },
+    optional: true,
     met: () => onPath('qemu-system-x86_64'),
   },
   'vm-kernel': {
@@ -379,6 +385,7 @@ const TABLE = {
       en: 'In the checkout, run `sudo node scripts/vm.mjs run true` once: it downloads the kernel package with apt-get and unpacks it into the cache (`sudo scripts/provision.sh --with-vm` installs what it needs).',
       zh: '在代码目录里运行一次 `sudo node scripts/vm.mjs run true`：它用 apt-get 下载内核软件包并解包到缓存里（它所需的软件可用 `sudo scripts/provision.sh --with-vm` 安装）。',
     },
+    optional: true,
     met: () => vmKernel() !== undefined,
   },
   'busybox-static': {
@@ -495,6 +502,11 @@ export function requirement(id: RequirementId): Requirement {
 /** The requirements among `ids` this host does not meet. */
 export function unmet(ids: readonly RequirementId[]): Requirement[] {
   return ids.map(requirement).filter((r) => !r.met());
+}
+
+/** Whether a requirement is optional (see RequirementSpec.optional). */
+export function isOptional(id: RequirementId): boolean {
+  return requirement(id).optional === true;
 }
 
 /** Every requirement, for `lab doctor`. */

@@ -93,3 +93,14 @@ t.test('userns-unprivileged with a fake /proc/sys (LAB_PROC_SYS): the AppArmor r
   writeFileSync(join(root, 'user', 'max_user_namespaces'), '15000\n');
   t.equal(userns.met(), true);
 });
+
+t.test('optional requirements: a lab lacking only them does not fail `lab doctor`', async (t) => {
+  const { onlyOptional } = await import('../../src/lab/diagnosis.js');
+  const { isOptional } = await import('../../src/lab/requirements.js');
+  t.ok(isOptional('qemu') && isOptional('vm-kernel'), 'qemu and the VM kernel are optional');
+  t.notOk(isOptional('nftables'), 'nftables is not');
+  const lab = (unmet: string[]) => ({ id: 'x', ready: unmet.length === 0, requires: [], unmet, order: 1 }) as never;
+  t.ok(onlyOptional(lab(['qemu', 'vm-kernel'])));
+  t.notOk(onlyOptional(lab(['qemu', 'nftables'])), 'one required thing missing: blocked');
+  t.notOk(onlyOptional(lab([])), 'a ready lab is not "only optional"');
+});

@@ -186,3 +186,15 @@ t.test('the container check: its points as the guest judged them; missing or cut
   const notAsked = systemdTap(results([good]), meta);
   t.notMatch(notAsked, 'lab container on a systemd host', 'not asked for: no subtest');
 });
+
+t.test('a lab that lacks only what is optional (a VM inside the VM) is a skip with its reason, not a lab that did not run', async (t) => {
+  const r = results([good]);
+  (r.list as { labs: unknown[] }).labs.push(
+    { id: 'vm-beside', ready: false, missing: ['qemu', 'vm-kernel'], missingOptional: ['qemu', 'vm-kernel'] },
+    { id: 'needs-nft', ready: false, missing: ['nftables'], missingOptional: [] },
+  );
+  const tap = systemdTap(r, meta);
+  t.match(tap, /^ok \d+ - vm-beside # SKIP lacks only what is optional here: qemu, vm-kernel$/m);
+  t.match(tap, /^not ok \d+ - needs-nft$/m, 'a lab that lacks something required still fails: it did not run');
+  t.notMatch(tap, /not ok \d+ - vm-beside/);
+});

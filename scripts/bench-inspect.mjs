@@ -35,7 +35,7 @@ const results = new Map();
 /** @type {Bench[]} */
 let benches = [];
 try {
-  const started = lab(['container', 'run', '-d', '--name', name, 'busybox', 'sleep', '1000']);
+  const started = lab(['container', 'run', '-d', '--name', name, '--network', 'none', 'busybox', 'sleep', '1000']);
   if (started.status !== 0) throw new Error(`lab container run -d failed (${started.status}): ${started.stderr.trim()}`);
   const pid = String(JSON.parse(lab(['container', 'inspect', name]).stdout)[0].State.Pid);
   benches = [

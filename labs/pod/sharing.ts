@@ -2,6 +2,7 @@
 // makes and the other sees (the IPC namespace); one file through the emptyDir bound into both; a third container
 // with runAsUser, runAsGroup and fsGroup (the volume's group and setgid bit set as the kubelet sets them); and the
 // client recreated while the pause container keeps the pod's network namespace, and with it the pod's IP.
+import { posix } from 'node:path';
 import { readMountinfo } from '../../src/kernel/mountinfo.js';
 import { listMqueuesArgv, parseMqueueFile, parseMqueueListing } from '../../src/kernel/mqueue.js';
 import { nsInode, startTime } from '../../src/kernel/proc.js';
@@ -21,6 +22,21 @@ const onHost = (ctx: LabContext, path: string): string => `${volumeDir(ctx)}${pa
 
 /** The container's mount at the volume's mount point, from its mountinfo. */
 const volumeMount = (pid: number) => (readMountinfo(pid) ?? []).filter((m) => m.mountPoint === MOUNT).at(-1);
+
+/**
+ * A host directory as a bind of it shows in mountinfo: the filesystem it is on (the host's mount with the longest
+ * mount point above it) and its path from that filesystem's root. On a systemd host /run is a tmpfs of its own, so
+ * /run/lab-pod-x shows as `/lab-pod-x` on that tmpfs's device.
+ */
+function asBound(dir: string): { root: string; device: string } | undefined {
+  const above = (readMountinfo('self') ?? [])
+    .filter((m) => m.mountPoint === '/' || dir === m.mountPoint || dir.startsWith(`${m.mountPoint}/`))
+    .sort((a, b) => a.mountPoint.length - b.mountPoint.length)
+    .at(-1);
+  if (!above) return undefined;
+  const rest = above.mountPoint === '/' ? dir : dir.slice(above.mountPoint.length);
+  return { root: posix.join(above.root, rest), device: above.device };
+}
 
 /** What the restart is compared with, noted just before the client is removed. */
 function noteBeforeRestart(ctx: LabContext): void {
@@ -91,7 +107,8 @@ export const SHARING: Step[] = [
           const text = readIn(client, NOTE.path)?.trim();
           const dir = volumeDir(ctx);
           const mounts = [server, client].map(volumeMount);
-          const bound = mounts.every((m) => m !== undefined && m.root.endsWith(dir));
+          const host = asBound(dir);
+          const bound = host !== undefined && mounts.every((m) => m !== undefined && m.root === host.root && m.device === host.device);
           return {
             ok: same && text === NOTE.text && bound && mounts[0]?.id !== undefined && nsInode(server, 'mnt') !== nsInode(client, 'mnt'),
             found: bilingual(

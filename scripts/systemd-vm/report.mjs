@@ -447,7 +447,9 @@ export function systemdTap(r, meta) {
   // A lab lacking only optional things (a VM inside this VM) is not run there: a skip with its reason. `root` is
   // left out: `lab list` runs as the learner, the labs with sudo.
   const lacking = (/** @type {{ missing: string[] }} */ l) => l.missing.filter((m) => m !== 'root');
-  const optionalOnly = (r?.list.labs ?? []).filter((l) => lacking(l).length > 0 && lacking(l).every((m) => (l.missingOptional ?? []).includes(m)));
+  const optionalOnly = (r?.list.labs ?? []).filter(
+    (l) => (whole || meta.wanted.includes(l.id)) && lacking(l).length > 0 && lacking(l).every((m) => (l.missingOptional ?? []).includes(m)),
+  );
   for (const lab of optionalOnly) out.push(`ok ${++n} - ${lab.id} # SKIP lacks only what is optional here: ${lacking(lab).join(', ')}`);
   const skipped = new Set(optionalOnly.map((l) => l.id));
   const expected = new Set([...meta.wanted, ...(!whole ? [] : (r?.list.labs ?? []).map((l) => l.id).filter((id) => !skipped.has(id)))]);

@@ -452,7 +452,7 @@ export function systemdTap(r, meta) {
   );
   for (const lab of optionalOnly) out.push(`ok ${++n} - ${lab.id} # SKIP lacks only what is optional here: ${lacking(lab).join(', ')}`);
   const skipped = new Set(optionalOnly.map((l) => l.id));
-  const expected = new Set([...meta.wanted, ...(!whole ? [] : (r?.list.labs ?? []).map((l) => l.id).filter((id) => !skipped.has(id)))]);
+  const expected = new Set([...meta.wanted, ...(!whole ? [] : (r?.list.labs ?? []).map((l) => l.id))].filter((id) => !skipped.has(id)));
   for (const id of [...expected].filter((id) => !r?.labs.some((l) => l.id === id))) {
     out.push(`not ok ${++n} - ${id}`, ...yaml(0, { found: 'did not run: the test stopped before this lab' }));
   }

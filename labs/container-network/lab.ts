@@ -17,27 +17,13 @@ import { runCreating } from '../../src/lab/build-host.js';
 import { noting } from '../../src/lab/build-note.js';
 import { word } from '../../src/lab/build-words.js';
 import type { LabSpec } from '../../src/lab/spec.js';
+import { CONTAINER_RUN_REQUIRES } from '../../src/lab/requirements.js';
 
 export default {
   format: 1,
   id: 'container-network',
   order: 18,
-  requires: [
-    'linux',
-    'root',
-    'nsenter',
-    'unshare',
-    'busybox',
-    'lab-init',
-    'lab-on-path',
-    'iproute2',
-    'nftables',
-    'overlayfs',
-    'cgroup2',
-    'ns-net',
-    'ns-pid',
-    'ns-mnt',
-  ],
+  requires: [...CONTAINER_RUN_REQUIRES, 'nsenter', 'unshare', 'lab-on-path', 'iproute2', 'nftables'],
   shell: { target: 'internet', namespaces: [] },
   steps: [
     {

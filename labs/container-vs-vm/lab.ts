@@ -28,6 +28,7 @@ import {
 } from './container.js';
 import { readArchive } from './cpio.js';
 import { APPEND, BOOT_TIMEOUT_S, READY, VM_MEMORY_MIB, accel, archive, busyboxPath, consoleLog, initScript, qemuArgv, treeDir, vmDir, vmFacts } from './vm.js';
+import { CONTAINER_RUN_REQUIRES } from '../../src/lab/requirements.js';
 
 const BOOT_ID = '/proc/sys/kernel/random/boot_id';
 const OSRELEASE = '/proc/sys/kernel/osrelease';
@@ -66,24 +67,7 @@ export default {
   format: 1,
   id: 'container-vs-vm',
   order: 20,
-  requires: [
-    'linux',
-    'root',
-    'busybox',
-    'busybox-static',
-    'overlayfs',
-    'lab-init',
-    'lab-on-path',
-    'cgroup2',
-    'ns-pid',
-    'ns-mnt',
-    'ns-uts',
-    'ns-ipc',
-    'ns-net',
-    'ns-cgroup',
-    'qemu',
-    'vm-kernel',
-  ],
+  requires: [...CONTAINER_RUN_REQUIRES, 'busybox-static', 'lab-on-path', 'qemu', 'vm-kernel'],
   shell: { target: 'vm', namespaces: [] },
   steps: [
     {

@@ -15,6 +15,7 @@ import { CLIENT_SCRIPT, JOIN, PORT, SERVER, VOLUME, lab, pidWord, runClient, run
 import { mustPid1, nameOf, podName, processesOf, procOf, volumeDir, type Role } from './members.js';
 import { TCP_ESTABLISHED, TCP_LISTEN, endText, fileId, podAddresses, readTcpEnds } from './read.js';
 import { SHARING } from './sharing.js';
+import { CONTAINER_RUN_REQUIRES } from '../../src/lab/requirements.js';
 
 /** The namespaces the pause container holds for the pod, and those each container keeps for itself. */
 const SHARED: readonly NamespaceType[] = ['net', 'ipc', 'uts'];
@@ -71,24 +72,7 @@ export default {
   format: 1,
   id: 'pod',
   order: 19,
-  requires: [
-    'linux',
-    'root',
-    'nsenter',
-    'busybox',
-    'overlayfs',
-    'lab-init',
-    'lab-on-path',
-    'iproute2',
-    'nftables',
-    'cgroup2',
-    'ns-pid',
-    'ns-mnt',
-    'ns-uts',
-    'ns-ipc',
-    'ns-net',
-    'ns-cgroup',
-  ],
+  requires: [...CONTAINER_RUN_REQUIRES, 'nsenter', 'lab-on-path', 'iproute2', 'nftables'],
   shell: { target: 'debug', namespaces: ['net', 'ipc', 'uts'] },
   steps: [
     {

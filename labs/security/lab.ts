@@ -20,6 +20,7 @@ import { enter, nsenter, proc, run, start } from '../../src/lab/build.js';
 import type { CheckContext, LabContext, LabSpec } from '../../src/lab/spec.js';
 import { bilingual } from '../../src/common/vocabulary.js';
 import { DOCKER_MASK, SYS_ADMIN, VARIANTS, execIn, field, findInit, initOf, maskOf, nameOf, shownMask, startContainer, type Variant } from './containers.js';
+import { CONTAINER_RUN_REQUIRES } from '../../src/lab/requirements.js';
 
 /** The hostname the containers try to set: refused with Docker's capabilities, set with CAP_SYS_ADMIN. */
 const TRY = 'lab-sec-try';
@@ -57,27 +58,7 @@ export default {
   format: 1,
   id: 'security',
   order: 21,
-  requires: [
-    'linux',
-    'root',
-    'unshare',
-    'nsenter',
-    'setpriv',
-    'perl',
-    'busybox',
-    'overlayfs',
-    'lab-init',
-    'lab-on-path',
-    'cgroup2',
-    'ns-pid',
-    'ns-mnt',
-    'ns-uts',
-    'ns-ipc',
-    'ns-net',
-    'ns-cgroup',
-    'ns-user',
-    'userns-unprivileged',
-  ],
+  requires: [...CONTAINER_RUN_REQUIRES, 'unshare', 'nsenter', 'setpriv', 'perl', 'lab-on-path', 'ns-user', 'userns-unprivileged'],
   shell: { target: 'rootless', namespaces: ['user'] },
   steps: [
     {

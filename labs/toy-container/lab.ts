@@ -39,6 +39,7 @@ import {
 } from './plan.js';
 import { LIFECYCLE } from './lifecycle.js';
 import { fileFacts, readEnviron, readExe, readFib, rootDevice, statIn } from './read.js';
+import { CONTAINER_RUN_REQUIRES } from '../../src/lab/requirements.js';
 
 /** The filesystems a container's mount table may hold after the pivot: its own, none of the host's. */
 const CONTAINER_FS = new Set(['overlay', 'proc', 'tmpfs', 'devpts', 'mqueue', 'sysfs', 'cgroup2']);
@@ -80,24 +81,7 @@ export default {
   format: 1,
   id: 'toy-container',
   order: 17,
-  requires: [
-    'linux',
-    'root',
-    'unshare',
-    'nsenter',
-    'setpriv',
-    'busybox',
-    'overlayfs',
-    'lab-init',
-    'iproute2',
-    'cgroup2',
-    'ns-pid',
-    'ns-mnt',
-    'ns-uts',
-    'ns-ipc',
-    'ns-net',
-    'ns-cgroup',
-  ],
+  requires: [...CONTAINER_RUN_REQUIRES, 'unshare', 'nsenter', 'setpriv', 'iproute2'],
   shell: { target: WORKSPACE, namespaces: ['mnt'] },
   cgroup: 'toy',
   steps: [

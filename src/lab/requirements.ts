@@ -479,6 +479,25 @@ function isStaticElf(path: string): boolean {
 /** The id of a requirement: a key of the table. */
 export type RequirementId = keyof typeof TABLE;
 
+/**
+ * What `lab container run` itself needs, for the labs that run containers: root, busybox (the image), overlayfs,
+ * lab-init (capabilities and seccomp), cgroup v2 and the six namespaces a container gets. A lab adds its own.
+ */
+export const CONTAINER_RUN_REQUIRES: readonly RequirementId[] = [
+  'linux',
+  'root',
+  'busybox',
+  'overlayfs',
+  'lab-init',
+  'cgroup2',
+  'ns-pid',
+  'ns-mnt',
+  'ns-uts',
+  'ns-ipc',
+  'ns-net',
+  'ns-cgroup',
+];
+
 /** Every requirement with its id, in table order (the entries themselves: their getters are read when asked). */
 const REQUIREMENTS: readonly Requirement[] = Object.entries(TABLE).map(
   ([id, spec]) => Object.defineProperties({ id: id as RequirementId }, Object.getOwnPropertyDescriptors(spec)) as Requirement,

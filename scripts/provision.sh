@@ -8,6 +8,7 @@
 #   sudo scripts/provision.sh --run pid-namespace  # ... then start a lab
 #   scripts/provision.sh --no-npm                  # skip npm ci (the caller runs it)
 #   scripts/provision.sh --with-vm                 # also install what the test VMs need (qemu, mmdebstrap...)
+#   scripts/provision.sh --with-tests              # ... and what the test suite needs besides (a headless browser)
 #   scripts/provision.sh --print-packages          # list the Debian packages it installs, then exit
 set -euo pipefail
 
@@ -34,6 +35,11 @@ BASE_PACKAGES=(
   runc crun       # OCI runtimes: one bundle runs under them and `lab container run --bundle` (test, benchmark)
 )
 
+# Packages only the test suite needs (--with-tests, which also implies --with-vm), and why.
+TEST_PACKAGES=(
+  chromium # the class page's test opens it in a real headless browser (test/class/page.test.ts)
+)
+
 # Packages of the test VMs (--with-vm), and why. Neither VM's kernel or root filesystem is ever installed on
 # this host: scripts/vm.mjs unpacks Debian's kernel package into /var/cache/lab-vm, scripts/systemd-vm.mjs
 # builds a whole Debian root filesystem into /var/cache/lab-systemd-vm.
@@ -51,13 +57,14 @@ die() { printf 'provision.sh: %s\n' "$*" >&2; exit 1; }
 
 usage() {
   cat <<'EOF'
-Usage: scripts/provision.sh [--run <lab-id>] [--no-npm] [--with-vm] [--print-packages]
+Usage: scripts/provision.sh [--run <lab-id>] [--no-npm] [--with-vm | --with-tests] [--print-packages]
 
   --run <lab-id>    when done, start that lab: `lab run <lab-id>`
   --no-npm          skip `npm ci` (for callers that install the npm dependencies themselves)
   --with-vm         also install what the test VMs need: qemu-system-x86, busybox-static, xz-utils,
                     mmdebstrap, debian-archive-keyring, e2fsprogs (their Debian kernel and root
                     filesystem go to /var/cache, never onto this host)
+  --with-tests      --with-vm, and what only the test suite needs: chromium (the class page's test)
   --print-packages  print the Debian packages this script installs, one per line (with --with-vm,
                     the test VMs' too), and exit: nothing is installed, root is not needed
   -h, --help        show this help
@@ -71,6 +78,7 @@ ORIG_ARGS=("$@")
 RUN_ID=""
 DO_NPM=1
 WITH_VM=0
+WITH_TESTS=0
 PRINT_PACKAGES=0
 while (($#)); do
   case "$1" in
@@ -82,6 +90,7 @@ while (($#)); do
     --run=*) RUN_ID="${1#--run=}"; shift ;;
     --no-npm) DO_NPM=0; shift ;;
     --with-vm) WITH_VM=1; shift ;;
+    --with-tests) WITH_VM=1; WITH_TESTS=1; shift ;;
     --print-packages) PRINT_PACKAGES=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option: $1" ;;
@@ -92,6 +101,7 @@ done
 if ((PRINT_PACKAGES)); then
   printf '%s\n' "${BASE_PACKAGES[@]}"
   if ((WITH_VM)); then printf '%s\n' "${VM_PACKAGES[@]}"; fi
+  if ((WITH_TESTS)); then printf '%s\n' "${TEST_PACKAGES[@]}"; fi
   exit 0
 fi
 
@@ -239,6 +249,7 @@ install_vm_packages() {
 
 install_base_packages
 if ((WITH_VM)); then install_vm_packages; fi
+if ((WITH_TESTS)); then ensure_packages "test suite packages" "${TEST_PACKAGES[@]}"; fi
 ensure_node
 if ((DO_NPM)); then
   install_npm_dependencies

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // @ts-check
-// Writes the README's command table (the English table and the Chinese list) from the table of commands,
-// src/cli/commands.ts, between the marker comments `<!-- commands: ... -->` / `<!-- /commands -->` and
-// `<!-- commands-zh: ... -->` / `<!-- /commands-zh -->`. test/cli/readme.test.ts fails when the README is out of date.
+// Writes the READMEs' command tables from the table of commands, src/cli/commands.ts: the English one in README.md
+// between `<!-- commands: ... -->` and `<!-- /commands -->`, the Chinese one in README.zh-CN.md between
+// `<!-- commands-zh: ... -->` and `<!-- /commands-zh -->`. test/cli/readme.test.ts fails when one is out of date.
 //
 // Usage: node scripts/readme-commands.mjs [--check]
-//   --check   change nothing; exit 1 and say so when the README is out of date
+//   --check   change nothing; exit 1 and say so when a README is out of date
 // Run `npm run build` first: it reads the compiled table in dist/.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -30,18 +30,24 @@ const root = dirname(dirname(fileURLToPath(import.meta.url)));
 // The compiled module, named through a variable and typed here: its source imports every command module, which the
 // scripts' type check (other compiler options) is not the place to check again.
 const compiled = '../dist/src/cli/commands-readme.js';
-/** @type {{ withCommands(readme: string): string }} */
-const { withCommands } = await import(compiled);
+/** @typedef {'en' | 'zh'} Lang */
+/** @type {{ withCommands(readme: string, lang: Lang): string, README_FILES: Record<Lang, string> }} */
+const { withCommands, README_FILES } = await import(compiled);
 
-const file = join(root, 'README.md');
-const before = readFileSync(file, 'utf8');
-const after = withCommands(before);
-if (after === before) {
-  console.log('readme-commands: README.md is up to date');
-} else if (args.check) {
-  console.error('readme-commands: README.md is out of date: run `node scripts/readme-commands.mjs`');
-  process.exit(1);
-} else {
-  writeFileSync(file, after);
-  console.log('readme-commands: README.md written');
+let stale = false;
+for (const lang of /** @type {const} */ (['en', 'zh'])) {
+  const name = README_FILES[lang];
+  const file = join(root, name);
+  const before = readFileSync(file, 'utf8');
+  const after = withCommands(before, lang);
+  if (after === before) {
+    console.log(`readme-commands: ${name} is up to date`);
+  } else if (args.check) {
+    console.error(`readme-commands: ${name} is out of date: run \`node scripts/readme-commands.mjs\``);
+    stale = true;
+  } else {
+    writeFileSync(file, after);
+    console.log(`readme-commands: ${name} written`);
+  }
 }
+if (stale) process.exit(1);

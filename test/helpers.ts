@@ -1,19 +1,17 @@
 // Shared by the tests: requirements with reasons, a private state directory, the CLI, host snapshots, verified runs.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUN_MARKER } from '../src/host/exec.js';
 import type { Test } from 'tap';
 import { Parser, type FinalResults, type Result } from 'tap-parser';
 import type { LabEvent } from '../src/lab/events.js';
 import type { LoadedLab } from '../src/lab/load.js';
 import { projectRoot } from '../src/lab/paths.js';
 import { runLab } from '../src/lab/runner.js';
-import { readLoopDevices } from '../src/kernel/loop.js';
+import { hostSnapshot, markedPids, type HostSnapshot } from '../src/host/snapshot.js';
 import type { Session } from '../src/lab/session.js';
-import { mountFingerprint, readMountinfo } from '../src/kernel/mountinfo.js';
-import { environValue, listPids } from '../src/kernel/proc.js';
+import { checkCount } from '../src/lab/quiz.js';
 
 /** The checkout (found from package.json, so that the tests compiled into dist/ for the VM find it too). */
 export const ROOT = projectRoot();
@@ -67,78 +65,8 @@ export function fileId(path: string): string {
   }
 }
 
-/** PIDs of processes that carry a run marker (every process a lab run starts has one). */
-export function markedPids(runId?: string): number[] {
-  return listPids().filter((pid) => {
-    const value = environValue(pid, RUN_MARKER);
-    return value !== undefined && (runId === undefined || value === runId);
-  });
-}
-
-const list = (dir: string): string[] => {
-  try {
-    return readdirSync(dir).sort();
-  } catch {
-    return [];
-  }
-};
-const read = (path: string): string => {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    return '';
-  }
-};
-
-/** Every directory named lab* in the cgroup hierarchies (as deep as a lab could make one). */
-function labCgroups(dir = '/sys/fs/cgroup', depth = 0): string[] {
-  if (depth > 4) return [];
-  const found: string[] = [];
-  for (const entry of list(dir)) {
-    const path = join(dir, entry);
-    if (entry.startsWith('lab')) found.push(path);
-    else if (depth < 2 && !entry.includes('.')) found.push(...labCgroups(path, depth + 1));
-  }
-  return found;
-}
-
-/** What a lab must leave exactly as it found it. */
-export interface HostSnapshot {
-  mounts: string[];
-  marked: number[];
-  journals: string[];
-  links: string[];
-  netns: string[];
-  cgroups: string[];
-  hostname: string;
-  domainname: string;
-  sysv: string[];
-  runPaths: string[];
-  loops: string[];
-}
-
-/** The host state every lab must leave as it found it: mounts, marked processes, journal files, network links and
- * namespaces, lab cgroups, hostname and domainname, System V IPC objects, /run/lab-* paths, loop devices. */
-export function hostSnapshot(stateDir?: string): HostSnapshot {
-  return {
-    mounts: mountFingerprint(readMountinfo('self') ?? []),
-    marked: markedPids(),
-    journals: stateDir ? list(join(stateDir, 'runs')) : [],
-    links: list('/sys/class/net'),
-    netns: list('/run/netns'),
-    cgroups: labCgroups(),
-    hostname: read('/proc/sys/kernel/hostname'),
-    domainname: read('/proc/sys/kernel/domainname'),
-    runPaths: list('/run').filter((name) => name.startsWith('lab-')),
-    loops: readLoopDevices().map((loop) => `${loop.device} ${loop.file}`),
-    sysv: ['msg', 'shm', 'sem'].flatMap((type) =>
-      read(`/proc/sysvipc/${type}`)
-        .split('\n')
-        .slice(1)
-        .map((line) => `${type} ${line.trim().split(/\s+/).slice(0, 2).join(' ')}`),
-    ),
-  };
-}
+// The host snapshot lives in src/host/snapshot.ts, shared with `lab dev check`.
+export { hostSnapshot, markedPids, type HostSnapshot };
 
 /**
  * Run a lab straight through with its reference solutions, asserting after each step the kernel facts the test
@@ -161,7 +89,7 @@ export async function verifyWithFacts(t: Test, lab: LoadedLab, facts: Record<str
   t.equal(outcome.checksFailed, 0);
   t.equal(
     outcome.checksPassed,
-    lab.steps.reduce((n, s) => n + s.spec.checks.length, 0),
+    lab.steps.reduce((n, s) => n + checkCount(s.spec), 0),
     'every check ran and passed',
   );
   t.same(passedEarly, [], 'every check failed before its step');

@@ -299,6 +299,11 @@ export default {
       ],
     },
     {
+      kind: 'quiz',
+      id: 'why-leaves',
+      answer: { choice: 3 },
+    },
+    {
       id: 'your-shell',
       kind: 'task',
       shell: 'host',

@@ -191,6 +191,11 @@ export default {
       ],
     },
     {
+      kind: 'quiz',
+      id: 'quota-threads',
+      answer: { typed: ['12.5', '12.5 ms', '12.5ms'] },
+    },
+    {
       id: 'weights',
       kind: 'demo',
       actions: [

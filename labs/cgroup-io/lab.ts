@@ -285,6 +285,11 @@ export default {
       ],
     },
     {
+      kind: 'quiz',
+      id: 'v1-writeback',
+      answer: { choice: 2 },
+    },
+    {
       id: 'lift',
       kind: 'demo',
       actions: [set(boxDir, 'io.max', word`${majMin} wbps=max`)],

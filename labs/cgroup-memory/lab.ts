@@ -333,6 +333,11 @@ export default {
       ],
     },
     {
+      kind: 'quiz',
+      id: 'why-kill',
+      answer: { choice: 4 },
+    },
+    {
       id: 'qos',
       kind: 'demo',
       actions: [

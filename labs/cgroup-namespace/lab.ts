@@ -211,6 +211,11 @@ export default {
       ],
     },
     {
+      kind: 'quiz',
+      id: 'view-only',
+      answer: { choice: 1 },
+    },
+    {
       id: 'cgroupfs',
       kind: 'demo',
       actions: [

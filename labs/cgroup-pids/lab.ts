@@ -194,6 +194,11 @@ export default {
       ],
     },
     {
+      kind: 'quiz',
+      id: 'why-pids-max',
+      answer: { choice: 1 },
+    },
+    {
       id: 'eagain',
       kind: 'demo',
       actions: [

@@ -102,6 +102,11 @@ export default {
       checks: checksOfPublish,
     },
     {
+      kind: 'quiz',
+      id: 'one-host-port',
+      answer: { choice: 3 },
+    },
+    {
       id: 'user-network',
       kind: 'demo',
       actions: [

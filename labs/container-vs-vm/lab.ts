@@ -283,6 +283,11 @@ export default {
       ],
     },
     {
+      kind: 'quiz',
+      id: 'why-own-kernel',
+      answer: { choice: 2 },
+    },
+    {
       id: 'power-off',
       kind: 'task',
       shell: 'host',

@@ -144,6 +144,11 @@ export default {
       ],
     },
     {
+      kind: 'quiz',
+      id: 'why-not-mounts',
+      answer: { choice: 4 },
+    },
+    {
       id: 'your-queue',
       kind: 'task',
       shell: 'lab',

@@ -323,6 +323,11 @@ export default {
       ],
     },
     {
+      kind: 'quiz',
+      id: 'rslave-volume',
+      answer: { choice: 1 },
+    },
+    {
       id: 'unbindable',
       kind: 'demo',
       actions: [

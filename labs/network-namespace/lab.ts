@@ -496,6 +496,11 @@ export default {
       ],
     },
     {
+      kind: 'quiz',
+      id: 'veth-host-end',
+      answer: { choice: 3 },
+    },
+    {
       id: 'connect',
       kind: 'task',
       shell: 'lab',

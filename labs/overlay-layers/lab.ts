@@ -284,6 +284,11 @@ export default {
       ],
     },
     {
+      kind: 'quiz',
+      id: 'why-whole-file',
+      answer: { choice: 1 },
+    },
+    {
       id: 'whiteout',
       kind: 'task',
       shell: 'lab',

@@ -404,6 +404,11 @@ export default {
       ],
     },
     {
+      kind: 'quiz',
+      id: 'why-reap',
+      answer: { choice: 2 },
+    },
+    {
       id: 'init-dies',
       kind: 'demo',
       actions: [enter(['ps', '-eo', 'pid,ppid,args']), run(['kill', '-KILL', pid('init')])],

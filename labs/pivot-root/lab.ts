@@ -318,5 +318,10 @@ export default {
         },
       ],
     },
+    {
+      kind: 'quiz',
+      id: 'why-pivot-root',
+      answer: { choice: 2 },
+    },
   ],
 } satisfies LabSpec;

@@ -257,5 +257,10 @@ export default {
       ],
     },
     ...SHARING,
+    {
+      kind: 'quiz',
+      id: 'why-pause',
+      answer: { choice: 3 },
+    },
   ],
 } satisfies LabSpec;

@@ -310,5 +310,10 @@ export default {
         },
       ],
     },
+    {
+      kind: 'quiz',
+      id: 'why-escape',
+      answer: { choice: 3 },
+    },
   ],
 } satisfies LabSpec;

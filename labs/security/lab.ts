@@ -297,6 +297,11 @@ export default {
       ],
     },
     {
+      kind: 'quiz',
+      id: 'why-seccomp',
+      answer: { choice: 1 },
+    },
+    {
       id: 'privileged',
       kind: 'demo',
       actions: [

@@ -1,6 +1,6 @@
 // The time-namespace lab: a namespace whose CLOCK_BOOTTIME and CLOCK_MONOTONIC run ahead of the host's (so its
 // uptime says ten days), offsets fixed once a process is inside, a second namespace that "just booted", one wall
-// clock for all of them, and the learner's own namespace with an uptime of more than a year.
+// clock for all of them (and a quiz on why), and the learner's own namespace with an uptime of more than a year.
 import { dieWithHarness, nsenterArgv } from '../../src/kernel/namespaces.js';
 import { listPids, nsInode } from '../../src/kernel/proc.js';
 import { parseUptime, readTimensOffsets, readUptime, unshareTimeArgv, type ClockOffsets } from '../../src/kernel/timens.js';
@@ -208,6 +208,12 @@ export default {
           },
         },
       ],
+    },
+    {
+      // What the kernel cannot show: why it leaves the wall clock out. The second choice is right (en.md, zh.md).
+      id: 'why-clock',
+      kind: 'quiz',
+      answer: { choice: 2 },
     },
     {
       id: 'a-year-up',

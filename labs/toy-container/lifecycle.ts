@@ -262,6 +262,11 @@ export const LIFECYCLE: Step[] = [
     ],
   },
   {
+    kind: 'quiz',
+    id: 'why-137',
+    answer: { choice: 4 },
+  },
+  {
     id: 'rm',
     kind: 'demo',
     actions: [run(lab('rm', containerName)), run(lab('ps', '-a'))],

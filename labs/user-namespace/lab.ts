@@ -295,6 +295,11 @@ export default {
       ],
     },
     {
+      kind: 'quiz',
+      id: 'why-not-host-root',
+      answer: { choice: 2 },
+    },
+    {
       id: 'own-namespaces',
       kind: 'demo',
       actions: [

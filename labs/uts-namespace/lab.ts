@@ -139,6 +139,11 @@ export default {
       ],
     },
     {
+      kind: 'quiz',
+      id: 'why-run-sets-it',
+      answer: { choice: 3 },
+    },
+    {
       id: 'siblings',
       kind: 'demo',
       actions: [

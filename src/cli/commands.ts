@@ -22,7 +22,7 @@ export interface CommandEntry {
   options: string;
   /** One line in `lab --help`. */
   summary: Text;
-  /** What the README says of it (markdown, one paragraph): a row of the English table, an item of the Chinese list. */
+  /** What the READMEs say of it (markdown, one paragraph): its row of the table in README.md and in README.zh-CN.md. */
   readme: Text;
   /** `learner`: under "Commands" in `lab --help`; `author`: under "For lab authors", for people writing labs. */
   audience: 'learner' | 'author';
@@ -58,7 +58,7 @@ export const COMMANDS: readonly CommandEntry[] = [
         'prompt (on a task, `Enter` opens a shell, `c` checks, `h` gives a hint, `q` quits). `--yes` runs straight ' +
         'through in plain text (tasks with their reference solution); `--tap`, `--json` choose the output',
       zh:
-        '一步一步完成实验；在终端上是全屏界面（见上文 The terminal UI）；`--plain` 使用逐行提示：动手任务（task）中按回车' +
+        '一步一步完成实验；在终端上是全屏的[终端界面](#终端界面)；`--plain` 使用逐行提示：动手任务（task）中按回车' +
         '打开 shell，`c` 检查（check），`h` 提示（hint），`q` 退出。`--yes` 不停顿地以纯文本运行到底（动手任务用参考答案完成）；' +
         '`--tap`、`--json` 选择输出格式。',
     },
@@ -106,11 +106,57 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'hint',
     args: '<id> [<step>]',
-    options: '',
-    summary: { en: 'hints for the step you are on', zh: '当前步骤的提示' },
-    readme: { en: 'the hints of the step you are on', zh: '显示你所在步骤的提示（也可以指定步骤）。' },
+    options: '[--all]',
+    summary: { en: 'the next hint for the step you are on (--all: every hint)', zh: '当前步骤的下一条提示（--all：所有提示）' },
+    readme: {
+      en:
+        'the next hint of the step you are on (or of the step named): each call shows one more, from a nudge to the ' +
+        'command ("hint 2 of 3"); your progress keeps the count, `lab reset` clears it; `--all` shows every hint',
+      zh: '显示你所在步骤（也可以指定步骤）的下一条提示：每运行一次多显示一条，从点拨到具体命令；进度会记住看过几条，`lab reset` 会清除；`--all` 显示所有提示。',
+    },
     audience: 'learner',
     load: () => import('./hint.js'),
+  },
+  {
+    name: 'progress',
+    args: '',
+    options: '[--json]',
+    summary: { en: 'where you stand in each lab, your last run, hints used', zh: '你在每个实验中的进度、最近一次运行、看过的提示' },
+    readme: {
+      en:
+        'where you stand in each lab: complete (one run passed every check), every step passed but not in one run, in ' +
+        'progress (k of n steps) or not started; the last run; hints used; `--json`',
+      zh: '你在每个实验中的进度（progress）：已完成（同一次运行通过了所有检查）、每个步骤都通过了但不是在同一次运行中、进行中（n 个步骤中通过了 k 个）或未开始；最近一次运行；看过的提示；`--json`。',
+    },
+    audience: 'learner',
+    load: () => import('./progress.js'),
+  },
+  {
+    name: 'report',
+    args: '[<id>...]',
+    options: '[--format json|junit|tap] [--output FILE]',
+    summary: { en: 'your progress as a file for an instructor (JSON, JUnit XML, TAP)', zh: '把你的进度生成一份交给讲师的文件（JSON、JUnit XML、TAP）' },
+    readme: {
+      en:
+        'your progress as a file for an instructor who collects files: labs, steps and checks with their times, the ' +
+        "machine's facts from `lab doctor`, your name if you joined a class; `--format json` (default), `junit` or " +
+        '`tap`; `--output FILE`',
+      zh: '为收集文件的讲师生成进度报告：实验、步骤和检查及其时间，`lab doctor` 检测到的本机情况，加入课堂时还有你的名字；`--format json`（默认）、`junit` 或 `tap`；`--output FILE`。',
+    },
+    audience: 'learner',
+    load: () => import('./report.js'),
+  },
+  {
+    name: 'solution',
+    args: '<id> [<step>]',
+    options: '',
+    summary: { en: "a lab's reference solution, per task step", zh: '实验每个任务步骤的参考答案' },
+    readme: {
+      en: "the reference solution of a lab's task steps, the commands `lab verify` applies; words known only while the lab runs are placeholders (`<PID>`, `$LAB_CGROUP`). The capstone hides its solution until asked here",
+      zh: '显示实验各个任务步骤的参考答案，即 `lab verify` 执行的命令；只有实验运行时才知道的词用占位符表示（`<PID>`、`$LAB_CGROUP`）。综合实验（capstone）在你在这里查看之前不显示答案。',
+    },
+    audience: 'learner',
+    load: () => import('./solution.js'),
   },
   {
     name: 'doctor',
@@ -184,6 +230,28 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import('./inspect.js'),
   },
   {
+    name: 'class',
+    args: '<serve|join|leave|status> [args...]',
+    options: '',
+    summary: {
+      en: 'for workshops: a live class view (serve on the instructor machine, join on each learner machine)',
+      zh: '用于工作坊：实时课堂视图（讲师机器上 serve，每台学员机器上 join）',
+    },
+    readme: {
+      en:
+        "for workshops: `serve [--port 8080] [--host 127.0.0.1|0.0.0.0] [--title T] [--dir DIR]` on the instructor's machine " +
+        "prints the join line with a class code and the page (live, English and Chinese) showing every learner's lab, step, " +
+        "passes, failures and who is stuck; `join <url> --name N --code C` on a learner's machine makes every `lab run` report " +
+        'its progress (never commands, output or file contents; queued on disk while the server is unreachable); `leave`, `status`',
+      zh:
+        '用于工作坊：在讲师机器上运行 `serve [--port 8080] [--host 127.0.0.1|0.0.0.0] [--title T] [--dir DIR]`，打印带课堂码的加入命令' +
+        '和课堂页面（实时，中英文），显示每位学员的实验、步骤、通过、失败以及谁卡住了；在学员机器上运行 `join <url> --name N --code C` 后，' +
+        '每次 `lab run` 都会报告进度（从不发送命令、输出或文件内容；服务器连不上时先在磁盘上排队）；`leave`、`status`。',
+    },
+    audience: 'learner',
+    load: () => import('./class.js'),
+  },
+  {
     name: 'clean',
     args: '',
     options: '',
@@ -217,6 +285,24 @@ export const COMMANDS: readonly CommandEntry[] = [
     },
     audience: 'author',
     load: () => import('./new.js'),
+  },
+  {
+    name: 'dev',
+    args: 'check [<id>...]',
+    options: '[--static] [--json]',
+    summary: {
+      en: 'check labs: ids unique, both languages in step, every check able to fail, the host left as it was',
+      zh: '检查实验：id 不重复、两种语言一致、每项检查都能失败、宿主机保持原样',
+    },
+    readme: {
+      en:
+        'for lab authors: finds ids or orders used twice, en.md and zh.md out of step, a step without a check, a check ' +
+        'that passes before its step, and (unless `--static`) runs each lab this host can run to prove every check and ' +
+        'that the host is left as it was; `npm test` runs it too',
+      zh: '供实验作者使用：找出重复的 id 或顺序号、不一致的 en.md 和 zh.md、没有检查的步骤、在步骤之前就通过的检查；除非加 `--static`，还会运行本机能运行的每个实验，证明每项检查有效、宿主机保持原样；`npm test` 也会运行它。',
+    },
+    audience: 'author',
+    load: () => import('./dev.js'),
   },
 ];
 

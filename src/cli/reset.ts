@@ -7,10 +7,11 @@ import { parse, resolveLabId } from './args.js';
 export const help: Record<Lang, string> = {
   en: `Usage: lab reset [<id>] [--lang en|zh]
 
-Stops and cleans up the lab (or every lab) and forgets your progress in it, so you can start again.`,
+Stops and cleans up the lab (or every lab) and forgets your progress in it (steps passed, runs, the hints you
+have seen), so you can start again.`,
   zh: `用法：lab reset [<id>] [--lang en|zh]
 
-停止并清理该实验（或所有实验），并清除你在其中的进度，以便重新开始。`,
+停止并清理该实验（或所有实验），并清除你在其中的进度（通过的步骤、运行记录、看过的提示），以便重新开始。`,
 };
 
 /** Run `lab reset`. */

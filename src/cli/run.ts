@@ -68,6 +68,7 @@ export async function run(args: string[], lang: Lang): Promise<number> {
   } else reporter = plainReporter({ lang, explain: true, color: wantsColor(process.stdout) });
   const plainDriver = interactive ? (await import('../ui/plain-driver.js')).plainDriver : undefined;
   const record = progressRecorder();
+  const report = (await import('../class/report.js')).classReporter(lang);
   tap?.begin();
   const {
     value: outcome,
@@ -77,6 +78,7 @@ export async function run(args: string[], lang: Lang): Promise<number> {
     runLab(lab, { mode: 'run', lang, signal, ...(plainDriver ? { driver: plainDriver(lang, id, signal) } : {}) }, (event) => {
       reporter(event);
       record(event);
+      report(event);
     }),
   );
   tap?.end();
@@ -104,9 +106,11 @@ async function runInTui(id: string, lang: Lang): Promise<number> {
     result = await start.withInterrupts(async (signal) => {
       const [{ runLab }, { progressRecorder }] = await Promise.all([import('../lab/runner.js'), import('../lab/progress.js')]);
       const record = progressRecorder();
+      const report = (await import('../class/report.js')).classReporter(lang);
       const outcome = await runLab(lab, { mode: 'run', lang, signal, driver: app.driver(signal), onSession: app.onSession }, (event) => {
         app.listener(event);
         record(event);
+        report(event);
       });
       // The result stays on screen until the learner closes it, unless they chose to quit early.
       if (!signal.aborted && outcome.status !== 'quit') await app.waitForExit();

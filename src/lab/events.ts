@@ -23,6 +23,8 @@ export type LabEvent =
   | { type: 'task-wait'; step: LoadedStep; shell: string }
   | { type: 'solution'; step: string }
   | { type: 'check'; step: string; check: string; title: Text; ok: boolean; found: Text }
+  /** One attempt at a quiz: what the learner (or the harness) answered, and whether it was right. */
+  | { type: 'quiz-answer'; step: string; given: string; ok: boolean }
   /** A check run before its step's actions (RunOptions.precheck), to prove that it can fail. */
   | { type: 'precheck'; step: string; check: string; ok: boolean; found: Text }
   | { type: 'step-done'; step: string; status: StepStatus }

@@ -1,5 +1,5 @@
 // Whether a lab's English and Chinese prose have the same shape: the same steps in the same order, the same number
-// of hints per step, the same code blocks (what the learner types) and the same commands quoted inline. The words
+// of hints (and of a quiz's choices) per step, the same code blocks (what the learner types) and the same commands quoted inline. The words
 // differ; what a learner is told to type must not. Pure: the test of every lab and `lab` authors both use it.
 import { parseProse, type StepProse } from './prose.js';
 
@@ -81,8 +81,12 @@ function stepDifferences(id: string, en: StepProse, zh: StepProse): string[] {
   if (en.hints.length !== zh.hints.length) {
     problems.push(`step "${id}": ${en.hints.length} hints in en.md, ${zh.hints.length} in zh.md`);
   }
-  const enBlocks = codeBlocks(en.body);
-  const zhBlocks = codeBlocks(zh.body);
+  if (en.choices.length !== zh.choices.length) {
+    problems.push(`step "${id}": ${en.choices.length} choices in en.md, ${zh.choices.length} in zh.md`);
+  }
+  if (Boolean(en.why) !== Boolean(zh.why)) problems.push(`step "${id}": "### Why" in ${en.why ? 'en.md' : 'zh.md'} only ("### 解释" in zh.md)`);
+  const enBlocks = [...codeBlocks(en.body), ...codeBlocks(en.why)];
+  const zhBlocks = [...codeBlocks(zh.body), ...codeBlocks(zh.why)];
   if (enBlocks.length !== zhBlocks.length) {
     problems.push(`step "${id}": ${enBlocks.length} code blocks in en.md, ${zhBlocks.length} in zh.md`);
   } else {
@@ -90,8 +94,8 @@ function stepDifferences(id: string, en: StepProse, zh: StepProse): string[] {
       if (!sameCommand(block, zhBlocks[i]!)) problems.push(`step "${id}": code block ${i + 1} differs:\n  en: ${block}\n  zh: ${zhBlocks[i]}`);
     });
   }
-  const enCode = distinct([...inlineCode(en.body), ...en.hints.flatMap(inlineCode)]);
-  const zhCode = distinct([...inlineCode(zh.body), ...zh.hints.flatMap(inlineCode)]);
+  const enCode = distinct([...inlineCode(en.body), ...inlineCode(en.why), ...[...en.hints, ...en.choices].flatMap(inlineCode)]);
+  const zhCode = distinct([...inlineCode(zh.body), ...inlineCode(zh.why), ...[...zh.hints, ...zh.choices].flatMap(inlineCode)]);
   const onlyEn = enCode.filter((span) => !zhCode.some((other) => sameCommand(span, other)));
   const onlyZh = zhCode.filter((span) => !enCode.some((other) => sameCommand(other, span)));
   if (onlyEn.length > 0) problems.push(`step "${id}": inline code only in en.md: ${onlyEn.map((s) => `\`${s}\``).join(', ')}`);

@@ -4,10 +4,11 @@ import { commandError, LabError } from '../common/errors.js';
 import { renderCommand } from '../kernel/shell.js';
 import type { LabEvent, LabOutcome, Listener, StepStatus } from './events.js';
 import type { LoadedLab, LoadedStep } from './load.js';
-import type { Action, Check, LabSpec, Lang, ShellSpec, Verdict } from './spec.js';
+import type { Action, Check, LabSpec, Lang, QuizStep, ShellSpec, Verdict } from './spec.js';
 import { renderAction, Session } from './session.js';
 import { nsenterArgv } from '../kernel/namespaces.js';
 import { cgroupDirOf, joinCgroupArgv, labCgroup } from './cgroup-lab.js';
+import { ANSWER_CHECK, ANSWER_TITLE, answerFound, isRightAnswer, rightAnswer, stepChecks, wrongAnswer } from './quiz.js';
 
 /** What a task step offers whoever waits for the learner. */
 export interface TaskSession {
@@ -33,6 +34,12 @@ export interface Driver {
    * change the outcome's counts.
    */
   afterStep?(step: LoadedStep): Promise<'next' | 'again' | 'quit'>;
+  /**
+   * Ask a quiz. `answer(given)` checks one attempt (reported as a `quiz-answer` event) and returns whether it was
+   * right. Resolves 'passed' once the learner gave the right answer, 'quit' when they quit. Without it the right
+   * answer is given, as a task's reference solution is applied.
+   */
+  quiz?(step: LoadedStep, answer: (given: string) => boolean): Promise<'passed' | 'quit'>;
 }
 
 export interface RunOptions {
@@ -111,7 +118,12 @@ class Aborted extends Error {}
 export async function runLab(lab: LoadedLab, options: RunOptions, listener: Listener): Promise<LabOutcome> {
   const emit = (event: LabEvent): void => listener(event);
   const outcome: LabOutcome = { status: 'passed', checksPassed: 0, checksFailed: 0, stepsPassed: 0, steps: lab.steps.length };
-  const session = new Session(lab.spec.id, emit, { signal: options.signal, shell: lab.spec.shell, cgroup: lab.spec.cgroup });
+  const session = new Session(lab.spec.id, emit, {
+    signal: options.signal,
+    shell: lab.spec.shell,
+    cgroup: lab.spec.cgroup,
+    hideSolution: lab.spec.hideSolution,
+  });
   options.onSession?.(session);
   emit({ type: 'lab-start', lab, lang: options.lang, mode: options.mode, runId: session.runId });
   const throwIfAborted = (): void => {
@@ -120,7 +132,7 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
 
   const runChecks = async (step: LoadedStep, count = true): Promise<boolean> => {
     let all = true;
-    for (const check of step.spec.checks) {
+    for (const check of stepChecks(step.spec)) {
       throwIfAborted();
       const verdict = await verifyCheck(check, session);
       if (count && verdict.ok) outcome.checksPassed++;
@@ -135,7 +147,7 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
   /** Whether every check of the step fails before its actions; one that passes already counts as a failed check. */
   const precheck = async (step: LoadedStep): Promise<boolean> => {
     let proven = true;
-    for (const check of step.spec.checks) {
+    for (const check of stepChecks(step.spec)) {
       throwIfAborted();
       const verdict = await verifyCheck(check, session, true);
       const found = typeof verdict.found === 'string' ? { en: verdict.found, zh: verdict.found } : verdict.found;
@@ -146,9 +158,47 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
     return proven;
   };
 
+  /** A quiz before it is asked: a wrong answer must be refused, or the quiz proves nothing. */
+  const precheckQuiz = (step: LoadedStep, quiz: QuizStep): boolean => {
+    const wrong = wrongAnswer(quiz);
+    const ok = isRightAnswer(quiz, wrong, step.prose.en.choices.length);
+    emit({ type: 'precheck', step: quiz.id, check: ANSWER_CHECK, ok, found: { en: wrong, zh: wrong } });
+    if (ok) outcome.checksFailed++;
+    return !ok;
+  };
+
+  /**
+   * Ask a quiz through the driver, or give the right answer without one (as a task's solution is applied); skipped,
+   * no answer is given. Ends with ONE `answer` check, counted like any other.
+   */
+  const runQuiz = async (step: LoadedStep, quiz: QuizStep, skip: boolean): Promise<'passed' | 'failed' | 'quit'> => {
+    let right: string | undefined;
+    const answer = (given: string): boolean => {
+      const ok = isRightAnswer(quiz, given, step.prose.en.choices.length);
+      emit({ type: 'quiz-answer', step: quiz.id, given, ok });
+      if (ok) right ??= given;
+      return ok;
+    };
+    if (!skip) {
+      if (options.driver?.quiz) {
+        if ((await options.driver.quiz(step, answer)) === 'quit') return 'quit';
+      } else {
+        // As a task's reference solution is applied: reporters say that the harness answered.
+        emit({ type: 'solution', step: quiz.id });
+        answer(rightAnswer(quiz));
+      }
+    }
+    throwIfAborted();
+    const ok = right !== undefined;
+    if (ok) outcome.checksPassed++;
+    else outcome.checksFailed++;
+    emit({ type: 'check', step: quiz.id, check: ANSWER_CHECK, title: ANSWER_TITLE, ok, found: answerFound(step.prose, quiz, right) });
+    return ok ? 'passed' : 'failed';
+  };
+
   const perform = async (step: LoadedStep, role: 'action' | 'solution'): Promise<void> => {
     const spec = step.spec;
-    const actions = spec.kind === 'demo' ? spec.actions : spec.solution;
+    const actions = spec.kind === 'demo' ? spec.actions : spec.kind === 'task' ? spec.solution : [];
     if (role === 'solution') emit({ type: 'solution', step: spec.id });
     const expand = (item: (typeof actions)[number]): Action[] => [typeof item === 'function' ? item(session) : item].flat();
     for (const item of actions) {
@@ -179,8 +229,13 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
     session.step = spec.id;
     session.journal.step(spec.id);
     emit({ type: 'step-start', step, index: step.index, total: lab.steps.length });
-    const proven = options.precheck ? await precheck(step) : true;
     const skip = options.skipActionsOf === spec.id;
+    if (spec.kind === 'quiz') {
+      const proven = options.precheck ? precheckQuiz(step, spec) : true;
+      const status = await runQuiz(step, spec, skip);
+      return status === 'passed' && !proven ? 'failed' : status;
+    }
+    const proven = options.precheck ? await precheck(step) : true;
     if (spec.kind === 'task' && options.driver?.task && !skip) {
       const taskSession: TaskSession = {
         runId: session.runId,

@@ -37,9 +37,15 @@ export class Session implements CheckContext {
   readonly shell: ShellSpec;
   /** The short name of the lab's own cgroup (`LabSpec.cgroup`), which the cgroup builders name the run's cgroups from. */
   readonly cgroup: string | undefined;
+  /** The lab's id, for the line that stands for a hidden solution's command. */
+  private readonly lab: string;
+  /** `LabSpec.hideSolution`: solution commands are replaced by one line each, their output withheld. */
+  private readonly hideSolution: boolean;
 
-  constructor(lab: string, emit: Listener, options: { signal?: AbortSignal; shell?: ShellSpec; cgroup?: string } = {}) {
+  constructor(lab: string, emit: Listener, options: { signal?: AbortSignal; shell?: ShellSpec; cgroup?: string; hideSolution?: boolean } = {}) {
     this.owned = Owned.create({ kind: 'run', lab });
+    this.lab = lab;
+    this.hideSolution = options.hideSolution ?? false;
     this.emit = emit;
     this.signal = options.signal;
     this.shell = options.shell ?? { target: '', namespaces: [] };
@@ -133,15 +139,18 @@ export class Session implements CheckContext {
   /** Carry out one action; `ok` is false when a command's exit status was not the expected one. */
   async perform(action: Action, role: CommandRole): Promise<{ ok: boolean; stderr: string }> {
     const background = action.kind === 'start';
-    this.emit({ type: 'command', step: this.step, role, command: renderAction(action), background });
+    // A hidden solution (LabSpec.hideSolution) is applied all the same, shown as one line that says how to see it.
+    const hidden = role === 'solution' && this.hideSolution;
+    const command = hidden ? hiddenSolutionLine(this.lab, this.step) : renderAction(action);
+    this.emit({ type: 'command', step: this.step, role, command, background });
     if (action.kind === 'write') return this.writeValue(action);
     if (action.kind === 'start') {
       if (action.creates) this.intendHostResource(action.creates, action.argv);
-      await this.start(action.name, action.argv, action.pidOf ?? 'self', action.execs);
+      await this.start(action.name, action.argv, action.pidOf ?? 'self', action.execs, hidden);
       return { ok: true, stderr: '' };
     }
     const created = action.creates ? this.intendHostResource(action.creates, action.argv) : undefined;
-    const result = await runCommand(action.argv, { runId: this.runId, onOutput: this.sink(), signal: this.signal });
+    const result = await runCommand(action.argv, { runId: this.runId, ...(hidden ? {} : { onOutput: this.sink() }), signal: this.signal });
     created?.();
     if (this.signal?.aborted) return { ok: true, stderr: '' };
     if (action.record) this.set(action.record, result.signal ?? `exit ${result.exitCode}`);
@@ -160,7 +169,7 @@ export class Session implements CheckContext {
   }
 
   /** Start a long-lived process: journal first, then spawn, then journal its PID and start time. */
-  private async start(name: string, argv: string[], pidOf: 'self' | 'child', execs?: string): Promise<void> {
+  private async start(name: string, argv: string[], pidOf: 'self' | 'child', execs?: string, quiet = false): Promise<void> {
     const resource: Extract<Resource, { kind: 'process' }> = { kind: 'process', name, argv };
     const id = this.owned.intend(resource);
     let stderr = '';
@@ -169,7 +178,7 @@ export class Session implements CheckContext {
       runId: this.runId,
       onOutput: (stream, text) => {
         if (stream === 'stderr') stderr += text;
-        sink(stream, text);
+        if (!quiet) sink(stream, text);
       },
     });
     void started.exited.then(flush);
@@ -240,6 +249,11 @@ export class Session implements CheckContext {
     if (report.strays > 0) this.emit({ type: 'cleanup', what: `${report.strays} stray process(es)`, ok: true });
     return report.failed.length === 0;
   }
+}
+
+/** What stands for each command of a hidden solution: a shell comment, in both languages, naming the command that shows it. */
+export function hiddenSolutionLine(lab: string, step: string): string {
+  return `# reference solution hidden (参考答案已隐藏): lab solution ${lab} ${step}`;
 }
 
 /** The shell command an action is shown as (a write is `echo VALUE > FILE`). */

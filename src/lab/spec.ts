@@ -160,7 +160,23 @@ export interface TaskStep extends StepBase {
   solution: ActionSpec[];
 }
 
-export type Step = DemoStep | TaskStep;
+/**
+ * A question about an idea the kernel cannot show directly (why the wall clock is not namespaced): the learner answers,
+ * the harness checks the answer.
+ */
+export interface QuizStep {
+  kind: 'quiz';
+  /** kebab-case, unique in the lab; also the heading id of its section in en.md and zh.md. */
+  id: string;
+  /**
+   * The right answer. `choice`: the 1-based number of the right item of the prose's `### Choices` list (the same
+   * position in both languages). `typed`: the accepted answers, compared after trimming, lower-casing and collapsing
+   * white space (language-neutral: a number, a command, a file, a flag, a syscall name).
+   */
+  answer: { choice: number } | { typed: string[] };
+}
+
+export type Step = DemoStep | TaskStep | QuizStep;
 
 /** How `lab shell <id>` enters a running lab. */
 export interface ShellSpec {
@@ -196,4 +212,6 @@ export interface LabSpec {
    */
   cgroup?: string;
   steps: Step[];
+  /** `lab verify` and `lab run --yes` apply the task solutions without showing them (or their output); `lab solution <id>` shows them. */
+  hideSolution?: boolean;
 }

@@ -60,6 +60,27 @@ function checkActions(value: unknown, where: string, problems: string[]): void {
   });
 }
 
+/** A quiz's answer: `{ choice: N }` (1-based) or `{ typed: [...] }` (non-empty strings); a quiz has no checks. */
+function checkQuiz(step: Obj, name: string, problems: string[]): void {
+  const answer = step.answer;
+  if (step.checks !== undefined) problems.push(`${name}: a quiz has no field "checks" (its answer is what is checked)`);
+  if (!isObj(answer) || 'choice' in answer === 'typed' in answer) {
+    problems.push(`${name}: field "answer" must be { choice: <number> } or { typed: [<accepted answers>] }`);
+  } else if ('choice' in answer) {
+    if (typeof answer.choice !== 'number' || !Number.isInteger(answer.choice) || answer.choice < 1) {
+      problems.push(`${name}: field "answer.choice" must be the 1-based number of the right item of "### Choices"`);
+    }
+  } else if (!Array.isArray(answer.typed) || answer.typed.length === 0 || !answer.typed.every((a) => typeof a === 'string' && a.trim())) {
+    problems.push(`${name}: field "answer.typed" must list at least one accepted answer, none of them empty`);
+  }
+}
+
+/** The quiz's answer, when the spec has a valid one. */
+function quizAnswer(step: Obj): { choice?: number; typed?: boolean } {
+  const answer = isObj(step.answer) ? step.answer : {};
+  return typeof answer.choice === 'number' ? { choice: answer.choice } : { typed: Array.isArray(answer.typed) };
+}
+
 /** Every problem with a lab's spec (as imported) and prose; empty when the lab is valid. */
 export function validateLab(dirName: string, spec: unknown, prose: Record<Lang, LabProse | undefined>): string[] {
   const problems: string[] = [];
@@ -78,6 +99,7 @@ export function validateLab(dirName: string, spec: unknown, prose: Record<Lang, 
   }
   if (spec.cgroup !== undefined && (typeof spec.cgroup !== 'string' || !KEBAB.test(spec.cgroup))) problems.push('field "cgroup" must be a kebab-case name');
   const stepIds = new Set<string>();
+  const quizzes = new Map<string, Obj>();
   if (!Array.isArray(spec.steps) || spec.steps.length === 0) {
     problems.push('field "steps" must list at least one step');
   } else {
@@ -93,8 +115,12 @@ export function validateLab(dirName: string, spec: unknown, prose: Record<Lang, 
       } else if (step.kind === 'task') {
         checkActions(step.solution, `${name}: field "solution"`, problems);
         if (step.shell !== 'lab' && step.shell !== 'host') problems.push(`${name}: field "shell" must be "lab" or "host"`);
+      } else if (step.kind === 'quiz') {
+        checkQuiz(step, name, problems);
+        if (typeof step.id === 'string') quizzes.set(step.id, step);
+        return;
       } else {
-        problems.push(`${name}: field "kind" must be "demo" or "task", found ${JSON.stringify(step.kind)}`);
+        problems.push(`${name}: field "kind" must be "demo", "task" or "quiz", found ${JSON.stringify(step.kind)}`);
       }
       if (!Array.isArray(step.checks) || step.checks.length === 0) {
         problems.push(`${name}: field "checks" must list at least one check`);
@@ -130,11 +156,34 @@ export function validateLab(dirName: string, spec: unknown, prose: Record<Lang, 
         problems.push(`${file}: step "${id}" has no "## ${id}: <title>" section`);
         continue;
       }
-      if (!step.body) problems.push(`${file}: step "${id}": the explanation is empty`);
-      if (step.hints.length === 0) problems.push(`${file}: step "${id}": "### Hints" needs at least one "- " item`);
+      const quiz = quizzes.get(id);
+      const [choicesHeading, whyHeading, hintsHeading] = lang === 'zh' ? ['### 选项', '### 解释', '### 提示'] : ['### Choices', '### Why', '### Hints'];
+      if (!step.body) problems.push(`${file}: step "${id}": the ${quiz ? 'question' : 'explanation'} is empty`);
+      if (!quiz && step.hints.length === 0) problems.push(`${file}: step "${id}": "${hintsHeading}" needs at least one "- " item`);
+      if (!quiz && step.choices.length > 0) problems.push(`${file}: step "${id}": only a quiz step has "${choicesHeading}"`);
+      if (!quiz && step.why) problems.push(`${file}: step "${id}": only a quiz step has "${whyHeading}"`);
+      if (quiz) {
+        const answer = quizAnswer(quiz);
+        if (!step.why) problems.push(`${file}: quiz "${id}": "${whyHeading}" (the explanation shown after the right answer) is missing or empty`);
+        if (answer.choice !== undefined) {
+          if (step.choices.length < 2) problems.push(`${file}: quiz "${id}": "${choicesHeading}" needs at least two "- " items`);
+          else if (answer.choice > step.choices.length) {
+            problems.push(`${file}: quiz "${id}": "answer.choice" is ${answer.choice}, but "${choicesHeading}" has only ${step.choices.length} items`);
+          }
+        } else if (step.choices.length > 0) {
+          problems.push(`${file}: quiz "${id}": a typed answer has no "${choicesHeading}" (the learner types the answer)`);
+        }
+      }
       if (lang === 'zh' && !CJK.test(step.title + step.body)) problems.push(`${file}: step "${id}" has no Chinese text`);
     }
     for (const id of p.steps.keys()) if (!stepIds.has(id)) problems.push(`${file}: section "## ${id}" names no step of the lab`);
+  }
+  for (const id of quizzes.keys()) {
+    const en = prose.en?.steps.get(id);
+    const zh = prose.zh?.steps.get(id);
+    if (en && zh && en.choices.length !== zh.choices.length) {
+      problems.push(`quiz "${id}": ${en.choices.length} choices in en.md, ${zh.choices.length} in zh.md (the same list, in the same order)`);
+    }
   }
   return problems;
 }

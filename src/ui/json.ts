@@ -20,6 +20,8 @@ export function eventToJson(event: LabEvent, lang: Lang): Record<string, unknown
       return { type: event.type, step: event.step.spec.id, shell: event.shell };
     case 'check':
       return { type: event.type, step: event.step, check: event.check, title: event.title[lang], ok: event.ok, found: event.found[lang] };
+    case 'quiz-answer':
+      return { type: event.type, step: event.step, given: event.given, ok: event.ok };
     case 'cleanup':
       return { type: event.type, what: event.what, ok: event.ok, ...(event.label ? { label: event.label[lang] } : {}) };
     case 'error':

@@ -33,6 +33,20 @@ export const MSG = {
   notYet: { en: 'Not yet. Try again, or press h for a hint.', zh: '还没有完成。再试一次，或按 h 查看提示。' },
   noMoreHints: { en: 'No more hints; the reference solution is `lab verify {id}`.', zh: '没有更多提示了；参考答案见 `lab verify {id}`。' },
   hint: { en: 'Hint', zh: '提示' },
+  // Quiz steps (the plain reporter and prompt).
+  quiz: { en: 'Quiz', zh: '测验' },
+  quizChoiceKeys: {
+    en: '[1-{count} or a-{last}] your answer  [h] hint  [q] quit  (then Enter)',
+    zh: '[1-{count} 或 a-{last}] 你的回答  [h] 提示  [q] 退出（输入后按回车）',
+  },
+  quizTypedKeys: { en: 'Type your answer  [h] hint  [q] quit  (then Enter)', zh: '输入你的回答  [h] 提示  [q] 退出（输入后按回车）' },
+  quizRight: { en: 'Right.', zh: '回答正确。' },
+  quizWrong: { en: 'Not right. Try again, or press h for a hint.', zh: '不对。再试一次，或按 h 查看提示。' },
+  quizNoChoice: { en: 'Answer with the number or the letter of a choice.', zh: '请用选项的编号或字母作答。' },
+  quizAnswer: { en: 'answer', zh: '回答' },
+  quizByHarness: { en: 'the right answer, given by `lab`', zh: '正确答案，由 `lab` 给出' },
+  quizWhy: { en: 'Why', zh: '解释' },
+  quizNoMoreHints: { en: 'No more hints; `lab verify {id}` shows the answer.', zh: '没有更多提示了；`lab verify {id}` 会给出答案。' },
   // The terminal UI (src/ui/tui).
   tuiSteps: { en: 'Steps', zh: '步骤' },
   tuiProgress: { en: '{passed}/{total} passed', zh: '已通过 {passed}/{total}' },

@@ -6,6 +6,7 @@ import { fill } from './lang.js';
 import { MSG } from './messages.js';
 import { cleanupText, exitNote, labelled } from './status-text.js';
 import { reflow } from './text.js';
+import type { LoadedStep } from '../lab/load.js';
 
 export interface PlainOptions {
   lang: Lang;
@@ -58,6 +59,9 @@ export function plainReporter(options: PlainOptions): Listener {
   let failedStep = '';
   let failedChecks = 0;
   let currentStep = '';
+  // The quiz being asked (its prose shows the why after the right answer), and whether the harness answers it.
+  let quiz: LoadedStep | undefined;
+  let byHarness = false;
   const line = (text = ''): void => {
     write(`${atLineStart ? '' : '\n'}${text}\n`);
     atLineStart = true;
@@ -73,16 +77,37 @@ export function plainReporter(options: PlainOptions): Listener {
       }
       case 'step-start': {
         const text = event.step.prose[lang];
-        const kind = event.step.spec.kind === 'task' ? ` — ${MSG.yourTurn[lang]}` : '';
+        const kind = event.step.spec.kind === 'task' ? ` — ${MSG.yourTurn[lang]}` : event.step.spec.kind === 'quiz' ? ` — ${MSG.quiz[lang]}` : '';
         currentStep = event.step.spec.id;
+        quiz = event.step.spec.kind === 'quiz' ? event.step : undefined;
+        byHarness = false;
         line();
         line(bold(`[${event.index + 1}/${event.total}] ${text.title}${kind}`) + dim(`  (${event.step.spec.id})`));
         if (options.explain) line(prose(text.body));
+        // A quiz's choices, numbered as the learner answers them (a letter works too).
+        if (options.explain && text.choices.length > 0) {
+          const number = (i: number): string => `  ${i + 1}. `.padEnd(6);
+          line(text.choices.map((choice, i) => number(i) + indent(reflow(choice, width - 6), ' '.repeat(6)).trimStart()).join('\n'));
+        }
         break;
       }
       case 'solution':
-        line(dim(`  ${MSG.solution[lang]}`));
+        // For a quiz, the harness gives the right answer: said with the answer itself.
+        if (quiz?.spec.id === event.step) byHarness = true;
+        else line(dim(`  ${MSG.solution[lang]}`));
         break;
+      case 'quiz-answer': {
+        const mark = event.ok ? green('✓') : red('✗');
+        const who = !byHarness ? '' : dim(lang === 'zh' ? `（${MSG.quizByHarness[lang]}）` : `  (${MSG.quizByHarness[lang]})`);
+        line(`  ${mark} ${labelled(MSG.quizAnswer[lang], bold(event.given), lang)}${who}`);
+        if (!byHarness && options.explain) line(event.ok ? green(`  ${MSG.quizRight[lang]}`) : red(`  ${MSG.quizWrong[lang]}`));
+        const why = quiz?.spec.id === event.step ? quiz.prose[lang].why : '';
+        if (event.ok && options.explain && why) {
+          line(bold(`  ${MSG.quizWhy[lang]}`));
+          line(prose(why));
+        }
+        break;
+      }
       case 'command':
         line(`  ${event.role === 'check' ? dim('? ') : '$ '}${event.role === 'check' ? dim(event.command) : bold(event.command)}`);
         break;

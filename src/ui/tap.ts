@@ -75,6 +75,10 @@ export class TapWriter {
           out(`  found: ${yamlString(event.found[this.lang])}`);
           out('  ...');
           break;
+        case 'quiz-answer':
+          // An attempt is no test point: the quiz's one point is its `answer` check, once the step ends.
+          out(`# ${event.ok ? 'right' : 'wrong'} answer: ${escape(event.given)}`);
+          break;
         case 'check':
           point++;
           ok &&= event.ok;

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import t from 'tap';
 import { FIXTURES, cli, hostSnapshot, needsRoot, parseTap, tempDir, useTempState } from '../helpers.js';
 import { loadLab } from '../../src/lab/load.js';
+import { checkCount } from '../../src/lab/quiz.js';
 
 // pid-namespace's size, from its spec: the CLI must report one point per check and progress per step.
 const pidLab = await loadLab('pid-namespace');
 const PID_STEPS = pidLab.steps.length;
-const PID_CHECKS = pidLab.steps.reduce((n, step) => n + step.spec.checks.length, 0);
+const PID_CHECKS = pidLab.steps.reduce((n, step) => n + checkCount(step.spec), 0);
 
 const fixtures = { LAB_LABS_DIR: FIXTURES };
 

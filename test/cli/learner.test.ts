@@ -92,8 +92,8 @@ t.test('a learner runs pid-namespace from start to end', { skip }, async (t) => 
   t.notOk(isAlive(init), 'init is gone');
   t.same(pidsInNamespace('pid', labNs!), [], 'the namespace is empty');
   t.same(hostSnapshot(state), before, 'the host is as before');
-  const progress = JSON.parse(readFileSync(join(state, 'progress.json'), 'utf8')) as Record<string, { passed: string[] }>;
-  t.equal(progress['pid-namespace']?.passed.length, 8, 'progress has every step');
+  const progress = JSON.parse(readFileSync(join(state, 'progress.json'), 'utf8')) as { labs: Record<string, { passed: string[] }> };
+  t.equal(progress.labs['pid-namespace']?.passed.length, 8, 'progress has every step');
 });
 
 t.test('Ctrl-C at a pause stops the lab and removes everything', { skip }, async (t) => {

@@ -12,6 +12,7 @@ import { firstUseProblems } from '../../src/lab/glossary.js';
 import { loadLab } from '../../src/lab/load.js';
 import { proseDifferences } from '../../src/lab/prose-parity.js';
 import { ROOT, cli, hostSnapshot, needsRoot, parseTap, tempDir, useTempState } from '../helpers.js';
+import { checkCount } from '../../src/lab/quiz.js';
 
 const ID = 'lab-demo-x';
 const project = tempDir('lab-test-new-');
@@ -83,7 +84,7 @@ t.test('it loads and validates, with one demo step of one action and one check, 
   const step = lab.steps[0]!.spec;
   t.equal(step.kind, 'demo');
   t.equal(step.kind === 'demo' ? step.actions.length : 0, 1, 'one action');
-  t.equal(step.checks.length, 1, 'one check');
+  t.equal(checkCount(step), 1, 'one check');
   const en = readFileSync(join(labs, ID, 'en.md'), 'utf8');
   const zh = readFileSync(join(labs, ID, 'zh.md'), 'utf8');
   t.same(proseDifferences(en, zh), [], 'en.md and zh.md quote the same commands and have as many hints');

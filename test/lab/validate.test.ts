@@ -10,7 +10,8 @@ t.test('every lab in labs/ loads and validates, with prose for each step in both
   for (const lab of labs) {
     for (const step of lab.steps) {
       t.ok(step.prose.en.body && step.prose.zh.body, `${lab.spec.id}/${step.spec.id} has prose in en and zh`);
-      t.ok(step.prose.en.hints.length > 0 && step.prose.zh.hints.length > 0, `${lab.spec.id}/${step.spec.id} has hints`);
+      if (step.spec.kind === 'quiz') t.ok(step.prose.en.why && step.prose.zh.why, `${lab.spec.id}/${step.spec.id} says why in en and zh`);
+      else t.ok(step.prose.en.hints.length > 0 && step.prose.zh.hints.length > 0, `${lab.spec.id}/${step.spec.id} has hints`);
     }
     t.ok(
       lab.steps.some((s) => s.spec.kind === 'task'),
@@ -52,7 +53,7 @@ t.test('prose: title, summary, steps with bodies and hints (hints may wrap)', as
   );
   t.equal(prose.title, 'Title');
   t.equal(prose.summary, 'First line.\nSecond.');
-  t.same(prose.steps.get('one'), { title: 'Step one', body: 'Body **md**.', hints: ['first hint continued', 'second'] });
+  t.same(prose.steps.get('one'), { title: 'Step one', body: 'Body **md**.', hints: ['first hint continued', 'second'], choices: [], why: '' });
   t.same(prose.steps.get('two')?.hints, ['提示']);
   t.same(parseProse('# T\n## Not a step heading\n').problems, ['heading "## Not a step heading" is not "## <step-id>: <title>"']);
 });

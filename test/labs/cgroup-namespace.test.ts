@@ -114,7 +114,7 @@ t.test('stopped with init in the child cgroup, the run removes the child, then i
       t.ok(existsSync(child), 'the child cgroup exists when the run stops');
     }
   });
-  t.equal(outcome.stepsPassed, 4);
+  t.equal(outcome.stepsPassed, 5, 'create, join, the view-only quiz, cgroupfs and child passed');
   t.notOk(existsSync(child), 'cleanup removed it');
   t.same(labCgroups(), cgroupsBefore, "and the lab's cgroup");
   t.same(hostSnapshot(state), before);

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { waitFor } from '../../src/common/wait.js';
 import { parseJournal, replay } from '../../src/host/journal.js';
 import { loadLab } from '../../src/lab/load.js';
+import { rightAnswer } from '../../src/lab/quiz.js';
 import type { Session } from '../../src/lab/session.js';
 import { cmdline, comm, environValue, isAlive, listPids, nspid } from '../../src/kernel/proc.js';
 import { BIN, cleanEnv, hostSnapshot, needsRoot, tempDir, useTempState, verifyLeavingHost } from '../helpers.js';
@@ -109,9 +110,17 @@ t.test('kill -9 of lab while the VM runs, then lab clean: qemu, the container an
   );
   const count = (text: string): number => tmux('capture-pane', '-p', '-J', '-t', name, '-S', '-3000').split(text).length - 1;
   let pauses = 0;
+  // A quiz on the way (why-own-kernel) asks for an answer, "(then Enter)": the right one is typed.
+  const answers = lab.steps.flatMap((step) => (step.spec.kind === 'quiz' ? [rightAnswer(step.spec)] : []));
+  let answered = 0;
   for (;;) {
-    const moved = await waitFor(() => count('[Enter] next step') > pauses || count('[Enter] open the shell') > 0, 120_000, 50);
+    const asked = (): boolean => count('(then Enter)') > answered;
+    const moved = await waitFor(() => count('[Enter] next step') > pauses || count('[Enter] open the shell') > 0 || asked(), 120_000, 50);
     if (!moved || count('[Enter] open the shell') > 0) break;
+    if (asked()) {
+      tmux('send-keys', '-t', name, answers[answered++] ?? 'q', 'Enter');
+      continue;
+    }
     pauses++;
     tmux('send-keys', '-t', name, 'Enter');
   }

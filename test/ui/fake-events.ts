@@ -8,7 +8,10 @@ import type { LoadedLab } from '../../src/lab/load.js';
 const step = {
   spec: { id: 'one', kind: 'demo' as const, actions: [], checks: [] },
   index: 0,
-  prose: { en: { title: 'Step one', body: 'Body of\nstep one.', hints: ['h'] }, zh: { title: '第一步', body: '第一步的\n说明。', hints: ['提示'] } },
+  prose: {
+    en: { title: 'Step one', body: 'Body of\nstep one.', hints: ['h'], choices: [], why: '' },
+    zh: { title: '第一步', body: '第一步的\n说明。', hints: ['提示'], choices: [], why: '' },
+  },
 };
 /** A lab of one step, loaded from nowhere. */
 const lab = {
@@ -61,4 +64,51 @@ export const failing: LabEvent[] = [
   { type: 'step-done', step: 'one', status: 'error' },
   { type: 'cleanup', what: 'process init (42)', ok: true },
   { type: 'lab-done', lab: 'fake', outcome: { status: 'error', checksPassed: 0, checksFailed: 0, stepsPassed: 0, steps: 1 } },
+];
+
+/** A quiz step: a question, three choices (the second right), why, one hint. */
+export const quizStep = {
+  spec: { id: 'why-clock', kind: 'quiz' as const, answer: { choice: 2 } },
+  index: 1,
+  prose: {
+    en: {
+      title: 'One wall clock',
+      body: 'Why is the wall clock not namespaced?',
+      hints: ['Think of `date`.'],
+      choices: ['The RTC', 'Complex and costly, for little use', 'Root only'],
+      why: 'Every machine must agree on it.',
+    },
+    zh: {
+      title: '一个墙上时钟',
+      body: '为什么墙上时钟不属于命名空间？',
+      hints: ['想想 `date`。'],
+      choices: ['RTC', '复杂、代价高，用处小', '只有 root'],
+      why: '所有机器都必须在这一点上一致。',
+    },
+  },
+};
+
+/** A run of the quiz: a wrong answer, then the right one by its letter, the answer check, done. */
+export const quizStream: LabEvent[] = [
+  { type: 'step-start', step: quizStep as unknown as LoadedLab['steps'][number], index: 1, total: 2 },
+  { type: 'quiz-answer', step: 'why-clock', given: '1', ok: false },
+  { type: 'quiz-answer', step: 'why-clock', given: 'b', ok: true },
+  {
+    type: 'check',
+    step: 'why-clock',
+    check: 'answer',
+    title: { en: 'The answer is right', zh: '回答正确' },
+    ok: true,
+    found: { en: '2. Complex and costly, for little use', zh: '2. 复杂、代价高，用处小' },
+  },
+  { type: 'step-done', step: 'why-clock', status: 'passed' },
+];
+
+/** The same quiz answered by the harness (`lab verify`, `--yes`): a solution, then the right answer. */
+export const quizByHarness: LabEvent[] = [
+  quizStream[0]!,
+  { type: 'solution', step: 'why-clock' },
+  { type: 'quiz-answer', step: 'why-clock', given: '2', ok: true },
+  quizStream[3]!,
+  quizStream[4]!,
 ];

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { LabError } from '../../src/common/errors.js';
 import { eventToJson, jsonReporter } from '../../src/ui/json.js';
-import { stream } from './fake-events.js';
+import { quizStream, stream } from './fake-events.js';
 
 t.test('JSON lines: one object per event, prose in the chosen language', async (t) => {
   const lines: string[] = [];
@@ -18,5 +18,22 @@ t.test('JSON lines: one object per event, prose in the chosen language', async (
     code: 'EBUSY',
     meaning: 'busy',
     fix: 'wait',
+  });
+});
+
+t.test('JSON lines: quiz answers, and a quiz step with its kind', async (t) => {
+  const lines: string[] = [];
+  quizStream.forEach(jsonReporter('en', (s) => lines.push(s)));
+  const events = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  t.same(events[0], { type: 'step-start', step: 'why-clock', kind: 'quiz', title: 'One wall clock', index: 1, total: 2 });
+  t.same(events[1], { type: 'quiz-answer', step: 'why-clock', given: '1', ok: false });
+  t.same(events[2], { type: 'quiz-answer', step: 'why-clock', given: 'b', ok: true });
+  t.same(events[3], {
+    type: 'check',
+    step: 'why-clock',
+    check: 'answer',
+    title: 'The answer is right',
+    ok: true,
+    found: '2. Complex and costly, for little use',
   });
 });

@@ -3,7 +3,7 @@ import t from 'tap';
 import type { LabEvent } from '../../src/lab/events.js';
 import { TapWriter } from '../../src/ui/tap.js';
 import { parseTap } from '../helpers.js';
-import { failing, lines, stream } from './fake-events.js';
+import { failing, lines, quizStream, stream } from './fake-events.js';
 
 t.test('TAP 14: a subtest per lab, a point per check, facts as YAML, # escaped', async (t) => {
   let out = '';
@@ -60,4 +60,25 @@ t.test('TAP: a skipped lab is a SKIP point with the reason, and what is missing 
   t.equal(results.skips[0]?.name, 'other');
   t.equal(results.skips[0]?.skip, 'needs the # memory controller', 'the reason, its # escaped');
   t.same(results.skips[0]?.diag, { message: 'cgroup v1 holds memory', fix: 'boot with\nsystemd.unified_cgroup_hierarchy=1' });
+});
+
+t.test('TAP: a quiz is one point, its answer check; attempts are comments', async (t) => {
+  let out = '';
+  const tap = new TapWriter('en', (s) => (out += s));
+  tap.begin();
+  const listen = tap.lab();
+  [
+    stream[0]!,
+    ...quizStream,
+    { type: 'lab-done', lab: 'fake', outcome: { status: 'passed', checksPassed: 1, checksFailed: 0, stepsPassed: 1, steps: 1 } } as LabEvent,
+  ].forEach(listen);
+  tap.end();
+  t.match(out, '    # wrong answer: 1\n    # right answer: b\n    ok 1 - why-clock: The answer is right\n');
+  t.match(out, '    1..1\nok 1 - fake\n');
+  const { results, points } = await parseTap(out);
+  t.equal(results.ok, true, 'a parser reads it back');
+  t.same(
+    points.map((p) => p.name),
+    ['why-clock: The answer is right', 'fake'],
+  );
 });

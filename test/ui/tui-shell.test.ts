@@ -10,6 +10,7 @@ import { PassThrough } from 'node:stream';
 import { runCommand, signalExitCode } from '../../src/host/exec.js';
 import type { LabEvent } from '../../src/lab/events.js';
 import { Session } from '../../src/lab/session.js';
+import { loadLab } from '../../src/lab/load.js';
 import { waitFor } from '../../src/host/cleanup.js';
 import { stoppedLabel } from '../../src/lab/session.js';
 import { cleanupText, exitNote } from '../../src/ui/status-text.js';
@@ -220,12 +221,15 @@ t.test('in the terminal UI, a command typed into the task shell leaves one promp
   const screen = (): string => tmux('capture-pane', '-p', '-t', 'lab');
   const keys = (...k: string[]): void => void tmux('send-keys', '-t', 'lab', ...k);
   const count = (text: string): number => screen().split(text).length - 1;
-  // On through the demos to the first task: each passed step waits for n.
+  // On through the demos to the first task: each passed step waits for n; a quiz is answered with its right choice.
+  const quiz = (await loadLab('uts-namespace')).steps.map((s) => s.spec).find((s) => s.kind === 'quiz');
+  const choice = quiz && 'choice' in quiz.answer ? String(quiz.answer.choice) : '1';
   let opened = false;
   for (let i = 0; i < 12 && !opened; i++) {
-    t.ok(await waitFor(() => screen().includes('Step passed') || screen().includes('Keys go to the shell') || /Enter\b/.test(screen()), 15_000, 50));
+    t.ok(await waitFor(() => /n: next step|Keys go to the shell|Your answer: press|Enter\b/.test(screen()), 15_000, 50));
     if (await waitFor(() => screen().includes('Keys go to the shell'), 300, 50)) opened = true;
-    else if (screen().includes('Step passed')) keys('n');
+    else if (screen().includes('n: next step')) keys('n');
+    else if (screen().includes('Your answer: press')) keys(choice);
     else if (!screen().includes('Keys go to the shell')) keys('Enter');
   }
   t.ok(opened, 'a task opened its shell');

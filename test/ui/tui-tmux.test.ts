@@ -134,7 +134,7 @@ t.test('a learner goes through pid-namespace in the terminal UI', { skip }, asyn
   // At 120x35 every step name is whole.
   term.resize(120, 35);
   t.ok(
-    await waitFor(() => term.screen().split('\n').length >= 35 && term.screen().includes('8. When PID 1 dies, the namespace dies'), 5000, 50),
+    await waitFor(() => term.screen().split('\n').length >= 35 && term.screen().includes(`${STEPS}. When PID 1 dies, the namespace dies`), 5000, 50),
     '120x35: the last step name whole',
   );
   screen = term.screen();
@@ -171,7 +171,10 @@ t.test('a learner goes through pid-namespace in the terminal UI', { skip }, asyn
 t.test('a learner goes through mount-namespace in Chinese at 120x35', { skip }, async (t) => {
   const state = useTempState();
   const before = hostSnapshot(state);
-  const steps = (await loadLab('mount-namespace')).steps.length;
+  const lab = await loadLab('mount-namespace');
+  const steps = lab.steps.length;
+  // The task (the last step) and the steps before it; a quiz among them is answered with its right choice.
+  const task = lab.steps.findIndex((s) => s.spec.kind === 'task') + 1;
   const term = terminal(t, `env LAB_STATE_DIR=${state} LANG=C.UTF-8 ${process.execPath} ${BIN} run mount-namespace --lang zh; sleep 60`, 120, 35);
   const passed = (n: number) => waitFor(() => term.screen().includes(`步骤 ${n}/${steps}`) && term.screen().includes('本步骤通过'), 15_000, 50);
   /** The right-hand column (explanation, commands, shell) row by row, as the learner reads it. */
@@ -219,9 +222,14 @@ t.test('a learner goes through mount-namespace in Chinese at 120x35', { skip }, 
   t.ok(await waitFor(() => !term.screen().includes(first), 5000, 50), 'End: the newest lines again');
 
   // On to the task; in its shell one Enter gives one prompt.
-  for (const n of [4, 5]) {
+  for (let n = 4; n < task; n++) {
     term.keys('n');
-    t.ok(await passed(n), `step ${n} passed`);
+    const spec = lab.steps[n - 1]!.spec;
+    if (spec.kind === 'quiz' && 'choice' in spec.answer) {
+      t.ok(await term.waitText('你的回答：按 1-'), `step ${n}, a quiz, asks`);
+      term.keys(String(spec.answer.choice));
+      t.ok(await waitFor(() => term.screen().includes(`步骤 ${n}/${steps}`) && term.screen().includes('回答正确'), 15_000, 50), `step ${n} passed`);
+    } else t.ok(await passed(n), `step ${n} passed`);
   }
   term.keys('n');
   const prompt = '[lab:mount-namespace] / #';
@@ -244,7 +252,7 @@ t.test('a learner goes through mount-namespace in Chinese at 120x35', { skip }, 
   term.keys('C-]');
   term.keys('c');
   t.ok(await term.waitText('最后一步通过', 15_000), 'c checked, and the task, the last step, passed');
-  t.match(term.screen(), '✓ 6. 让一个挂载传过去', 'the task is marked passed');
+  t.match(term.screen(), `✓ ${task}. 让一个挂载传过去`, 'the task is marked passed');
   for (const line of term.screen().split('\n')) t.ok(displayWidth(line) <= 120, 'no line is wider than the terminal');
 
   // n after the last step: the lab is over, the footer offers only what still works.

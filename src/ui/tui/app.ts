@@ -6,7 +6,7 @@ import type { Driver, TaskSession } from '../../lab/runner.js';
 import type { Session } from '../../lab/session.js';
 import type { Lang } from '../../lab/spec.js';
 import { MSG } from '../messages.js';
-import { renderExplanation } from './explanation.js';
+import { renderExplanation, whyLine } from './explanation.js';
 import { renderFooter, renderHelp, renderStatus } from './footer.js';
 import { paintFirstFrame } from './first-frame.js';
 import { layout, leftWidthFor, MIN_COLS, MIN_ROWS, type Layout } from './layout.js';
@@ -15,6 +15,7 @@ import { focusOf, LiveReader, type LiveSnapshot } from './live-data.js';
 import { renderLive } from './live-view.js';
 import { renderLogPanel, scrollLog } from './log-view.js';
 import { Screen, type KeyPress } from './screen.js';
+import { answerFirstText, choiceCount, currentQuiz, noChoiceText, quizOf, wrongText } from './quiz.js';
 import { ShellPane } from './shell-pane.js';
 import { applyEvent, initialState, nextHint, type TuiState } from './state.js';
 import { renderHeader, renderSteps, stepRows } from './step-list.js';
@@ -66,12 +67,14 @@ export function layoutOf(state: TuiState, cols: number, rows: number): Layout {
     fullscreen: state.fullscreen,
     zoom: state.zoom,
     xray: state.xray === true && state.phase !== 'done',
+    quiz: currentQuiz(state) !== undefined && state.phase !== 'done',
   });
 }
 
 type Waiting =
   | { kind: 'after'; resolve: (answer: 'next' | 'again' | 'quit') => void }
   | { kind: 'task'; task: TaskSession; resolve: (answer: 'passed' | 'quit') => void }
+  | { kind: 'quiz'; step: LoadedStep; answer: (given: string) => boolean; resolve: (answer: 'passed' | 'quit') => void }
   | { kind: 'exit'; resolve: () => void };
 
 /** An open terminal UI for one run. */
@@ -160,6 +163,17 @@ export class TuiApp {
           this.state.phase = 'task';
           void this.openShell(task);
         }),
+      quiz: (step: LoadedStep, answer: (given: string) => boolean) =>
+        new Promise((resolve) => {
+          if (signal.aborted) return resolve('quit');
+          this.state.current = step.index;
+          this.state.phase = 'quiz';
+          // The learner's turn, marked as a task's is in the step list.
+          this.state.steps[step.index]!.state = 'waiting';
+          this.state.quiz = { typing: false, text: '' };
+          this.waiting = { kind: 'quiz', step, answer, resolve };
+          this.render();
+        }),
     };
   }
 
@@ -210,6 +224,7 @@ export class TuiApp {
     this.shell.stop();
     if (waiting?.kind === 'after') waiting.resolve('quit');
     else if (waiting?.kind === 'task') waiting.resolve('quit');
+    else if (waiting?.kind === 'quiz') waiting.resolve('quit');
     else if (waiting?.kind === 'exit') waiting.resolve();
   }
 
@@ -255,6 +270,7 @@ export class TuiApp {
     }
     state.status = undefined;
     const waiting = this.waiting;
+    if (waiting?.kind === 'quiz' && this.quizKey(waiting, key)) return this.render();
     switch (key.full) {
       case 'q':
         if (waiting) this.answerQuit();
@@ -293,6 +309,7 @@ export class TuiApp {
         break;
       case 'l':
         state.lang = state.lang === 'en' ? 'zh' : 'en';
+        this.showWhy();
         break;
       case 'x':
         // The live panel: the X-ray of the lab's container, or every process and the namespace table.
@@ -336,6 +353,68 @@ export class TuiApp {
         return;
     }
     this.render();
+  }
+
+  /**
+   * A key while a quiz waits for its answer: a digit answers a choice quiz; Enter or a opens a typed quiz's input
+   * line, which then takes every key (Enter submits, Esc cancels) but Ctrl-C. Returns false for the keys that do
+   * what they do on any step (h, l, ↑ ↓, z, ?, q).
+   */
+  private quizKey(waiting: Extract<Waiting, { kind: 'quiz' }>, key: KeyPress): boolean {
+    const state = this.state;
+    const input = (state.quiz ??= { typing: false, text: '' });
+    const quiz = quizOf(waiting.step)!;
+    const name = key.full ?? key.name ?? '';
+    if (input.typing) {
+      if (name === 'escape') Object.assign(input, { typing: false, text: '' });
+      else if (name === 'enter' || name === 'return') {
+        if (input.text.trim()) this.submit(waiting, input.text);
+      } else if (name === 'backspace') input.text = [...input.text].slice(0, -1).join('');
+      else if (name === 'C-u') input.text = '';
+      else if (key.ch && !/[\x00-\x1f\x7f]/.test(key.ch)) input.text += key.ch;
+      return true;
+    }
+    if ('choice' in quiz.answer) {
+      if (/^[0-9]$/.test(name)) {
+        if (Number(name) >= 1 && Number(name) <= choiceCount(waiting.step)) this.submit(waiting, name);
+        else state.status = noChoiceText(waiting.step, name);
+        return true;
+      }
+    } else if (name === 'enter' || name === 'return' || name === 'a') {
+      Object.assign(input, { typing: true, text: '' });
+      return true;
+    } else if (/^[0-9]$/.test(name)) {
+      // A typed answer may be a number: its first digit opens the input line.
+      Object.assign(input, { typing: true, text: name });
+      return true;
+    }
+    if (['n', 'c', 'r', 'enter', 'return', 'a'].includes(name)) {
+      state.status = answerFirstText(waiting.step);
+      return true;
+    }
+    return false;
+  }
+
+  /** Give one answer to the quiz: right, the runner goes on and the `### Why` is scrolled into view; wrong, say so. */
+  private submit(waiting: Extract<Waiting, { kind: 'quiz' }>, given: string): void {
+    const state = this.state;
+    const ok = waiting.answer(given);
+    if (!ok) {
+      state.quiz = { typing: false, text: '' };
+      state.status = wrongText(waiting.step, given);
+      return;
+    }
+    this.waiting = undefined;
+    state.quiz = undefined;
+    state.phase = 'running';
+    this.showWhy();
+    waiting.resolve('passed');
+  }
+
+  /** Once a quiz was answered right, its `### Why` is shown from the top of the pane (or as near as the text allows). */
+  private showWhy(): void {
+    const at = whyLine(this.state, this.layout().explanation.width);
+    if (at !== undefined) this.state.scroll = Math.max(at - 1, 0);
   }
 
   private answer(answer: 'next' | 'again'): void {

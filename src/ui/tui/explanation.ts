@@ -4,6 +4,7 @@ import type { Text } from '../../lab/spec.js';
 import { MSG } from '../messages.js';
 import { reflow } from '../text.js';
 import { clipWords, splitLine, wrapStyled, type Line, type Seg, type Style } from './lines.js';
+import { answeredRight, choiceMark, choicesOf, currentQuiz, QUIZ_TEXT } from './quiz.js';
 import type { TuiState } from './state.js';
 
 /** Where an emphasis scan is: inside `code`, **bold**, *italic*; carried from line to line within a paragraph. */
@@ -65,7 +66,8 @@ function titleLines(state: TuiState, width: number): Line[] {
   const step = state.lab.steps[state.current]!;
   const title = step.prose[state.lang].title;
   const says = [MSG.yourTurn.en, MSG.yourTurn.zh, ...ALSO_YOUR_TURN].some((turn) => title.toLowerCase().includes(turn.toLowerCase()));
-  const turn = step.spec.kind === 'task' && !says ? ` — ${MSG.yourTurn[state.lang]}` : '';
+  const quiz = step.spec.kind === 'quiz' && !title.toLowerCase().includes(QUIZ_TEXT.quiz[state.lang].toLowerCase());
+  const turn = step.spec.kind === 'task' && !says ? ` — ${MSG.yourTurn[state.lang]}` : quiz ? ` — ${QUIZ_TEXT.quiz[state.lang]}` : '';
   const number = ` ${step.index + 1}. `;
   const segs: Line = emphasize(title, { code: false, bold: false, italic: false }).map((s): Seg => ({ text: s.text, style: s.style ?? 'bold' }));
   if (turn) segs.push({ text: turn, style: 'yellow' });
@@ -78,12 +80,10 @@ function titleLines(state: TuiState, width: number): Line[] {
   return [lines[0]!, clipWords(lines.slice(1).flat(), width)];
 }
 
-/** Every line of the current step's prose at this width (before scrolling); nothing is cut, long lines wrap. */
-export function bodyLines(state: TuiState, width: number): Line[] {
-  const prose = state.lab.steps[state.current]!.prose[state.lang];
-  const inner = Math.max(width - 2, 10);
+/** Markdown paragraphs (a step's body, a quiz's `### Why`) as lines of `inner` columns; nothing is cut, long lines wrap. */
+function markdownLines(markdown: string, inner: number): Line[] {
   const e: Emphasis = { code: false, bold: false, italic: false };
-  return reflow(prose.body, inner)
+  return reflow(markdown, inner)
     .split('\n')
     .flatMap((text): Line[] => {
       if (text.trim() === '') {
@@ -100,6 +100,54 @@ export function bodyLines(state: TuiState, width: number): Line[] {
       const parts = wrapStyled(emphasize(text.slice(indent), e), Math.max(inner - indent, 8));
       return parts.map((l, i) => [{ text: i === 0 ? ` ${text.slice(0, indent)}` : ' '.repeat(indent + 1) }, ...l]);
     });
+}
+
+/**
+ * A quiz's choices, numbered, the words wrapped under their start; a wrong one tried is marked ✗, the right one ✓
+ * once given. Then, once the right answer is given, its `### Why`.
+ */
+function quizLines(state: TuiState, inner: number): Line[] {
+  const step = state.lab.steps[state.current]!;
+  const view = state.steps[state.current]!;
+  const out: Line[] = [];
+  choicesOf(step, state.lang).forEach((choice, i) => {
+    const mark = choiceMark(step, view, i + 1);
+    const number = `${i + 1}. `;
+    const parts = wrapStyled(emphasize(choice, { code: false, bold: false, italic: false }), Math.max(inner - number.length - 3, 8));
+    out.push(
+      ...parts.map((l, k): Line => [
+        { text: ' ' },
+        k === 0 && mark ? { text: mark, style: mark === '✓' ? 'green' : 'red' } : { text: ' ' },
+        { text: ' ' },
+        { text: k === 0 ? number : ' '.repeat(number.length), style: k === 0 ? 'bold' : undefined },
+        ...l,
+      ]),
+    );
+  });
+  if (answeredRight(view)) {
+    if (out.length > 0) out.push([{ text: '' }]);
+    out.push([{ text: ` ${QUIZ_TEXT.why[state.lang]}`, style: 'bold' }], ...markdownLines(step.prose[state.lang].why ?? '', inner));
+  }
+  return out;
+}
+
+/** Every line of the current step's prose at this width (before scrolling); nothing is cut, long lines wrap. */
+export function bodyLines(state: TuiState, width: number): Line[] {
+  const prose = state.lab.steps[state.current]!.prose[state.lang];
+  const inner = Math.max(width - 2, 10);
+  const body = markdownLines(prose.body, inner);
+  if (!currentQuiz(state)) return body;
+  const quiz = quizLines(state, inner);
+  return quiz.length > 0 ? [...body, [{ text: '' }], ...quiz] : body;
+}
+
+/** The line of the current quiz's `### Why` heading among bodyLines at this width, or undefined before the right answer. */
+export function whyLine(state: TuiState, width: number): number | undefined {
+  if (!currentQuiz(state) || !answeredRight(state.steps[state.current]!)) return undefined;
+  const heading = ` ${QUIZ_TEXT.why[state.lang]}`;
+  const lines = bodyLines(state, width);
+  for (let at = lines.length - 1; at >= 0; at--) if (lines[at]!.length === 1 && lines[at]![0]!.text === heading && lines[at]![0]!.style === 'bold') return at;
+  return undefined;
 }
 
 /** Every line of the current step's explanation at this width (before scrolling): the title, then the prose. */

@@ -70,7 +70,7 @@ function split(height: number, share: number, zoom: Zoom, min: number): [number,
 export function layout(
   cols: number,
   rows: number,
-  options: { stepCount: number; stepRows?: number; task: boolean; fullscreen: boolean; zoom?: Zoom; xray?: boolean },
+  options: { stepCount: number; stepRows?: number; task: boolean; fullscreen: boolean; zoom?: Zoom; xray?: boolean; quiz?: boolean },
 ): Layout {
   const width = Math.max(cols, 20);
   const height = Math.max(rows, 8);
@@ -96,8 +96,9 @@ export function layout(
     return { header: none, steps: none, live: none, explanation: none, log: none, shell, status: none, footer, divider: none };
   }
   if (!options.task) {
-    // The explanation first: at 80x24 it gets 10 of the 21 rows (its title and 9 lines of prose).
-    const [explanationHeight, logHeight] = split(bodyHeight, 0.48, options.zoom, 4);
+    // The explanation first: at 80x24 it gets 10 of the 21 rows (its title and 9 lines of prose); a quiz's gets 15
+    // (the question, its choices, then why), the commands pane keeping the answers given.
+    const [explanationHeight, logHeight] = split(bodyHeight, options.quiz ? 0.72 : 0.48, options.zoom, 4);
     const explanation: Rect = { left: right, top: bodyTop, width: rightWidth, height: explanationHeight };
     const log: Rect = { left: right, top: bodyTop + explanationHeight, width: rightWidth, height: logHeight };
     return { header, steps, live, explanation, log, status, footer, divider };

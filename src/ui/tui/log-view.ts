@@ -7,6 +7,7 @@ import { cleanupText, exitNote, labelled } from '../status-text.js';
 import { displayWidth, wrapLine } from '../text.js';
 import { emphasize } from './explanation.js';
 import { clip, hardWrap, softWrap, wrapStyled, type Line, type Style } from './lines.js';
+import { answeredChoice, choicesOf, QUIZ_TEXT } from './quiz.js';
 import type { LogEntry, TuiState } from './state.js';
 
 /**
@@ -64,7 +65,20 @@ export function entryLines(entry: LogEntry, state: TuiState, width: number): Lin
       const mark: Line = [{ text: ' ' }, { text: entry.ok ? '✓' : '✗', style: entry.ok ? 'green' : 'red' }, { text: ' ' }];
       const title = wrappedProse(entry.title[lang], width - 3, '', '');
       const head = title.map((l, i) => (i === 0 ? [...mark, ...l] : [{ text: '   ' }, ...l]));
-      return [...head, ...wrapped(labelled(MSG.found[lang], entry.found[lang], lang), width, '     ', '       ', 'dim')];
+      // What a check found is the kernel's text, shown as is; a quiz's answer check found the answer's own words.
+      const quiz = state.lab.steps[state.current]!.spec.kind === 'quiz';
+      const found = labelled(MSG.found[lang], entry.found[lang], lang);
+      return [...head, ...(quiz ? wrappedProse(found, width, '     ', '       ', 'dim') : wrapped(found, width, '     ', '       ', 'dim'))];
+    }
+    case 'answer': {
+      // The choice's number and its words (in the language on screen), or the typed text; then right or not.
+      const step = state.lab.steps[state.current]!;
+      const choice = step.spec.kind === 'quiz' && 'choice' in step.spec.answer ? answeredChoice(step, entry.given) : undefined;
+      const words = choice !== undefined ? `${choice}. ${choicesOf(step, lang)[choice - 1] ?? ''}` : entry.given;
+      const mark: Line = [{ text: ' ' }, { text: entry.ok ? '✓' : '✗', style: entry.ok ? 'green' : 'red' }, { text: ' ' }];
+      const verdict = entry.ok ? QUIZ_TEXT.right[lang] : QUIZ_TEXT.wrong[lang];
+      const text = labelled(QUIZ_TEXT.answer[lang], `${words.trim()} — ${verdict}`, lang);
+      return wrappedProse(text, width - 3, '', '').map((l, i) => (i === 0 ? [...mark, ...l] : [{ text: '   ' }, ...l]));
     }
     case 'hint': {
       const hints = state.lab.steps[state.current]!.prose[lang].hints;

@@ -16,13 +16,15 @@ export type LogEntry =
   | { kind: 'solution' }
   | { kind: 'task'; shell: string }
   | { kind: 'check'; ok: boolean; title: Text; found: Text }
+  /** One answer to a quiz, as given (a choice's number, or the typed text), and whether it was right. */
+  | { kind: 'answer'; given: string; ok: boolean }
   | { kind: 'hint'; index: number }
   | { kind: 'note'; text: Text }
   | { kind: 'error'; error: LabError }
   | { kind: 'cleanup'; what: string; ok: boolean; label?: Text };
 
 /** Where the run is, as far as the keys are concerned. */
-export type Phase = 'starting' | 'running' | 'task' | 'checking' | 'after-step' | 'cleanup' | 'done';
+export type Phase = 'starting' | 'running' | 'task' | 'quiz' | 'checking' | 'after-step' | 'cleanup' | 'done';
 
 export interface StepView {
   state: StepState;
@@ -57,6 +59,8 @@ export interface TuiState {
   zoom?: 'explanation' | 'log' | undefined;
   /** The live panel shows the X-ray of the lab's container (x) instead of every process and the namespace table. */
   xray?: boolean;
+  /** While a quiz waits for its answer: whether the input line of a typed answer is open, and what it holds. */
+  quiz?: { typing: boolean; text: string } | undefined;
 }
 
 /** A fresh state for a lab, before its first event. */
@@ -155,6 +159,9 @@ export function applyEvent(state: TuiState, event: LabEvent): void {
     case 'check':
       logFor(state, event.step).push({ kind: 'check', ok: event.ok, title: event.title, found: event.found });
       break;
+    case 'quiz-answer':
+      logFor(state, event.step).push({ kind: 'answer', given: event.given, ok: event.ok });
+      break;
     case 'error':
       logFor(state, event.step).push({ kind: 'error', error: event.error });
       break;
@@ -175,6 +182,7 @@ export function applyEvent(state: TuiState, event: LabEvent): void {
       for (const view of state.steps) if (view.state === 'pending' || view.state === 'running' || view.state === 'waiting') view.state = 'skipped';
       state.shellFocus = false;
       state.fullscreen = false;
+      state.quiz = undefined;
       break;
   }
 }

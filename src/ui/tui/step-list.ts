@@ -17,6 +17,9 @@ export const STATE_MARK: Record<StepState, { mark: string; style?: Style }> = {
   skipped: { mark: '-', style: 'dim' },
 };
 
+/** The mark of a quiz not asked yet: a question ahead (once asked, it is the learner's turn: `?` as a task's). */
+export const QUIZ_MARK: { mark: string; style?: Style } = { mark: '?', style: 'dim' };
+
 /** The top line: the lab's title and id, the step on screen, the progress. */
 export function renderHeader(state: TuiState, width: number): Line[] {
   const { lab, lang } = state;
@@ -48,7 +51,7 @@ function wrappedSteps(state: TuiState, width: number): Line[][] {
   const { lab, lang } = state;
   return lab.steps.map((step) => {
     const view = state.steps[step.index]!;
-    const { mark, style } = STATE_MARK[view.state];
+    const { mark, style } = step.spec.kind === 'quiz' && view.state === 'pending' ? QUIZ_MARK : STATE_MARK[view.state];
     const here = step.index === state.current;
     const number = `${step.index + 1}. `;
     const indent = ' '.repeat(3 + number.length);

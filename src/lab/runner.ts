@@ -123,6 +123,7 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
     shell: lab.spec.shell,
     cgroup: lab.spec.cgroup,
     hideSolution: lab.spec.hideSolution,
+    lang: options.lang,
   });
   options.onSession?.(session);
   emit({ type: 'lab-start', lab, lang: options.lang, mode: options.mode, runId: session.runId });

@@ -13,7 +13,7 @@ import { Owned } from '../host/owner.js';
 import type { Resource } from '../host/resource.js';
 import { describeResource, opsOf } from '../host/resource-kinds.js';
 import type { CommandRole, Listener } from './events.js';
-import type { Action, CheckContext, HostResource, LabProcess, ProbeResult, ShellSpec } from './spec.js';
+import type { Action, CheckContext, HostResource, Lang, LabProcess, ProbeResult, ShellSpec } from './spec.js';
 
 export { stoppedLabel } from '../host/resource-kinds.js';
 
@@ -41,11 +41,14 @@ export class Session implements CheckContext {
   private readonly lab: string;
   /** `LabSpec.hideSolution`: solution commands are replaced by one line each, their output withheld. */
   private readonly hideSolution: boolean;
+  /** The learner's language, for that line (both languages when unknown). */
+  private readonly lang: Lang | undefined;
 
-  constructor(lab: string, emit: Listener, options: { signal?: AbortSignal; shell?: ShellSpec; cgroup?: string; hideSolution?: boolean } = {}) {
+  constructor(lab: string, emit: Listener, options: { signal?: AbortSignal; shell?: ShellSpec; cgroup?: string; hideSolution?: boolean; lang?: Lang } = {}) {
     this.owned = Owned.create({ kind: 'run', lab });
     this.lab = lab;
     this.hideSolution = options.hideSolution ?? false;
+    this.lang = options.lang;
     this.emit = emit;
     this.signal = options.signal;
     this.shell = options.shell ?? { target: '', namespaces: [] };
@@ -141,7 +144,7 @@ export class Session implements CheckContext {
     const background = action.kind === 'start';
     // A hidden solution (LabSpec.hideSolution) is applied all the same, shown as one line that says how to see it.
     const hidden = role === 'solution' && this.hideSolution;
-    const command = hidden ? hiddenSolutionLine(this.lab, this.step) : renderAction(action);
+    const command = hidden ? hiddenSolutionLine(this.lab, this.step, this.lang) : renderAction(action);
     this.emit({ type: 'command', step: this.step, role, command, background });
     if (action.kind === 'write') return this.writeValue(action);
     if (action.kind === 'start') {
@@ -251,9 +254,10 @@ export class Session implements CheckContext {
   }
 }
 
-/** What stands for each command of a hidden solution: a shell comment, in both languages, naming the command that shows it. */
-export function hiddenSolutionLine(lab: string, step: string): string {
-  return `# reference solution hidden (参考答案已隐藏): lab solution ${lab} ${step}`;
+/** What stands for each command of a hidden solution: a shell comment naming the command that shows it. */
+export function hiddenSolutionLine(lab: string, step: string, lang?: Lang): string {
+  const words = { en: 'reference solution hidden', zh: '参考答案已隐藏' };
+  return `# ${lang ? words[lang] : `${words.en} (${words.zh})`}: lab solution ${lab} ${step}`;
 }
 
 /** The shell command an action is shown as (a write is `echo VALUE > FILE`). */

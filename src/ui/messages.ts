@@ -13,8 +13,8 @@ export const MSG = {
   removed: { en: 'removed', zh: '已移除' },
   notRemoved: { en: 'could NOT remove', zh: '无法移除' },
   resultPassed: {
-    en: 'Lab passed: {checks} checks in {steps} steps, all read from the kernel.',
-    zh: '实验通过：{steps} 个步骤中的 {checks} 项检查全部通过，全部读取自内核。',
+    en: 'Lab passed: {checks} checks in {steps} steps, each a kernel fact or a right answer to a quiz.',
+    zh: '实验通过：{steps} 个步骤中的 {checks} 项检查全部通过，每一项要么读取自内核，要么是测验的正确答案。',
   },
   resultFailed: { en: 'Lab failed at step "{step}": {failed} check(s) failed.', zh: '实验在步骤「{step}」失败：{failed} 项检查未通过。' },
   resultError: { en: 'Lab stopped at step "{step}" by the error above.', zh: '实验在步骤「{step}」因上面的错误而停止。' },

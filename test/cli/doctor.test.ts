@@ -77,7 +77,11 @@ t.test('doctor --json states kernel facts that the kernel confirms', async (t) =
   const v2Ready = ['memory', 'cpu', 'pids', 'io'].every((c) => report.cgroup.v2Controllers?.includes(c));
   const v2Finding = report.findings.find((f) => f.id === 'cgroup-v2');
   t.equal(v2Finding?.status, v2Ready ? 'ok' : 'missing', 'cgroup v2 labs: ready exactly when memory, cpu, pids, io are on v2');
-  t.same(v2Finding?.neededBy, ['cgroup-basics', 'cgroup-memory', 'cgroup-cpu', 'cgroup-pids', 'cgroup-io'], 'the cgroup labs need it');
+  t.same(
+    v2Finding?.neededBy,
+    ['cgroup-basics', 'cgroup-memory', 'cgroup-cpu', 'cgroup-pids', 'cgroup-io', 'capstone'],
+    'the cgroup labs and the capstone need it',
+  );
   if (report.cgroup.mode === 'hybrid' && !v2Ready) t.match(v2Finding?.why, /hybrid/, 'the why says how this host mounts cgroups');
   if (!v2Ready) t.match(v2Finding?.fix, /systemd\.unified_cgroup_hierarchy=1/);
 

@@ -88,12 +88,20 @@ t.test('a learner runs pid-namespace from start to end', { skip }, async (t) => 
   t.ok(await term.waitText('[Enter] next step', 7), 'the second check passed');
   term.keys('Enter');
 
+  // The quiz on why PID 1 must reap: a wrong answer is refused, the right one (choice 2) passes the step.
+  t.ok(await term.waitText('your answer'), 'the quiz asks');
+  term.keys('1', 'Enter');
+  t.ok(await term.waitText('Not right'), 'a wrong answer is refused');
+  term.keys('b', 'Enter');
+  t.ok(await term.waitText('[Enter] next step', 8), 'the right answer, as a letter, passes the quiz');
+  term.keys('Enter');
+
   t.ok(await term.waitText('Lab passed'), 'the last step ran');
   t.notOk(isAlive(init), 'init is gone');
   t.same(pidsInNamespace('pid', labNs!), [], 'the namespace is empty');
   t.same(hostSnapshot(state), before, 'the host is as before');
   const progress = JSON.parse(readFileSync(join(state, 'progress.json'), 'utf8')) as { labs: Record<string, { passed: string[] }> };
-  t.equal(progress.labs['pid-namespace']?.passed.length, 8, 'progress has every step');
+  t.equal(progress.labs['pid-namespace']?.passed.length, 9, 'progress has every step, the quiz too');
 });
 
 t.test('Ctrl-C at a pause stops the lab and removes everything', { skip }, async (t) => {

@@ -124,6 +124,8 @@ export async function verifyLeavingHost(
   const state = useTempState();
   const before = hostSnapshot(state);
   const events = await verifyWithFacts(t, lab, facts, onSession);
-  t.same(hostSnapshot(state), before, 'mounts, marked processes and journals are as before');
+  // A journal left behind means a removal failed: the cleanup events say which.
+  const failed = events.flatMap((e) => (e.type === 'cleanup' && !e.ok ? [e.what] : []));
+  t.same(hostSnapshot(state), before, 'mounts, marked processes and journals are as before', { failedCleanups: failed });
   return events;
 }

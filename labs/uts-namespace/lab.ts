@@ -202,10 +202,10 @@ export default {
         hostProcess('holder', ['sh', '-c', word`exec sleep infinity ${PIN_FD}<${siblingNsFile}`], { execs: 'sleep' }),
         run(['readlink', siblingNsFile, fdPath]),
         inPins(['ls', '-i', PIN_FILE]),
-        // The sleep before unshare: killed first, unshare would take its sleep along (--kill-child), and the sleep's new
-        // parent could reap it before kill(1) got to it (ESRCH). Killed after its sleep, unshare is at worst a zombie
-        // waiting for the harness to reap it, and a zombie can still be signalled.
-        run(['kill', '-KILL', pid('sibling'), leader('sibling')]),
+        // Only unshare, and its --kill-child takes the sleep along. Naming both races either way: unshare killed first,
+        // its sleep dies with it and may be reaped before kill(1) gets to it; the sleep killed first, unshare exits with
+        // it and the harness may reap it first (ESRCH both times, seen on Debian 12 and here).
+        run(['kill', '-KILL', leader('sibling')]),
         run(hostnameThrough(pinnedPath)),
         run(hostnameThrough(fdPath)),
       ],

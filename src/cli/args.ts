@@ -17,13 +17,42 @@ export function usage(operation: string, meaning: Text): LabError {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Parse a subcommand's arguments strictly; an unknown option is a usage error. */
-export function parse<T extends Options>(command: string, args: string[], options: T) {
+/** What a subcommand accepts beyond its options: how many arguments, and which options exclude each other. */
+export interface ParseRules {
+  /** At most this many arguments (words that are not options); more is a usage error, never ignored. */
+  maxArgs?: number;
+  /** Options of which at most one may be given (the output formats: `--plain`, `--tap`, `--json`). */
+  exclusive?: string[];
+}
+
+/** Parse a subcommand's arguments strictly; an unknown option, an extra argument or two exclusive options are usage errors. */
+export function parse<T extends Options>(command: string, args: string[], options: T, rules: ParseRules = {}) {
+  let parsed;
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true });
   } catch (error) {
     throw usage(`lab ${command}`, { en: (error as Error).message, zh: `参数有误：${(error as Error).message}` });
   }
+  const { maxArgs, exclusive = [] } = rules;
+  if (maxArgs !== undefined && parsed.positionals.length > maxArgs) {
+    const extra = parsed.positionals
+      .slice(maxArgs)
+      .map((word) => JSON.stringify(word))
+      .join(' ');
+    throw usage(`lab ${command}`, {
+      en: `Too many arguments: ${extra}. \`lab ${command}\` takes ${maxArgs === 0 ? 'none' : `at most ${maxArgs}`}.`,
+      zh: `参数太多：${extra}。\`lab ${command}\` ${maxArgs === 0 ? '不接受参数' : `最多接受 ${maxArgs} 个参数`}。`,
+    });
+  }
+  const given = exclusive.filter((name) => (parsed.values as Record<string, unknown>)[name] !== undefined);
+  if (given.length > 1) {
+    const names = given.map((name) => `--${name}`).join(' ');
+    throw usage(`lab ${command} ${names}`, {
+      en: `These options exclude each other: choose one of ${exclusive.map((name) => `--${name}`).join(', ')}.`,
+      zh: `这些选项互相排斥：${exclusive.map((name) => `--${name}`).join('、')} 只能选一个。`,
+    });
+  }
+  return parsed;
 }
 
 /** Edit distance between two ids. */

@@ -35,7 +35,7 @@ function ownerLine(report: CleanReport, zh: boolean): string {
 
 /** Run `lab clean`. */
 export async function run(args: string[], lang: Lang): Promise<number> {
-  parse('clean', args, {});
+  parse('clean', args, {}, { maxArgs: 0 });
   const { reports, orphans, kept } = await cleanAll();
   const removed = reports.reduce((n, r) => n + r.removed.length, 0);
   const failed = reports.flatMap((r) => r.failed);

@@ -310,6 +310,7 @@ export const COMMANDS: readonly CommandEntry[] = [
 export const GLOBAL_OPTIONS: readonly { flag: string; text: Text }[] = [
   { flag: '--lang en|zh', text: { en: 'language (default: from LANG / LC_ALL)', zh: '语言（默认取自 LANG / LC_ALL）' } },
   { flag: '--help', text: { en: 'help for lab or for a command', zh: '查看 lab 或某个命令的帮助' } },
+  { flag: '--version', text: { en: "lab's version", zh: 'lab 的版本' } },
 ];
 
 /** The row of a command, or undefined for a word that names none. */

@@ -35,7 +35,7 @@ function hasSolutionCommand(): boolean {
 }
 
 export async function run(args: string[], lang: Lang): Promise<number> {
-  const { values, positionals } = parse('hint', args, { all: { type: 'boolean' } });
+  const { values, positionals } = parse('hint', args, { all: { type: 'boolean' } }, { maxArgs: 2 });
   const id = resolveLabId(positionals[0], 'hint');
   const lab = await loadLab(id);
   const ids = lab.steps.map((s) => s.spec.id);

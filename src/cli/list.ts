@@ -20,7 +20,7 @@ run\` when every step passed but over several runs (\`lab progress\` says more).
 };
 
 export async function run(args: string[], lang: Lang): Promise<number> {
-  const { values } = parse('list', args, { json: { type: 'boolean' } });
+  const { values } = parse('list', args, { json: { type: 'boolean' } }, { maxArgs: 0 });
   const labs = await readCatalogue();
   const progress = readProgress();
   for (const loss of takeUntoldLosses(progress)) process.stderr.write(`${lossNotice(loss, lang)}\n`);

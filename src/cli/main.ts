@@ -1,8 +1,17 @@
 // `lab`: dispatches to one module per subcommand, loaded only when used so that `lab list` starts fast. The
 // commands, their summaries and `lab --help` come from one table, src/cli/commands.ts.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../lab/paths.js';
 import { usage } from './args.js';
 import { COMMANDS, findCommand, mainUsage } from './commands.js';
 import { runEntry } from './entry.js';
+
+/** The version in the package's package.json. */
+function labVersion(): string {
+  const file = join(projectRoot(), 'package.json');
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
 
 /** What every subcommand module exports (defined beside the table of commands). */
 export type { Command } from './commands.js';
@@ -14,6 +23,11 @@ export async function main(argv: string[]): Promise<void> {
     if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
       process.stdout.write(`${mainUsage(lang)}\n`);
       return name === undefined ? 2 : 0;
+    }
+    if (name === '--version' || name === '-V') {
+      if (args.length > 0) throw usage(`lab ${rest.join(' ')}`, { en: '--version takes no arguments.', zh: '--version 不接受参数。' });
+      process.stdout.write(`lab ${labVersion()}\n`);
+      return 0;
     }
     const entry = findCommand(name);
     if (!entry) {

@@ -16,7 +16,7 @@ have seen), so you can start again.`,
 
 /** Run `lab reset`. */
 export async function run(args: string[], lang: Lang): Promise<number> {
-  const { positionals } = parse('reset', args, {});
+  const { positionals } = parse('reset', args, {}, { maxArgs: 1 });
   const id = positionals[0] === undefined ? undefined : resolveLabId(positionals[0], 'reset');
   await cleanAll((owner) => id === undefined || (owner.kind === 'run' && owner.lab === id));
   resetProgress(id);

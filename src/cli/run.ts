@@ -44,12 +44,17 @@ s shell 全屏，l 切换语言，? 帮助，q 退出。
 };
 
 export async function run(args: string[], lang: Lang): Promise<number> {
-  const { values, positionals } = parse('run', args, {
-    yes: { type: 'boolean', short: 'y' },
-    plain: { type: 'boolean' },
-    tap: { type: 'boolean' },
-    json: { type: 'boolean' },
-  });
+  const { values, positionals } = parse(
+    'run',
+    args,
+    {
+      yes: { type: 'boolean', short: 'y' },
+      plain: { type: 'boolean' },
+      tap: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    { maxArgs: 1, exclusive: ['plain', 'tap', 'json'] },
+  );
   const id = resolveLabId(positionals[0], 'run');
   const interactive = !values.yes && !values.tap && !values.json && Boolean(process.stdin.isTTY && process.stdout.isTTY);
   if (interactive && !values.plain) return runInTui(id, lang);

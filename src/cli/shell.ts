@@ -35,7 +35,7 @@ export function livePid(run: FoundRun, name: string): number | undefined {
 }
 
 export async function run(args: string[], _lang: Lang): Promise<number> {
-  const { positionals } = parse('shell', args, {});
+  const { positionals } = parse('shell', args, {}, { maxArgs: 1 });
   const id = resolveLabId(positionals[0], 'shell');
   const lab = await loadLab(id);
   const target = lab.spec.shell.target;

@@ -94,7 +94,7 @@ function render(spec: LabSpec, item: ActionSpec, lang: Lang): string[] {
 }
 
 export async function run(args: string[], lang: Lang): Promise<number> {
-  const { positionals } = parse('solution', args, {});
+  const { positionals } = parse('solution', args, {}, { maxArgs: 2 });
   const id = resolveLabId(positionals[0], 'solution');
   const lab = await loadLab(id);
   const tasks = lab.steps.filter((s) => s.spec.kind === 'task');

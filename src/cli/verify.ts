@@ -44,15 +44,26 @@ interface Tally {
 
 /** Run `lab verify`; resolves to the exit status. */
 export async function run(args: string[], lang: Lang): Promise<number> {
-  const { values, positionals } = parse('verify', args, {
-    all: { type: 'boolean' },
-    plain: { type: 'boolean' },
-    tap: { type: 'boolean' },
-    json: { type: 'boolean' },
-    'prove-checks': { type: 'boolean' },
-  });
+  const { values, positionals } = parse(
+    'verify',
+    args,
+    {
+      all: { type: 'boolean' },
+      plain: { type: 'boolean' },
+      tap: { type: 'boolean' },
+      json: { type: 'boolean' },
+      'prove-checks': { type: 'boolean' },
+    },
+    { exclusive: ['plain', 'tap', 'json'] },
+  );
   if (!values.all && positionals.length === 0) {
     throw usage('lab verify', { en: 'Name one or more labs, or use --all.', zh: '请指定一个或多个实验，或使用 --all。' });
+  }
+  if (values.all && positionals.length > 0) {
+    throw usage(`lab verify --all ${positionals.join(' ')}`, {
+      en: 'Name labs or use --all, not both.',
+      zh: '要么指定实验，要么使用 --all，不能同时使用。',
+    });
   }
   const labs: LoadedLab[] = values.all ? await loadAllLabs() : await Promise.all(positionals.map((id) => loadLab(resolveLabId(id, 'verify'))));
   const tally: Tally = { passed: [], failed: [], skipped: [] };

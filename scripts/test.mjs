@@ -72,6 +72,8 @@ const counts = { passed: 0, failed: 0, skipped: 0 };
 const skipsByReason = new Map();
 /** @type {string[]} */
 const failures = [];
+/** @type {{ name: string, diag: unknown }[]} */
+const failureDetails = [];
 /** @type {WeakMap<Parser, { leaves: number, failed: number, children: Parser[] }>} */
 const tally = new WeakMap();
 let bailout = null;
@@ -119,6 +121,7 @@ function countLeaf(parser, res) {
     counts.failed++;
     failedLeaf = true;
     failures.push(res.fullname || res.name || '(unnamed)');
+    failureDetails.push({ name: res.fullname || res.name || '(unnamed)', diag: res.diag });
   }
   // Credit the leaf to this parser and all its ancestors, so a closing point can tell whether
   // its block held any leaves and any failures.
@@ -277,6 +280,27 @@ for (const [reason, names] of reasons) {
 if (bailout) lines.push(`# bailed out${bailout === true ? '' : `: ${bailout}`}`);
 if (status !== 0 && counts.failed === 0) lines.push(`# tap exited with status ${status}`);
 lines.push(...vmLines);
+// What each failure found, last: a log read from its end (a CI summary) shows it without the whole TAP stream.
+if (failureDetails.length) lines.push('# ---- what the failures found ----');
+for (const { name, diag } of failureDetails.slice(0, 10)) {
+  lines.push(`# not ok: ${name}`);
+  const out = [];
+  for (const [key, value] of Object.entries(diag ?? {})) {
+    if (key === 'source' || key === 'stack') continue;
+    if (typeof value === 'string' && value.includes('\n'))
+      out.push(
+        `${key}:`,
+        ...value
+          .trimEnd()
+          .split('\n')
+          .map((l) => `  ${l}`),
+      );
+    else out.push(`${key}: ${JSON.stringify(value)}`);
+  }
+  if (!out.length) out.push('(no diagnostics)');
+  for (const line of out.slice(0, 80)) lines.push(`#   ${line.length > 400 ? `${line.slice(0, 400)} ...` : line}`);
+  if (out.length > 80) lines.push(`#   ... ${out.length - 80} more lines`);
+}
 lines.push(`${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`);
 console.log(lines.join('\n'));
 

@@ -5,13 +5,16 @@
 import t, { type Test } from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, needsRoot, useTempState } from '../helpers.js';
+import { cli, needsRoot, tempDir } from '../helpers.js';
 import { OCI_TO_PROC, onPath, startBundle, type XrayBundle } from '../xray-bundle.js';
 
 const NS = ['mnt', 'uts', 'ipc', 'net', 'pid', 'user', 'cgroup', 'time'];
 const LIMIT_FILES = ['memory.max', 'memory.current', 'cpu.max', 'pids.max', 'pids.current', 'io.max'];
 const skip = process.env.LAB_IN_VM ? needsRoot() || (existsSync('/bin/busybox') ? false : 'needs /bin/busybox') : 'runs only in the test VM (npm run test:vm)';
-const state = skip ? '' : useTempState();
+// Its own state directory, passed to each command: not useTempState(), which sets LAB_STATE_DIR for this whole
+// process. In the VM every file runs in one process, and this line runs when the file is imported, while an earlier
+// file's lab may be running: that lab's journal would then be looked for in another directory.
+const state = skip ? '' : tempDir('lab-test-state-');
 
 interface Inspected {
   pid: number;

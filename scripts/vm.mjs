@@ -22,8 +22,13 @@
 //                         booted here before, with TCG as the fallback)
 //   LAB_VM_TIMEOUT=1200   seconds before `test` stops the VM (0: no limit)
 //   LAB_VM_CACHE=dir      the cache (default /var/cache/lab-vm as root, ~/.cache/lab-vm otherwise)
+//   LAB_VM_KEEP=dir       a host directory shared writable with the guest as 9p tag \`labkeep\` (the guest mounts
+//                         it itself): it outlives the VM, for tests that boot twice (test/hardening/clean-reboot.test.ts)
 //   LAB_TEST_LABS=id,...  passed to the guest: test/vm/cgroup-labs.test.ts runs only these labs, and
 //                         test/vm/network-namespace.test.ts runs only if network-namespace is one of them
+//   LAB_SOAK=N            passed to the guest: test/vm/soak.test.ts runs `lab verify --all` N times (skipped when unset)
+//   LAB_VM_LOAD=1         passed to the guest: test/vm/load.test.ts runs every lab at once (skipped when unset)
+//   LAB_FAULTS=every|full passed to the guest: test/vm/faults.test.ts faults more points (see test/hardening/fault-matrix.ts)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { release as hostRelease, tmpdir } from 'node:os';
@@ -141,7 +146,7 @@ function guestEnv(mode, kernel) {
     LAB_IN_VM: '1',
     LAB_VM_KERNEL_DIR: kernel.dir,
   };
-  for (const name of ['CI', 'LAB_TEST_LABS']) if (process.env[name] !== undefined) env[name] = process.env[name];
+  for (const name of ['CI', 'LAB_TEST_LABS', 'LAB_SOAK', 'LAB_FAULTS', 'LAB_VM_LOAD']) if (process.env[name] !== undefined) env[name] = process.env[name];
   return env;
 }
 
@@ -290,7 +295,8 @@ async function main(argv) {
     let accel;
     for (const candidate of plan.order) {
       accel = candidate;
-      const args = qemuArgs({ qemu, accel, kernel: kernel.image, initrd, ioDir, interactive, cpus: CPUS, memoryMiB: MEMORY_MIB });
+      const keepDir = process.env.LAB_VM_KEEP || undefined;
+      const args = qemuArgs({ qemu, accel, kernel: kernel.image, initrd, ioDir, interactive, cpus: CPUS, memoryMiB: MEMORY_MIB, keepDir });
       outcome = await bootOnce({
         qemu,
         args,

@@ -11,6 +11,8 @@ export const FAIL = 'LAB_VM_FAIL:';
 /** 9p tags of the two shares (qemu `mount_tag`). */
 export const TAG_ROOT = 'hostroot';
 export const TAG_IO = 'labio';
+/** The optional share that outlives the VM (LAB_VM_KEEP), mounted by the test that asks for it. */
+export const TAG_KEEP = 'labkeep';
 
 /** Where the guest sees the exchange directory (the host's per-run temp dir, writable). */
 export const GUEST_IO = '/run/lab-vm';

@@ -3,7 +3,7 @@
 import { accessSync, closeSync, constants, openSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { VmError } from './errors.mjs';
-import { TAG_IO, TAG_ROOT } from './init.mjs';
+import { TAG_IO, TAG_KEEP, TAG_ROOT } from './init.mjs';
 
 export const QEMU = 'qemu-system-x86_64';
 
@@ -12,7 +12,7 @@ export const QEMU = 'qemu-system-x86_64';
 /**
  * Everything the command line depends on.
  * @typedef {{ qemu: string, accel: Accel, kernel: string, initrd: string, ioDir: string,
- *   interactive: boolean, cpus: number, memoryMiB: number }} QemuPlan
+ *   interactive: boolean, cpus: number, memoryMiB: number, keepDir?: string }} QemuPlan
  */
 
 // The kernel's command line. `quiet` keeps the console for our own output; panic=-1 turns a
@@ -72,6 +72,11 @@ export function qemuArgs(plan) {
     `local,id=io,path=${plan.ioDir.replace(/,/g, ',,')},security_model=none`,
     '-device',
     `virtio-9p-pci,fsdev=io,mount_tag=${TAG_IO}`,
+    // Optional (LAB_VM_KEEP): a host directory that outlives the VM, writable, for tests that boot twice
+    // (test/hardening/clean-reboot.test.ts). The guest mounts it itself: tag TAG_KEEP.
+    ...(plan.keepDir
+      ? ['-fsdev', `local,id=keep,path=${plan.keepDir.replace(/,/g, ',,')},security_model=none`, '-device', `virtio-9p-pci,fsdev=keep,mount_tag=${TAG_KEEP}`]
+      : []),
     '-nic',
     'none',
   ];

@@ -158,7 +158,7 @@ async function joinCommand(args: string[], lang: Lang): Promise<number> {
 }
 
 async function leave(args: string[], lang: Lang): Promise<number> {
-  parse('class leave', args, {});
+  parse('class leave', args, {}, { maxArgs: 0 });
   const zh = lang === 'zh';
   if (!readMembership()) {
     process.stdout.write(zh ? '本机没有加入任何课堂。\n' : 'This machine is not in a class.\n');
@@ -172,7 +172,7 @@ async function leave(args: string[], lang: Lang): Promise<number> {
 }
 
 async function status(args: string[], lang: Lang): Promise<number> {
-  parse('class status', args, {});
+  parse('class status', args, {}, { maxArgs: 0 });
   const zh = lang === 'zh';
   const m = readMembership();
   if (!m) {

@@ -257,8 +257,8 @@ export const COMMANDS: readonly CommandEntry[] = [
     options: '',
     summary: { en: 'remove everything a lab left behind (after a crash or kill -9)', zh: '清理实验留下的一切（崩溃或 kill -9 之后）' },
     readme: {
-      en: 'stop running labs and remove everything any lab left behind, newest first, from the journals',
-      zh: '停止正在运行的实验，并按日志从新到旧清理（clean up）实验留下的一切。',
+      en: 'remove everything any lab left behind, newest first, from the journals; a run in progress is left to its harness',
+      zh: '按日志从新到旧清理（clean up）实验留下的一切；正在进行的运行留给它自己的 `lab` 进程。',
     },
     audience: 'learner',
     load: () => import('./clean.js'),

@@ -76,6 +76,20 @@ function needsOne(command: string, names: readonly string[]): void {
   }
 }
 
+/** Refuse words past the `max` a subcommand takes (Docker's "accepts no arguments", "requires exactly 1 argument"). */
+function atMost(command: string, names: readonly string[], max: number): void {
+  if (names.length > max) {
+    const extra = names
+      .slice(max)
+      .map((name) => JSON.stringify(name))
+      .join(' ');
+    throw usageError(command, {
+      en: `"lab container ${command}" ${max === 0 ? 'accepts no arguments' : `takes at most ${max} argument${max === 1 ? '' : 's'}`}; too many: ${extra}`,
+      zh: `"lab container ${command}" ${max === 0 ? '不接受参数' : `最多接受 ${max} 个参数`}；多出的参数：${extra}`,
+    });
+  }
+}
+
 /** Columns padded as `docker ps` pads them (three spaces between). */
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
@@ -100,6 +114,7 @@ export async function psCommand(args: string[]): Promise<number> {
     ],
     false,
   );
+  atMost('ps', parsed.positionals, 0);
   if (on(parsed, 'quiet')) {
     // Only the short ids, newest first: what `lab container rm -f $(lab container ps -aq)` takes.
     const ids = listContainers()
@@ -131,6 +146,7 @@ export async function psCommand(args: string[]): Promise<number> {
 export async function logsCommand(args: string[]): Promise<number> {
   const parsed = parseContainerArgs('logs', args, [{ key: 'follow', names: ['-f', '--follow'], kind: 'switch' }], false);
   needsOne('logs', parsed.positionals);
+  atMost('logs', parsed.positionals, 1);
   await printLogs(parsed.positionals[0]!, on(parsed, 'follow'), (entry) => (entry.stream === 'stderr' ? process.stderr : process.stdout).write(entry.log));
   return 0;
 }
@@ -185,6 +201,7 @@ export async function inspectCommand(args: string[]): Promise<number> {
 export async function commitCommand(args: string[]): Promise<number> {
   const parsed = parseContainerArgs('commit', args, [], false);
   const [container, name] = parsed.positionals;
+  atMost('commit', parsed.positionals, 2);
   if (container === undefined || name === undefined) {
     throw usageError('commit', {
       en: '"lab container commit" requires 2 arguments (CONTAINER NAME[:TAG])',
@@ -201,6 +218,7 @@ export async function commitCommand(args: string[]): Promise<number> {
 export async function exportCommand(args: string[]): Promise<number> {
   const parsed = parseContainerArgs('export', args, [{ key: 'output', names: ['-o', '--output'], kind: 'value' }], false);
   needsOne('export', parsed.positionals);
+  atMost('export', parsed.positionals, 1);
   const output = valueOf(parsed, 'output') ?? '-';
   if (output === '-' && process.stdout.isTTY) {
     throw usageError('export', {

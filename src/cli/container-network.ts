@@ -76,6 +76,11 @@ export async function networkCommand(args: string[]): Promise<number> {
       return 0;
     }
     case 'ls': {
+      if (names.length > 0)
+        throw usageError('network', {
+          en: `"network ls" accepts no arguments; too many: ${names.map((n) => JSON.stringify(n)).join(' ')}`,
+          zh: `"network ls" 不接受参数；多出的参数：${names.map((n) => JSON.stringify(n)).join(' ')}`,
+        });
       const rows = [
         ['NETWORK ID', 'NAME', 'DRIVER', 'SUBNET', 'BRIDGE'],
         ['-', 'bridge', 'bridge', formatSubnet(DEFAULT_NETWORK.subnet), DEFAULT_NETWORK.bridge],

@@ -57,8 +57,8 @@ export async function loadRunnable(id: string, lang: Lang): Promise<LoadedLab> {
         zh: `这个实验已经在运行（进程 ${running.owner}）；同时运行两次会争用同样的资源名。`,
       },
       fix: {
-        en: `Finish it there, or stop it with \`sudo lab clean\`.`,
-        zh: `在那里完成它，或者用 \`sudo lab clean\` 停止它。`,
+        en: `Finish it there, or stop it (Ctrl-C in its terminal, or \`sudo kill ${running.owner}\`); it removes what it made as it stops.`,
+        zh: `在那里完成它，或者停止它（在它的终端里按 Ctrl-C，或者运行 \`sudo kill ${running.owner}\`）；它停止时会清理自己创建的东西。`,
       },
     });
   }

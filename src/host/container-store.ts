@@ -85,11 +85,83 @@ export function containerOwnerId(id: string): string {
   return `lab-container-${id.slice(0, 12)}`;
 }
 
-function readJson<T>(path: string): T | undefined {
+/** Files found unreadable by this process, told once each. */
+const told = new Set<string>();
+
+/**
+ * Tell the learner (on stderr, in English and Chinese, once per file) that a container's state file is garbled or
+ * cut off: which container, which file, what it means, what to do. The file is left as it is.
+ */
+function warnDamaged(id: string, file: string, what: 'config' | 'state'): void {
+  if (told.has(file)) return;
+  told.add(file);
+  const short = id.slice(0, 12);
+  const journal = join(stateDirPath(), 'runs', `${containerOwnerId(id)}.jsonl`);
+  const en =
+    what === 'config'
+      ? `container ${short}: ${file} cannot be read (garbled or cut off), so the container is not listed and cannot be named. `
+      : `container ${short}: ${file} cannot be read (garbled or cut off), so whether it runs is not known (shown as created). `;
+  const zh =
+    what === 'config'
+      ? `容器 ${short}：${file} 无法读取（内容损坏或被截断），所以不会列出这个容器，也无法用名字指定它。`
+      : `容器 ${short}：${file} 无法读取（内容损坏或被截断），所以不知道它是否在运行（显示为 created）。`;
+  process.stderr.write(
+    `${en}Its resources are in its journal ${journal}: \`sudo lab clean\` removes them once its process has ended; the file is left as it is.\n` +
+      `${zh}它的资源记录在日志（journal）${journal} 中：进程结束后，\`sudo lab clean\` 会移除它们；该文件保留原样。\n`,
+  );
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isStrings = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
+
+/** Whether a parsed config.json has the fields every reader uses. */
+function isRecord(value: unknown, id: string): value is ContainerRecord {
+  if (!isObject(value) || value.id !== id || typeof value.name !== 'string' || typeof value.image !== 'string' || typeof value.created !== 'string')
+    return false;
+  const dirs = value.dirs;
+  const config = value.config;
+  return (
+    isObject(config) &&
+    isObject(config.network) &&
+    typeof config.network.kind === 'string' &&
+    Array.isArray(config.volumes) &&
+    isStrings(config.env) &&
+    isStrings(config.command) &&
+    isObject(config.limits) &&
+    (config.ports === undefined || Array.isArray(config.ports)) &&
+    isStrings(value.command) &&
+    isStrings(value.env) &&
+    isStrings(value.argv) &&
+    isStrings(value.layers) &&
+    typeof value.cgroup === 'string' &&
+    isObject(dirs) &&
+    typeof dirs.upper === 'string' &&
+    typeof dirs.work === 'string' &&
+    typeof dirs.merged === 'string'
+  );
+}
+
+/** Whether a parsed state.json is a state. */
+function isState(value: unknown): value is ContainerState {
+  if (!isObject(value) || !['created', 'running', 'exited'].includes(value.status as string)) return false;
+  return ['pid', 'pidStart', 'processPid', 'processStart', 'supervisorPid', 'supervisorStart', 'exitCode'].every(
+    (field) => value[field] === undefined || typeof value[field] === 'number',
+  );
+}
+
+/** A file's JSON: `missing` when there is none, `damaged` when it is not JSON or not of the shape `valid` wants. */
+function readJson<T>(path: string, valid: (value: unknown) => value is T): T | 'missing' | 'damaged' {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as T;
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return (error as { code?: string }).code === 'ENOENT' ? 'missing' : 'damaged';
+  }
+  try {
+    const value: unknown = JSON.parse(text);
+    return valid(value) ? value : 'damaged';
   } catch {
-    return undefined;
+    return 'damaged';
   }
 }
 
@@ -102,12 +174,22 @@ export function writeAtomic(path: string, text: string): void {
 
 /** A container's record; undefined when it has none (gone, or being made). */
 export function readContainerRecord(id: string): ContainerRecord | undefined {
-  return readJson<ContainerRecord>(join(containerDir(id), 'config.json'));
+  const file = join(containerDir(id), 'config.json');
+  const record = readJson(file, (value): value is ContainerRecord => isRecord(value, id));
+  if (record === 'missing') return undefined;
+  if (record === 'damaged') {
+    warnDamaged(id, file, 'config');
+    return undefined;
+  }
+  return record;
 }
 
-/** A container's state; `created` when it has none yet. */
+/** A container's state; `created` when it has none yet (or it cannot be read: then the learner is told). */
 export function readContainerState(id: string): ContainerState {
-  return readJson<ContainerState>(join(containerDir(id), 'state.json')) ?? { status: 'created' };
+  const file = join(containerDir(id), 'state.json');
+  const state = readJson(file, isState);
+  if (state === 'damaged') warnDamaged(id, file, 'state');
+  return typeof state === 'string' ? { status: 'created' } : state;
 }
 
 /** Replace a container's state. */

@@ -19,6 +19,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Kill the command when this fires (Ctrl-C, SIGTERM): the run then cleans up at once. */
   signal?: AbortSignal;
+  /** Called once the command was spawned, before its exit is awaited (runCommand only: a fault point). */
+  onSpawn?: () => void;
 }
 
 type Execa = typeof import('execa').execa;
@@ -54,6 +56,7 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
     stripFinalNewline: false,
     ...(options.signal ? { cancelSignal: options.signal } : {}),
   });
+  options.onSpawn?.();
   if (options.onOutput) {
     const sink = options.onOutput;
     child.stdout?.on('data', (chunk: Buffer) => sink('stdout', chunk.toString()));

@@ -66,12 +66,27 @@ export function listNetworkRecords(): NetworkRecord[] {
   const records: NetworkRecord[] = [];
   for (const file of files.filter((f) => f.startsWith('lab-') && f.endsWith('.json')).sort()) {
     try {
-      records.push(JSON.parse(readFileSync(join(networksDir(), file), 'utf8')) as NetworkRecord);
+      const record = JSON.parse(readFileSync(join(networksDir(), file), 'utf8')) as NetworkRecord;
+      if (typeof record?.name !== 'string' || typeof record.id !== 'string' || !Number.isSafeInteger(record.index)) throw new Error('not a record');
+      records.push(record);
     } catch {
-      // Being written (writeAtomic renames a whole file in place), or not one of ours: skipped.
+      // Garbled or cut off (writeAtomic never leaves half a file under this name): said once, skipped, left as is.
+      warnUnreadableNetwork(join(networksDir(), file));
     }
   }
   return records;
+}
+
+const toldUnreadable = new Set<string>();
+
+/** Tell the learner once (stderr, English and Chinese) that a network's record cannot be read. */
+function warnUnreadableNetwork(file: string): void {
+  if (toldUnreadable.has(file)) return;
+  toldUnreadable.add(file);
+  process.stderr.write(
+    `network record ${file} cannot be read (garbled or cut off): that network is not listed and not counted as in use; the file is left as it is (remove it with \`sudo rm ${file}\` if you no longer need the network).\n` +
+      `网络记录 ${file} 无法读取（内容损坏或被截断）：不会列出这个网络，也不把它算作在用；文件保留原样（如果不再需要这个网络，用 \`sudo rm ${file}\` 删除）。\n`,
+  );
 }
 
 /** A network by name: `bridge` is Docker's default network, any other a record's. */

@@ -3,8 +3,8 @@
 // journaled, then every process still marked with the owner's id. A lab run's Session is one user; a container that
 // outlives the command that started it is another: that command creates the journal and `close()`s it, and a later
 // command (its `rm`, or `lab clean` once its init is dead) `open()`s it and removes what it holds.
-import { rmSync } from 'node:fs';
-import { environValue, listPids } from '../kernel/proc.js';
+import { existsSync, rmSync } from 'node:fs';
+import { environValue, isAlive, listPids } from '../kernel/proc.js';
 import { LabError } from '../common/errors.js';
 import { RUN_MARKER } from './exec.js';
 import { appendRecord, Journal, ownerFacts, type FoundRun, type LiveResource, type NewOwner, type Owner, type OwnerKind } from './journal.js';
@@ -26,6 +26,13 @@ export interface CleanReport {
   lab: string;
   removed: Resource[];
   failed: Resource[];
+  /**
+   * Of `removed`, what was already gone when `lab clean` came to it (a reboot took it, or the kernel when its last
+   * process died): not a failure. Set by `cleanOwner` only.
+   */
+  gone?: Resource[];
+  /** The journal was last written before this boot: what did not outlive the reboot is `gone`. */
+  earlierBoot?: boolean;
   /** Processes still marked with the owner's id that no journal entry named, killed. */
   strays: number;
 }
@@ -37,16 +44,49 @@ export async function killMarked(id: string): Promise<number> {
   return marked.length;
 }
 
-/** Remove resources newest first, journaling each removal; returns what went and what stayed. */
+/**
+ * Whether anything of a resource is still there. A process counts while either the PID it was spawned as or its
+ * target (the namespace's init, maybe reparented) runs, each known by its start time, so that a PID reused after a
+ * reboot by an unrelated process is never taken for it.
+ */
+function present(resource: Resource, earlierBoot: boolean): boolean {
+  if (resource.kind !== 'process') return opsOf(resource).exists(resource);
+  // No process outlives a reboot: one journaled in an earlier boot is not looked for by PID (start times count
+  // from the boot, so an unrelated process could match both). Should the clock have made a journal of this boot
+  // look older, the process still carries the owner's marker, and `killMarked` finds it by that.
+  if (earlierBoot) return false;
+  const pidAlive = resource.pid !== undefined && isAlive(resource.pid, resource.start);
+  const targetAlive = resource.target !== undefined && resource.targetStart !== undefined && isAlive(resource.target, resource.targetStart);
+  return pidAlive || targetAlive;
+}
+
+/**
+ * Remove resources newest first, journaling each removal; returns what went and what stayed. With `gone`, what is
+ * no longer there is not removed again but journaled as removed and collected there (after a reboot, or when
+ * another `lab clean` got to it first).
+ */
 async function removeNewestFirst(
   live: readonly LiveResource[],
   journalRemoved: (id: number) => void,
   onRemoved?: OnRemoved,
+  gone?: { into: LiveResource[]; earlierBoot: boolean; keep?: (resource: Resource) => boolean },
 ): Promise<{ removed: LiveResource[]; failed: LiveResource[] }> {
   const removed: LiveResource[] = [];
   const failed: LiveResource[] = [];
   for (const entry of [...live].reverse()) {
-    const ok = await opsOf(entry.resource).remove(entry.resource);
+    // What a live owner's journal also names (the same network namespace, made again by a new run after a reboot)
+    // is that owner's now: it leaves this journal, and the host, untouched.
+    if (gone && (gone.keep?.(entry.resource) || !present(entry.resource, gone.earlierBoot))) {
+      journalRemoved(entry.id);
+      removed.push(entry);
+      gone.into.push(entry);
+      onRemoved?.(entry.resource, true);
+      continue;
+    }
+    // A removal that throws (rmdir of a directory something is still mounted on: EBUSY) is a failed one, reported.
+    const ok = await opsOf(entry.resource)
+      .remove(entry.resource)
+      .catch(() => false);
     if (ok) {
       journalRemoved(entry.id);
       removed.push(entry);
@@ -203,9 +243,20 @@ export class Owned {
   }
 }
 
-/** Remove everything an owner found on disk left behind, newest first, then delete its journal if nothing failed. */
-export async function cleanOwner(found: FoundRun): Promise<CleanReport> {
-  const { removed, failed } = await removeNewestFirst(found.live, (id) => appendRecord(found.file, { t: 'removed', id }));
+/**
+ * Remove everything an owner found on disk left behind, newest first, then delete its journal if nothing failed.
+ * What is already gone is reported as such (`gone`); `keep` names what a live owner holds now (left alone, and
+ * reported as gone from this owner); `earlierBoot` says the journal was last written before this boot.
+ */
+export async function cleanOwner(found: FoundRun, options: { earlierBoot?: boolean; keep?: (resource: Resource) => boolean } = {}): Promise<CleanReport> {
+  const gone: LiveResource[] = [];
+  // A journal deleted meanwhile (its resources removed by whoever deleted it) is not written again: appending
+  // would create a headless file that the next `lab clean` would report.
+  const journalRemoved = (id: number): void => {
+    if (existsSync(found.file)) appendRecord(found.file, { t: 'removed', id });
+  };
+  const earlierBoot = options.earlierBoot ?? false;
+  const { removed, failed } = await removeNewestFirst(found.live, journalRemoved, undefined, { into: gone, earlierBoot, keep: options.keep });
   const strays = await killMarked(found.id);
   if (failed.length === 0) rmSync(found.file, { force: true });
   return {
@@ -215,6 +266,8 @@ export async function cleanOwner(found: FoundRun): Promise<CleanReport> {
     lab: found.lab,
     removed: removed.map((entry) => entry.resource),
     failed: failed.map((entry) => entry.resource),
+    gone: gone.map((entry) => entry.resource),
+    earlierBoot,
     strays,
   };
 }

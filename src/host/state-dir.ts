@@ -44,7 +44,39 @@ export function assertPrivateDir(dir: string): void {
   }
 }
 
+/**
+ * A write under the state directory that failed because the filesystem is full, over quota or read-only, as an
+ * error that says so (operation and path, what it means, how to fix); undefined for any other failure.
+ */
+export function stateWriteError(operation: string, cause: unknown): LabError | undefined {
+  if (cause instanceof LabError) return cause;
+  const code = (cause as { code?: string } | null)?.code;
+  const dir = stateDirPath();
+  const meaning: Record<string, { en: string; zh: string }> = {
+    ENOSPC: { en: `no space left on ${dir}`, zh: `${dir} 所在的文件系统没有剩余空间` },
+    EDQUOT: { en: `your disk quota on ${dir} is used up`, zh: `你在 ${dir} 上的磁盘配额已用完` },
+    EROFS: { en: `${dir} is on a read-only filesystem`, zh: `${dir} 在只读文件系统上` },
+  };
+  const what = code ? meaning[code] : undefined;
+  if (!what) return undefined;
+  return new LabError({
+    operation,
+    code: code!,
+    meaning: {
+      en: `${what.en}. lab writes down every resource in its journal before it makes it, and keeps your progress there; it cannot, so it makes nothing (what it had made is removed).`,
+      zh: `${what.zh}。lab 在创建每项资源之前都要先把它写进日志（journal），进度也保存在这里；现在写不进去，所以它什么都不创建（已经创建的会被移除）。`,
+    },
+    fix: {
+      en: `Free some space (\`df -h ${dir}\`, \`du -sh ${dir}/*\`), or set LAB_STATE_DIR to a directory on a filesystem with room, then run \`sudo lab clean\` and try again.`,
+      zh: `腾出一些空间（\`df -h ${dir}\`、\`du -sh ${dir}/*\`），或者把 LAB_STATE_DIR 设置为一个有空间的文件系统上的目录，然后运行 \`sudo lab clean\` 再重试。`,
+    },
+    cause,
+  });
+}
+
 function unsafe(dir: string, op: string, cause: unknown): LabError {
+  const full = stateWriteError(`${op} \`${dir}\``, cause);
+  if (full) return full;
   return new LabError({
     operation: `${op} \`${dir}\``,
     code: (cause as { code?: string }).code ?? 'error',

@@ -18,7 +18,7 @@ import { checkIds } from './quiz.js';
 import { unmet } from './requirements.js';
 import { runLab } from './runner.js';
 import type { Lang, Text } from './spec.js';
-import { validateLab } from './validate.js';
+import { thrownMessage, validateLab } from './validate.js';
 
 /** One problem of one lab, in both languages; printed as `labs/<lab>: <text>`. */
 export interface DevProblem {
@@ -83,8 +83,8 @@ async function inspect(dir: string, id: string): Promise<{ lab: InspectedLab; pr
     spec = ((await import(pathToFileURL(file).href)) as { default?: unknown }).default;
   } catch (cause) {
     problems.push({
-      en: `cannot load ${relative(process.cwd(), file) || file}: ${(cause as Error).message}`,
-      zh: `无法加载 ${relative(process.cwd(), file) || file}：${(cause as Error).message}`,
+      en: `cannot load ${relative(process.cwd(), file) || file}: ${thrownMessage(cause)}`,
+      zh: `无法加载 ${relative(process.cwd(), file) || file}：${thrownMessage(cause)}`,
     });
     return { lab: { id, spec: undefined, lab: undefined }, problems };
   }
@@ -104,7 +104,7 @@ async function inspect(dir: string, id: string): Promise<{ lab: InspectedLab; pr
     try {
       lab = await loadLab(id, dir);
     } catch (error) {
-      unique.push(same(error instanceof LabError ? error.meaning.en : (error as Error).message));
+      unique.push(same(error instanceof LabError ? error.meaning.en : thrownMessage(error)));
     }
   }
   return { lab: { id, spec: object, lab }, problems: unique };
@@ -137,7 +137,8 @@ export async function staticCheck(ids?: readonly string[], dir = labsDir()): Pro
     const seen = new Map<string, string[]>();
     for (const { lab } of inspected) {
       const value = lab.spec?.[field];
-      if (value === undefined) continue;
+      // An id or order of another type (an object, a Symbol) is the validator's finding, and cannot be compared.
+      if (typeof value !== 'string' && typeof value !== 'number') continue;
       const key = String(value);
       seen.set(key, [...(seen.get(key) ?? []), lab.id]);
     }

@@ -6,7 +6,7 @@ import { labsDir, listLabIds, projectRoot } from './paths.js';
 import { LabError } from '../common/errors.js';
 import { parseProse, type LabProse, type StepProse } from './prose.js';
 import type { Lang, LabSpec, Step } from './spec.js';
-import { validateLab } from './validate.js';
+import { thrownMessage, validateLab } from './validate.js';
 
 /** A step with its prose in every language. */
 export interface LoadedStep {
@@ -47,7 +47,7 @@ export async function loadLab(id: string, dir = labsDir()): Promise<LoadedLab> {
   try {
     spec = ((await import(pathToFileURL(file).href)) as { default?: unknown }).default;
   } catch (cause) {
-    throw invalid(id, [`cannot load ${relative(process.cwd(), file) || file}: ${(cause as Error).message}`], cause);
+    throw invalid(id, [`cannot load ${relative(process.cwd(), file) || file}: ${thrownMessage(cause)}`], cause);
   }
   const prose = { en: readProse(dir, id, 'en'), zh: readProse(dir, id, 'zh') };
   const problems = validateLab(id, spec, prose);

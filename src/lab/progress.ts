@@ -3,7 +3,7 @@
 // shown of each step. Each change goes to a new file that is fsynced, renamed over the old one, and the directory
 // fsynced: after a crash the file is the old one or the new one, never half of each. A file that cannot be parsed
 // is kept aside (progress.json.corrupt-<time>) and the loss recorded, so that the learner is told, never emptied.
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { LabError } from '../common/errors.js';
 import { ensureStateDir, stateDirPath } from '../host/state-dir.js';
@@ -72,6 +72,8 @@ export interface Loss {
   labs: string[];
   /** Whether `lab list`, `lab hint` or `lab progress` has said so already. */
   told: boolean;
+  /** Only runs or hint counts of the wrong type were dropped (of `labs`); the rest of the file was kept. */
+  partial?: boolean;
 }
 
 export interface Progress {
@@ -89,18 +91,36 @@ const emptyProgress = (): Progress => ({ format: PROGRESS_FORMAT, labs: {}, lost
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === 'string');
 
+/** Lab ids whose entry lost a run or a hint count of the wrong type in the last `fromJson` (reported as a loss). */
+let droppedFrom: string[] = [];
+
 /** One lab's entry, filled in; undefined when it is not one. */
-function labEntry(value: unknown): LabProgress | undefined {
+function labEntry(value: unknown, id = ''): LabProgress | undefined {
   if (!isObject(value) || !isStringArray(value.passed)) return undefined;
   if (value.runs !== undefined && !Array.isArray(value.runs)) return undefined;
   if (value.hints !== undefined && !isObject(value.hints)) return undefined;
+  // A run or a hint count of the wrong type (a hand edit, a garbled byte that still parses) is dropped, not trusted.
+  const runs = ((value.runs as unknown[] | undefined) ?? []).filter(
+    (run): run is RunRecord =>
+      isObject(run) && typeof run.runId === 'string' && typeof run.status === 'string' && Array.isArray(run.steps) && run.steps.every(isObject),
+  );
+  const hints = Object.fromEntries(
+    Object.entries((value.hints as Record<string, unknown> | undefined) ?? {}).filter(([, n]) => typeof n === 'number' && n >= 0),
+  ) as Record<string, number>;
+  if (runs.length !== ((value.runs as unknown[] | undefined) ?? []).length || Object.keys(hints).length !== Object.keys(value.hints ?? {}).length)
+    droppedFrom.push(id);
   return {
     ...(value as Partial<LabProgress>),
+    ...(typeof value.completed === 'string' ? {} : { completed: undefined }),
     passed: value.passed,
-    runs: (value.runs as RunRecord[] | undefined) ?? [],
-    hints: (value.hints as Record<string, number> | undefined) ?? {},
+    runs,
+    hints,
   };
 }
+
+/** A recorded loss, if the value is one. */
+const isLoss = (value: unknown): value is Loss =>
+  isObject(value) && typeof value.at === 'string' && typeof value.keptAs === 'string' && typeof value.bytes === 'number' && isStringArray(value.labs);
 
 /** The progress a parsed file holds (this layout, or the first one: lab id -> { passed, completed }); undefined if neither. */
 function fromJson(data: unknown): Progress | undefined {
@@ -108,9 +128,9 @@ function fromJson(data: unknown): Progress | undefined {
   const layout1 = data.format === PROGRESS_FORMAT;
   const labs = layout1 ? data.labs : data;
   if (!isObject(labs)) return undefined;
-  const progress: Progress = { ...emptyProgress(), lost: layout1 && Array.isArray(data.lost) ? (data.lost as Loss[]) : [] };
+  const progress: Progress = { ...emptyProgress(), lost: layout1 && Array.isArray(data.lost) ? data.lost.filter(isLoss) : [] };
   for (const [id, value] of Object.entries(labs)) {
-    const entry = labEntry(value);
+    const entry = labEntry(value, id);
     if (!entry) return undefined;
     progress.labs[id] = entry;
   }
@@ -128,26 +148,40 @@ function labsMentioned(text: string): string[] {
  */
 function load(forWrite: boolean): Progress {
   const file = progressFile();
-  let text: string;
+  let raw: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    raw = readFileSync(file);
   } catch {
     // None yet, or not ours to read (`lab list` as a normal user: the state directory is root's).
     return emptyProgress();
   }
+  const text = raw.toString('utf8');
+  const bytes = raw.length;
   let parsed: Progress | undefined;
+  droppedFrom = [];
   try {
     parsed = fromJson(JSON.parse(text));
   } catch {
     parsed = undefined;
   }
-  if (parsed) return parsed;
   const at = new Date().toISOString();
   const keptAs = `${file}.corrupt-${at.replace(/[:.]/g, '-')}`;
+  if (parsed && droppedFrom.length > 0) {
+    // Parts of the wrong type were dropped: the file is copied aside as it was, and the loss recorded.
+    try {
+      copyFileSync(file, keptAs);
+      parsed.lost.push({ at, keptAs, bytes, labs: droppedFrom, told: false, partial: true });
+      save(parsed);
+    } catch {
+      if (!parsed.lost.some((loss) => loss.keptAs === file)) parsed.lost.push({ at, keptAs: file, bytes, labs: droppedFrom, told: false, partial: true });
+    }
+    return parsed;
+  }
+  if (parsed) return parsed;
   try {
     renameSync(file, keptAs);
   } catch (error) {
-    if (!forWrite) return { ...emptyProgress(), lost: [{ at, keptAs: file, bytes: Buffer.byteLength(text), labs: labsMentioned(text), told: false }] };
+    if (!forWrite) return { ...emptyProgress(), lost: [{ at, keptAs: file, bytes, labs: labsMentioned(text), told: false }] };
     throw new LabError({
       operation: `rename \`${file}\``,
       code: (error as { code?: string }).code ?? 'error',
@@ -160,7 +194,7 @@ function load(forWrite: boolean): Progress {
     });
   }
   const progress = emptyProgress();
-  progress.lost.push({ at, keptAs, bytes: Buffer.byteLength(text), labs: labsMentioned(text), told: false });
+  progress.lost.push({ at, keptAs, bytes, labs: labsMentioned(text), told: false });
   save(progress);
   return progress;
 }
@@ -290,6 +324,11 @@ export function recordHints(lab: string, step: string, count: number, runId?: st
 export function lossNotice(loss: Loss, lang: Lang): string {
   const kept = loss.keptAs.includes('.corrupt-');
   const labs = loss.labs.length ? loss.labs.join(lang === 'zh' ? '、' : ', ') : lang === 'zh' ? '（看不出）' : '(none recognisable)';
+  if (loss.partial) {
+    return lang === 'zh'
+      ? `进度文件（${loss.bytes} 字节）中有类型不对的运行记录或提示计数，于 ${loss.at} 发现并丢弃${kept ? `；原文件已原样保存为 ${loss.keptAs}` : ''}。其余进度保留；受影响的实验：${labs}。`
+      : `Your progress file (${loss.bytes} bytes) held runs or hint counts of the wrong type, dropped (found ${loss.at})${kept ? `; the file is kept as it was in ${loss.keptAs}` : ''}. The rest of your progress is kept; the labs affected: ${labs}.`;
+  }
   if (lang === 'zh') {
     return (
       `进度文件（${loss.bytes} 字节）无法解析，于 ${loss.at} 发现${kept ? `，已原样保存为 ${loss.keptAs}` : '；没有权限把它移到一旁'}。` +

@@ -59,12 +59,20 @@ const WIDE = /[\p{Script=Han}\u3000-\u303f\uff00-\uffef]/u;
 /** Add a `- item` line to a list, or continue its last item with an indented line. */
 function listItem(items: string[], line: string): void {
   const next = line.trim();
-  if (line.startsWith('- ')) items.push(line.slice(2).trim());
-  else if (next && items.length > 0) {
+  if (line.startsWith('- ')) {
+    items.push(line.slice(2).trim());
+    lastLine.set(items, items[items.length - 1]!);
+  } else if (next && items.length > 0) {
+    // The join looks at the line added last, never at the whole item: reading the end of a long item each time
+    // made a hint of many lines (a 1 MB file) take minutes.
     const last = items[items.length - 1]!;
-    items[items.length - 1] = WIDE.test(last.slice(-1)) && WIDE.test(next[0]!) ? last + next : `${last} ${next}`;
+    items[items.length - 1] = WIDE.test((lastLine.get(items) ?? last).slice(-1)) && WIDE.test(next[0]!) ? last + next : `${last} ${next}`;
+    lastLine.set(items, next);
   }
 }
+
+/** The line added last to each list's last item. */
+const lastLine = new WeakMap<string[], string>();
 
 /** Parse a lab's markdown prose (pure). */
 export function parseProse(text: string): LabProse {

@@ -8,6 +8,7 @@ import type { Action, Check, LabSpec, Lang, QuizStep, ShellSpec, Verdict } from 
 import { renderAction, Session } from './session.js';
 import { nsenterArgv } from '../kernel/namespaces.js';
 import { cgroupDirOf, joinCgroupArgv, labCgroup } from './cgroup-lab.js';
+import { faultPoint } from './fault-point.js';
 import { ANSWER_CHECK, ANSWER_TITLE, answerFound, isRightAnswer, rightAnswer, stepChecks, wrongAnswer } from './quiz.js';
 
 /** What a task step offers whoever waits for the learner. */
@@ -269,6 +270,7 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
 
   try {
     for (const step of lab.steps) {
+      await faultPoint(`before step ${step.index + 1} (${step.spec.id})`);
       throwIfAborted();
       if (step.index > 0 && options.driver?.beforeStep) {
         if ((await options.driver.beforeStep(step)) === 'quit') {
@@ -297,6 +299,8 @@ export async function runLab(lab: LoadedLab, options: RunOptions, listener: List
         break;
       }
     }
+    await faultPoint('after the last step');
+    throwIfAborted();
   } catch (error) {
     if (!(error instanceof Aborted)) {
       await session.cleanup().catch(() => false);

@@ -13,12 +13,13 @@ import { Owned } from '../host/owner.js';
 import type { Resource } from '../host/resource.js';
 import { describeResource, opsOf } from '../host/resource-kinds.js';
 import type { CommandRole, Listener } from './events.js';
+import { faultPoint } from './fault-point.js';
 import type { Action, CheckContext, HostResource, Lang, LabProcess, ProbeResult, ShellSpec } from './spec.js';
 
 export { stoppedLabel } from '../host/resource-kinds.js';
 
-/** How long a forked namespace init may take to exec its program. */
-const CHILD_TIMEOUT_MS = 5000;
+/** How long a forked namespace init may take to exec its program (seconds when the machine is busy: test/vm/load.test.ts). */
+const CHILD_TIMEOUT_MS = 15000;
 
 /** How long a started process may take to reach its program (systemd-run waits for systemd to make the scope). */
 const EXEC_TIMEOUT_MS = 15000;
@@ -153,7 +154,8 @@ export class Session implements CheckContext {
       return { ok: true, stderr: '' };
     }
     const created = action.creates ? this.intendHostResource(action.creates, action.argv) : undefined;
-    const result = await runCommand(action.argv, { runId: this.runId, ...(hidden ? {} : { onOutput: this.sink() }), signal: this.signal });
+    const onSpawn = (): void => void faultPoint(`inside run ${action.argv[0] ?? ''}`);
+    const result = await runCommand(action.argv, { runId: this.runId, ...(hidden ? {} : { onOutput: this.sink() }), signal: this.signal, onSpawn });
     created?.();
     if (this.signal?.aborted) return { ok: true, stderr: '' };
     if (action.record) this.set(action.record, result.signal ?? `exit ${result.exitCode}`);
@@ -202,6 +204,7 @@ export class Session implements CheckContext {
       if (inode !== undefined) ns[type] = inode;
     }
     this.processes.set(name, { pid: target, leader: started.pid, ns });
+    await faultPoint(`inside start ${name}`);
   }
 
   /**
@@ -220,8 +223,8 @@ export class Session implements CheckContext {
       await new Promise((resolve) => setTimeout(resolve, 20));
       throw commandError(`start \`${renderCommand(argv)}\``, stderr(), {
         meaning: {
-          en: "The command ended, or did not start the process the lab needs (the namespace's init) within 5 s; its output says why.",
-          zh: '命令已经退出，或没有在 5 秒内创建出实验需要的子进程（命名空间的 init 进程）；原因见它的输出。',
+          en: "The command ended, or did not start the process the lab needs (the namespace's init) within 15 s; its output says why.",
+          zh: '命令已经退出，或没有在 15 秒内创建出实验需要的子进程（命名空间的 init 进程）；原因见它的输出。',
         },
         fix: { en: 'Run `lab doctor` to check namespace support.', zh: '运行 `lab doctor` 检查命名空间支持情况。' },
       });

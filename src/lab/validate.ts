@@ -83,6 +83,27 @@ function quizAnswer(step: Obj): { choice?: number; typed?: boolean } {
 
 /** Every problem with a lab's spec (as imported) and prose; empty when the lab is valid. */
 export function validateLab(dirName: string, spec: unknown, prose: Record<Lang, LabProse | undefined>): string[] {
+  // A spec is code: a field may throw when read (a getter, a Proxy) or hold what a template cannot print (a Symbol,
+  // a BigInt in JSON). That is a malformed lab, named as such, never a crash of the validator.
+  try {
+    return validateSpec(dirName, spec, prose);
+  } catch (error) {
+    return [`reading the spec failed: ${thrownMessage(error)} (a field that throws when read, or a value of a type no field takes)`];
+  }
+}
+
+/** What was thrown, as one line: an Error's message, anything else (`throw null`, `throw 42`) shown as it is. */
+export function thrownMessage(thrown: unknown): string {
+  try {
+    if (thrown instanceof Error) return String(thrown.message);
+    if (typeof thrown === 'string') return thrown;
+    return `${JSON.stringify(thrown) ?? String(thrown)} was thrown`;
+  } catch {
+    return `${Object.prototype.toString.call(thrown)} was thrown`;
+  }
+}
+
+function validateSpec(dirName: string, spec: unknown, prose: Record<Lang, LabProse | undefined>): string[] {
   const problems: string[] = [];
   if (!isObj(spec)) return ['lab.ts must `export default` a lab spec object'];
   if (spec.format !== LAB_FORMAT) problems.push(`field "format" must be ${LAB_FORMAT}, found ${String(spec.format)}`);

@@ -35,6 +35,7 @@ import { attachNetwork, bridgeNetnsOf, publishPorts } from './network.js';
 import { detachNetwork, hostsPath } from '../host/networks.js';
 import { cgroupPlace, makeScope } from './scope.js';
 import { secureJoin } from './secure-join.js';
+import { stateWriteError } from '../host/state-dir.js';
 
 /** What `lab container run` asks for, apart from the flags the config takes. */
 export interface CreateRequest {
@@ -89,7 +90,8 @@ async function resolveImage(name: string, onNote: CreateRequest['onNote']): Prom
   } catch (error) {
     // Another `run` built it meanwhile (its rename won): use that one.
     if (error instanceof LabError && error.code === 'name-in-use') return getImage(name);
-    throw as125(error);
+    // A full (or read-only) state directory: said so, not a crash.
+    throw as125(stateWriteError('build the busybox image', error) ?? error);
   }
 }
 

@@ -179,7 +179,12 @@ t.test('lab container images, import, load, rmi', { skip: needsRoot() }, async (
   t.test('rmi: refused while a container uses the image, running or not', async (t) => {
     const id = 'c0ffee'.padEnd(64, '0');
     const dir = join(containerDir(id), 'config.json');
-    const record = { id, name: 'user', image: 'saved:v1', created: new Date().toISOString(), layers: getImage('saved:v1').layerDirs };
+    const record = {
+      ...{ id, name: 'user', image: 'saved:v1', created: new Date().toISOString(), layers: getImage('saved:v1').layerDirs },
+      // The fields every reader uses: without them the record is reported as damaged (container-store.ts).
+      ...{ config: { network: { kind: 'none' }, volumes: [], env: [], command: [], limits: {} }, command: [], env: [], argv: [], cgroup: '' },
+      dirs: { upper: 'u', work: 'w', merged: 'm' },
+    };
     write(dir, JSON.stringify(record));
     const refused = await lab('rmi', 'saved:v1');
     t.same([refused.status, refused.code], [1, 'conflict']);

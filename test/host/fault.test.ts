@@ -83,22 +83,34 @@ t.test('kill -9 with a process that would outlive the harness: lab clean kills i
   t.match(again.stdout, '没有需要清理的东西', 'a second clean finds nothing, and says so in Chinese');
 });
 
-t.test('lab clean while a lab runs: the running harness is stopped and cleans up after itself', { skip: needsRoot() }, async (t) => {
+t.test('lab clean while a lab runs: the run is left to its harness, which finishes and cleans up after itself', { skip: needsRoot() }, async (t) => {
   const state = useTempState();
   const before = hostSnapshot(state);
   const env = { ...process.env, LAB_STATE_DIR: state, LAB_LABS_DIR: FIXTURES };
   const child = spawn(process.execPath, [BIN, 'run', 'fixture-survivor', '--yes', '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   let runId = '';
-  for await (const line of createInterface({ input: child.stdout! })) {
-    const event = JSON.parse(line) as { type: string; runId?: string; step?: string };
+  for (let next = await lines.next(); !next.done; next = await lines.next()) {
+    const event = JSON.parse(next.value) as { type: string; runId?: string; step?: string };
     if (event.type === 'lab-start') runId = event.runId!;
     if (event.type === 'step-start' && event.step === 'wait') break;
   }
-  t.ok(markedPids(runId).length >= 1, 'the lab is running');
-  const clean = cli(['clean'], { LAB_STATE_DIR: state, LAB_LABS_DIR: FIXTURES });
+  const running = markedPids(runId);
+  t.ok(running.length >= 1, 'the lab is running');
+  const clean = cli(['clean', '--lang', 'en'], { LAB_STATE_DIR: state, LAB_LABS_DIR: FIXTURES });
   t.equal(clean.status, 0, 'lab clean succeeded');
-  t.equal(await exited, 130, 'the running harness stopped as on Ctrl-C');
+  t.match(clean.stdout, /1 run\(s\) are live: left to their owner \(PID \d+, lab fixture-survivor\)/, 'and said it left the live run');
+  t.ok(
+    running.every((pid) => markedPids(runId).includes(pid)),
+    "the run's processes are all still there",
+  );
+  // Drain the rest of its events, then stop it as a learner would (Ctrl-C): it removes its own resources.
+  void (async () => {
+    for (let next = await lines.next(); !next.done; next = await lines.next());
+  })();
+  child.kill('SIGINT');
+  t.equal(await exited, 130, 'the harness stopped on Ctrl-C');
   t.same(markedPids(runId), [], 'none of its processes is left');
   t.same(hostSnapshot(state), before);
 });

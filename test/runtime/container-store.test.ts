@@ -42,7 +42,11 @@ t.test('records: by name, oldest first, other entries ignored', async (t) => {
     [other, 'lab-a', '2026-01-01T00:00:00Z'],
   ] as const) {
     mkdirSync(containerDir(rid), { recursive: true });
-    writeFileSync(join(containerDir(rid), 'config.json'), JSON.stringify({ id: rid, name, created }));
+    // The fields every reader uses (a record without them is reported as damaged, see corrupt-state.test.ts).
+    const dirs = { upper: 'u', work: 'w', merged: 'm' };
+    const config = { network: { kind: 'none' }, volumes: [], env: [], command: [], limits: {} };
+    const record = { id: rid, name, created, image: 'busybox', config, command: [], env: [], argv: [], layers: [], cgroup: '', dirs };
+    writeFileSync(join(containerDir(rid), 'config.json'), JSON.stringify(record));
   }
   mkdirSync(join(containersDir(), 'not-a-container'));
   mkdirSync(containerDir('ef'.repeat(32)));

@@ -233,5 +233,14 @@ export function loadNetModules(t: Test): string | undefined {
     if (r.status !== 0) return `insmod ${module.file}: ${r.stderr.trim()}`;
     loaded.push(name);
   }
+  // The VM's init leaves lo down; a running machine has it up, and the labs that serve on 127.0.0.1
+  // (network-namespace's ports step, the published ports of container-network and pod) need it. Put back after.
+  if (!/\bUP\b/.test(spawnSync('ip', ['-o', 'link', 'show', 'lo'], { encoding: 'utf8' }).stdout.split('>')[0] ?? '')) {
+    if (spawnSync('ip', ['link', 'set', 'lo', 'up']).status !== 0) return 'ip link set lo up failed';
+    t.teardown(() => {
+      spawnSync('ip', ['link', 'set', 'lo', 'down']);
+      spawnSync('ip', ['addr', 'flush', 'dev', 'lo']);
+    });
+  }
   return undefined;
 }

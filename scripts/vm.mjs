@@ -20,7 +20,7 @@
 // Environment:
 //   LAB_VM_ACCEL=kvm|tcg  only this accelerator (default: KVM when /dev/kvm is usable and has
 //                         booted here before, with TCG as the fallback)
-//   LAB_VM_TIMEOUT=1200   seconds before `test` stops the VM (0: no limit)
+//   LAB_VM_TIMEOUT=2400   seconds before `test` stops the VM (0: no limit)
 //   LAB_VM_CACHE=dir      the cache (default /var/cache/lab-vm as root, ~/.cache/lab-vm otherwise)
 //   LAB_VM_KEEP=dir       a host directory shared writable with the guest as 9p tag \`labkeep\` (the guest mounts
 //                         it itself): it outlives the VM, for tests that boot twice (test/hardening/clean-reboot.test.ts)
@@ -57,7 +57,7 @@ const MEMORY_MIB = 2048;
 // No BOOTED line from /init within this long: the accelerator is stuck (nested KVM can hang in
 // early boot). TCG gets far longer: it is slow, not stuck.
 const BOOT_TIMEOUT_MS = { kvm: 15_000, tcg: 120_000 };
-const DEFAULT_TIMEOUT_S = 1200;
+const DEFAULT_TIMEOUT_S = 2400;
 
 const USAGE = `Usage: node scripts/vm.mjs test [tap args...] [test files...]
        node scripts/vm.mjs shell

@@ -64,6 +64,9 @@ if (phase === 'crash') {
   writeFileSync(join(KEEP, 'crash.json'), JSON.stringify(facts));
   spawnSync('sync');
   process.stdout.write(`clean-reboot-guest: ${runId} is in its wait step; powering off hard\n`);
+  // The write above is in the kernel's console buffer, not yet out of the VM: sysrq b resets at once and would drop
+  // it (seen in a CI run). Give the console a moment to drain; the test reads crash.json, not this line.
+  await new Promise((resolve) => setTimeout(resolve, 2000));
   writeFileSync('/proc/sysrq-trigger', 'b');
   await new Promise((resolve) => setTimeout(resolve, 60_000));
   fail('still running after sysrq b');

@@ -4,7 +4,7 @@
 // while its init runs: its own `rm` removes it, or `lab clean` once the init is dead).
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, constants, ftruncateSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LabError } from '../common/errors.js';
 import { waitFor } from '../common/wait.js';
 import { environValue, isAlive, listPids, startTime } from '../kernel/proc.js';
@@ -13,7 +13,7 @@ import { findOwners, labOfRunId, ownerOf, type FoundRun, type Owner } from './jo
 import { NETWORKS_OWNER, pruneNetworks } from './networks.js';
 import { cleanOwner, type CleanReport } from './owner.js';
 import { describeResource } from './resource-kinds.js';
-import { assertPrivateDir, stateDirPath } from './state-dir.js';
+import { assertPrivateDir, DEFAULT_STATE_DIR, stateDirPath } from './state-dir.js';
 import { killProcess } from './wait.js';
 
 export { describeResource, isLabName, removeResource, resourceExists } from './resource-kinds.js';
@@ -269,7 +269,8 @@ async function cleanLocked(wanted: (owner: Owner) => boolean, liveRuns: 'stop' |
   for (const pid of listPids()) {
     if (pid === process.pid) continue;
     const id = environValue(pid, RUN_MARKER);
-    if (id?.startsWith('lab-') && !alive.has(id) && wanted(ownerOfMarker(id, owners))) strays.push({ pid, start: startTime(pid), id });
+    if (!id?.startsWith('lab-') || alive.has(id) || !ownMarkedProcess(pid, id)) continue;
+    if (wanted(ownerOfMarker(id, owners))) strays.push({ pid, start: startTime(pid), id });
   }
   // A run that started during the scan wrote its journal before spawning anything: read the journals again, so
   // that its first processes are not taken for strays.
@@ -286,6 +287,24 @@ async function cleanLocked(wanted: (owner: Owner) => boolean, liveRuns: 'stop' |
   // still creating its container): read them once more now that it is dead.
   if (orphans > 0) await pass();
   return { reports, orphans, kept, live };
+}
+
+/**
+ * Whether a marked process with no live owner in these journals is this state directory's to kill. Not when it
+ * names another state directory (LAB_STATE_DIR in its environment: a run of another directory, whose journals are
+ * not read here), nor when the harness its run id names (`lab-<lab>-<pid>-<time>`) is alive: a process with that
+ * PID that started before the id was made. A run is left to its own harness, as a live run in these journals is.
+ */
+function ownMarkedProcess(pid: number, id: string): boolean {
+  const theirs = environValue(pid, 'LAB_STATE_DIR');
+  if (theirs !== undefined && resolve(theirs || DEFAULT_STATE_DIR) !== resolve(stateDirPath())) return false;
+  const named = /-(\d+)-([0-9a-z]+)$/.exec(id);
+  const boot = bootTimeMs();
+  if (!named || boot === undefined) return true;
+  const harness = Number(named[1]);
+  const start = startTime(harness);
+  // /proc/<pid>/stat counts in clock ticks of 1/100 s (USER_HZ) since boot.
+  return !(harness !== process.pid && start !== undefined && isAlive(harness) && boot + start * 10 <= parseInt(named[2]!, 36) + 2000);
 }
 
 /** Whether a file was modified less than `ms` ago (false when it is gone). */

@@ -3,9 +3,12 @@
 import { lstatSync, mkdirSync } from 'node:fs';
 import { LabError } from '../common/errors.js';
 
+/** Where lab keeps its journals, progress and containers unless LAB_STATE_DIR names another directory. */
+export const DEFAULT_STATE_DIR = '/var/lib/lab';
+
 /** Where state lives: LAB_STATE_DIR, or /var/lib/lab (outside any world-writable directory). */
 export function stateDirPath(): string {
-  return process.env.LAB_STATE_DIR || '/var/lib/lab';
+  return process.env.LAB_STATE_DIR || DEFAULT_STATE_DIR;
 }
 
 /** Make sure `dir` (and its parents) exist; each directory the harness owns is checked before use. */

@@ -32,8 +32,9 @@ t.test('lab clean after the test VM is powered off hard mid-lab', { skip, timeou
     return;
   }
   t.equal(crash.status, 3, 'the VM died before the command finished (the hard power-off)', { out: crash.out.slice(-3000) });
-  t.match(crash.out, /is in its wait step; powering off hard/);
-  t.ok(existsSync(join(keep, 'crash.json')), 'the lab was mid-way when the power went');
+  // crash.json is written (and synced) in the lab's wait step, just before the power-off: the proof it came then.
+  // The guest's line saying so is only for the log: a hard reset can drop the console's last bytes.
+  t.ok(existsSync(join(keep, 'crash.json')), 'the lab was mid-way when the power went', { out: crash.out.slice(-3000) });
 
   // A real reboot takes longer than lab's margin on the boot time (2 s); two VM boots in a row may not.
   await new Promise((resolve) => setTimeout(resolve, 5000));

@@ -151,6 +151,44 @@ t.test('lab clean next to a live run of another lab: the dead run goes, the live
   t.same(hostSnapshot(state), before, 'it removed its own resources');
 });
 
+t.test("lab clean of one state directory leaves another directory's runs alone, live or killed", { skip: needsRoot() }, async (t) => {
+  const mine = tempDir('lab-test-state-');
+  const other = tempDir('lab-test-state-');
+  const before = hostSnapshot(other);
+  const dead = await killedRun(other);
+  const live = startRun('fixture-clean', { LAB_STATE_DIR: other, LAB_LABS_DIR: LABS, LAB_FIXTURE_WAIT: '10' });
+  await live.at('wait');
+  const liveId = await live.runId;
+  const liveProcs = markedPids(liveId);
+  t.ok(liveProcs.length >= 1, 'the live run holds marked processes');
+  // Marked processes that do not say their state directory: one with the live run's id (its harness is alive), one
+  // with the killed run's (its harness is dead). Only the second is a stray anywhere.
+  const bare = (id: string): ChildProcess => spawn('env', ['-u', 'LAB_STATE_DIR', `LAB_RUN_ID=${id}`, 'sleep', '60'], { env: cleanEnv({}), stdio: 'ignore' });
+  const ofLive = bare(liveId);
+  const ofDead = bare(dead.runId);
+  await waitFor(() => markedPids(dead.runId).includes(ofDead.pid!) && markedPids(liveId).includes(ofLive.pid!), 5000, 20);
+
+  const clean = cli(['clean', '--lang', 'en'], { LAB_STATE_DIR: mine });
+  t.equal(clean.status, 0, clean.stderr);
+  t.ok(isAlive(dead.survivor), "the other directory's killed run's process is not this directory's stray");
+  t.ok(
+    [...liveProcs, ofLive.pid!].every((pid) => isAlive(pid)),
+    "the other directory's live run runs on, and so does a process naming its live harness",
+  );
+  t.notOk(isAlive(ofDead.pid!), 'a process naming a dead harness and no directory is a stray: killed');
+
+  const own = cli(['clean', '--lang', 'en'], { LAB_STATE_DIR: other });
+  t.equal(own.status, 0, own.stderr);
+  t.match(own.stdout, `fixture-clean (${dead.runId}): removed 4 resource(s)`);
+  t.notOk(isAlive(dead.survivor), "the killed run's process goes with its own directory's clean");
+  t.ok(isAlive(ofLive.pid!), 'the live run is still left to its harness');
+  ofLive.kill('SIGKILL');
+  const end = await live.done;
+  t.equal(end.code, 0, 'the live run finished');
+  t.equal(end.status, 'passed', 'and passed');
+  t.same(hostSnapshot(other), before, 'nothing of either run is left');
+});
+
 t.test('lab clean while lab verify runs: the verify passes', { skip: needsRoot() }, async (t) => {
   const state = useTempState();
   const before = hostSnapshot(state);

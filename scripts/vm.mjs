@@ -27,6 +27,7 @@
 //   LAB_TEST_LABS=id,...  passed to the guest: test/vm/cgroup-labs.test.ts runs only these labs, and
 //                         test/vm/network-namespace.test.ts runs only if network-namespace is one of them
 //   LAB_SOAK=N            passed to the guest: test/vm/soak.test.ts runs `lab verify --all` N times (skipped when unset)
+//   LAB_SOAK_LABS="id ..." passed to the guest: the labs each soak run verifies instead of --all
 //   LAB_VM_LOAD=1         passed to the guest: test/vm/load.test.ts runs every lab at once (skipped when unset)
 //   LAB_FAULTS=every|full passed to the guest: test/vm/faults.test.ts faults more points (see test/hardening/fault-matrix.ts)
 import { spawnSync } from 'node:child_process';
@@ -146,7 +147,8 @@ function guestEnv(mode, kernel) {
     LAB_IN_VM: '1',
     LAB_VM_KERNEL_DIR: kernel.dir,
   };
-  for (const name of ['CI', 'LAB_TEST_LABS', 'LAB_SOAK', 'LAB_FAULTS', 'LAB_VM_LOAD']) if (process.env[name] !== undefined) env[name] = process.env[name];
+  for (const name of ['CI', 'LAB_TEST_LABS', 'LAB_SOAK', 'LAB_SOAK_LABS', 'LAB_FAULTS', 'LAB_VM_LOAD'])
+    if (process.env[name] !== undefined) env[name] = process.env[name];
   return env;
 }
 

@@ -1,8 +1,9 @@
 // Shared by the tests: requirements with reasons, a private state directory, the CLI, host snapshots, verified runs.
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { Test } from 'tap';
 import { Parser, type FinalResults, type Result } from 'tap-parser';
 import type { LabEvent } from '../src/lab/events.js';
@@ -67,6 +68,26 @@ export function fileId(path: string): string {
 
 // The host snapshot lives in src/host/snapshot.ts, shared with `lab dev check`.
 export { hostSnapshot, markedPids, type HostSnapshot };
+
+/**
+ * `lab run <lab> --yes --json` with `env` until its step `step` starts, then kill -9 of the harness (what it made is
+ * left for `lab clean`); resolves to the run id once the harness has exited.
+ */
+export async function killedAtStep(lab: string, step: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const child = spawn(process.execPath, [BIN, 'run', lab, '--yes', '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  let runId = '';
+  for await (const line of createInterface({ input: child.stdout! })) {
+    const event = JSON.parse(line) as { type: string; runId?: string; step?: string };
+    if (event.type === 'lab-start') runId = event.runId!;
+    if (event.type === 'step-start' && event.step === step) {
+      child.kill('SIGKILL');
+      break;
+    }
+  }
+  await exited;
+  return runId;
+}
 
 /**
  * Run a lab straight through with its reference solutions, asserting after each step the kernel facts the test

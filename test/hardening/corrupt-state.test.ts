@@ -2,12 +2,11 @@
 // clean` removes what the readable lines name (real resources of a lab run killed with SIGKILL), says which file and
 // which lines it could not read and what that means, keeps the file's bytes aside, and exits 1; nothing crashes.
 import t from 'tap';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { readJournal } from '../../src/host/journal.js';
-import { BIN, ROOT, cleanEnv, cli, hostSnapshot, markedPids, needsRoot, tempDir, useTempState } from '../helpers.js';
+import { ROOT, cleanEnv, cli, hostSnapshot, killedAtStep, markedPids, needsRoot, tempDir, useTempState } from '../helpers.js';
 
 const LABS = join(ROOT, 'test', 'hardening', 'fixtures', 'labs');
 const netnsList = (): string => spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
@@ -16,17 +15,7 @@ const netnsList = (): string => spawnSync('ip', ['netns', 'list'], { encoding: '
 async function killedRun(state: string, tag: string): Promise<{ file: string; dir: string; netns: string; runId: string }> {
   const dir = tempDir('lab-test-corrupt-');
   const env = cleanEnv({ LAB_STATE_DIR: state, LAB_LABS_DIR: LABS, LAB_TEST_CORRUPT_DIR: dir, LAB_TEST_CORRUPT_TAG: tag });
-  const child = spawn(process.execPath, [BIN, 'run', 'fixture-corrupt', '--yes', '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  let runId = '';
-  for await (const line of createInterface({ input: child.stdout! })) {
-    const event = JSON.parse(line) as { type: string; runId?: string; step?: string };
-    if (event.type === 'lab-start') runId = event.runId!;
-    if (event.type === 'step-start' && event.step === 'wait') {
-      child.kill('SIGKILL');
-      break;
-    }
-  }
-  await new Promise((resolve) => child.once('exit', resolve));
+  const runId = await killedAtStep('fixture-corrupt', 'wait', env);
   const [name] = readdirSync(join(state, 'runs')).filter((n) => n.endsWith('.jsonl'));
   return { file: join(state, 'runs', name!), dir, netns: `lab-corrupt-${tag}`, runId };
 }

@@ -8,7 +8,7 @@ import { createInterface } from 'node:readline';
 import { waitFor } from '../../src/host/cleanup.js';
 import { parseJournal, replay } from '../../src/host/journal.js';
 import { isAlive } from '../../src/kernel/proc.js';
-import { BIN, FIXTURES, cli, hostSnapshot, markedPids, needsRoot, useTempState } from '../helpers.js';
+import { BIN, FIXTURES, cli, hostSnapshot, killedAtStep, markedPids, needsRoot, useTempState } from '../helpers.js';
 
 const tmux = (...args: string[]): string => spawnSync('tmux', args, { encoding: 'utf8' }).stdout ?? '';
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
@@ -60,17 +60,7 @@ t.test('kill -9 with a process that would outlive the harness: lab clean kills i
   const state = useTempState();
   const before = hostSnapshot(state);
   const env = { ...process.env, LAB_STATE_DIR: state, LAB_LABS_DIR: FIXTURES };
-  const child = spawn(process.execPath, [BIN, 'run', 'fixture-survivor', '--yes', '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
-  let runId = '';
-  for await (const line of createInterface({ input: child.stdout! })) {
-    const event = JSON.parse(line) as { type: string; runId?: string; step?: string };
-    if (event.type === 'lab-start') runId = event.runId!;
-    if (event.type === 'step-start' && event.step === 'wait') {
-      child.kill('SIGKILL');
-      break;
-    }
-  }
-  await new Promise((resolve) => child.once('exit', resolve));
+  const runId = await killedAtStep('fixture-survivor', 'wait', env);
   t.ok(runId);
   t.ok(markedPids(runId).length >= 1, 'the survivor (and the interrupted command) outlived the harness');
 

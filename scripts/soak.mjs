@@ -38,7 +38,7 @@ const where = options.host ? 'this host' : 'the test VM';
 
 const started = Date.now();
 const runner = options.host ? join(root, 'scripts', 'test.mjs') : join(root, 'scripts', 'vm.mjs');
-const child = spawn(process.execPath, options.host ? [runner, 'test/vm/soak.test.ts'] : [runner, 'test', 'test/vm/soak.test.ts'], {
+const child = spawn(process.execPath, options.host ? [runner, '--timeout=0', 'test/vm/soak.test.ts'] : [runner, 'test', 'test/vm/soak.test.ts'], {
   cwd: root,
   stdio: ['ignore', 'pipe', 'pipe'],
   env: { ...process.env, LAB_SOAK: runs, LAB_SOAK_LABS: labs, LAB_VM_TIMEOUT: '0' },

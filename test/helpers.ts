@@ -1,6 +1,6 @@
 // Shared by the tests: requirements with reasons, a private state directory, the CLI, host snapshots, verified runs.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -68,6 +68,18 @@ export function fileId(path: string): string {
 
 // The host snapshot lives in src/host/snapshot.ts, shared with `lab dev check`.
 export { hostSnapshot, markedPids, type HostSnapshot };
+
+/**
+ * Make a named network namespace as the labs do (src/kernel/network-plan.ts): a file on /run/netns, bind-mounted by
+ * `unshare --net=FILE`. `ip netns add` would also bind-mount /run/netns onto itself, the first time since boot, and
+ * leave that mount on the host. Returns unshare's exit status.
+ */
+export function addNetns(name: string): number | null {
+  const file = join('/run/netns', name);
+  mkdirSync('/run/netns', { recursive: true });
+  writeFileSync(file, '');
+  return spawnSync('unshare', [`--net=${file}`, 'true']).status;
+}
 
 /**
  * `lab run <lab> --yes --json` with `env` until its step `step` starts, then kill -9 of the harness (what it made is

@@ -7,7 +7,7 @@ import { nsInode } from '../../src/kernel/proc.js';
 import type { Check, CheckContext } from '../../src/lab/spec.js';
 import { bilingual } from '../../src/common/vocabulary.js';
 import { ctxPort, INTERNET_PORT, webAddress } from './actions.js';
-import { defaultRoute, holdersOf, routeFor, initOf, inodeOf, shownSocket, TCP_STATES, tcpOf } from './net.js';
+import { addressesOf, defaultRoute, holdersOf, routeFor, initOf, inodeOf, shownSocket, TCP_STATES, tcpOf } from './net.js';
 
 /** The uplink's address on lab-host-net's side, without its prefix: what the internet sees of every container. */
 const UPLINK_ADDRESS = UPLINK.hostAddress.split('/')[0]!;
@@ -54,22 +54,25 @@ export const checksOfNat: Check[] = [
   {
     id: 'masqueraded',
     title: {
-      en: `the container's side of the connection is 172.17.x -> 203.0.113.2:${INTERNET_PORT}, and lab-host-net's connection tracking table (/proc/net/nf_conntrack) holds it with the answer going to ${UPLINK_ADDRESS}, its own uplink address: the masquerade rule of the ${NAT_TABLE} table rewrote the source`,
-      zh: `连接在容器这一端是 172.17.x -> 203.0.113.2:${INTERNET_PORT}，而 lab-host-net 的连接跟踪表（/proc/net/nf_conntrack）记着它，回应要发往 ${UPLINK_ADDRESS}，也就是 lab-host-net 自己的上行链路地址：是 ${NAT_TABLE} 表的地址伪装（masquerade）规则改写了源地址`,
+      en: `the connection left the container as 172.17.x -> 203.0.113.2:${INTERNET_PORT} (its socket, or the server's from ${UPLINK_ADDRESS}: whichever end closed first keeps it), and lab-host-net's connection tracking table (/proc/net/nf_conntrack) holds it with the answer going to ${UPLINK_ADDRESS}, its own uplink address: the masquerade rule of the ${NAT_TABLE} table rewrote the source`,
+      zh: `连接离开容器时是 172.17.x -> 203.0.113.2:${INTERNET_PORT}（容器的套接字，或服务器上来自 ${UPLINK_ADDRESS} 的那个：先关闭的一端会保留它），而 lab-host-net 的连接跟踪表（/proc/net/nf_conntrack）记着它，回应要发往 ${UPLINK_ADDRESS}，也就是 lab-host-net 自己的上行链路地址：是 ${NAT_TABLE} 表的地址伪装（masquerade）规则改写了源地址`,
     },
     verify: async (ctx) => {
       const container = webAddress(ctx);
       const mine = tcpOf(initOf(ctx, 'web')).filter((s) => s.remotePort === INTERNET_PORT && s.remote === '203.0.113.2');
+      // The end that closes first keeps its socket (TIME_WAIT): the container's, or the server's in lab-internet,
+      // which saw the connection come from the uplink address.
+      const theirs = tcpOf(ctx.proc('internet').pid).filter((s) => s.localPort === INTERNET_PORT && s.remote === UPLINK_ADDRESS);
       const tracked = await conntrack(ctx);
       const translated = tracked.filter((c) => c.original.src === container && c.original.dport === INTERNET_PORT && c.reply.dst === UPLINK_ADDRESS);
       const rules = (await nftRules(ctx, NAT_TABLE)).filter(
         (r) => r.includes('"masquerade"') && r.includes('"172.17.0.0"') && r.includes(`"${UPLINK.hostEnd}"`),
       );
       return {
-        ok: container.startsWith('172.17.') && mine.some((s) => s.local === container) && translated.length > 0 && rules.length === 1,
+        ok: container.startsWith('172.17.') && (mine.some((s) => s.local === container) || theirs.length > 0) && translated.length > 0 && rules.length === 1,
         found: bilingual(
           (say) =>
-            `${say("the container's sockets to 203.0.113.2: ", '容器里通往 203.0.113.2 的套接字：')}${mine.map((s) => `${s.local}:${s.localPort} -> ${s.remote}:${s.remotePort} ${TCP_STATES[s.state] ?? s.state}`).join(', ') || say('none', '无')}${say('; tracked in lab-host-net: ', '；lab-host-net 跟踪的连接：')}${translated.map((c) => `${c.original.src}:${c.original.sport} -> ${c.original.dst}:${c.original.dport}, ${say('answer to', '回应发往')} ${c.reply.dst}:${c.reply.dport}`).join('; ') || say('none', '无')}${say(`; masquerade rules for 172.17.0.0/16 out of ${UPLINK.hostEnd}: `, `；从 ${UPLINK.hostEnd} 出去的 172.17.0.0/16 地址伪装规则：`)}${rules.length}`,
+            `${say("the container's sockets to 203.0.113.2: ", '容器里通往 203.0.113.2 的套接字：')}${mine.map((s) => `${s.local}:${s.localPort} -> ${s.remote}:${s.remotePort} ${TCP_STATES[s.state] ?? s.state}`).join(', ') || say('none', '无')}${say("; the server's, in lab-internet: ", '；lab-internet 里服务器的：')}${theirs.map(shownSocket).join(', ') || say('none', '无')}${say('; tracked in lab-host-net: ', '；lab-host-net 跟踪的连接：')}${translated.map((c) => `${c.original.src}:${c.original.sport} -> ${c.original.dst}:${c.original.dport}, ${say('answer to', '回应发往')} ${c.reply.dst}:${c.reply.dport}`).join('; ') || say('none', '无')}${say(`; masquerade rules for 172.17.0.0/16 out of ${UPLINK.hostEnd}: `, `；从 ${UPLINK.hostEnd} 出去的 172.17.0.0/16 地址伪装规则：`)}${rules.length}`,
         ),
       };
     },
@@ -124,18 +127,25 @@ export const checksOfPublish: Check[] = [
   {
     id: 'from-the-gateway',
     title: {
-      en: `inside the container, the connection the page came over arrived at port 80 from ${DEFAULT_NETWORK.gateway} (the proxy's address on the bridge), not from 127.0.0.1: the proxy opened a new connection`,
-      zh: `在容器里，传回网页的那个连接是从 ${DEFAULT_NETWORK.gateway}（代理在网桥上的地址）到达 80 端口的，而不是从 127.0.0.1：是代理新开了一个连接`,
+      en: `the connection the page came over ran between ${DEFAULT_NETWORK.gateway} (the proxy's address on the bridge) and the container's port 80, not from 127.0.0.1: the proxy opened a new connection (the container's /proc/<pid>/net/tcp or the proxy's, whichever end closed first and keeps it in TIME_WAIT)`,
+      zh: `传回网页的那个连接是在 ${DEFAULT_NETWORK.gateway}（代理在网桥上的地址）和容器的 80 端口之间，而不是来自 127.0.0.1：是代理新开了一个连接（在容器或代理的 /proc/<pid>/net/tcp 里，取决于哪一端先关闭并把它保留在 TIME_WAIT 状态）`,
     },
     verify: (ctx) => {
       const pid = initOf(ctx, 'pub');
       const port = ctxPort(ctx);
-      const seen = tcpOf(pid).filter((s) => s.localPort === 80 && s.state !== LISTEN);
+      const address = addressesOf(pid)[0];
+      // Whichever end closes first holds the socket in TIME_WAIT: the container's, or the proxy's in lab-host-net.
+      const inside = tcpOf(pid).filter((s) => s.localPort === 80 && s.state !== LISTEN);
+      const proxy = tcpOf('self')
+        .filter((s) => s.localPort === Number(port) && s.state === LISTEN)
+        .flatMap((s) => holdersOf(s.inode))[0];
+      const outside = proxy === undefined || address === undefined ? [] : tcpOf(proxy).filter((s) => s.remote === address && s.remotePort === 80);
+      const gateway = DEFAULT_NETWORK.gateway;
       return {
-        ok: seen.length > 0 && seen.every((s) => s.remote === DEFAULT_NETWORK.gateway),
+        ok: inside.length + outside.length > 0 && inside.every((s) => s.remote === gateway) && outside.every((s) => s.local === gateway),
         found: bilingual(
           (say) =>
-            `${say(`the container's connections on port 80 (published as ${port}): `, `容器 80 端口上的连接（发布为 ${port}）：`)}${seen.map(shownSocket).join(', ') || say('none', '无')}`,
+            `${say(`the container's connections on port 80 (published as ${port}): `, `容器 80 端口上的连接（发布为 ${port}）：`)}${inside.map(shownSocket).join(', ') || say('none', '无')}${say("; the proxy's to it: ", '；代理通往它的连接：')}${outside.map((s) => `${s.local}:${s.localPort} -> ${s.remote}:${s.remotePort} ${TCP_STATES[s.state] ?? s.state}`).join(', ') || say('none', '无')}`,
         ),
       };
     },

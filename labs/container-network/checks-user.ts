@@ -46,19 +46,25 @@ export const checksOfUserNetwork: Check[] = [
   {
     id: 'reached-by-name',
     title: {
-      en: `app's side of the connection (its /proc/<pid>/net/tcp) went from its own address straight to db's address, port ${DB_PORT}: the name led to db's eth0, and nothing on the bridge rewrote either address`,
-      zh: `app 这一端的连接（它的 /proc/<pid>/net/tcp）从它自己的地址直接通往 db 的地址、${DB_PORT} 端口：名字指向了 db 的 eth0，网桥上也没有任何东西改写这两个地址`,
+      en: `the connection went from app's own address straight to db's address, port ${DB_PORT} (in app's or db's /proc/<pid>/net/tcp: the side that closed first keeps it, in TIME_WAIT): the name led to db's eth0, and nothing on the bridge rewrote either address`,
+      zh: `这条连接从 app 自己的地址直接通往 db 的地址、${DB_PORT} 端口（在 app 或 db 的 /proc/<pid>/net/tcp 里：先关闭的一端会把它保留在 TIME_WAIT 状态）：名字指向了 db 的 eth0，网桥上也没有任何东西改写这两个地址`,
     },
     verify: (ctx) => {
       const app = initOf(ctx, 'app');
+      const dbPid = initOf(ctx, 'db');
       const mine = addressesOf(app)[0];
-      const db = addressesOf(initOf(ctx, 'db'))[0];
-      const seen = tcpOf(app).filter((s) => s.remotePort === DB_PORT);
+      const db = addressesOf(dbPid)[0];
+      // Whichever end closes first holds the socket in TIME_WAIT; the other's goes once its close is acknowledged.
+      const appSide = tcpOf(app).filter((s) => s.remotePort === DB_PORT);
+      const dbSide = tcpOf(dbPid).filter((s) => s.localPort === DB_PORT && s.remote !== '0.0.0.0');
+      const straight = appSide.some((s) => s.local === mine && s.remote === db) || dbSide.some((s) => s.local === db && s.remote === mine);
+      const shown = (sockets: typeof appSide) =>
+        sockets.map((s) => `${s.local}:${s.localPort} -> ${s.remote}:${s.remotePort} ${TCP_STATES[s.state] ?? s.state}`).join(', ');
       return {
-        ok: mine !== undefined && db !== undefined && seen.some((s) => s.local === mine && s.remote === db),
+        ok: mine !== undefined && db !== undefined && straight,
         found: bilingual(
           (say) =>
-            `${say(`app's connections to port ${DB_PORT}: `, `app 通往 ${DB_PORT} 端口的连接：`)}${seen.map((s) => `${s.local}:${s.localPort} -> ${s.remote}:${s.remotePort} ${TCP_STATES[s.state] ?? s.state}`).join(', ') || say('none', '无')}${say("; app's address: ", '；app 的地址：')}${mine ?? '?'}${say(", db's: ", '，db 的：')}${db ?? '?'}`,
+            `${say(`app's connections to port ${DB_PORT}: `, `app 通往 ${DB_PORT} 端口的连接：`)}${shown(appSide) || say('none', '无')}${say(`; db's on port ${DB_PORT}: `, `；db 在 ${DB_PORT} 端口上的连接：`)}${shown(dbSide) || say('none', '无')}${say("; app's address: ", '；app 的地址：')}${mine ?? '?'}${say(", db's: ", '，db 的：')}${db ?? '?'}`,
         ),
       };
     },

@@ -24,6 +24,7 @@ import {
   INIT,
   LAYER,
   PIDS_LIMIT,
+  READY_FIFO,
   START_FIFO,
   TMPFS,
   WORKSPACE,
@@ -206,8 +207,11 @@ export default {
       kind: 'demo',
       actions: [
         enter(['mkdir', '/mnt/container']),
-        enter(['mkfifo', START_FIFO]),
+        enter(['mkfifo', START_FIFO, READY_FIFO]),
         start(INIT, initArgv, { pidOf: 'child', execs: 'unshare' }),
+        // PID 1 runs, but its script may still be setting up its namespaces: wait until it says it is done (at most
+        // 10 s: if it died first, nothing would ever write to the pipe).
+        enter(['timeout', '10', 'cat', READY_FIFO]),
         run(['grep', 'NSpid', proc(INIT, 'status')]),
         run(['cat', proc(INIT, 'cgroup')]),
         run(['ls', '-l', proc(INIT, 'ns')]),

@@ -24,6 +24,8 @@ export const LAYER = '/mnt/layers/busybox';
 export const DIRS = { upper: '/mnt/container/upper', work: '/mnt/container/work', merged: '/mnt/container/merged' };
 /** The named pipe the container's PID 1 waits at, before its command, until the lab has built its root. */
 export const START_FIFO = '/mnt/container/start';
+/** The named pipe PID 1 writes to once its namespaces are set up (lo up, the hostname set), which the lab waits on. */
+export const READY_FIFO = '/mnt/container/ready';
 /** The container's hostname (`--hostname`); Docker's default would be the first 12 characters of its id. */
 export const HOSTNAME = 'toy-container';
 /** The container's command: busybox's sleep, from the image, as PID 1. */
@@ -114,7 +116,12 @@ export function harnessActions(ctx: LabContext, id: StageId): Action[] {
 export function initArgv(ctx: LabContext): string[] {
   const plan = planOf(ctx);
   const processArgv = plan.stages.flatMap((s) => s.steps.flatMap((step) => (step.place === 'process' ? step.argv : [])));
-  const script = renderScript([...containerTexts(ctx, 'namespaces'), `read go < ${START_FIFO}`, ...containerTexts(ctx, 'process')]);
+  const script = renderScript([
+    ...containerTexts(ctx, 'namespaces'),
+    `echo ready > ${READY_FIFO}`,
+    `read go < ${START_FIFO}`,
+    ...containerTexts(ctx, 'process'),
+  ]);
   return nsenterArgv(ctx.proc(WORKSPACE).pid, ['mnt'], dieWithHarness([...processArgv, 'sh', '-c', script]));
 }
 

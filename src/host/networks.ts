@@ -10,7 +10,7 @@
 // lab-host-net, so they go with it; a container's own namespace (lab-c<id12>) is its own journal's.
 import { closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { LabError } from '../common/errors.js';
 import type { Text } from '../common/vocabulary.js';
 import { formatSubnet } from '../kernel/ipv4.js';
@@ -21,6 +21,7 @@ import {
   hostsFile,
   infrastructureResources,
   infrastructureSteps,
+  INTERNET_NETNS,
   ISOLATION_TABLE,
   NAT_TABLE,
   NETNS_DIR,
@@ -33,6 +34,7 @@ import { withBuildLock } from './build-lock.js';
 import { containerDir, listContainerRecords, writeAtomic, type ContainerRecord } from './container-store.js';
 import { journalPath } from './journal.js';
 import { Owned, type CleanReport } from './owner.js';
+import type { Resource } from './resource.js';
 import { ensureStateDir, stateDirPath } from './state-dir.js';
 
 /** The owner the shared namespaces are journaled under. */
@@ -211,10 +213,14 @@ function infrastructureUp(): boolean {
 export async function ensureNetwork(net: NetworkDef): Promise<void> {
   if (!infrastructureUp()) {
     await Owned.open(NETWORKS_OWNER)?.removeAll();
+    // Whichever state directory made the last ones, they are gone: its note of them is stale.
+    rmSync(NETWORKS_STATE_FILE, { force: true });
     const owned = Owned.create({ kind: 'network', id: NETWORKS_OWNER });
     // /run/netns made here is removed with the namespaces (releaseUnused): a marker says it was lab's to make.
     if (!existsSync(NETNS_DIR)) writeFileSync(runNetnsMarker(), `${NETNS_DIR}\n`, { mode: 0o600 });
     try {
+      owned.claim(networksStateFile(), `echo ${stateDirPath()} > ${NETWORKS_STATE_FILE}`);
+      writeFileSync(NETWORKS_STATE_FILE, `${resolve(stateDirPath())}\n`, { mode: 0o600 });
       for (const resource of infrastructureResources()) owned.claim(resource, `ip netns add ${resource.name}`);
       runNetSteps(infrastructureSteps());
       owned.close();
@@ -223,13 +229,56 @@ export async function ensureNetwork(net: NetworkDef): Promise<void> {
       throw error;
     }
   } else if (!existsSync(journalPath(NETWORKS_OWNER))) {
-    // There, but in no journal of this state directory (a journal lost with its directory): taken over, so that
-    // the last container or network here removes them as if it had made them.
+    // There, but in no journal of this state directory. Another state directory's (LAB_STATE_DIR) while its journal
+    // is there: its containers use them, and its last one removes them, so they are not this directory's to take.
+    const holder = networksHolder();
+    if (holder) throw networksElsewhere(holder);
+    // Otherwise a journal lost with its directory: taken over, so that the last container or network here removes
+    // them as if it had made them.
     const owned = Owned.create({ kind: 'network', id: NETWORKS_OWNER });
+    owned.intend(networksStateFile());
+    writeFileSync(NETWORKS_STATE_FILE, `${resolve(stateDirPath())}\n`, { mode: 0o600 });
     for (const resource of infrastructureResources()) owned.intend(resource);
     owned.close();
   }
   if (!bridgeExists(net.bridge)) runNetSteps(networkSteps(net));
+}
+
+/**
+ * Which state directory journals the shared namespaces: they are one per host, the journals one per state
+ * directory, so the one that made them writes its path here (journaled with them, and removed with them).
+ */
+const NETWORKS_STATE_FILE = '/run/lab-networks.state';
+
+function networksStateFile(): Resource {
+  return { kind: 'path', path: NETWORKS_STATE_FILE };
+}
+
+/** Another state directory that journals the shared namespaces now, if one does. */
+function networksHolder(): string | undefined {
+  let holder = '';
+  try {
+    holder = readFileSync(NETWORKS_STATE_FILE, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+  const journal = join(holder, 'runs', `${NETWORKS_OWNER}.jsonl`);
+  return holder && holder !== resolve(stateDirPath()) && existsSync(journal) ? holder : undefined;
+}
+
+function networksElsewhere(holder: string): LabError {
+  return new LabError({
+    operation: `ip netns add ${HOST_NETNS}`,
+    code: 'networks-elsewhere',
+    meaning: {
+      en: `The container networks on this host (${HOST_NETNS}, ${INTERNET_NETNS} and their bridges) belong to the lab state directory ${holder}, not to ${stateDirPath()}: its containers use them, and it removes them after its last one.`,
+      zh: `这台宿主机上的容器网络（${HOST_NETNS}、${INTERNET_NETNS} 及其网桥）属于 lab 的状态目录 ${holder}，而不是 ${stateDirPath()}：那里的容器在用它们，那里的最后一个容器结束后由它删除。`,
+    },
+    fix: {
+      en: `Run lab with that state directory (LAB_STATE_DIR=${holder}), or remove its containers and networks first (\`sudo LAB_STATE_DIR=${holder} lab clean\`), then try again; or use --network none.`,
+      zh: `用那个状态目录运行 lab（LAB_STATE_DIR=${holder}），或者先删除那里的容器和网络（\`sudo LAB_STATE_DIR=${holder} lab clean\`）再重试；或者使用 --network none。`,
+    },
+  });
 }
 
 /** Whether any container record or network record still needs the shared namespaces. */

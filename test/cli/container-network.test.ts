@@ -13,7 +13,7 @@ import { connect } from 'node:net';
 import { waitFor } from '../../src/common/wait.js';
 import { readListeners, socketInodes } from '../../src/kernel/net.js';
 import { isAlive, nsInode } from '../../src/kernel/proc.js';
-import { BIN, cleanEnv, cli, markedPids, needsRoot, useTempState } from '../helpers.js';
+import { BIN, cleanEnv, cli, markedPids, needsRoot, tempDir, useTempState } from '../helpers.js';
 
 const noNft = spawnSync('nft', ['--version']).status === 0 ? false : 'nft is not installed (Debian: nftables; scripts/provision.sh installs it)';
 const skip = needsRoot() || noNft;
@@ -242,6 +242,27 @@ t.test('kill -9 of the supervisor, then lab clean; Ctrl-C in the foreground: not
   }
   t.ok(await waitFor(() => child.exitCode !== null || child.signalCode !== null, 10_000, 20), 'three Ctrl-C end it');
   t.same(hostNetState(), before, '--rm removed its network, and the shared namespaces went with the last container');
+});
+
+t.test("another state directory is refused the networks one holds, told whose they are; after that one's last container, it may", { skip }, async (t) => {
+  const other = tempDir('lab-test-state-');
+  const inOther = (...args: string[]) => cli(['container', ...args, '--lang', 'en'], { LAB_STATE_DIR: other });
+  const { pid } = detached(t, '--name', 'lab-held', 'busybox', 'sleep', '1000');
+  t.equal(readFileSync('/run/lab-networks.state', 'utf8'), `${state}\n`, 'the shared namespaces name the state directory that journals them');
+  const refused = inOther('run', '--rm', 'busybox', 'true');
+  t.equal(refused.status, 125, 'refused');
+  t.match(refused.stderr, `belong to the lab state directory ${state}, not to ${other}`);
+  t.match(refused.stderr, `LAB_STATE_DIR=${state} lab clean`);
+  const zh = cli(['container', 'run', '--rm', 'busybox', 'true', '--lang', 'zh'], { LAB_STATE_DIR: other });
+  t.match(zh.stderr, `属于 lab 的状态目录 ${state}`);
+  t.ok(isAlive(pid) && existsSync('/run/netns/lab-host-net'), "the holder's container and namespaces are untouched");
+  t.equal(inOther('run', '--rm', '--network', 'none', 'busybox', 'true').status, 0, 'without a network it runs');
+
+  t.equal(lab('rm', '-f', 'lab-held').status, 0);
+  t.notOk(existsSync('/run/lab-networks.state') || existsSync('/run/netns/lab-host-net'), 'gone with the last container');
+  const now = inOther('run', '--rm', 'busybox', 'true');
+  t.equal(now.status, 0, `then the other directory makes its own ${now.stderr}`);
+  t.same(hostNetState(), before, 'and removes them after it');
 });
 
 t.test('after every test: the host as before', { skip }, async (t) => {

@@ -7,7 +7,7 @@ import { describeResource, removeResource, resourceExists, waitFor } from '../..
 import { readCgroupLayout } from '../../src/kernel/cgroup-mode.js';
 import { isAlive } from '../../src/kernel/proc.js';
 import { readSysvipc } from '../../src/kernel/sysvipc.js';
-import { needsRoot, tempDir } from '../helpers.js';
+import { addNetns, needsRoot, tempDir } from '../helpers.js';
 
 const sh = (...argv: string[]) => spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
 const suffix = `${process.pid}`;
@@ -28,7 +28,7 @@ t.test('a veth link and a named network namespace', { skip: needsRoot() }, async
   const link = `lab-t${suffix}`.slice(0, 15);
   const ns = `lab-test-ns-${suffix}`;
   t.equal(sh('ip', 'link', 'add', link, 'type', 'veth', 'peer', 'name', `${link}p`.slice(0, 15)).status, 0);
-  t.equal(sh('ip', 'netns', 'add', ns).status, 0);
+  t.equal(addNetns(ns), 0);
   t.ok(resourceExists({ kind: 'link', name: link }) && resourceExists({ kind: 'netns', name: ns }));
   t.equal(describeResource({ kind: 'link', name: link }), `ip link del ${link}`);
   t.equal(await removeResource({ kind: 'netns', name: ns }), true);

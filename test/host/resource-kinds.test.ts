@@ -20,7 +20,7 @@ import {
   resourceExists,
   type KindOps,
 } from '../../src/host/resource-kinds.js';
-import { needsRoot, tempDir } from '../helpers.js';
+import { addNetns, needsRoot, tempDir } from '../helpers.js';
 import type { Test } from 'tap';
 
 const sh = (...argv: string[]) => spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8' });
@@ -106,7 +106,7 @@ t.test('process: a sleep, known by PID and start time', async (t) => {
 
 t.test('netns and link: a lab- network namespace and veth pair; lo is refused', { skip: needsRoot() }, async (t) => {
   const ns = `lab-test-kinds-${suffix}`;
-  t.equal(sh('ip', 'netns', 'add', ns).status, 0);
+  t.equal(addNetns(ns), 0);
   await roundTrip(t, { kind: 'netns', name: ns }, `ip netns del ${ns}`);
   const link = `lab-k${suffix}`.slice(0, 15);
   t.equal(sh('ip', 'link', 'add', link, 'type', 'veth', 'peer', 'name', `${link}p`.slice(0, 15)).status, 0);

@@ -210,11 +210,14 @@ export class Session implements CheckContext {
   /**
    * The first child of `leader` once it runs its own program (its comm differs from the leader's). When the
    * leader exits first (unshare refused by the kernel), fail at once with the errno it printed, explained.
+   * The leader's comm is read each time: when it started, it may not yet run its own program either (setpriv, which
+   * executes unshare), and a child just forked by unshare, still unshare, has not yet done what unshare does after
+   * the fork (--propagation, --mount-proc).
    */
   private async execedChild(leader: number, argv: string[], stderr: () => string): Promise<number> {
-    const leaderComm = comm(leader);
     let child: number | undefined;
     await waitFor(() => {
+      const leaderComm = comm(leader);
       child = childrenOf(leader).find((pid) => comm(pid) !== leaderComm && startTime(pid) !== undefined);
       return child !== undefined || !isAlive(leader);
     }, CHILD_TIMEOUT_MS);

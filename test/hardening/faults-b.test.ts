@@ -5,7 +5,7 @@ import t from 'tap';
 import { loadAllLabs } from '../../src/lab/load.js';
 import { faultEveryPoint, newTally, reportAtEnd } from './fault-matrix.js';
 
-t.setTimeout(process.env.LAB_FAULTS ? 3_600_000 : 600_000);
+t.setTimeout(process.env.LAB_FAULTS ? 3_600_000 : 1_200_000);
 const tally = newTally();
 faultEveryPoint(
   (await loadAllLabs()).filter((lab) => lab.spec.order >= 14 && lab.spec.order <= 16),

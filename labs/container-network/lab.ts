@@ -57,7 +57,9 @@ export default {
         run(lab('exec', nameOf('web'), 'cat', '/sys/class/net/eth0/iflink')),
         run(lab('exec', nameOf('web'), 'ip', 'addr', 'show', 'eth0')),
         run(lab('exec', nameOf('web'), 'ip', 'route')),
-        start('internet', ['ip', 'netns', 'exec', INTERNET_NETNS, 'busybox', 'nc', '-ll', '-p', String(INTERNET_PORT), '-e', 'busybox', 'netstat', '-tn']),
+        start('internet', ['ip', 'netns', 'exec', INTERNET_NETNS, 'busybox', 'nc', '-ll', '-p', String(INTERNET_PORT), '-e', 'busybox', 'netstat', '-tn'], {
+          listens: INTERNET_PORT,
+        }),
       ],
       checks: checksOfBridge,
     },

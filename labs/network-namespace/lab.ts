@@ -344,8 +344,8 @@ export default {
       kind: 'demo',
       actions: [
         run(listenersArgv(PORT)),
-        startInside('c1-server', replyServerArgv(PORT, C1_REPLY), netOf('c1')),
-        hostProcess('host-server', replyServerArgv(PORT, HOST_REPLY, '127.0.0.1')),
+        startInside('c1-server', replyServerArgv(PORT, C1_REPLY), { ...netOf('c1'), listens: PORT }),
+        hostProcess('host-server', replyServerArgv(PORT, HOST_REPLY, '127.0.0.1'), { listens: PORT }),
         run(listenersArgv(PORT)),
         enter(listenersArgv(PORT), netOf('c1')),
         run(tcpClientArgv('127.0.0.1', PORT)),

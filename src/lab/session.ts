@@ -3,6 +3,7 @@
 // The journal and the removal are the host's owner executor (src/host/owner.ts): a run is one owner of it.
 import { NAMESPACE_TYPES } from '../common/vocabulary.js';
 import { waitFor } from '../common/wait.js';
+import { readListeners, socketInodes } from '../kernel/net.js';
 import { childrenOf, comm, isAlive, nsInode, startTime } from '../kernel/proc.js';
 import { quoteWord, renderCommand } from '../kernel/shell.js';
 import { writeKernelFile } from '../host/cgroup.js';
@@ -150,7 +151,7 @@ export class Session implements CheckContext {
     if (action.kind === 'write') return this.writeValue(action);
     if (action.kind === 'start') {
       if (action.creates) this.intendHostResource(action.creates, action.argv);
-      await this.start(action.name, action.argv, action.pidOf ?? 'self', action.execs, hidden);
+      await this.start(action.name, action.argv, action.pidOf ?? 'self', action.execs, hidden, action.listens);
       return { ok: true, stderr: '' };
     }
     const created = action.creates ? this.intendHostResource(action.creates, action.argv) : undefined;
@@ -174,7 +175,7 @@ export class Session implements CheckContext {
   }
 
   /** Start a long-lived process: journal first, then spawn, then journal its PID and start time. */
-  private async start(name: string, argv: string[], pidOf: 'self' | 'child', execs?: string, quiet = false): Promise<void> {
+  private async start(name: string, argv: string[], pidOf: 'self' | 'child', execs?: string, quiet = false, listens?: number): Promise<void> {
     const resource: Extract<Resource, { kind: 'process' }> = { kind: 'process', name, argv };
     const id = this.owned.intend(resource);
     let stderr = '';
@@ -204,6 +205,7 @@ export class Session implements CheckContext {
       if (inode !== undefined) ns[type] = inode;
     }
     this.processes.set(name, { pid: target, leader: started.pid, ns });
+    if (listens !== undefined) await this.listening(target, listens, argv, () => stderr);
     await faultPoint(`inside start ${name}`);
   }
 
@@ -233,6 +235,26 @@ export class Session implements CheckContext {
       });
     }
     return child;
+  }
+
+  /** Wait until `pid` holds a TCP socket listening on `port`; fail with its output, explained, when it ends or takes too long. */
+  private async listening(pid: number, port: number, argv: string[], stderr: () => string): Promise<void> {
+    const holds = (): boolean => {
+      const mine = socketInodes(pid);
+      return (readListeners(pid) ?? []).some((socket) => socket.port === port && mine.has(socket.inode));
+    };
+    if ((await waitFor(() => holds() || !isAlive(pid), EXEC_TIMEOUT_MS)) && holds()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    throw commandError(`start \`${renderCommand(argv)}\``, stderr(), {
+      meaning: {
+        en: `The server ended, or was not listening on port ${port} within 15 s; its output says why.`,
+        zh: `服务器已经退出，或者没有在 15 秒内开始监听 ${port} 端口；原因见它的输出。`,
+      },
+      fix: {
+        en: `Check that nothing else holds port ${port} (\`ss -ltnp 'sport = :${port}'\`), then \`sudo lab clean\` and run the lab again.`,
+        zh: `确认没有别的程序占用 ${port} 端口（\`ss -ltnp 'sport = :${port}'\`），然后运行 \`sudo lab clean\` 并重新运行实验。`,
+      },
+    });
   }
 
   /** Wait until a started process runs `program`; fail with its output, explained, when it ends or takes too long. */

@@ -76,6 +76,11 @@ export type Action =
        * child has executed its own program (for `unshare --fork`, the namespace's PID 1).
        */
       pidOf?: 'self' | 'child';
+      /**
+       * A server: wait until the process the name stands for holds a TCP socket listening on this port, so that a
+       * later action's client does not connect before the server has called listen(2).
+       */
+      listens?: number;
     };
 
 /**
